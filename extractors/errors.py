@@ -1,0 +1,42 @@
+"""The one exception hierarchy of paperkg.
+
+Every error a user can cause derives from :class:`PaperkgError`; the CLI turns
+each into a one-line message and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+__all__ = ["PaperkgError", "InputError", "BadRecord", "UsageError", "PipelineError"]
+
+
+class PaperkgError(Exception):
+    """Base class of every error paperkg raises on purpose."""
+
+
+class UsageError(PaperkgError):
+    """A bad option or argument value; the message names it and the valid choices."""
+
+
+class PipelineError(PaperkgError):
+    """The extraction pipeline or its data (model, gazetteer) cannot be built or loaded."""
+
+
+class InputError(PaperkgError):
+    """A whole input cannot be read (missing, binary, empty, unknown format).
+
+    ``str(err)`` is ``FILE:LINE: reason`` (``FILE: reason`` without a line).
+    """
+
+    def __init__(self, file: str, reason: str, line: int | None = None):
+        self.file = str(file)
+        self.line = line
+        self.reason = reason
+        super().__init__(self.location + ": " + reason)
+
+    @property
+    def location(self) -> str:
+        return self.file if self.line is None else f"{self.file}:{self.line}"
+
+
+class BadRecord(InputError):
+    """One record of an input is unusable; readers report it and go on (unless strict)."""

@@ -1,0 +1,211 @@
+"""Typed records that flow from the readers through extraction to the graph.
+
+A reader yields :class:`Paper`; extraction turns each paper into an
+:class:`Extraction` (its :class:`Entity` and :class:`Relation` records). The JSON
+form of an extraction (``Extraction.to_dict``) is the line format of
+``paperkg extract``::
+
+    {"paper": {"id", "title", "abstract", ...},
+     "entities": [{"id", "name", "type", "aliases", "mentions": [...]}],
+     "relations": [{"head", "type", "tail", "evidence", "start", "end",
+                    "extractor", "confidence"}]}
+
+Character offsets (``start``/``end`` of mentions and evidence) index into
+``Paper.text``: the title, a blank line, then the abstract.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+__all__ = [
+    "ENTITY_TYPES",
+    "RELATION_TYPES",
+    "PAPER",
+    "Paper",
+    "Mention",
+    "Entity",
+    "Relation",
+    "Extraction",
+    "normalise_title",
+    "title_id",
+]
+
+#: Entity types of the annotation guideline, in display order.
+ENTITY_TYPES = ("Model", "Method", "Dataset", "Benchmark", "Task", "Metric")
+
+#: Relation types extraction produces. The first four are the guideline's;
+#: BASED_ON (model derived from a model) and TRAINED_ON (model to dataset) are
+#: stated model lineage.
+RELATION_TYPES = (
+    "PROPOSES",
+    "USES",
+    "EVALUATES_ON",
+    "COMPARES_WITH",
+    "BASED_ON",
+    "TRAINED_ON",
+)
+
+#: The head or tail that stands for the paper itself.
+PAPER = "PAPER"
+
+TITLE_SEPARATOR = "\n\n"
+
+
+def normalise_title(title: str) -> str:
+    """Fold a title to the form used to recognise the same paper across sources.
+
+    >>> normalise_title("  Step-DPO:  Step-wise Preference Optimization ")
+    'step dpo step wise preference optimization'
+    """
+    text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def title_id(title: str) -> str:
+    """A stable paper id from a title, for papers with no arXiv id or DOI.
+
+    >>> title_id("Attention Is All You Need") == title_id("attention is all you need.")
+    True
+    """
+    digest = hashlib.sha1(normalise_title(title).encode()).hexdigest()[:16]
+    return f"title:{digest}"
+
+
+@dataclass
+class Paper:
+    """One paper as a reader found it.
+
+    ``id`` is ``arxiv:<id>`` when the source gives an arXiv id, ``doi:<doi>``
+    when it gives a DOI, else :func:`title_id`. ``source`` says where the
+    record came from (``FILE:LINE``).
+    """
+
+    id: str
+    title: str
+    abstract: str
+    authors: list[str] = field(default_factory=list)
+    n_authors: int | None = None
+    date: str | None = None
+    upvotes: int | None = None
+    arxiv_id: str | None = None
+    doi: str | None = None
+    url: str | None = None
+    venue: str | None = None
+    source: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The text extraction reads: title, blank line, abstract."""
+        return self.title + TITLE_SEPARATOR + self.abstract
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v not in (None, [])}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Paper":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def merge(self, other: "Paper") -> "Paper":
+        """The union of two records of the same paper: fields this one lacks come from ``other``."""
+        merged = {}
+        for f in fields(self):
+            mine, theirs = getattr(self, f.name), getattr(other, f.name)
+            merged[f.name] = theirs if mine in (None, [], "") else mine
+        if len(other.abstract) > len(self.abstract):
+            merged["abstract"] = other.abstract
+        return Paper(**merged)
+
+
+@dataclass
+class Mention:
+    """One occurrence of an entity in ``Paper.text``."""
+
+    text: str
+    start: int
+    end: int
+    source: str  # the component that found it: "ner", "gazetteer", "abbreviation", ...
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Entity:
+    """A research entity named in one paper.
+
+    ``id`` is the canonical key (see ``extractors.normalize.canonical_key``):
+    spellings of the same name share it, so it is how entities of different
+    papers become one graph node. ``family`` names the model family of a size
+    variant (``LLaMA-3-8B`` -> ``LLaMA-3``).
+    """
+
+    id: str
+    name: str
+    type: str
+    aliases: list[str] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+    confidence: float = 1.0
+    family: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        if data["family"] is None:
+            del data["family"]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Entity":
+        data = dict(data)
+        data["mentions"] = [Mention(**m) for m in data.get("mentions", [])]
+        return cls(**data)
+
+
+@dataclass
+class Relation:
+    """A typed relation stated by a paper, with its evidence.
+
+    ``head`` and ``tail`` are entity names of the same extraction, or
+    :data:`PAPER`. ``start``/``end`` locate ``evidence`` in ``Paper.text``.
+    """
+
+    head: str
+    type: str
+    tail: str
+    evidence: str
+    start: int
+    end: int
+    extractor: str
+    confidence: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Extraction:
+    """Everything extraction found in one paper."""
+
+    paper: Paper
+    entities: list[Entity] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "paper": self.paper.to_dict(),
+            "entities": [e.to_dict() for e in self.entities],
+            "relations": [r.to_dict() for r in self.relations],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Extraction":
+        return cls(
+            paper=Paper.from_dict(data["paper"]),
+            entities=[Entity.from_dict(e) for e in data.get("entities", [])],
+            relations=[Relation(**r) for r in data.get("relations", [])],
+        )

@@ -1,0 +1,58 @@
+"""A tokenizer that keeps ML names whole.
+
+spaCy's English tokenizer splits at a hyphen between letters, which cuts
+``HC-RLHF`` and ``Qwen2.5-Math-7B`` into pieces no matcher or model can see as
+one name. This one keeps hyphenated words whole and instead splits off the
+descriptive tails that glue onto names (``GPT-4-based``, ``LLM-generated``).
+
+>>> import spacy
+>>> nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "paperkg.tokenizer.v1"}}})
+>>> [t.text for t in nlp("HC-RLHF beats GPT-4o-based LLaMA-3-8B (on CIFAR-100).")]
+['HC-RLHF', 'beats', 'GPT-4o', '-based', 'LLaMA-3-8B', '(', 'on', 'CIFAR-100', ')', '.']
+"""
+
+from __future__ import annotations
+
+import spacy
+from spacy.lang.en import English
+from spacy.tokenizer import Tokenizer
+from spacy.util import compile_infix_regex, compile_suffix_regex
+
+__all__ = ["GLUED_TAILS", "create_tokenizer", "make_tokenizer"]
+
+#: Words that follow a name after a hyphen and describe it ("X-based").
+GLUED_TAILS = (
+    "based", "like", "style", "free", "level", "aware", "wise", "specific", "only",
+    "driven", "guided", "augmented", "tuned", "finetuned", "trained", "pretrained",
+    "generated", "sized", "scale", "size", "powered", "enhanced", "centric", "assisted",
+    "type", "family", "series", "class", "equivalent", "related", "bound", "format",
+)
+
+
+
+def make_tokenizer(nlp) -> Tokenizer:
+    """The paperkg tokenizer for ``nlp``'s vocabulary (English rules otherwise)."""
+    defaults = English.Defaults
+    # A single hyphen inside a word (letters or digits on both sides) no longer
+    # splits; dashes, "--" and "~" still do.
+    infixes = [
+        p.replace("(?:-|–|", "(?:–|").replace(r"[+\-\*^]", r"[+\*^]") for p in defaults.infixes
+    ]
+    tail = "|".join(GLUED_TAILS)
+    suffixes = [rf"(?<=[A-Za-z0-9])-(?:{tail})$", *defaults.suffixes]
+    return Tokenizer(
+        nlp.vocab,
+        rules=defaults.tokenizer_exceptions,
+        prefix_search=spacy.util.compile_prefix_regex(defaults.prefixes).search,
+        suffix_search=compile_suffix_regex(suffixes).search,
+        infix_finditer=compile_infix_regex(infixes).finditer,
+        token_match=defaults.token_match,
+        url_match=defaults.url_match,
+    )
+
+
+@spacy.registry.tokenizers("paperkg.tokenizer.v1")
+def create_tokenizer():
+    """Registered as ``paperkg.tokenizer.v1`` for spaCy configs."""
+    return make_tokenizer
+

@@ -1,0 +1,119 @@
+"""The graph model shared by every store and export.
+
+The embedded graph is a :class:`networkx.MultiDiGraph`:
+
+* node key = the node's ``id``. Papers have ids with a scheme
+  (``arxiv:2401.01234``, ``doi:10.1/x``, ``title:<hash>``); entities have their
+  canonical key (``gsm8k``), which never contains a colon.
+* node attributes: ``label`` (one of :data:`LABELS`), ``id``, and the label's
+  properties: for a Paper ``title``, ``abstract``, ``authors`` (list),
+  ``n_authors``, ``date``, ``upvotes``, ``arxiv_id``, ``doi``, ``url``,
+  ``venue``, ``sources`` (list); for an entity ``name``, ``aliases`` (list),
+  ``keys`` (list: the canonical keys of the name and every alias, which is
+  how names are looked up on every engine) and ``inferred`` (true for a model
+  family created only to link its size variants).
+* edge key = ``"TYPE|paper-id"``, so one paper states one relation of a type
+  between two nodes once, and re-extracting a paper replaces its edges.
+* edge attributes: ``type`` (one of :data:`RELATIONSHIP_TYPES`), ``paper``
+  (the id of the paper that states it), ``evidence``, ``start``, ``end``,
+  ``extractor``, ``confidence``. VARIANT_OF edges have ``paper`` "" and no evidence.
+
+Writers (Neo4j, exports) take the same data as typed records through
+:func:`node_records` and :func:`relationship_records`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import networkx as nx
+
+from extractors.records import ENTITY_TYPES, RELATION_TYPES
+
+__all__ = [
+    "PAPER_LABEL",
+    "ENTITY_LABEL",
+    "ENTITY_LABELS",
+    "LABELS",
+    "RELATIONSHIP_TYPES",
+    "NodeRecord",
+    "RelationshipRecord",
+    "node_records",
+    "relationship_records",
+    "edge_key",
+    "node_labels",
+    "new_graph",
+]
+
+PAPER_LABEL = "Paper"
+#: The label every entity node carries besides its type (Neo4j uniqueness and lookups).
+ENTITY_LABEL = "Entity"
+ENTITY_LABELS = ENTITY_TYPES
+LABELS = (PAPER_LABEL, *ENTITY_LABELS)
+#: Relationship types of the graph: the extracted ones, a size variant's link to
+#: its family, and MENTIONS from a paper to every entity it names.
+RELATIONSHIP_TYPES = (*RELATION_TYPES, "VARIANT_OF", "MENTIONS")
+
+
+@dataclass(frozen=True)
+class NodeRecord:
+    """One node as writers see it: ``labels`` is e.g. ``("Entity", "Benchmark")``."""
+
+    id: str
+    label: str
+    properties: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return node_labels(self.label)
+
+
+@dataclass(frozen=True)
+class RelationshipRecord:
+    """One relationship as writers see it."""
+
+    start: str
+    end: str
+    type: str
+    key: str
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+def new_graph() -> nx.MultiDiGraph:
+    """An empty paperkg graph."""
+    return nx.MultiDiGraph(name="paperkg")
+
+
+def node_labels(label: str) -> tuple[str, ...]:
+    """All labels of a node whose type is ``label``.
+
+    >>> node_labels("Benchmark")
+    ('Entity', 'Benchmark')
+    >>> node_labels("Paper")
+    ('Paper',)
+    """
+    return (label,) if label == PAPER_LABEL else (ENTITY_LABEL, label)
+
+
+def edge_key(rel_type: str, paper_id: str) -> str:
+    """The multigraph key of a relationship a paper states."""
+    return f"{rel_type}|{paper_id}"
+
+
+def node_records(graph: nx.MultiDiGraph, label: str | None = None) -> Iterator[NodeRecord]:
+    """The graph's nodes as records, optionally of one label only."""
+    for node_id, data in graph.nodes(data=True):
+        if label is None or data["label"] == label:
+            props = {k: v for k, v in data.items() if k != "label"}
+            yield NodeRecord(id=node_id, label=data["label"], properties=props)
+
+
+def relationship_records(
+    graph: nx.MultiDiGraph, rel_type: str | None = None
+) -> Iterator[RelationshipRecord]:
+    """The graph's relationships as records, optionally of one type only."""
+    for start, end, key, data in graph.edges(keys=True, data=True):
+        if rel_type is None or data["type"] == rel_type:
+            props = {k: v for k, v in data.items() if k != "type"}
+            yield RelationshipRecord(start, end, data["type"], key, props)
