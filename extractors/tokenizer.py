@@ -7,8 +7,8 @@ descriptive tails that glue onto names (``GPT-4-based``, ``LLM-generated``).
 
 >>> import spacy
 >>> nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "paperkg.tokenizer.v1"}}})
->>> [t.text for t in nlp("HC-RLHF beats GPT-4o-based LLaMA-3-8B (on CIFAR-100).")]
-['HC-RLHF', 'beats', 'GPT-4o', '-based', 'LLaMA-3-8B', '(', 'on', 'CIFAR-100', ')', '.']
+>>> [t.text for t in nlp("HC-RLHF beats GPT-4o-based LLaMA-3-8B (on CIFAR-100) and GSM8K.")]
+['HC-RLHF', 'beats', 'GPT-4o', '-based', 'LLaMA-3-8B', '(', 'on', 'CIFAR-100', ')', 'and', 'GSM8K', '.']
 """
 
 from __future__ import annotations
@@ -39,7 +39,14 @@ def make_tokenizer(nlp) -> Tokenizer:
         p.replace("(?:-|–|", "(?:–|").replace(r"[+\-\*^]", r"[+\*^]") for p in defaults.infixes
     ]
     tail = "|".join(GLUED_TAILS)
-    suffixes = [rf"(?<=[A-Za-z0-9])-(?:{tail})$", *defaults.suffixes]
+    # English keeps "GSM8K." whole (as for "U.S."); a name ending a sentence must lose its period.
+    # Unit suffixes ("8K", "770M", "7B") are parts of names here, not quantities: only "%" splits.
+    suffixes = [
+        rf"(?<=[A-Za-z0-9])-(?:{tail})$",
+        r"(?<=[A-Z0-9])\.$",
+        r"(?<=[0-9])%",
+        *(p for p in defaults.suffixes if not p.startswith("(?<=[0-9])(?:km|")),
+    ]
     return Tokenizer(
         nlp.vocab,
         rules=defaults.tokenizer_exceptions,

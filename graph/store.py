@@ -146,7 +146,7 @@ class GraphBuilder:
         graph = self.graph
         name_key = canonical_key(entity.name)
         alias_keys = [canonical_key(a) for a in entity.aliases]
-        node = self._entity_by_key.get(name_key)
+        node = self._entity_by_key.get(entity.id) or self._entity_by_key.get(name_key)
         if node is None:
             # An alias of this entity is the name of a known one ("DPO" for
             # "Direct Preference Optimization"); alias-to-alias alone is too weak.
@@ -161,11 +161,12 @@ class GraphBuilder:
         data = graph.nodes[node]
         data["inferred"] = False
         names = [data["name"], *data["aliases"], entity.name, *entity.aliases]
+        keys = [canonical_key(n) for n in names] + [entity.id]
         # The fullest form is the name: an acronym node takes its expansion's name.
         if canonical_key(data["name"]) in alias_keys:
             data["name"] = entity.name
         data["aliases"] = _unique(n for n in names if canonical_key(n) != canonical_key(data["name"]))
-        data["keys"] = _unique(canonical_key(n) for n in names)
+        data["keys"] = _unique(keys)
         for key in data["keys"]:
             self._entity_by_key.setdefault(key, node)
         return node

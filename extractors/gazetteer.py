@@ -1,0 +1,106 @@
+"""The gazetteer component: known names of the field, matched as phrases.
+
+Entries are ``{"name", "type", "aliases", "source", "case_sensitive"}`` records
+(``scripts/build_gazetteer.py`` writes them). Case-sensitive entries match on
+exact text (``MATH``, ``Adam``), the others on lowercase text. Generic phrases
+("large language models") are entries of type ``Generic``: they mark text that
+must not become an entity.
+
+Matches go to ``doc.spans["gazetteer"]``, labelled with the entry's type and
+with ``span.kb_id_`` set to the canonical key of the entry's name, so that
+"ViT" and "Vision Transformer" meet in one graph node.
+
+>>> import spacy
+>>> nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "paperkg.tokenizer.v1"}}})
+>>> gaz = nlp.add_pipe("paperkg_gazetteer")
+>>> gaz.add_entries([{"name": "GSM8K", "type": "Benchmark", "aliases": ["GSM-8K"]},
+...                  {"name": "knowledge distillation", "type": "Method"}])
+>>> doc = nlp("Knowledge distillation helps on GSM8K.")
+>>> [(s.text, s.label_, s.kb_id_) for s in doc.spans["gazetteer"]]
+[('Knowledge distillation', 'Method', 'knowledgedistillation'), ('GSM8K', 'Benchmark', 'gsm8k')]
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Iterable
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import ensure_path
+
+from . import tokenizer as _registers_tokenizer  # noqa: F401  (doctest config)
+from .normalize import canonical_key
+from .records import ENTITY_TYPES
+
+__all__ = ["GENERIC", "Gazetteer", "read_entries", "read_generic_terms"]
+
+GENERIC = "Generic"
+_TYPES = (*ENTITY_TYPES, GENERIC)
+
+
+def read_entries(path: str | Path) -> Iterable[dict[str, Any]]:
+    """Gazetteer entries from a JSON Lines file."""
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            if line.strip():
+                yield json.loads(line)
+
+
+def read_generic_terms(path: str | Path) -> Iterable[dict[str, Any]]:
+    """Generic phrases (one a line) as entries of type ``Generic``."""
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            if line.strip() and not line.startswith("#"):
+                yield {"name": line.strip(), "type": GENERIC, "case_sensitive": False}
+
+
+@Language.factory("paperkg_gazetteer", default_config={"spans_key": "gazetteer"})
+def make_gazetteer(nlp: Language, name: str, *, spans_key: str) -> "Gazetteer":
+    return Gazetteer(nlp, name, spans_key=spans_key)
+
+
+class Gazetteer:
+    """Matches gazetteer names; see the module docstring."""
+
+    def __init__(self, nlp: Language, name: str = "paperkg_gazetteer", *, spans_key: str = "gazetteer"):
+        self.nlp = nlp
+        self.name = name
+        self.spans_key = spans_key
+        self.entries: list[dict[str, Any]] = []
+        self._exact = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self._lower = PhraseMatcher(nlp.vocab, attr="LOWER")
+
+    def add_entries(self, entries: Iterable[dict[str, Any]]) -> None:
+        """Add entries; a type outside the guideline's is an error naming the valid ones."""
+        for entry in entries:
+            if entry["type"] not in _TYPES:
+                raise ValueError(f"gazetteer entry {entry['name']!r}: type {entry['type']!r} is not one of {', '.join(_TYPES)}")
+            self.entries.append(entry)
+            names = [entry["name"], *entry.get("aliases", [])]
+            matcher = self._exact if entry.get("case_sensitive") else self._lower
+            label = f"{entry['type']}|{canonical_key(entry['name'])}"
+            matcher.add(label, list(self.nlp.tokenizer.pipe(names)))
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = []
+        for matcher in (self._exact, self._lower):
+            for match_id, start, end in matcher(doc):
+                label, key = self.nlp.vocab.strings[match_id].split("|", 1)
+                spans.append(Span(doc, start, end, label=label, kb_id=key))
+        spans.sort(key=lambda s: (s.start, -len(s)))
+        doc.spans[self.spans_key] = spans
+        return doc
+
+    def to_disk(self, path, *, exclude=tuple()) -> None:
+        path = ensure_path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        with open(path / "entries.jsonl", "w", encoding="utf-8") as out:
+            for entry in self.entries:
+                out.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+    def from_disk(self, path, *, exclude=tuple()) -> "Gazetteer":
+        self.add_entries(read_entries(ensure_path(path) / "entries.jsonl"))
+        return self
