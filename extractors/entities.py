@@ -1,0 +1,212 @@
+"""Entity resolution: candidates from every recogniser in, typed entities out.
+
+Candidates come from the gazetteer (``doc.spans["gazetteer"]``), the trained
+recogniser (``doc.ents`` with SciREX labels Method/Task/Metric/Material), the
+acronym definitions (``doc._.abbreviations``), a title of the form ``Name: ...``
+and the shape of coined names (``Step-DPO``, ``BoostStep``, ``Qwen2-72B``).
+Overlaps are settled by source priority, then length; generic phrases are
+dropped; each survivor gets a guideline type from its name and its context
+(:func:`infer_type`). The result is ``doc.ents`` labelled Model, Method,
+Dataset, Benchmark, Task or Metric, each span's ``kb_id_`` its canonical key.
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+from .gazetteer import GENERIC
+from .normalize import canonical_key, model_family
+
+__all__ = [
+    "SOURCE_PRIORITY",
+    "infer_type",
+    "is_name_like",
+    "candidate_spans",
+    "resolve_entities",
+    "EntityResolver",
+]
+
+#: Which recogniser wins an overlap (higher first).
+SOURCE_PRIORITY = {"gazetteer": 4, "abbreviation": 3, "title": 3, "shape": 2, "ner": 1}
+
+_DETERMINERS = {"the", "a", "an", "our", "their", "its", "this", "these", "those", "that", "his", "her", "my", "your", "each", "both", "all", "any", "several", "various", "two", "three", "new", "novel", "proposed", "existing", "standard", "popular", "recent", "state-of-the-art", "strong", "different", "original", "vanilla", "conventional", "traditional", "classical", "celebrated", "well-known", "widely-used", "widely", "used", "so-called", "such"}
+
+# Head words that type a name ("MT-Bench", "Procedure Transformer", "knowledge
+# distillation"); checked against the name's last word, lowercase.
+_HEAD_TYPES = [
+    (re.compile(r"(bench|benchmark|benchmarks|eval|arena|leaderboard|suite|gym|challenge)$"), "Benchmark"),
+    (re.compile(r"(dataset|datasets|corpus|corpora|data|pile|crawl|collection|treebank)$"), "Dataset"),
+    (re.compile(r"(accuracy|score|scores|rate|error|bleu|rouge|perplexity|precision|recall|auc|f1|map|fid|psnr|ssim|latency|throughput)$"), "Metric"),
+    (re.compile(r"(detection|translation|classification|recognition|segmentation|answering|summarization|summarisation|retrieval|estimation|tracking|captioning|parsing|completion|forecasting|synthesis|understanding|inference|reasoning|generation|modeling|modelling|tagging|labeling|localization|prediction)$"), "Task"),
+    (re.compile(r"(net|nets|former|formers|bert|gpt|lm|llm|llms|model|models|transformer|transformers|diffusion|vit|clip|mamba|gan|vae|encoder|decoder|network|networks|agent|chatbot|assistant)$"), "Model"),
+    (re.compile(r"(optimization|optimisation|learning|propagation|prompting|search|algorithm|descent|distillation|tuning|finetuning|attention|regression|sampling|training|pretraining|pre-training|decoding|loss|method|framework|strategy|regularization|normalization|dropout|alignment|augmentation|quantization|pruning|scheduling|estimator|optimizer|operator|mechanism|policy|procedure|technique|approach|scheme|pipeline|adaptation|rlhf|dpo|ppo|lora)$"), "Method"),
+]
+
+# A word right after (or two after) a name that types it ("the X benchmark").
+_NEXT_WORD_TYPES = {
+    "benchmark": "Benchmark", "benchmarks": "Benchmark", "suite": "Benchmark", "leaderboard": "Benchmark",
+    "dataset": "Dataset", "datasets": "Dataset", "corpus": "Dataset", "corpora": "Dataset", "data": "Dataset",
+    "model": "Model", "models": "Model", "llm": "Model", "llms": "Model", "network": "Model", "architecture": "Model",
+    "backbone": "Model", "backbones": "Model", "checkpoint": "Model", "checkpoints": "Model", "family": "Model", "series": "Model",
+    "algorithm": "Method", "method": "Method", "methods": "Method", "approach": "Method", "framework": "Method",
+    "technique": "Method", "optimizer": "Method", "loss": "Method", "objective": "Method", "strategy": "Method",
+    "mechanism": "Method", "procedure": "Method", "pipeline": "Method", "paradigm": "Method", "scheme": "Method",
+    "metric": "Metric", "score": "Metric", "task": "Task", "tasks": "Task", "problem": "Task",
+}
+_MODEL_VERBS = {"fine-tune", "finetune", "fine-tuned", "finetuned", "fine-tuning", "finetuning", "pretrain", "pre-train", "prompt", "prompting", "distill", "initialize", "initialized"}
+_EVAL_WORDS = re.compile(r"^(evaluat\w*|experiment\w*|benchmark\w*|test\w*|achiev\w*|result\w*|accura\w*|score\w*|outperform\w*|surpass\w*|sota|state-of-the-art|gains?|improv\w*|perform\w*)$")
+_TRAIN_WORDS = re.compile(r"^(train\w*|pre-?train\w*|fine-?tun\w*|corpus|corpora|collected|curated)$")
+
+_MAPPED_NER = {"Method": "Method", "Task": "Task", "Metric": "Metric", "Material": "Dataset"}
+_NAME_TOKEN = re.compile(r"^(?=.*[A-Za-z])(?:[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9]*|[A-Za-z]+[0-9][A-Za-z0-9.]*|[A-Za-z0-9.]*[A-Za-z][A-Za-z0-9.]*(?:[-_+][A-Za-z0-9.{}]+)+)$")
+_PLURAL_ACRONYM = re.compile(r"^[A-Z]{2,}s$")
+
+
+def is_name_like(token: Token) -> bool:
+    """Whether a token looks like a coined name: ``DPO``, ``BoostStep``, ``Qwen2``, ``Step-DPO``.
+
+    Hyphenated lowercase words ("state-of-the-art") and quantities ("7B",
+    "3D") are not names; a hyphenated word needs a capital or a digit.
+    """
+    text = token.text
+    if len(text) < 2 or text[0].isdigit() or _PLURAL_ACRONYM.match(text) or not _NAME_TOKEN.match(text):
+        return False
+    if "_" in text:
+        return any(c.isupper() for c in text)
+    if "-" in text or "+" in text:  # "Step-DPO", "LR+GD", "Qwen-7B"; not "Long-chain"
+        return any(c.isupper() for c in text[1:]) or any(c.isdigit() for c in text)
+    return True
+
+
+def infer_type(span: Span, source: str, label: str) -> str:
+    """The guideline type of a candidate, from its name, its context and its recogniser's label."""
+    doc = span.doc
+    name_words = span.text.lower().replace("-", " ").split()
+    last_word = name_words[-1] if name_words else ""
+    after = [t.lower_ for t in doc[span.end : span.end + 2] if not t.is_punct]
+    before = doc[span.start - 1].lower_ if span.start > 0 else ""
+    sentence = span.sent if doc.has_annotation("SENT_START") else doc[:]
+    sent_words = {t.lower_ for t in sentence}
+
+    if source == "gazetteer" and label not in {"Dataset", "Benchmark"}:
+        return label
+    if model_family(span.text):
+        return "Model"
+    if label in {"Dataset", "Benchmark"} or (source == "ner" and label == "Material"):
+        for word in after:
+            if word in {"benchmark", "benchmarks", "suite", "leaderboard"}:
+                return "Benchmark"
+            if word in {"dataset", "datasets", "corpus", "corpora"}:
+                return "Dataset"
+        if source == "gazetteer":
+            return label
+        if any(_TRAIN_WORDS.match(w) for w in sent_words) and not any(_EVAL_WORDS.match(w) for w in sent_words):
+            return "Dataset"
+        return "Benchmark" if any(_EVAL_WORDS.match(w) for w in sent_words) else "Dataset"
+    for word in after[:1]:
+        if word in _NEXT_WORD_TYPES:
+            return _NEXT_WORD_TYPES[word]
+    if len(name_words) > 1 or span.text.islower():
+        for pattern, head_type in _HEAD_TYPES:
+            if pattern.search(last_word):
+                return head_type
+    if before in _MODEL_VERBS:
+        return "Model"
+    if source == "ner":
+        return _MAPPED_NER.get(label, label)
+    for pattern, head_type in _HEAD_TYPES:
+        if pattern.search(last_word):
+            return head_type
+    return "Model" if any(c.isdigit() for c in span.text) else "Method"
+
+
+def _trim(span: Span) -> Span | None:
+    """Drop leading determiners/modifiers and trailing punctuation; None if nothing is left."""
+    start, end = span.start, span.end
+    doc = span.doc
+    while start < end and (doc[start].lower_ in _DETERMINERS or doc[start].is_punct):
+        start += 1
+    while end > start and (doc[end - 1].is_punct and doc[end - 1].text not in ")}]"):
+        end -= 1
+    if start >= end:
+        return None
+    return Span(doc, start, end, label=span.label, kb_id=span.kb_id)
+
+
+def candidate_spans(doc: Doc, generic_keys: set[str] = frozenset()) -> list[tuple[Span, str]]:
+    """Every candidate with the recogniser that found it: ``(span, source)``.
+
+    An acronym whose expansion is generic ("large language models (LLMs)") is
+    no candidate, and neither is its expansion.
+    """
+    found: list[tuple[Span, str]] = []
+    for span in doc.spans.get("gazetteer", []):
+        if span.label_ != GENERIC:
+            found.append((span, "gazetteer"))
+    for ent in doc.ents:
+        found.append((ent, "ner"))
+    for s_start, s_end, l_start, l_end in getattr(doc._, "abbreviations", []):
+        long = _trim(doc[l_start:l_end])
+        if long is None or canonical_key(long.text) in generic_keys:
+            continue
+        found.append((Span(doc, long.start, long.end, label="Abbreviation"), "abbreviation"))
+        found.append((Span(doc, s_start, s_end, label="Abbreviation"), "abbreviation"))
+    title_end = next((t.i for t in doc if "\n" in t.text), None)
+    if title_end:
+        colon = next((t.i for t in doc[:title_end] if t.text == ":"), None)
+        if colon and 0 < colon <= 4:
+            found.append((Span(doc, 0, colon, label="Title"), "title"))
+    for token in doc:
+        if is_name_like(token):
+            found.append((Span(doc, token.i, token.i + 1, label="Shape"), "shape"))
+    return found
+
+
+def _generic_ranges(doc: Doc) -> set[tuple[int, int]]:
+    return {(s.start, s.end) for s in doc.spans.get("gazetteer", []) if s.label_ == GENERIC}
+
+
+def resolve_entities(doc: Doc) -> list[Span]:
+    """The final entity spans of a doc, typed and keyed (see the module docstring)."""
+    generic = _generic_ranges(doc)
+    generic_keys = {canonical_key(doc[s:e].text) for s, e in generic}
+    ranked = []
+    for span, source in candidate_spans(doc, generic_keys):
+        trimmed = _trim(span)
+        if trimmed is None:
+            continue
+        if (trimmed.start, trimmed.end) in generic or canonical_key(trimmed.text) in generic_keys:
+            continue
+        if source == "ner" and len(trimmed) == 1 and trimmed.text.islower():
+            continue  # single common words from the recogniser are noise unless the gazetteer knows them
+        if source == "abbreviation" and trimmed.text.islower() and len(trimmed) == 1:
+            continue
+        ranked.append((SOURCE_PRIORITY[source], len(trimmed), trimmed, source, span.label_))
+    ranked.sort(key=lambda item: (-item[0], -item[1], item[2].start))
+    taken = [False] * len(doc)
+    chosen = []
+    for _, _, span, source, label in ranked:
+        if any(taken[span.start : span.end]):
+            continue
+        for i in range(span.start, span.end):
+            taken[i] = True
+        entity_type = infer_type(span, source, label)
+        key = span.kb_id_ if source == "gazetteer" else canonical_key(span.text)
+        chosen.append(Span(doc, span.start, span.end, label=entity_type, kb_id=key, span_id=source))
+    return sorted(chosen, key=lambda s: s.start)
+
+
+@Language.factory("paperkg_entities", default_config={})
+class EntityResolver:
+    """Replaces ``doc.ents`` with resolved, typed entities; ``span.id_`` names the recogniser."""
+
+    def __init__(self, nlp: Language, name: str):
+        if not Doc.has_extension("abbreviations"):
+            Doc.set_extension("abbreviations", default=[])
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc.ents = resolve_entities(doc)
+        return doc
