@@ -24,7 +24,9 @@ Writers (Neo4j, exports) take the same data as typed records through
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterator
 
 import networkx as nx
@@ -44,6 +46,7 @@ __all__ = [
     "edge_key",
     "node_labels",
     "new_graph",
+    "cypher_dir",
 ]
 
 PAPER_LABEL = "Paper"
@@ -117,3 +120,13 @@ def relationship_records(
         if rel_type is None or data["type"] == rel_type:
             props = {k: v for k, v in data.items() if k != "type"}
             yield RelationshipRecord(start, end, data["type"], key, props)
+
+
+def cypher_dir() -> Path:
+    """The folder of the ``.cypher`` files (schema and catalogue), installed as the ``cypher`` package data."""
+    spec = importlib.util.find_spec("cypher")
+    # ``cypher`` is a namespace package (it holds no Python), so take its folder directly.
+    for location in spec.submodule_search_locations if spec else ():
+        if (Path(location) / "schema.cypher").exists() or any(Path(location).glob("*.cypher")):
+            return Path(location)
+    raise FileNotFoundError("the cypher/ query files are not installed with paperkg")

@@ -1,0 +1,157 @@
+"""Cypher over the embedded graph, and the named query catalogue of ``cypher/``.
+
+The engine is nxcypher: of the two Cypher engines for NetworkX on PyPI it
+covers the catalogue (parameters, single-quoted strings, ``IN`` on lists,
+multiple relationship types, aggregation, ``CASE``, undirected patterns)
+where grand-cypher parses none of those.
+
+>>> from graph.store import build_graph
+>>> from extractors.records import Extraction, Paper, Entity, Relation
+>>> g = build_graph([Extraction(Paper(id="title:1", title="T", abstract="A"),
+...     [Entity("gsm8k", "GSM8K", "Benchmark")],
+...     [Relation("PAPER", "EVALUATES_ON", "GSM8K", "A", 3, 4, "rules", 0.8)])])
+>>> run_catalogue("papers-using", g, {"key": "gsm-8k"}).rows
+[{'id': 'title:1', 'title': 'T', 'relations': ['EVALUATES_ON']}]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import networkx as nx
+
+from extractors.errors import PaperkgError, UsageError
+from extractors.normalize import canonical_key
+
+from .model import cypher_dir, node_labels
+
+__all__ = [
+    "QueryError",
+    "QueryResult",
+    "CatalogueQuery",
+    "catalogue",
+    "catalogue_params",
+    "run_query",
+    "run_catalogue",
+    "query_view",
+]
+
+
+class QueryError(PaperkgError):
+    """A Cypher query failed to parse or run."""
+
+
+@dataclass
+class QueryResult:
+    """Rows of a query, each a dict keyed by column, columns in RETURN order."""
+
+    columns: list[str]
+    rows: list[dict[str, Any]]
+
+
+@dataclass
+class CatalogueQuery:
+    """A named query of ``cypher/<name>.cypher``; see that folder for the header format."""
+
+    name: str
+    description: str
+    example: str
+    text: str
+    arguments: dict[str, str] = field(default_factory=dict)  # name -> help
+    options: dict[str, tuple[Any, str]] = field(default_factory=dict)  # name -> (default, help)
+
+
+_HEADER = re.compile(r"^//\s*(example|argument|option):\s*(.*)$")
+
+
+def _parse_catalogue_file(name: str, source: str) -> CatalogueQuery:
+    lines = source.splitlines()
+    description = lines[0].lstrip("/ ").strip()
+    query = CatalogueQuery(name=name, description=description, example="", text="")
+    body = []
+    for line in lines[1:]:
+        header = _HEADER.match(line)
+        if header is None:
+            body.append(line)
+            continue
+        kind, rest = header.groups()
+        if kind == "example":
+            query.example = rest.strip()
+        elif kind == "argument":
+            arg, _, help_text = rest.partition(" ")
+            query.arguments[arg] = help_text.strip()
+        else:
+            spec, _, help_text = rest.partition(" ")
+            opt, _, default = spec.partition("=")
+            query.options[opt] = (int(default) if default.isdigit() else default, help_text.strip())
+    query.text = "\n".join(body).strip()
+    return query
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, CatalogueQuery]:
+    """The named queries, by name (the file name without ``.cypher``); ``schema`` is not one."""
+    found = {}
+    for entry in cypher_dir().glob("*.cypher"):
+        if entry.name != "schema.cypher":
+            found[entry.stem] = _parse_catalogue_file(entry.stem, entry.read_text(encoding="utf-8"))
+    return dict(sorted(found.items()))
+
+
+def catalogue_params(query: CatalogueQuery, values: dict[str, Any]) -> dict[str, Any]:
+    """The ``$parameters`` of a catalogue query from user values.
+
+    A ``key`` argument is an entity name or alias; it becomes its canonical key,
+    which is how ``gsm-8k`` finds GSM8K on every engine. Options take their
+    defaults.
+    """
+    params = {}
+    for arg in query.arguments:
+        if arg not in values or values[arg] in (None, ""):
+            raise UsageError(f"query {query.name!r} needs the argument {arg!r} ({query.arguments[arg]})")
+        params[arg] = canonical_key(str(values[arg])) if arg == "key" else values[arg]
+    for opt, (default, _) in query.options.items():
+        value = values.get(opt)
+        params[opt] = default if value is None else value
+    return params
+
+
+def query_view(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """The graph as nxcypher reads it: labels in ``__labels__`` sets, types as edge labels."""
+    cached = graph.graph.get("_query_view")
+    if cached is not None and cached[0] == (graph.number_of_nodes(), graph.number_of_edges()):
+        return cached[1]
+    view = nx.MultiDiGraph()
+    for node, data in graph.nodes(data=True):
+        view.add_node(node, **{k: v for k, v in data.items() if k != "label"}, __labels__=set(node_labels(data["label"])))
+    for start, end, key, data in graph.edges(keys=True, data=True):
+        view.add_edge(start, end, key=key, **{k: v for k, v in data.items() if k != "type"}, __labels__={data["type"]})
+    graph.graph["_query_view"] = ((graph.number_of_nodes(), graph.number_of_edges()), view)
+    return view
+
+
+def run_query(graph: nx.MultiDiGraph, cypher: str, params: dict[str, Any] | None = None) -> QueryResult:
+    """Run a read-only Cypher query over the embedded graph."""
+    from nxcypher import NXCypher
+
+    try:
+        columns_to_values = NXCypher(query_view(graph)).run(cypher, params=params or {})
+    except Exception as err:  # nxcypher raises many unrelated types; each is a query error here
+        message = " ".join(str(err).split())[:300] or type(err).__name__
+        raise QueryError(f"query failed: {message}") from None
+    columns = list(columns_to_values)
+    count = len(next(iter(columns_to_values.values()), []))
+    rows = [{c: columns_to_values[c][i] for c in columns} for i in range(count)]
+    return QueryResult(columns, rows)
+
+
+def run_catalogue(name: str, graph: nx.MultiDiGraph, values: dict[str, Any]) -> QueryResult:
+    """Run the named query ``name`` with user values (see :func:`catalogue_params`)."""
+    queries = catalogue()
+    if name not in queries:
+        raise UsageError(f"no query named {name!r}; the catalogue has: {', '.join(queries)}")
+    query = queries[name]
+    return run_query(graph, query.text, catalogue_params(query, values))
