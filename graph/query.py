@@ -133,12 +133,29 @@ def query_view(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     return view
 
 
+_PAGING_PARAM = re.compile(r"\b(LIMIT|SKIP)\s+\$(\w+)", re.IGNORECASE)
+
+
+def _inline_paging(cypher: str, params: dict[str, Any]) -> str:
+    """nxcypher ignores parameters after LIMIT and SKIP: put their (integer) values in the text."""
+
+    def literal(match: re.Match) -> str:
+        value = params.get(match.group(2))
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise QueryError(f"${match.group(2)} after {match.group(1)} must be a whole number >= 0, not {value!r}")
+        return f"{match.group(1)} {value}"
+
+    return _PAGING_PARAM.sub(literal, cypher)
+
+
 def run_query(graph: nx.MultiDiGraph, cypher: str, params: dict[str, Any] | None = None) -> QueryResult:
     """Run a read-only Cypher query over the embedded graph."""
     from nxcypher import NXCypher
 
+    params = params or {}
+    cypher = _inline_paging(cypher, params)
     try:
-        columns_to_values = NXCypher(query_view(graph)).run(cypher, params=params or {})
+        columns_to_values = NXCypher(query_view(graph)).run(cypher, params=params)
     except Exception as err:  # nxcypher raises many unrelated types; each is a query error here
         message = " ".join(str(err).split())[:300] or type(err).__name__
         raise QueryError(f"query failed: {message}") from None

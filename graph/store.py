@@ -132,8 +132,15 @@ class GraphBuilder:
             doomed += [(u, v, k) for u, v, k, d in graph.out_edges(entity, keys=True, data=True) if d["paper"] == paper_id]
         graph.remove_edges_from(set(doomed))
         for entity in mentioned:
-            if graph.degree(entity) == 0:
+            if entity in graph and not self._is_mentioned(entity):
+                families = [v for _, v, d in graph.out_edges(entity, data=True) if d["type"] == "VARIANT_OF"]
                 self._drop_entity(entity)
+                for family in families:  # an inferred family lives only through its variants
+                    if graph.nodes[family]["inferred"] and graph.in_degree(family) == 0:
+                        self._drop_entity(family)
+
+    def _is_mentioned(self, node: str) -> bool:
+        return any(d["type"] == "MENTIONS" for _, _, d in self.graph.in_edges(node, data=True))
 
     def _drop_entity(self, node: str) -> None:
         for key in self.graph.nodes[node]["keys"]:

@@ -1,0 +1,108 @@
+import json
+
+import pytest
+
+from extractors.errors import InputError
+from extractors.records import Entity, Extraction, Paper, Relation
+from graph.store import GraphBuilder, build_graph, read_graph, write_graph
+
+
+def paper(pid="title:a", title="Paper A", abstract="We evaluate on GSM8K."):
+    return Paper(id=pid, title=title, abstract=abstract)
+
+
+def rel(head, rtype, tail):
+    return Relation(head, rtype, tail, "evidence", 0, 8, "test", 0.8)
+
+
+def extraction_a():
+    return Extraction(
+        paper(),
+        [Entity("gsm8k", "GSM8K", "Benchmark"), Entity("llama38b", "LLaMA-3-8B", "Model")],
+        [rel("PAPER", "EVALUATES_ON", "GSM8K"), rel("PAPER", "USES", "LLaMA-3-8B")],
+    )
+
+
+def snapshot(graph):
+    return (sorted(graph.nodes(data=False)), sorted((u, v, k) for u, v, k in graph.edges(keys=True)))
+
+
+def test_store_build_is_idempotent():
+    graph = build_graph([extraction_a()])
+    before = snapshot(graph)
+    build_graph([extraction_a()], graph)
+    assert snapshot(graph) == before
+
+
+def test_store_reextraction_replaces_what_the_paper_stated():
+    graph = build_graph([extraction_a()])
+    changed = Extraction(paper(), [Entity("math", "MATH", "Benchmark")], [rel("PAPER", "EVALUATES_ON", "MATH")])
+    build_graph([changed], graph)
+    assert "gsm8k" not in graph  # no paper names it any more
+    assert [(u, v, d["type"]) for u, v, d in graph.edges(data=True) if d["type"] != "MENTIONS"] == [
+        ("title:a", "math", "EVALUATES_ON")
+    ]
+
+
+def test_store_size_variant_links_to_its_family():
+    graph = build_graph([extraction_a()])
+    assert graph.nodes["llama3"]["inferred"] is True
+    assert [d["type"] for _, _, d in graph.out_edges("llama38b", data=True)] == ["VARIANT_OF"]
+
+
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        (Entity("gsm8k", "GSM8K", "Benchmark"), Entity("gsm8k", "gsm-8k", "Benchmark")),
+        (Entity("dpo", "DPO", "Method"),
+         Entity("directpreferenceoptimization", "Direct Preference Optimization", "Method", aliases=["DPO"])),
+    ],
+)
+def test_store_merges_spellings_and_acronyms_into_one_node(first, second):
+    graph = build_graph([Extraction(paper(), [first]), Extraction(paper("title:b", "Paper B"), [second])])
+    entities = [n for n, d in graph.nodes(data=True) if d["label"] != "Paper"]
+    assert len(entities) == 1
+
+
+def test_store_same_paper_from_two_sources_is_one_node_with_the_better_id():
+    builder = GraphBuilder()
+    builder.add(Extraction(Paper(id="title:x", title="Deep Things", abstract="a", n_authors=3)))
+    builder.add(Extraction(Paper(id="arxiv:2401.00001", title="Deep things.", abstract="a", date="2024-01-01")))
+    papers = [(n, d) for n, d in builder.graph.nodes(data=True) if d["label"] == "Paper"]
+    assert [(n, d["n_authors"], d["date"]) for n, d in papers] == [("arxiv:2401.00001", 3, "2024-01-01")]
+
+
+def test_store_type_follows_the_majority_of_papers():
+    exs = [Extraction(paper(f"title:{i}", f"P{i}"), [Entity("imagenet", "ImageNet", t)])
+           for i, t in enumerate(["Dataset", "Benchmark", "Dataset"])]
+    assert build_graph(exs).nodes["imagenet"]["label"] == "Dataset"
+
+
+@pytest.mark.parametrize("suffix", [".json", ".json.gz"])
+def test_store_round_trips_through_a_file(tmp_path, suffix):
+    graph = build_graph([extraction_a()])
+    path = tmp_path / f"kg{suffix}"
+    write_graph(graph, path)
+    again = read_graph(path)
+    assert snapshot(again) == snapshot(graph)
+    assert again.nodes["gsm8k"]["keys"] == ["gsm8k"]
+
+
+def test_store_failed_write_keeps_the_old_file(tmp_path):
+    path = tmp_path / "kg.json"
+    write_graph(build_graph([extraction_a()]), path)
+    before = path.read_bytes()
+    broken = build_graph([extraction_a()])
+    broken.nodes["gsm8k"]["bad"] = object()  # not JSON-serialisable: the write fails midway
+    with pytest.raises(TypeError):
+        write_graph(broken, path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["kg.json"]
+
+
+@pytest.mark.parametrize("content", [b"", b"{not json", json.dumps({"nodes": []}).encode(), b"\x1f\x8b\x08garbage"])
+def test_store_unreadable_graph_file_is_one_clear_error(tmp_path, content):
+    path = tmp_path / "kg.json"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match="kg.json: not a readable paperkg graph"):
+        read_graph(path)
