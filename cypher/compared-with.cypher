@@ -1,7 +1,7 @@
 // What an entity is compared with: the baselines its papers report against it.
 // example: paperkg compared-with Step-DPO
 // argument: key  the entity's name or any alias
-MATCH (e:Entity)-[r:COMPARES_WITH]->(baseline:Entity)
+MATCH (e:Entity)-[r:COMPARES_WITH]->(b:Entity)
 WHERE $key IN e.keys
-RETURN baseline.name AS baseline, r.paper AS paper, r.evidence AS evidence
+RETURN b.name AS baseline, r.paper AS paper, r.evidence AS evidence
 ORDER BY baseline, paper
