@@ -1,0 +1,59 @@
+"""What every format parser yields: raw records and problems.
+
+A parser turns one opened input into a stream of :class:`RawRecord` (a paper
+as the source spells it, before cleaning and ids) and :class:`Problem` (one
+record that cannot be used, with the kind it is counted under). The reading
+loop (:mod:`extractors.readers.reading`) cleans, validates, gives ids,
+removes duplicates and reports; parsers never raise for bad data except
+:class:`~extractors.errors.InputError` when the whole input is unusable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+__all__ = ["RawRecord", "Problem", "Parsed", "text_value"]
+
+
+@dataclass
+class RawRecord:
+    """One paper as a source gives it; ``latex`` says the text may carry LaTeX markup."""
+
+    line: int | None
+    title: str
+    abstract: str
+    authors: list[str] = field(default_factory=list)
+    n_authors: int | None = None
+    date: str | None = None
+    upvotes: int | None = None
+    arxiv_id: str | None = None
+    doi: str | None = None
+    url: str | None = None
+    venue: str | None = None
+    latex: bool = False
+
+
+@dataclass
+class Problem:
+    """One unusable record: ``kind`` is its key in ``ReadReport.skipped``."""
+
+    line: int | None
+    kind: str
+    reason: str
+
+
+Parsed = Union[RawRecord, Problem]
+
+
+def text_value(value: Any) -> str | None:
+    """A field value as text: strings as they are, numbers spelled out, anything else None.
+
+    >>> text_value("GPT-4"), text_value(2024), text_value(["a"]), text_value(None)
+    ('GPT-4', '2024', None, None)
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return None

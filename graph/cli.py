@@ -1,0 +1,300 @@
+"""The ``paperkg`` command: a thin layer over the Python API.
+
+Each command parses its options, calls one API function and prints the result.
+Library errors become one-line messages (exit 1; bad usage exits 2), never
+tracebacks.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+import click
+
+from extractors.errors import PaperkgError, UsageError
+from extractors.readers import FORMATS, ColumnOptions
+
+from . import build as api
+from .query import QueryResult, catalogue, run_catalogue, run_query
+from .store import GRAPH_ENV, graph_path, read_graph
+
+__all__ = ["cli", "main"]
+
+
+class PaperkgGroup(click.Group):
+    """Turns library errors into click errors at the edge."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UsageError as err:
+            raise click.UsageError(str(err), ctx) from None
+        except PaperkgError as err:
+            raise click.ClickException(str(err)) from None
+        except BrokenPipeError:  # `paperkg ... | head`
+            sys.stderr.close()
+            ctx.exit(0)
+
+
+graph_option = click.option(
+    "--graph", "graph_file", type=click.Path(dir_okay=False), envvar=GRAPH_ENV, show_envvar=True,
+    help="Graph file (default: ./paperkg-graph.json).",
+)
+
+
+def output_options(command):
+    command = click.option("--csv", "fmt", flag_value="csv", help="Print rows as CSV.")(command)
+    command = click.option("--json", "fmt", flag_value="json", help="Print rows as JSON.")(command)
+    return command
+
+
+def input_options(command):
+    """Options shared by the commands that read paper sources."""
+    for option in reversed([
+        click.argument("inputs", nargs=-1, required=True, type=click.Path(allow_dash=True)),
+        click.option("--format", "fmt_in", type=click.Choice(FORMATS), help="Force the input format (default: detect)."),
+        click.option("--strict", is_flag=True, help="Stop at the first bad record."),
+        click.option("--title-col", help="CSV/TSV/JSONL column holding the title."),
+        click.option("--abstract-col", help="CSV/TSV/JSONL column holding the abstract."),
+        click.option("--id-col", help="CSV/TSV/JSONL column holding an id (arXiv id or DOI)."),
+        click.option("--batch-size", default=64, show_default=True, help="Papers per spaCy batch."),
+        click.option("--n-process", default=1, show_default=True, help="Worker processes for extraction."),
+    ]):
+        command = option(command)
+    return command
+
+
+@contextmanager
+def _reading(opts: dict[str, Any], label: str) -> Iterator[dict[str, Any]]:
+    """API keyword arguments from input options, with a progress bar and the problem lines on stderr."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    progress = Progress(SpinnerColumn(), TextColumn(label), BarColumn(), MofNCompleteColumn(),
+                        TextColumn("papers"), TimeElapsedColumn(), console=console, transient=True,
+                        disable=not console.is_terminal)
+    task = progress.add_task(label, total=None)
+
+    def on_problem(err: PaperkgError) -> None:
+        progress.console.print(str(err), markup=False, highlight=False, soft_wrap=True)
+
+    with progress:
+        yield dict(
+            format=opts["fmt_in"], strict=opts["strict"], on_problem=on_problem,
+            columns=ColumnOptions(title_col=opts["title_col"], abstract_col=opts["abstract_col"], id_col=opts["id_col"]),
+            batch_size=opts["batch_size"], n_process=opts["n_process"],
+            progress=lambda paper: progress.advance(task),
+        )
+
+
+def _finish(report: api.BuildReport, what: str) -> None:
+    """Print the read summary; exit 1 when nothing was kept."""
+    read = report.read
+    skipped = ", ".join(f"{reason}: {n}" for reason, n in read.skipped.most_common())
+    click.echo(
+        f"{what}: read {read.read} records, kept {read.kept}, skipped {sum(read.skipped.values())}"
+        + (f" ({skipped})" if skipped else "") + f", duplicates {read.duplicates}",
+        err=True,
+    )
+    if not read.kept:
+        raise click.ClickException("no paper was kept from the inputs")
+
+
+def print_result(result: QueryResult, fmt: str | None) -> None:
+    """Rows as a table (default), JSON or CSV on stdout."""
+    if fmt == "json":
+        click.echo(json.dumps(result.rows, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(result.columns)
+        for row in result.rows:
+            writer.writerow([_cell(row[c]) for c in result.columns])
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(*result.columns, show_lines=False)
+        for row in result.rows:
+            table.add_row(*(_cell(row[c]) for c in result.columns))
+        Console(soft_wrap=False).print(table)
+        click.echo(f"{len(result.rows)} row{'s' if len(result.rows) != 1 else ''}", err=True)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, list):
+        return "; ".join(map(str, value))
+    return "" if value is None else str(value)
+
+
+def _parse_params(pairs: tuple[str, ...]) -> dict[str, Any]:
+    params = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--param {pair!r}: expected name=value")
+        try:
+            params[name] = json.loads(value)
+        except ValueError:
+            params[name] = value
+    return params
+
+
+@click.group(cls=PaperkgGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="paperkg")
+def cli() -> None:
+    """Build a knowledge graph of ML research from paper abstracts, and query it.
+
+    \b
+    Example:
+      paperkg build papers.txt          # extract and add to ./paperkg-graph.json
+      paperkg papers-using GSM8K        # which papers use or evaluate on GSM8K
+    """
+
+
+@cli.command()
+@input_options
+@graph_option
+def build(graph_file: str | None, inputs: tuple[str, ...], **opts: Any) -> None:
+    """Extract entities and relations from INPUTS and add them to the graph.
+
+    Building again with the same or new inputs is idempotent: a paper already in
+    the graph is replaced by its new extraction.
+
+    \b
+    Example:
+      paperkg build saved-page.txt arxiv.atom papers.bib --graph kg.json
+    """
+    with _reading(opts, "building") as kwargs:
+        report = api.build(inputs, graph_file, **kwargs)
+    _finish(report, "build")
+    stats = report.stats
+    click.echo(
+        f"graph {report.graph_path}: {stats.papers_added} papers added, {stats.papers_updated} updated, "
+        f"{stats.entities_added} new entities, {stats.relationships} relationships stated",
+        err=True,
+    )
+
+
+@cli.command()
+@input_options
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8", lazy=True), default="-",
+              help="JSON Lines file to write (default: standard output).")
+def extract(inputs: tuple[str, ...], output, **opts: Any) -> None:
+    """Extract entities and relations from INPUTS as JSON Lines, one object per paper.
+
+    \b
+    Example:
+      paperkg extract saved-page.txt -o extractions.jsonl
+    """
+    report = api.BuildReport()
+    with _reading(opts, "extracting") as kwargs:
+        api.write_extractions(api.extract(inputs, report=report, **kwargs), output)
+    _finish(report, "extract")
+
+
+@cli.command()
+@click.argument("cypher")
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
+              help="A query parameter ($NAME); VALUE is JSON or else a string. Repeatable.")
+@graph_option
+@output_options
+def query(cypher: str, params: tuple[str, ...], graph_file: str | None, fmt: str | None) -> None:
+    """Run a Cypher query over the graph.
+
+    \b
+    Example:
+      paperkg query "MATCH (p:Paper)-[:EVALUATES_ON]->(b {name: \\$name}) RETURN p.title" -p name=GSM8K
+    """
+    graph = read_graph(graph_path(graph_file), missing_ok=False)
+    print_result(run_query(graph, cypher, _parse_params(params)), fmt)
+
+
+@cli.command()
+@graph_option
+@output_options
+def stats(graph_file: str | None, fmt: str | None) -> None:
+    """Count the graph's nodes by label and relationships by type.
+
+    \b
+    Example:
+      paperkg stats --json
+    """
+    counts = api.graph_stats(read_graph(graph_path(graph_file), missing_ok=False))
+    rows = [{"kind": "node", "name": k, "count": v} for k, v in counts["nodes"].items()]
+    rows += [{"kind": "relationship", "name": k, "count": v} for k, v in counts["relationships"].items()]
+    print_result(QueryResult(["kind", "name", "count"], rows), fmt)
+
+
+@cli.command(name="eval")
+@click.argument("gold", type=click.Path(exists=True, dir_okay=False))
+@input_options
+@click.option("--errors", default=8, show_default=True, help="How many worst false positives/negatives to show per type.")
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+def evaluate_command(gold: str, inputs: tuple[str, ...], errors: int, as_json: bool, **opts: Any) -> None:
+    """Score extraction from INPUTS against GOLD annotations (the guideline's JSON Lines).
+
+    Prints precision, recall and F1 per entity type and relation type, the
+    "papers using dataset X" question, and the most frequent errors by type.
+
+    \b
+    Example:
+      paperkg eval gold.jsonl saved-page-1.txt saved-page-2.txt
+    """
+    from extractors.evaluate import evaluate, read_gold
+
+    report = api.BuildReport()
+    gold_records = read_gold(gold)
+    with _reading(opts, "extracting") as kwargs:
+        result = evaluate(gold_records, api.extract(inputs, report=report, **kwargs))
+    _finish(report, "eval")
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+        return
+    for kind in ("false_negatives", "false_positives", "relation_errors"):
+        for label, counter in sorted(getattr(result, kind).items()):
+            worst = ", ".join(f"{name} ({n})" if n > 1 else name for name, n in counter.most_common(errors))
+            if worst:
+                click.echo(f"{kind.replace('_', ' ')} {label}: {worst}")
+    scores = result.to_dict()
+    rows = [{"score": f"entity {t}", **scores["entities"][t]} for t in scores["entities"]]
+    rows += [{"score": f"relation {t}", **scores["relations"][t]} for t in scores["relations"]]
+    columns = ["score", "precision", "recall", "f1", "tp", "fp", "fn"]
+    print_result(QueryResult(columns, [{c: r.get(c, "") for c in columns} for r in rows]), None)
+    using = scores["papers_using_dataset"]
+    click.echo(
+        f"papers {result.papers_matched}/{result.papers_gold} matched; entities (Model, Method, Dataset, Benchmark) "
+        f"F1 {scores['entities']['micro']['f1']:.3f}; relations F1 {scores['relations']['micro']['f1']:.3f}; "
+        f"papers using dataset X: P {using['precision']:.3f} R {using['recall']:.3f} over {using['datasets']} datasets"
+    )
+
+
+def _catalogue_command(name: str) -> click.Command:
+    """A command running the named query ``cypher/<name>.cypher``."""
+    query = catalogue()[name]
+
+    def run(graph_file: str | None, fmt: str | None, **values: Any) -> None:
+        graph = read_graph(graph_path(graph_file), missing_ok=False)
+        print_result(run_catalogue(name, graph, values), fmt)
+
+    params = [click.Argument([arg], metavar=arg.upper()) for arg in query.arguments]
+    params += [click.Option([f"--{opt}"], default=default, show_default=True, type=type(default), help=help_text)
+               for opt, (default, help_text) in query.options.items()]
+    command = click.Command(
+        name, callback=run, params=params,
+        help=f"{query.description}\n\n\b\nExample:\n  {query.example}\n\nQuery: cypher/{name}.cypher",
+        short_help=query.description,
+    )
+    return output_options(graph_option(command))
+
+
+for _name in catalogue():
+    cli.add_command(_catalogue_command(_name))
+
+
+def main() -> None:
+    cli(prog_name="paperkg")

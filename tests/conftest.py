@@ -1,0 +1,60 @@
+
+# ---- exports and viz (graph/export.py, graph/viz.py) ----------------------------
+import shutil as _export_shutil
+
+import pytest as _export_pytest
+
+from extractors.normalize import canonical_key as _export_key
+from extractors.records import Entity as _ExportEntity
+from extractors.records import Extraction as _ExportExtraction
+from extractors.records import Paper as _ExportPaper
+from extractors.records import Relation as _ExportRelation
+from graph.store import build_graph as _export_build_graph
+
+#: Evidence and names that break naive writers: quotes, backslashes, newlines, CR, tabs, non-ASCII.
+EXPORT_TRICKY_EVIDENCE = 'We evaluate "Ünïcode-Net" on 中文理解评测;\nit\'s 2\\3 better\r\tthan <GPT-4> & co.'
+
+
+def _export_entity(name, type_, aliases=()):
+    return _ExportEntity(_export_key(name), name, type_, aliases=list(aliases))
+
+
+def export_sample_extractions():
+    """Three hand-written papers: non-ASCII names, quotes, newlines, a size variant, an entity relation."""
+    p1 = _ExportPaper(id="arxiv:2401.00001", title='Ünïcode-Net: "Quoted" titles\nand lines',
+                      abstract="We propose Ünïcode-Net and evaluate it on 中文理解评测 and GSM8K.",
+                      authors=["Zoë Ångström", "李雷", "O'Brien, Pat"], n_authors=3, date="2024-01-02",
+                      upvotes=42, arxiv_id="2401.00001", url="https://arxiv.org/abs/2401.00001",
+                      source="papers.jsonl:1")
+    p2 = _ExportPaper(id="doi:10.1000/x;y", title="Direct Preference Optimization at scale",
+                      abstract="We fine-tune LLaMA-3-8B with DPO and evaluate on GSM8K.",
+                      authors=["A. Author"], venue="NeurIPS", source="papers.jsonl:2")
+    p3 = _ExportPaper(id="title:0123456789abcdef", title="A paper with no entities", abstract="Nothing named.")
+    e1 = [_export_entity("Ünïcode-Net", "Model"), _export_entity("中文理解评测", "Benchmark"),
+          _export_entity("GSM8K", "Benchmark", ["GSM-8K"]), _export_entity("GPT-4", "Model")]
+    r1 = [_ExportRelation("PAPER", "PROPOSES", "Ünïcode-Net", EXPORT_TRICKY_EVIDENCE, 0, 40, "rules", 0.9),
+          _ExportRelation("PAPER", "EVALUATES_ON", "中文理解评测", EXPORT_TRICKY_EVIDENCE, 0, 40, "rules", 0.8),
+          _ExportRelation("PAPER", "EVALUATES_ON", "GSM8K", "evaluate it on GSM8K", 5, 25, "rules", 0.85),
+          _ExportRelation("Ünïcode-Net", "COMPARES_WITH", "GPT-4", "better than <GPT-4>", 3, 22, "rules", 0.7)]
+    e2 = [_export_entity("Direct Preference Optimization", "Method", ["DPO"]),
+          _export_entity("LLaMA-3-8B", "Model"), _export_entity("GSM8K", "Benchmark")]
+    r2 = [_ExportRelation("PAPER", "USES", "Direct Preference Optimization", "with DPO", 1, 9, "rules", 1.0),
+          _ExportRelation("PAPER", "USES", "LLaMA-3-8B", "We fine-tune LLaMA-3-8B", 0, 23, "rules", 0.95),
+          _ExportRelation("PAPER", "EVALUATES_ON", "GSM8K", "evaluate on GSM8K.", 30, 48, "rules", 0.9)]
+    return [_ExportExtraction(p1, e1, r1), _ExportExtraction(p2, e2, r2), _ExportExtraction(p3)]
+
+
+@_export_pytest.fixture
+def export_graph_sample():
+    """A small real graph built by GraphBuilder from :func:`export_sample_extractions`."""
+    return _export_build_graph(export_sample_extractions())
+
+
+@_export_pytest.fixture(scope="session")
+def chromium_path():
+    """Debian's headless Chromium (apt-get install chromium); skips when it is not installed."""
+    path = next(filter(None, map(_export_shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
+    if path is None:
+        _export_pytest.skip("no Chromium on PATH: apt-get install -y chromium")
+    return path
+# ---- end of exports and viz ------------------------------------------------------
