@@ -65,19 +65,28 @@ _NAME_TOKEN = re.compile(r"^(?=.*[A-Za-z])(?:[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9
 _PLURAL_ACRONYM = re.compile(r"^[A-Z]{2,}s$")
 
 
-def is_name_like(token: Token) -> bool:
+def is_name_like(token: Token, *, title_cased: bool = False) -> bool:
     """Whether a token looks like a coined name: ``DPO``, ``BoostStep``, ``Qwen2``, ``Step-DPO``.
 
     Hyphenated lowercase words ("state-of-the-art") and quantities ("7B",
-    "3D") are not names; a hyphenated word needs a capital or a digit.
+    "3D") are not names. In running text a capitalised compound ("Orca-Math")
+    is a name; where every word is capitalised anyway (``title_cased``: a
+    title, a sentence start) it needs a capital inside a part, or a digit.
     """
     text = token.text
     if len(text) < 2 or text[0].isdigit() or _PLURAL_ACRONYM.match(text) or not _NAME_TOKEN.match(text):
         return False
+    if text.islower():  # "top-1", "times100", "v1.5": words with numbers, not coined names
+        return False
     if "_" in text:
         return any(c.isupper() for c in text)
-    if "-" in text or "+" in text:  # "Step-DPO", "LR+GD", "Qwen-7B"; not "Long-chain"
-        return any(c.isupper() for c in text[1:]) or any(c.isdigit() for c in text)
+    if "-" in text or "+" in text:
+        # "Step-DPO", "LR+GD", "Qwen-7B" are names; title-cased compounds ("Fine-Tuning",
+        # "Flow-Guided") are not: a part needs a capital after its first letter, or a digit.
+        parts = re.split(r"[-+]", text)
+        if any(any(c.isupper() for c in part[1:]) for part in parts) or any(c.isdigit() for c in text):
+            return True
+        return not title_cased and text[0].isupper()
     return True
 
 
@@ -157,10 +166,11 @@ def candidate_spans(doc: Doc, generic_keys: set[str] = frozenset()) -> list[tupl
     title_end = next((t.i for t in doc if "\n" in t.text), None)
     if title_end:
         colon = next((t.i for t in doc[:title_end] if t.text == ":"), None)
-        if colon and 0 < colon <= 4:
+        # "SlimFlow: Training ..." names what the paper proposes; "Stacking Your Transformers: ..." does not.
+        if colon and 0 < colon <= 4 and (colon == 1 or any(is_name_like(t, title_cased=True) for t in doc[:colon])):
             found.append((Span(doc, 0, colon, label="Title"), "title"))
     for token in doc:
-        if is_name_like(token):
+        if is_name_like(token, title_cased=token.i < (title_end or 0) or token.is_sent_start):
             found.append((Span(doc, token.i, token.i + 1, label="Shape"), "shape"))
     return found
 

@@ -1,0 +1,31 @@
+import pytest
+import spacy
+
+from extractors.entities import is_name_like
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "paperkg.tokenizer.v1"}}})
+
+
+@pytest.mark.parametrize(
+    "word, title_cased, expected",
+    [
+        ("Step-DPO", False, True),
+        ("Step-DPO", True, True),
+        ("BoostStep", True, True),
+        ("Qwen2-72B", True, True),
+        ("LR+GD", False, True),
+        ("Orca-Math", False, True),     # a capitalised compound in running text is coined
+        ("Fine-Tuning", True, False),   # ... but not in a title, where every word is capitalised
+        ("Flow-Guided", True, False),
+        ("state-of-the-art", False, False),
+        ("top-1", False, False),
+        ("v1.5", False, False),
+        ("7B", False, False),
+        ("LLMs", False, False),
+    ],
+)
+def test_entities_name_shape(nlp, word, title_cased, expected):
+    assert is_name_like(nlp(word)[0], title_cased=title_cased) is expected
