@@ -11,7 +11,7 @@ atomically. :func:`export_graph` picks one by name from :data:`EXPORT_FORMATS`.
 >>> rel = Relation("PAPER", "EVALUATES_ON", "GSM8K", "We evaluate on GSM8K.", 3, 24, "rules", 0.9)
 >>> g = build_graph([Extraction(paper, [Entity("gsm8k", "GSM8K", "Benchmark")], [rel])])
 >>> import json
->>> [json.loads(line)["predicate"] for line in generate_jsonl(g)]
+>>> sorted(json.loads(line)["predicate"] for line in generate_jsonl(g))
 ['EVALUATES_ON', 'MENTIONS']
 
 The formats and how the graph maps onto each:
@@ -38,7 +38,9 @@ The formats and how the graph maps onto each:
     with ``:START_ID(Paper)`` and ``:END_ID(Benchmark)``. Columns are typed
     (``upvotes:long``, ``confidence:double``, ``aliases:string[]``); strings
     are always quoted (``""`` inside), an empty unquoted cell is a missing
-    property. ``import.sh`` beside them holds the matching
+    property. neo4j-admin stores no empty array, so an empty list (a paper
+    with no ``sources``, an entity with no ``aliases``) is an empty cell and
+    the property is absent in Neo4j (``coalesce(n.aliases, [])`` reads it). ``import.sh`` beside them holds the matching
     ``neo4j-admin database import full`` command (:func:`neo4j_admin_command`).
 ``cypher``
     A script for ``cypher-shell -f``: uniqueness constraints, then
@@ -82,6 +84,7 @@ from .model import (
     LABELS,
     PAPER_LABEL,
     RELATIONSHIP_TYPES,
+    node_labels,
     node_records,
     relationship_records,
 )
@@ -326,7 +329,9 @@ _ARRAY_DELIMITERS = (";", "|", "\u001f")
 
 
 def _csv_cell(value: Any, kind: str, array_delimiter: str) -> str:
-    if value is None:
+    # An empty list is an empty cell like a missing value: neo4j-admin skips an
+    # empty array (it stores no empty array property), so the property is absent.
+    if value is None or (kind == "list" and not value):
         return ""
     if kind == "list":
         value = array_delimiter.join(map(str, value))
@@ -352,38 +357,41 @@ def _csv_lines(header: list[str], rows: Iterable[list[str]]) -> Iterator[str]:
         yield ",".join(row) + "\n"
 
 
+def _csv_node_file(graph: nx.MultiDiGraph, label: str, delimiter: str) -> Iterator[str]:
+    # Two passes over the label's nodes (column types, then rows): nothing is copied.
+    kinds = _attribute_kinds((r.properties for r in node_records(graph, label)), skip=("id",))
+    header = [f"id:ID({label})", *(f"{k}:{_CSV_TYPE[v]}" for k, v in kinds.items()), ":LABEL"]
+    labels_cell = delimiter.join(node_labels(label))
+    rows = ([_csv_cell(r.id, "string", delimiter),
+             *(_csv_cell(r.properties.get(k), v, delimiter) for k, v in kinds.items()), labels_cell]
+            for r in node_records(graph, label))
+    return _csv_lines(header, rows)
+
+
 def generate_csv(graph: nx.MultiDiGraph) -> Iterator[tuple[str, Iterator[str]]]:
     """``(file name, lines)`` of every neo4j-admin import file, node files first.
 
-    The last file is ``import.sh``: :func:`neo4j_admin_command` for these files.
+    Node files stream from the graph; relationship files hold only references
+    to the graph's edges, grouped by (start label, type, end label). The last
+    file is ``import.sh``: :func:`neo4j_admin_command` for these files.
     """
     delimiter = _csv_array_delimiter(graph)
-    nodes_by_label: dict[str, list] = defaultdict(list)
-    for record in node_records(graph):
-        nodes_by_label[record.label].append(record)
-    labels = [label for label in LABELS if label in nodes_by_label]
+    present = {data["label"] for _, data in graph.nodes(data=True)}
     node_files, rel_files = [], []
-    for label in labels:
-        records = nodes_by_label[label]
-        kinds = _attribute_kinds((r.properties for r in records), skip=("id",))
-        header = [f"id:ID({label})", *(f"{k}:{_CSV_TYPE[v]}" for k, v in kinds.items()), ":LABEL"]
-        labels_cell = delimiter.join(records[0].labels)
-        rows = ([_csv_cell(r.id, "string", delimiter),
-                 *(_csv_cell(r.properties.get(k), v, delimiter) for k, v in kinds.items()), labels_cell]
-                for r in records)
+    for label in (label for label in LABELS if label in present):
         node_files.append(f"{label}.csv")
-        yield node_files[-1], _csv_lines(header, rows)
-    rels_by_group: dict[tuple[str, str, str], list] = defaultdict(list)
-    for record in relationship_records(graph):
-        group = (graph.nodes[record.start]["label"], record.type, graph.nodes[record.end]["label"])
-        rels_by_group[group].append(record)
-    for (start_label, rel_type, end_label), records in sorted(rels_by_group.items()):
-        kinds = _attribute_kinds(r.properties for r in records)
+        yield node_files[-1], _csv_node_file(graph, label, delimiter)
+    nodes = graph.nodes
+    edges_by_group: dict[tuple[str, str, str], list] = defaultdict(list)
+    for start, end, data in graph.edges(data=True):
+        edges_by_group[nodes[start]["label"], data["type"], nodes[end]["label"]].append((start, end, data))
+    for (start_label, rel_type, end_label), edges in sorted(edges_by_group.items()):
+        kinds = _attribute_kinds((data for _, _, data in edges), skip=("type",))
         header = [f":START_ID({start_label})", f":END_ID({end_label})",
                   *(f"{k}:{_CSV_TYPE[v]}" for k, v in kinds.items()), ":TYPE"]
-        rows = ([_csv_cell(r.start, "string", delimiter), _csv_cell(r.end, "string", delimiter),
-                 *(_csv_cell(r.properties.get(k), v, delimiter) for k, v in kinds.items()), rel_type]
-                for r in records)
+        rows = ([_csv_cell(start, "string", delimiter), _csv_cell(end, "string", delimiter),
+                 *(_csv_cell(data.get(k), v, delimiter) for k, v in kinds.items()), rel_type]
+                for start, end, data in edges)
         rel_files.append(f"{start_label}-{rel_type}-{end_label}.csv")
         yield rel_files[-1], _csv_lines(header, rows)
     options = " ".join(_neo4j_admin_options(node_files, rel_files, delimiter))

@@ -139,7 +139,12 @@ def test_export_csv_is_neo4j_admin_input_with_one_id_space_per_label(export_grap
     nodes, spaces, edges = _read_neo4j_csv(tmp_path / "csv")
     for data in nodes.values():  # empty strings are written quoted but read back like missing cells
         data.update({k: v for k, v in export_graph_sample.nodes[data["id"]].items() if v == ""})
-    assert nodes == _nodes(export_graph_sample)
+    expected = _nodes(export_graph_sample)
+    for data in expected.values():  # neo4j-admin skips an empty array cell: the property is absent
+        for name in [n for n in LIST_ATTRIBUTES if data.get(n) == []]:
+            del data[name]
+    assert any("aliases" not in data for data in expected.values())
+    assert nodes == expected
     assert all(spaces[n] == d["label"] for n, d in nodes.items())
     assert len(edges) == export_graph_sample.number_of_edges()
     back = {}
