@@ -69,6 +69,7 @@ import sys
 import tempfile
 from collections import defaultdict
 from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import quote
@@ -467,16 +468,22 @@ def _cypher_name(name: str) -> str:
     return name if _IDENTIFIER.match(name) else "`" + name.replace("`", "``") + "`"
 
 
-def _batches(items: list, size: int) -> Iterator[list]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    items = iter(items)
+    while batch := list(islice(items, size)):
+        yield batch
+
+
+def _cypher_kind(label: str) -> str:
+    return PAPER_LABEL if label == PAPER_LABEL else ENTITY_LABEL
 
 
 def cypher_statements(graph: nx.MultiDiGraph, *, batch_size: int = CYPHER_BATCH) -> Iterator[str]:
     """The statements of the Cypher script, without the closing ``;``.
 
     Labels and relationship types come from the model's fixed vocabulary; all
-    values are literals in the ``UNWIND`` list.
+    values are literals in the ``UNWIND`` list. Statements stream: at most one
+    batch per (start, end) kind of one relationship type is held at a time.
 
     >>> from graph.model import new_graph
     >>> g = new_graph(); g.add_node("gsm8k", label="Benchmark", id="gsm8k", name="GSM8K")
@@ -488,31 +495,31 @@ def cypher_statements(graph: nx.MultiDiGraph, *, batch_size: int = CYPHER_BATCH)
     """
     yield f"CREATE CONSTRAINT paper_id IF NOT EXISTS FOR (n:{PAPER_LABEL}) REQUIRE n.id IS UNIQUE"
     yield f"CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:{ENTITY_LABEL}) REQUIRE n.id IS UNIQUE"
-    rows_by_label: dict[str, list] = defaultdict(list)
-    for record in node_records(graph):
-        rows_by_label[record.label].append({**record.properties, "id": record.id})
     for label in LABELS:
-        for batch in _batches(rows_by_label.get(label, []), batch_size):
-            rows = _cypher_literal(batch)
+        rows = ({**record.properties, "id": record.id} for record in node_records(graph, label))
+        for batch in _batches(rows, batch_size):
             if label == PAPER_LABEL:
-                yield f"UNWIND {rows} AS row\nMERGE (n:{PAPER_LABEL} {{id: row.id}})\nSET n = row"
+                yield f"UNWIND {_cypher_literal(batch)} AS row\nMERGE (n:{PAPER_LABEL} {{id: row.id}})\nSET n = row"
             else:
                 others = ":".join(other for other in ENTITY_LABELS if other != label)
-                yield (f"UNWIND {rows} AS row\nMERGE (n:{ENTITY_LABEL} {{id: row.id}})\n"
+                yield (f"UNWIND {_cypher_literal(batch)} AS row\nMERGE (n:{ENTITY_LABEL} {{id: row.id}})\n"
                        f"REMOVE n:{others}\nSET n:{label}, n = row")
-    rows_by_group: dict[tuple[str, str, str], list] = defaultdict(list)
-    for record in relationship_records(graph):
-        start_label = PAPER_LABEL if graph.nodes[record.start]["label"] == PAPER_LABEL else ENTITY_LABEL
-        end_label = PAPER_LABEL if graph.nodes[record.end]["label"] == PAPER_LABEL else ENTITY_LABEL
-        rows_by_group[start_label, record.type, end_label].append(
-            {"start": record.start, "end": record.end, "props": record.properties})
+    nodes = graph.nodes
+
+    def statement(start_kind: str, rel_type: str, end_kind: str, batch: list) -> str:
+        return (f"UNWIND {_cypher_literal(batch)} AS row\n"
+                f"MATCH (a:{start_kind} {{id: row.start}}), (b:{end_kind} {{id: row.end}})\n"
+                f"MERGE (a)-[r:{rel_type} {{paper: row.props.paper}}]->(b)\nSET r = row.props")
+
     for rel_type in RELATIONSHIP_TYPES:
-        for start_label in (PAPER_LABEL, ENTITY_LABEL):
-            for end_label in (PAPER_LABEL, ENTITY_LABEL):
-                for batch in _batches(rows_by_group.get((start_label, rel_type, end_label), []), batch_size):
-                    yield (f"UNWIND {_cypher_literal(batch)} AS row\n"
-                           f"MATCH (a:{start_label} {{id: row.start}}), (b:{end_label} {{id: row.end}})\n"
-                           f"MERGE (a)-[r:{rel_type} {{paper: row.props.paper}}]->(b)\nSET r = row.props")
+        pending: dict[tuple[str, str], list] = defaultdict(list)
+        for record in relationship_records(graph, rel_type):
+            kinds = (_cypher_kind(nodes[record.start]["label"]), _cypher_kind(nodes[record.end]["label"]))
+            pending[kinds].append({"start": record.start, "end": record.end, "props": record.properties})
+            if len(pending[kinds]) == batch_size:
+                yield statement(kinds[0], rel_type, kinds[1], pending.pop(kinds))
+        for (start_kind, end_kind), batch in sorted(pending.items()):
+            yield statement(start_kind, rel_type, end_kind, batch)
 
 
 def generate_cypher(graph: nx.MultiDiGraph, *, batch_size: int = CYPHER_BATCH) -> Iterator[str]:
