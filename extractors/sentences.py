@@ -9,24 +9,39 @@
 
 from __future__ import annotations
 
+import numpy
+from spacy.attrs import IS_LOWER, IS_SPACE, ORTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
 __all__ = ["set_sentence_starts", "SentenceSegmenter"]
 
-_ENDERS = {".", "!", "?"}
+_ENDERS = (".", "!", "?")
 
 
 def set_sentence_starts(doc: Doc) -> Doc:
-    """Mark sentence starts in place; whitespace tokens holding a newline end a sentence."""
-    start_next = True
-    for token in doc:
-        if token.is_space and "\n" in token.text:
-            token.is_sent_start = start_next
-            start_next = True
-            continue
-        token.is_sent_start = start_next
-        start_next = token.text in _ENDERS and (token.i + 1 == len(doc) or not doc[token.i + 1].is_lower)
+    """Mark sentence starts in place; whitespace tokens holding a newline end a sentence.
+
+    Works on the doc's attribute array, not token by token: it runs on every
+    token of every abstract.
+    """
+    if not len(doc):
+        return doc
+    strings = doc.vocab.strings
+    enders = [strings.add(text) for text in _ENDERS]
+    attrs = doc.to_array([ORTH, IS_SPACE, IS_LOWER])
+    orth, space, lower = attrs[:, 0], attrs[:, 1].astype(bool), attrs[:, 2].astype(bool)
+    ender = numpy.isin(orth, enders)
+    newline = numpy.zeros(len(doc), dtype=bool)
+    for i in numpy.flatnonzero(space):
+        newline[i] = "\n" in strings[orth[i]]
+    starts = numpy.zeros(len(doc), dtype=bool)
+    starts[0] = True
+    # After an ender, unless the next word is lowercase ("e.g. the"); after and at a line break.
+    starts[1:] |= ender[:-1] & ~lower[1:]
+    starts[1:] |= newline[:-1]
+    values = numpy.where(starts, 1, -1).astype("int32").reshape(-1, 1)
+    doc.from_array([SENT_START], values.astype("uint64"))
     return doc
 
 
