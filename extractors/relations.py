@@ -26,7 +26,9 @@ _PROPOSE = re.compile(r"^(propos\w*|introduc\w*|present\w*|develop\w*|design\w*|
 _NAMING = {"called", "named", "dubbed", "termed", "coined"}
 _NOVEL = {"novel", "new", "first"}
 _COMPARE = re.compile(r"^(outperform\w*|surpass\w*|beat\w*|exceed\w*|compar\w*|versus|vs\.?|against|than|superior|rival\w*|match\w*|over|relative|baselines?)$", re.I)
-_COMPARE_STRONG = re.compile(r"^(outperform\w*|surpass\w*|beat\w*|exceed\w*|compar\w*|versus|vs\.?|than|superior|rival\w*)$", re.I)
+_COMPARE_STRONG = re.compile(r"^(outperform\w*|surpass\w*|beat\w*|exceed\w*|compar\w*|versus|vs\.?|than|superior|rival\w*|competitive|contrast|match(es|ing)?|transcend\w*)$", re.I)
+#: "a speedup of 1.8x over X", "gains over X": "over" compares only after a word of advantage.
+_ADVANTAGE = re.compile(r"^(speedups?|gains?|improvements?|advantages?|margins?|boosts?|points?|x|better|faster|higher|lower|improv\w*|outperform\w*)$", re.I)
 _EVAL = re.compile(r"^(evaluat\w*|experiment\w*|benchmark\w*|test\w*|achiev\w*|result\w*|accura\w*|scor\w*|outperform\w*|surpass\w*|sota|state-of-the-art|gains?|improv\w*|perform\w*|demonstrat\w*|validat\w*|verif\w*|report\w*|empirical\w*)$", re.I)
 _TRAIN = re.compile(r"^(train\w*|pre-?train\w*|fine-?tun\w*|finetun\w*|distill\w*)$", re.I)
 _USE = re.compile(r"^(us(e|es|ed|ing)|utiliz\w*|utilis\w*|leverag\w*|employ\w*|adopt\w*|appl(y|ies|ied|ying)|fine-?tun\w*|finetun\w*|based|built|build\w*|initiali[sz]\w*|via|through|with|incorporat\w*|integrat\w*|extend\w*|combin\w*|augment\w*|equipp\w*|driven|powered|prompt\w*|train\w*|rel(y|ies|ying)|exploit\w*|inspired|follow\w*)$", re.I)
@@ -68,6 +70,36 @@ def _is_first_person(sent: Span, proposed_keys: set[str], groups: dict[str, str]
     if any(t.lower_ in _FIRST_PERSON for t in sent) or _SELF_REFERENCE.search(sent.text):
         return True
     return any(groups.get(e.kb_id_) in proposed_keys for e in sent.ents)
+
+
+_BE = {"is", "are", "was", "were", "be", "been"}
+_TITLE_MEANS = {"via", "with", "using", "through", "by"}
+_COINED = {"shape", "abbreviation", "title"}
+
+
+def _passive_proposals(doc: Doc):
+    """``(entity, sentence)`` for "X is (also) proposed", "X, which is introduced here"."""
+    for sent in doc.sents:
+        for ent in sent.ents:
+            if ent.id_ not in _COINED or ent.label_ in {"Task", "Metric"}:
+                continue
+            after = doc[ent.end : min(sent.end, ent.end + 5)]
+            for i, token in enumerate(after):
+                if token.lower_ in _BE:
+                    rest = [t for t in after[i + 1 : i + 3] if not t.lower_.endswith("ly") and t.lower_ not in {"also", "further", "then", "here"}]
+                    if rest and _PROPOSE.match(rest[0].text) and rest[0].text.endswith("ed"):
+                        yield ent, sent
+                    break
+
+
+def _title_means(doc: Doc, title_end: int):
+    """Coined names a title gives as its means: "Extending Context with Activation Beacon"."""
+    for ent in doc.ents:
+        if ent.end > title_end:
+            break
+        if ent.start > 0 and doc[ent.start - 1].lower_ in _TITLE_MEANS and ent.id_ in _COINED | {"ner"} \
+                and ent.label_ in {"Method", "Model"}:
+            yield ent
 
 
 def find_relations(doc: Doc) -> list[tuple[str, str, str, int, int, str, float]]:
@@ -112,6 +144,15 @@ def find_relations(doc: Doc) -> list[tuple[str, str, str, int, int, str, float]]
             confidence = 0.85 if named else 0.7
             proposed[key] = max(proposed.get(key, 0), confidence)
             add(PAPER, "PROPOSES", key, sent, "propose-cue", confidence)
+    for ent, sent in _passive_proposals(doc):
+        key = groups[ent.kb_id_]
+        proposed[key] = max(proposed.get(key, 0), 0.7)
+        add(PAPER, "PROPOSES", key, sent, "proposed-passive", 0.7)
+    if not proposed:
+        for ent in _title_means(doc, title_end):
+            key = groups[ent.kb_id_]
+            proposed[key] = 0.6
+            add(PAPER, "PROPOSES", key, doc[:title_end], "title-means", 0.6)
     proposed_keys = set(proposed)
     main = max(proposed, key=proposed.get) if proposed else PAPER
 
@@ -122,7 +163,9 @@ def find_relations(doc: Doc) -> list[tuple[str, str, str, int, int, str, float]]
             continue
         first_person = _is_first_person(sent, proposed_keys, groups)
         background = not first_person and any(_BACKGROUND.match(t.text) for t in sent)
-        compare_cue = next((t for t in sent if _COMPARE_STRONG.match(t.text)), None)
+        compare_cue = next((t for t in sent if _COMPARE_STRONG.match(t.text) or (
+            t.lower_ == "over" and any(_ADVANTAGE.match(w.text) or w.text.endswith("x") and w.text[:-1].replace(".", "").isdigit()
+                                       for w in doc[max(sent.start, t.i - 4) : t.i]))), None)
         eval_sentence = any(_EVAL.match(t.text) for t in sent)
         train_sentence = any(_TRAIN.match(t.text) for t in sent)
         head_in_sentence = next((groups[e.kb_id_] for e in sent.ents if groups[e.kb_id_] in proposed_keys), None)
