@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-__all__ = ["RawRecord", "Problem", "Parsed", "text_value"]
+__all__ = ["RawRecord", "Problem", "Parsed", "ColumnOptions", "text_value"]
 
 
 @dataclass
@@ -44,6 +44,19 @@ class Problem:
 
 
 Parsed = Union[RawRecord, Problem]
+
+
+@dataclass(frozen=True)
+class ColumnOptions:
+    """Which column (CSV/TSV header, JSON key or dotted path) holds the title, abstract and id.
+
+    ``None`` means: find it by its usual names (``title``; ``abstract``, ``summary``;
+    ``id``, ``arxiv_id``, ``doi``).
+    """
+
+    title_col: str | None = None
+    abstract_col: str | None = None
+    id_col: str | None = None
 
 
 def text_value(value: Any) -> str | None:

@@ -1,0 +1,144 @@
+"""Which format an input is in, from its first bytes (never from its name).
+
+>>> detect_text('{"id": "0704.0001", "submitter": "A", "title": "T", "abstract": "x"}\\n')
+'arxiv-oai'
+>>> detect_text('<?xml version="1.0"?>\\n<feed xmlns="http://www.w3.org/2005/Atom">')
+'arxiv-atom'
+>>> detect_text('@article{key,\\n  title = {T},\\n  abstract = {A}\\n}')
+'bibtex'
+>>> detect_text('title\\tabstract\\nT\\tA\\n')
+'tsv'
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+
+from extractors.errors import InputError
+
+from .listing import looks_like_listing
+from .sources import Source, decode
+
+__all__ = ["FORMATS", "detect_format", "detect_text", "json_record_format"]
+
+#: Format names, as ``--format`` takes them.
+FORMATS = (
+    "listing",
+    "listing-html",
+    "hf-daily",
+    "arxiv-atom",
+    "arxiv-oai",
+    "semantic-scholar",
+    "openalex",
+    "csv",
+    "tsv",
+    "jsonl",
+    "bibtex",
+    "text",
+)
+
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*>\s*", re.I)
+_HTML = re.compile(r"^\s*(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html|<head|<body|<meta|<title|<div|<p>)", re.I | re.S)
+_ATOM = re.compile(r"<feed\b[^>]*http://www\.w3\.org/2005/Atom|<feed\b", re.I)
+_BIBTEX_ENTRY = re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]", re.M)
+# Column names a header must show to be taken for a CSV/TSV of papers.
+_PAPER_COLUMNS = re.compile(r"title|abstract|summary", re.I)
+
+
+def json_record_format(record: object) -> str:
+    """The source a JSON record comes from, by the keys it has (``jsonl`` when none is recognised).
+
+    >>> json_record_format({"paper": {"id": "2406.18629", "summary": "..."}, "numComments": 2})
+    'hf-daily'
+    >>> json_record_format({"paperId": "abc", "title": "T", "abstract": None})
+    'semantic-scholar'
+    """
+    if not isinstance(record, dict):
+        return "jsonl"
+    if "abstract_inverted_index" in record or str(record.get("id", "")).startswith("https://openalex.org/"):
+        return "openalex"
+    if "paperId" in record or "externalIds" in record:
+        return "semantic-scholar"
+    if isinstance(record.get("paper"), dict) or ("summary" in record and ("upvotes" in record or "publishedAt" in record)):
+        return "hf-daily"
+    if "submitter" in record or "authors_parsed" in record or ("versions" in record and "abstract" in record):
+        return "arxiv-oai"
+    return "jsonl"
+
+
+def _first_json_record(text: str) -> object:
+    """The first record a JSON or JSON Lines head shows, or None."""
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    try:
+        value = json.loads(first_line)
+    except ValueError:
+        value = None
+    if value is None:
+        # A pretty-printed document: find its first record object in the head.
+        start = re.search(r'\{\s*"', text[1:])
+        if start is None:
+            return None
+        try:
+            value, _ = json.JSONDecoder().raw_decode(text, start.start() + 1)
+        except ValueError:
+            return _key_guess(text)
+    from .jsonformats import RECORD_LISTS  # the container keys (data, results, ...)
+
+    while True:
+        if isinstance(value, list):
+            value = next((v for v in value if isinstance(v, dict)), None)
+        elif isinstance(value, dict) and any(isinstance(value.get(k), list) for k in RECORD_LISTS):
+            value = next(value[k] for k in RECORD_LISTS if isinstance(value.get(k), list))
+        else:
+            return value
+
+
+def _key_guess(text: str) -> dict:
+    """Keys seen in a head too broken to parse: enough to tell the sources apart."""
+    return {key: "" for key in re.findall(r'"([A-Za-z_]+)"\s*:', text[:SNIFF_KEYS])}
+
+
+SNIFF_KEYS = 16384
+
+
+def _delimited(text: str) -> str | None:
+    lines = [line for line in text.splitlines()[:20] if line.strip()]
+    if not lines:
+        return None
+    for name, delimiter in (("tsv", "\t"), ("csv", ",")):
+        if delimiter not in lines[0]:
+            continue
+        header = next(csv.reader([lines[0]], delimiter=delimiter))
+        if len(header) >= 2 and _PAPER_COLUMNS.search(" ".join(header)) and all(len(h) <= 80 for h in header):
+            return name
+    return None
+
+
+def detect_text(text: str) -> str:
+    """The format of an input whose first characters are ``text``."""
+    stripped = _XML_DECL.sub("", text.lstrip("\ufeff"), count=1)
+    if _HTML.match(stripped):
+        return "listing-html"
+    if stripped.lstrip().startswith("<") and _ATOM.search(stripped):
+        return "arxiv-atom"
+    if stripped.lstrip().startswith(("{", "[")):
+        return json_record_format(_first_json_record(stripped.lstrip()))
+    first = next((line for line in stripped.splitlines() if line.strip() and not line.lstrip().startswith("%")), "")
+    if _BIBTEX_ENTRY.match(first):
+        return "bibtex"
+    delimited = _delimited(stripped)
+    if delimited:
+        return delimited
+    if stripped.lstrip().startswith("<"):
+        return "listing-html"
+    return "listing" if looks_like_listing(stripped.splitlines()) else "text"
+
+
+def detect_format(source: Source) -> str:
+    """The format of an opened input, from its first bytes."""
+    text = decode(source.head)
+    if not text.strip():
+        raise InputError(source.name, "empty input")
+    return detect_text(text)

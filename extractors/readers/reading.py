@@ -1,0 +1,218 @@
+"""The reading loop: inputs in, clean unique :class:`~extractors.records.Paper` records out.
+
+For each input it opens the source (:mod:`.sources`), picks the format
+(:mod:`.detect`, or the one forced), and runs that format's parser. Every raw
+record is cleaned (LaTeX to text, whitespace), validated (a title, an abstract,
+UTF-8 text), given an id (arXiv id, else DOI, else a hash of the normalised
+title) and checked against the papers already read: the same paper from a
+second source (same arXiv id, DOI or normalised title) is counted as a
+duplicate and kept on the report, so its metadata can still be merged.
+
+Each bad record is reported as a :class:`~extractors.errors.BadRecord`
+(``FILE:LINE: reason``) to ``on_problem`` and skipped; an input that cannot
+be read at all is one :class:`~extractors.errors.InputError`. With
+``strict=True`` the first of either is raised instead.
+
+>>> import pathlib, tempfile
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "papers.txt"
+>>> _ = path.write_text("Tiny Adapters\\n" + "We propose tiny adapters for language models. " * 4
+...                     + "\\n\\nTiny Adapters\\n" + "We propose tiny adapters. They are small. " * 4)
+>>> report = ReadReport()
+>>> [p.title for p in read_papers([str(path)], report=report)]
+['Tiny Adapters']
+>>> report.read, report.kept, report.duplicates
+(2, 1, 1)
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator
+
+from extractors.errors import BadRecord, InputError
+from extractors.records import Paper, normalise_title, title_id
+
+from .base import ColumnOptions, Problem, RawRecord
+from .cleaning import arxiv_id, arxiv_id_from_doi, collapse_whitespace, doi, find_arxiv_id, latex_to_text
+from .detect import FORMATS, detect_format
+from .parsers import parser_for
+from .sources import DamagedInput, Source, open_source
+
+__all__ = ["ReadReport", "read_papers", "paper_from_record", "MIN_ABSTRACT_WORDS"]
+
+ProblemHandler = Callable[[InputError], None]
+
+#: Fewer words than this is not an abstract (a stub, a placeholder like "N/A").
+MIN_ABSTRACT_WORDS = 8
+#: How long a title may be before it is taken for something else.
+MAX_TITLE_CHARS = 1000
+
+
+@dataclass
+class ReadReport:
+    """What reading saw: records read, papers kept, records skipped by reason, duplicates.
+
+    ``read`` counts records (kept, skipped or duplicate); ``skipped`` also counts
+    whole inputs that could not be read (kind ``unreadable input``, ``no papers``).
+    ``duplicate_papers`` holds the later copies (with the id of the paper kept),
+    so their metadata can be merged into it; ``kept_by_input`` counts kept papers
+    per input and ``formats`` the format each input was read as.
+    """
+
+    read: int = 0
+    kept: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    duplicates: int = 0
+    duplicate_papers: list[Paper] = field(default_factory=list)
+    kept_by_input: Counter = field(default_factory=Counter)
+    formats: dict[str, str] = field(default_factory=dict)
+
+
+class _Seen:
+    """The identities of the papers kept so far: arXiv id, DOI and normalised title, each to a paper id."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, str] = {}
+
+    @staticmethod
+    def keys(paper: Paper) -> list[str]:
+        keys = []
+        if paper.arxiv_id:
+            keys.append("a:" + paper.arxiv_id)
+        if paper.doi:
+            keys.append("d:" + paper.doi)
+        title = normalise_title(paper.title)
+        if title:
+            keys.append("t:" + title)
+        return keys
+
+    def find(self, paper: Paper) -> str | None:
+        return next((self._ids[k] for k in self.keys(paper) if k in self._ids), None)
+
+    def add(self, paper: Paper, paper_id: str) -> None:
+        for key in self.keys(paper):
+            self._ids.setdefault(key, paper_id)
+
+
+def _clean(text: str, latex: bool) -> str:
+    return latex_to_text(text) if latex else collapse_whitespace(text)
+
+
+def paper_from_record(record: RawRecord, source: str) -> Paper | Problem:
+    """A clean Paper with its id, or the Problem that makes the record unusable."""
+    line = record.line
+    if any("\udc80" <= c <= "\udcff" for c in record.title + record.abstract):
+        return Problem(line, "not UTF-8", "text is not UTF-8 (wrong encoding? re-save the file as UTF-8)")
+    title = _clean(record.title or "", record.latex)
+    abstract = _clean(record.abstract or "", record.latex)
+    if not title:
+        return Problem(line, "no title", "record has no title")
+    if len(title) > MAX_TITLE_CHARS:
+        return Problem(line, "no title", f"title of {len(title):,} characters is not a title")
+    if not abstract:
+        return Problem(line, "no abstract", f"{_quote(title)} has no abstract")
+    if len(abstract.split()) < MIN_ABSTRACT_WORDS:
+        return Problem(line, "no abstract", f"{_quote(title)}: abstract {_quote(abstract)} is too short")
+    the_doi = doi(record.doi)
+    the_arxiv = arxiv_id(record.arxiv_id) or arxiv_id_from_doi(the_doi) or (find_arxiv_id(record.url) if record.url else None)
+    if arxiv_id_from_doi(the_doi):
+        the_doi = None  # an arXiv-issued DOI says no more than the arXiv id
+    paper_id = f"arxiv:{the_arxiv}" if the_arxiv else f"doi:{the_doi}" if the_doi else title_id(title)
+    authors = [a for a in (_clean(a, record.latex) for a in record.authors) if a]
+    return Paper(
+        id=paper_id,
+        title=title,
+        abstract=abstract,
+        authors=authors,
+        n_authors=record.n_authors if record.n_authors is not None else (len(authors) or None),
+        date=record.date or None,
+        upvotes=record.upvotes,
+        arxiv_id=the_arxiv,
+        doi=the_doi,
+        url=record.url or (f"https://arxiv.org/abs/{the_arxiv}" if the_arxiv else None),
+        venue=_clean(record.venue, record.latex) if record.venue else None,
+        source=f"{source}:{line}" if line else source,
+    )
+
+
+def _quote(text: str, width: int = 60) -> str:
+    return repr(text if len(text) <= width else text[: width - 1] + "…")
+
+
+def read_papers(
+    inputs: Iterable[str],
+    *,
+    format: str | None = None,
+    strict: bool = False,
+    report: ReadReport | None = None,
+    on_problem: ProblemHandler | None = None,
+    columns: ColumnOptions | None = None,
+) -> Iterator[Paper]:
+    """Each paper of ``inputs`` once, cleaned and with its id (see the module docs).
+
+    ``format`` forces one of :data:`FORMATS` for every input (default: detect
+    per input). Raises :class:`~extractors.errors.UsageError` for an unknown
+    format; with ``strict``, the first :class:`InputError` met.
+    """
+    report = report if report is not None else ReadReport()
+    columns = columns or ColumnOptions()
+    seen = _Seen()
+    if format is not None:
+        parser_for(format)  # an unknown name fails before anything is read
+
+    def problem(err: InputError, kind: str) -> None:
+        report.skipped[kind] += 1
+        if strict:
+            raise err
+        if on_problem is not None:
+            on_problem(err)
+
+    for name in inputs:
+        try:
+            source = open_source(name)
+        except InputError as err:
+            problem(err, "unreadable input")
+            continue
+        with source:
+            yield from _read_source(source, format, columns, report, seen, problem)
+
+
+def _read_source(source: Source, format: str | None, columns: ColumnOptions, report: ReadReport,
+                 seen: _Seen, problem: Callable[[InputError, str], None]) -> Iterator[Paper]:
+    try:
+        fmt = format or detect_format(source)
+    except InputError as err:
+        problem(err, "unreadable input")
+        return
+    report.formats[source.name] = fmt
+    records = 0
+    try:
+        for item in parser_for(fmt)(source, columns):
+            records += 1
+            report.read += 1
+            if isinstance(item, RawRecord):
+                item = paper_from_record(item, source.name)
+            if isinstance(item, Problem):
+                problem(BadRecord(source.name, item.reason, item.line), item.kind)
+                continue
+            kept_id = seen.find(item)
+            if kept_id is not None:
+                report.duplicates += 1
+                item.id = kept_id
+                report.duplicate_papers.append(item)
+                seen.add(item, kept_id)
+                continue
+            seen.add(item, item.id)
+            report.kept += 1
+            report.kept_by_input[source.name] += 1
+            yield item
+    except DamagedInput as err:
+        problem(BadRecord(source.name, f"{err}; the records before it were read", source.line or None), "truncated")
+        return
+    except InputError as err:
+        problem(err, "unreadable input")
+        return
+    if not records:
+        problem(InputError(source.name, f"no papers found (read as {fmt}; see --format, one of {', '.join(FORMATS)})"),
+                "no papers")
