@@ -178,22 +178,29 @@ def _attribute_kinds(items: Iterable[dict[str, Any]], skip: tuple[str, ...] = ()
 
 
 @contextmanager
-def _atomic_text(path: str | os.PathLike):
-    """A text file that replaces ``path`` only once it is completely written."""
+def _atomic_file(path: str | os.PathLike, *, binary: bool = False):
+    """A UTF-8 text (or binary) file that replaces ``path`` only once it is completely written."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+        with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")) as out:
             yield out
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; the result is an ordinary file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _write_chunks(chunks: Iterable[str], path: str | os.PathLike) -> None:
-    with _atomic_text(path) as out:
+    with _atomic_file(path) as out:
         out.writelines(chunks)
 
 

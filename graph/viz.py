@@ -1,0 +1,372 @@
+"""Pictures of the graph: a self-contained interactive HTML page and a static PNG.
+
+A picture shows a readable part of the graph, chosen in time linear in the
+edges it touches (never all pairs of nodes):
+
+* :func:`select_top`: the ``top`` entities mentioned by the most papers, and
+  the papers that link most of them;
+* :func:`select_around`: one entity (found by name or alias, as queries find
+  it) and its neighbourhood ring by ring up to ``hops``, best-connected
+  first, at most ``limit`` nodes.
+
+:func:`view_data` turns a selection into what both pictures draw: nodes with
+their type, paper count and a ForceAtlas2 position, the links between them,
+and for the HTML side panel each entity's papers with their evidence
+sentences. :func:`generate_html` renders it as one page whose script and data
+are inline (no network when opened; its Content-Security-Policy forbids any
+fetch), :func:`write_png` draws it with matplotlib.
+
+>>> from graph.store import build_graph
+>>> from extractors.records import Extraction, Paper, Entity, Relation
+>>> paper = Paper(id="arxiv:2401.00001", title="T", abstract="We evaluate on GSM8K.")
+>>> rel = Relation("PAPER", "EVALUATES_ON", "GSM8K", "We evaluate on GSM8K.", 3, 24, "rules", 0.9)
+>>> g = build_graph([Extraction(paper, [Entity("gsm8k", "GSM8K", "Benchmark", aliases=["GSM-8K"])], [rel])])
+>>> select_around(g, "gsm-8k", hops=1)
+['gsm8k', 'arxiv:2401.00001']
+>>> data = view_data(g, select_top(g))
+>>> [(n["name"], n["type"], n["papers"]) for n in data["nodes"]]
+[('GSM8K', 'Benchmark', 1), ('T', 'Paper', 1)]
+>>> data["links"][0]["types"]
+['EVALUATES_ON']
+"""
+
+from __future__ import annotations
+
+import difflib
+import heapq
+import json
+import os
+import re
+import warnings
+from collections import Counter, defaultdict
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable
+
+import networkx as nx
+
+from extractors.errors import UsageError
+from extractors.normalize import canonical_key
+
+from .export import _atomic_file, node_name
+from .model import LABELS, PAPER_LABEL
+
+__all__ = [
+    "TYPE_COLOURS",
+    "DEFAULT_TOP",
+    "paper_counts",
+    "find_node",
+    "select_top",
+    "select_around",
+    "select",
+    "view_data",
+    "generate_html",
+    "write_html",
+    "write_png",
+]
+
+#: Node colour per type (Okabe-Ito palette: distinguishable with colour blindness).
+TYPE_COLOURS = {
+    PAPER_LABEL: "#a0a7b0",
+    "Model": "#0072b2",
+    "Method": "#e69f00",
+    "Dataset": "#009e73",
+    "Benchmark": "#d55e00",
+    "Task": "#cc79a7",
+    "Metric": "#56b4e9",
+}
+assert set(TYPE_COLOURS) == set(LABELS)
+#: Entities drawn by default (and the node limit of a neighbourhood).
+DEFAULT_TOP = 150
+#: Papers listed in an entity's side panel (the total is always shown).
+PAPERS_LISTED = 25
+#: Evidence sentences kept per listed paper.
+EVIDENCE_PER_PAPER = 3
+
+
+def paper_counts(graph: nx.MultiDiGraph) -> Counter:
+    """Entity id -> number of papers mentioning it, in one pass over the edges.
+
+    Papers count 1 (each is its own paper); inferred model families, which no
+    paper names, count 0.
+    """
+    counts: Counter = Counter()
+    for _, end, data in graph.edges(data=True):
+        if data["type"] == "MENTIONS":
+            counts[end] += 1  # one MENTIONS edge per (paper, entity): the key holds the paper
+    for node, data in graph.nodes(data=True):
+        if data["label"] == PAPER_LABEL:
+            counts[node] = 1
+    return counts
+
+
+def find_node(graph: nx.MultiDiGraph, name: str) -> str:
+    """The node called ``name``: a node id, or an entity whose name or alias has the same
+    canonical key (as ``paperkg entity`` looks names up).
+
+    >>> from graph.model import new_graph
+    >>> g = new_graph(); g.add_node("gsm8k", label="Benchmark", id="gsm8k", name="GSM8K", keys=["gsm8k"])
+    >>> find_node(g, "GSM-8K")
+    'gsm8k'
+    >>> find_node(g, "GSM9K")
+    Traceback (most recent call last):
+    ...
+    extractors.errors.UsageError: --around 'GSM9K': no node has that name, alias or id; close names: GSM8K
+    """
+    if name in graph:
+        return name
+    key = canonical_key(name)
+    for node, data in graph.nodes(data=True):
+        if key in data.get("keys", ()):
+            return node
+    names = {node_name(data): node for _, data in graph.nodes(data=True) if data["label"] != PAPER_LABEL}
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+    hint = f"; close names: {', '.join(close)}" if close else ""
+    raise UsageError(f"--around {name!r}: no node has that name, alias or id{hint}")
+
+
+def _check_limit(name: str, value: int) -> None:
+    if value < 1:
+        raise UsageError(f"{name} {value}: must be at least 1")
+
+
+def select_top(graph: nx.MultiDiGraph, top: int = DEFAULT_TOP, *, papers: int | None = None,
+               counts: Counter | None = None) -> list[str]:
+    """The ``top`` entities with the most papers, then up to ``papers`` (default a
+    third of ``top``) papers linking the most of them.
+
+    Cost: one pass over the edges for the counts, a heap over the entities,
+    and the in-edges of the chosen entities.
+    """
+    _check_limit("--top", top)
+    counts = paper_counts(graph) if counts is None else counts
+    papers = max(1, top // 3) if papers is None else papers
+    entities = heapq.nlargest(
+        top, (n for n, d in graph.nodes(data=True) if d["label"] != PAPER_LABEL),
+        key=lambda n: (counts[n], node_name(graph.nodes[n]).casefold()))
+    links: Counter = Counter()
+    for entity in entities:
+        for start, _, data in graph.in_edges(entity, data=True):
+            if data["type"] == "MENTIONS":
+                links[start] += 1
+    chosen = heapq.nsmallest(papers, links, key=lambda p: (-links[p], p))
+    return entities + chosen
+
+
+def select_around(graph: nx.MultiDiGraph, name: str, hops: int = 2, *, limit: int = DEFAULT_TOP,
+                  counts: Counter | None = None) -> list[str]:
+    """The node called ``name`` and its neighbours up to ``hops`` links away, at most ``limit``
+    nodes: each ring keeps the candidates with the most links into what is already
+    chosen, then the most papers.
+
+    Cost: the edges of the chosen nodes only.
+    """
+    _check_limit("--top", limit)
+    if hops < 0:
+        raise UsageError(f"--hops {hops}: must be 0 or more")
+    counts = paper_counts(graph) if counts is None else counts
+    centre = find_node(graph, name)
+    chosen = {centre: None}
+    ring = [centre]
+    for _ in range(hops):
+        links: Counter = Counter()
+        for node in ring:
+            for neighbour in (*graph.successors(node), *graph.predecessors(node)):
+                if neighbour not in chosen:
+                    links[neighbour] += 1
+        room = limit - len(chosen)
+        if room <= 0 or not links:
+            break
+        ring = heapq.nsmallest(room, links, key=lambda n: (-links[n], -counts[n], n))
+        chosen.update(dict.fromkeys(ring))
+    return list(chosen)
+
+
+def select(graph: nx.MultiDiGraph, *, around: str | None = None, hops: int = 2,
+           top: int = DEFAULT_TOP, counts: Counter | None = None) -> list[str]:
+    """:func:`select_around` ``around`` (``top`` is its node limit) if given, else :func:`select_top`."""
+    if around is not None:
+        return select_around(graph, around, hops, limit=top, counts=counts)
+    return select_top(graph, top, counts=counts)
+
+
+# -- what the pictures draw -------------------------------------------------------------
+def _layout(nodes: list[str], links: Iterable[tuple[int, int]], counts: list[int]) -> list[tuple[float, float]]:
+    """ForceAtlas2 positions scaled to [-1, 1] (numpy only; deterministic)."""
+    if not nodes:
+        return []
+    simple = nx.Graph()
+    simple.add_nodes_from(range(len(nodes)))
+    simple.add_edges_from(links)
+    pos = nx.forceatlas2_layout(simple, max_iter=300, seed=7, scaling_ratio=2.0, gravity=1.0,
+                                node_size={i: 1 + c ** 0.5 for i, c in enumerate(counts)})
+    xs = [float(p[0]) for p in pos.values()]
+    ys = [float(p[1]) for p in pos.values()]
+    cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+    half = max(max(xs) - min(xs), max(ys) - min(ys)) / 2 or 1.0
+    return [(round(float(pos[i][0] - cx) / half, 5), round(float(pos[i][1] - cy) / half, 5)) for i in range(len(nodes))]
+
+
+def _evidence_by_paper(graph: nx.MultiDiGraph, entity: str) -> dict[str, list[dict[str, str]]]:
+    """Paper id -> the relations it states about ``entity``, with their evidence sentences."""
+    found: dict[str, list] = defaultdict(list)
+    edges = [(s, e, d, e) for s, e, d in graph.out_edges(entity, data=True)]
+    edges += [(s, e, d, s) for s, e, d in graph.in_edges(entity, data=True)]
+    for start, end, data, other in edges:
+        if data["type"] in ("MENTIONS", "VARIANT_OF") or not data.get("evidence"):
+            continue
+        if len(found[data["paper"]]) < EVIDENCE_PER_PAPER:
+            subject = "paper" if graph.nodes[start]["label"] == PAPER_LABEL else node_name(graph.nodes[start])
+            found[data["paper"]].append({"relation": f"{subject} {data['type']} {node_name(graph.nodes[end])}",
+                                         "text": data["evidence"]})
+    return found
+
+
+def _paper_summary(graph: nx.MultiDiGraph, paper: str) -> dict[str, Any]:
+    data = graph.nodes[paper]
+    return {"id": paper, "title": data.get("title", paper), "date": data.get("date"), "url": data.get("url")}
+
+
+def _entity_details(graph: nx.MultiDiGraph, entity: str) -> dict[str, Any]:
+    evidence = _evidence_by_paper(graph, entity)
+    papers = [s for s, _, d in graph.in_edges(entity, data=True) if d["type"] == "MENTIONS"]
+    papers.sort(key=lambda p: (p not in evidence, -(graph.nodes[p].get("upvotes") or 0), p))
+    return {"aliases": graph.nodes[entity].get("aliases", []),
+            "papers": [{**_paper_summary(graph, p), "evidence": evidence.get(p, [])} for p in papers[:PAPERS_LISTED]]}
+
+
+def _paper_details(graph: nx.MultiDiGraph, paper: str) -> dict[str, Any]:
+    data = graph.nodes[paper]
+    entities = [e for _, e, d in graph.out_edges(paper, data=True) if d["type"] == "MENTIONS"]
+    statements = []
+    for entity in entities:
+        statements += [ev for ev in _evidence_by_paper(graph, entity).get(paper, []) if ev not in statements]
+    return {"authors": data.get("authors", []), "venue": data.get("venue"),
+            "mentions": [node_name(graph.nodes[e]) for e in entities], "evidence": statements}
+
+
+def view_data(graph: nx.MultiDiGraph, nodes: list[str], *, title: str = "paperkg graph",
+              counts: Counter | None = None) -> dict[str, Any]:
+    """What the pictures draw for the selected ``nodes`` (JSON-ready).
+
+    ``nodes``: id, name, type, papers (count), keys (canonical keys of the name
+    and aliases, which the page's search matches as ``paperkg`` does), x, y and
+    the side panel's ``details``; ``links``: source and target indexes, the relationship types
+    between them (MENTIONS only when nothing more precise is stated) and
+    how many papers state them.
+    """
+    counts = paper_counts(graph) if counts is None else counts
+    index = {node: i for i, node in enumerate(nodes)}
+    pairs: dict[tuple[int, int], dict[str, Any]] = {}
+    for node in nodes:
+        for _, end, data in graph.out_edges(node, data=True):
+            if end in index:
+                link = pairs.setdefault((index[node], index[end]), {"types": set(), "papers": set()})
+                link["types"].add(data["type"])
+                link["papers"].add(data["paper"])
+    links = []
+    for (source, target), link in pairs.items():
+        types = sorted(link["types"] - {"MENTIONS"}) or ["MENTIONS"]
+        links.append({"source": source, "target": target, "types": types, "papers": len(link["papers"] - {""})})
+    sizes = [counts[n] for n in nodes]
+    positions = _layout(nodes, pairs, sizes)
+    out_nodes = []
+    for node, (x, y), size in zip(nodes, positions, sizes):
+        data = graph.nodes[node]
+        details = _paper_details(graph, node) if data["label"] == PAPER_LABEL else _entity_details(graph, node)
+        out_nodes.append({"id": node, "name": node_name(data), "type": data["label"], "papers": size,
+                          "keys": data.get("keys", []), "x": x, "y": y, "details": details})
+    entity_total = sum(1 for _, d in graph.nodes(data=True) if d["label"] != PAPER_LABEL)
+    return {"title": title, "colours": TYPE_COLOURS, "nodes": out_nodes, "links": links,
+            "graph": {"papers": graph.number_of_nodes() - entity_total, "entities": entity_total,
+                      "relationships": graph.number_of_edges()}}
+
+
+# -- HTML page ------------------------------------------------------------------------
+def _page_part(name: str) -> str:
+    return resources.files("graph").joinpath(name).read_text(encoding="utf-8")
+
+
+def _script_json(data: Any) -> str:
+    """JSON that cannot end its <script> element (``</script>``, ``<!--``) or be read as HTML."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def generate_html(data: dict[str, Any]) -> str:
+    """The page for :func:`view_data` output: one HTML file, script, style and data inline."""
+    from html import escape
+
+    parts = {"title": escape(data["title"]), "data": _script_json(data), "script": _page_part("viz_page.js")}
+    # One pass, so a title or name holding "{{script}}" is never expanded.
+    return re.sub(r"\{\{(\w+)\}\}", lambda m: parts[m[1]], _page_part("viz_page.html"))
+
+
+def _title(graph: nx.MultiDiGraph, nodes: list[str], around: str | None, hops: int) -> str:
+    if around is not None:
+        return f"paperkg: {around} and {hops} hop{'s' if hops != 1 else ''} around it"
+    entities = sum(1 for n in nodes if graph.nodes[n]["label"] != PAPER_LABEL)
+    return f"paperkg: the {entities} entities in the most papers"
+
+
+def _view(graph: nx.MultiDiGraph, around: str | None, hops: int, top: int) -> dict[str, Any]:
+    counts = paper_counts(graph)
+    nodes = select(graph, around=around, hops=hops, top=top, counts=counts)
+    return view_data(graph, nodes, title=_title(graph, nodes, around, hops), counts=counts)
+
+
+def write_html(graph: nx.MultiDiGraph, path: str | os.PathLike, *, around: str | None = None,
+               hops: int = 2, top: int = DEFAULT_TOP) -> Path:
+    """Write the interactive page of :func:`select` ``(around, hops, top)`` to ``path``."""
+    with _atomic_file(path) as out:
+        out.write(generate_html(_view(graph, around, hops, top)))
+    return Path(path)
+
+
+# -- PNG -------------------------------------------------------------------------------
+#: Labels drawn on the PNG: the largest nodes only, so they stay readable.
+PNG_LABELS = 25
+
+
+def write_png(graph: nx.MultiDiGraph, path: str | os.PathLike, *, around: str | None = None,
+              hops: int = 2, top: int = DEFAULT_TOP, size: tuple[float, float] = (12, 9), dpi: int = 150) -> Path:
+    """Draw :func:`select` ``(around, hops, top)`` as a PNG: colour by type, area by
+    paper count, names on the largest entities, a legend of the types shown."""
+    # A bare Figure (no pyplot): no global backend switch or figure registry in the caller's process.
+    from matplotlib import font_manager, patheffects, rc_context
+    from matplotlib.collections import LineCollection
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    data = _view(graph, around, hops, top)
+    nodes = data["nodes"]
+    points = [(n["x"], n["y"]) for n in nodes]
+    order = sorted(range(len(nodes)), key=lambda i: nodes[i]["papers"])  # big nodes drawn last, on top
+    labelled = heapq.nlargest(PNG_LABELS, (i for i, n in enumerate(nodes) if n["type"] != PAPER_LABEL),
+                              key=lambda i: (nodes[i]["papers"], -i))
+    # Names in scripts DejaVu Sans lacks (CJK) fall back to an installed font that has them.
+    fallbacks = sorted({f.name for f in font_manager.fontManager.ttflist
+                        if "CJK" in f.name or f.name in ("Droid Sans Fallback", "WenQuanYi Zen Hei")})
+    with rc_context({"font.family": ["DejaVu Sans", *fallbacks]}), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        fig = Figure(figsize=size, dpi=dpi)
+        ax = fig.subplots()
+        ax.set_axis_off()
+        ax.set_title(data["title"], fontsize=14, loc="left")
+        ax.add_collection(LineCollection([(points[link["source"]], points[link["target"]]) for link in data["links"]],
+                                         colors="#9aa0a6", linewidths=0.6, alpha=0.5, zorder=1))
+        ax.scatter([points[i][0] for i in order], [points[i][1] for i in order],
+                   s=[25 if nodes[i]["type"] == PAPER_LABEL else 30 + 60 * nodes[i]["papers"] ** 0.75 for i in order],
+                   c=[TYPE_COLOURS[nodes[i]["type"]] for i in order], edgecolors="white", linewidths=0.6, zorder=2)
+        outline = [patheffects.withStroke(linewidth=3, foreground="white")]
+        for i in labelled:
+            ax.annotate(nodes[i]["name"], points[i], xytext=(0, 7), textcoords="offset points", ha="center",
+                        fontsize=8, zorder=3, path_effects=outline)
+        shown = [t for t in LABELS if any(n["type"] == t for n in nodes)]
+        ax.legend(handles=[Line2D([], [], marker="o", linestyle="", color=TYPE_COLOURS[t], label=t, markersize=8)
+                           for t in shown], loc="lower left", frameon=False, fontsize=9)
+        ax.margins(0.06)
+        ax.set_aspect("equal", adjustable="datalim")
+        with _atomic_file(path, binary=True) as out:
+            fig.savefig(out, format="png", bbox_inches="tight", facecolor="white")
+    return Path(path)
