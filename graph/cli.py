@@ -20,7 +20,9 @@ from extractors.readers import FORMATS, ColumnOptions
 
 from . import build as api
 from .query import QueryResult, catalogue, run_catalogue, run_query
+from .export import EXPORT_FORMATS, export_graph
 from .store import GRAPH_ENV, graph_path, read_graph
+from .viz import DEFAULT_TOP, write_html, write_png
 
 __all__ = ["cli", "main"]
 
@@ -271,6 +273,61 @@ def evaluate_command(gold: str, inputs: tuple[str, ...], errors: int, as_json: b
         f"F1 {scores['entities']['micro']['f1']:.3f}; relations F1 {scores['relations']['micro']['f1']:.3f}; "
         f"papers using dataset X: P {using['precision']:.3f} R {using['recall']:.3f} over {using['datasets']} datasets"
     )
+
+
+@cli.command(name="export")
+@click.option("--format", "-f", "fmt", required=True, type=click.Choice(EXPORT_FORMATS),
+              help="graphml, gexf (Gephi, Cytoscape), json (node-link), csv (neo4j-admin import), "
+                   "cypher (cypher-shell -f), jsonl (triples), turtle (RDF).")
+@click.option("-o", "--output", required=True, type=click.Path(allow_dash=True),
+              help="File to write, '-' for standard output; for csv a directory.")
+@graph_option
+def export_command(fmt: str, output: str, graph_file: str | None) -> None:
+    """Export the graph in a format other tools read.
+
+    \b
+    Example:
+      paperkg export --format graphml -o kg.graphml
+      paperkg export --format csv -o neo4j-import/ && sh neo4j-import/import.sh
+    """
+    graph = read_graph(graph_path(graph_file), missing_ok=False)
+    try:
+        written = export_graph(graph, fmt, output)
+    except BrokenPipeError:
+        raise
+    except OSError as err:  # the temporary file's name would only confuse: name the output
+        raise click.ClickException(f"{output}: {err.strerror or err}") from None
+    if written:
+        click.echo(f"export {fmt}: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} relationships "
+                   f"-> {output}" + (f" ({len(written)} files; load with: sh {written[-1]})" if fmt == "csv" else ""),
+                   err=True)
+
+
+@cli.command()
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="HTML page to write (a PNG picture with --png).")
+@click.option("--around", metavar="NAME", help="Draw the neighbourhood of NAME (a name, alias or id).")
+@click.option("--hops", default=2, show_default=True, type=click.IntRange(min=0), help="How far around NAME.")
+@click.option("--top", default=DEFAULT_TOP, show_default=True, type=click.IntRange(min=1),
+              help="Entities in the most papers to draw (with --around: the node limit).")
+@click.option("--png", is_flag=True, help="Write a static PNG picture instead of the interactive page.")
+@graph_option
+def viz(output: str, around: str | None, hops: int, top: int, png: bool, graph_file: str | None) -> None:
+    """Draw the graph: a self-contained HTML page (search, type filters, each node's papers
+    and evidence sentences; works offline) or, with --png, a static picture.
+
+    \b
+    Example:
+      paperkg viz -o graph.html
+      paperkg viz --around GSM8K --hops 2 -o gsm8k.html
+      paperkg viz --top 60 --png -o graph.png
+    """
+    graph = read_graph(graph_path(graph_file), missing_ok=False)
+    try:
+        (write_png if png else write_html)(graph, output, around=around, hops=hops, top=top)
+    except OSError as err:
+        raise click.ClickException(f"{output}: {err.strerror or err}") from None
+    click.echo(f"viz: wrote {output}", err=True)
 
 
 def _catalogue_command(name: str) -> click.Command:

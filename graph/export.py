@@ -661,6 +661,8 @@ def export_graph(graph: nx.MultiDiGraph, format: str, path: str | os.PathLike) -
         if str(path) == "-":
             raise UsageError("the csv export writes a directory of files; give a directory, not '-'")
         return write_csv(graph, path)
+    if Path(path).is_dir():
+        raise UsageError(f"{path}: is a directory; the {format} export writes one file")
     chunks = _GENERATORS[format](graph)
     if str(path) == "-":
         sys.stdout.writelines(chunks)
