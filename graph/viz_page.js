@@ -320,14 +320,19 @@
     select: function (id) { select(nodes.findIndex(function (n) { return n.id === id; }), true); },
   };
 
-  // #selftest=NAME: search NAME and write what happened into #paperkg-selftest (read by `chromium --dump-dom`).
+  // #selftest=NAME: once loaded (so late errors and blocked fetches are in), search NAME and write
+  // what happened into #paperkg-selftest, which `chromium --headless --dump-dom` prints.
   var hash = location.hash.match(/^#selftest=(.*)$/);
   if (hash) {
-    var drawnOnLoad = drawnCount, found = search(decodeURIComponent(hash[1]));
-    document.getElementById("paperkg-selftest").textContent = JSON.stringify({
-      errors: window.paperkgErrors, nodes: nodes.length, links: links.length, drawn: drawnOnLoad,
-      canvas: [canvas.width, canvas.height], found: found,
-      selected: selected >= 0 ? nodes[selected].id : null, panel: panel.textContent,
+    addEventListener("load", function () {
+      setTimeout(function () {
+        var drawnOnLoad = drawnCount, found = search(decodeURIComponent(hash[1]));
+        document.getElementById("paperkg-selftest").textContent = JSON.stringify({
+          errors: window.paperkgErrors, nodes: nodes.length, links: links.length, drawn: drawnOnLoad,
+          canvas: [canvas.width, canvas.height], found: found,
+          selected: selected >= 0 ? nodes[selected].id : null, panel: panel.textContent,
+        });
+      }, 100);
     });
   }
 })();
