@@ -70,22 +70,20 @@ def json_record_format(record: object) -> str:
 
 def _first_json_record(text: str) -> object:
     """The first record a JSON or JSON Lines head shows, or None."""
+    from .jsonformats import RECORD_LISTS  # the container keys (data, results, ...)
+
     first_line = next((line for line in text.splitlines() if line.strip()), "")
     try:
         value = json.loads(first_line)
     except ValueError:
-        value = None
-    if value is None:
-        # A pretty-printed document: find its first record object in the head.
-        start = re.search(r'\{\s*"', text[1:])
-        if start is None:
-            return None
+        # A pretty-printed document: decode its first record, under a records key or in the top array.
+        keys = "|".join(RECORD_LISTS)
+        start = re.search(rf'"(?:{keys})"\s*:\s*\[\s*(?=\{{)', text)
+        at = start.end() if start else text.find("{", 1 if text.startswith("[") else 0)
         try:
-            value, _ = json.JSONDecoder().raw_decode(text, start.start() + 1)
+            value, _ = json.JSONDecoder().raw_decode(text, max(at, 0))
         except ValueError:
             return _key_guess(text)
-    from .jsonformats import RECORD_LISTS  # the container keys (data, results, ...)
-
     while True:
         if isinstance(value, list):
             value = next((v for v in value if isinstance(v, dict)), None)

@@ -28,7 +28,8 @@ _FIRST_SENTENCE = re.compile(r"^(.{10,200}?[.!?])(?=\s|$)")
 def _record(lines: list[tuple[int, str]]) -> RawRecord:
     number = lines[0][0]
     texts = [t.strip() for _, t in lines]
-    if len(texts) > 1 and is_title(texts[0]) and len(texts[0]) < len(" ".join(texts[1:])):
+    # A title line stands above text that starts anew; a wrapped first line runs on in lower case.
+    if len(texts) > 1 and is_title(texts[0]) and texts[1][:1].isupper() and len(texts[0]) < len(" ".join(texts[1:])):
         return RawRecord(number, texts[0], " ".join(texts[1:]))
     abstract = " ".join(texts)
     match = _FIRST_SENTENCE.match(abstract)

@@ -1,0 +1,66 @@
+"""arXiv API results: Atom feeds (``export.arxiv.org/api/query``), parsed incrementally with lxml.
+
+Each ``<entry>`` is read as soon as it ends and then freed, so a feed of any
+length takes constant memory. An entry the API uses to report an error (its
+``<id>`` under ``/api/errors``) is reported, and a feed that breaks off is
+reported where it ends, after the entries before it.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from lxml import etree
+
+from .base import Parsed, Problem, RawRecord
+from .sources import Source
+
+__all__ = ["ATOM", "ARXIV", "parse_atom", "entry_record"]
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+ARXIV = "{http://arxiv.org/schemas/atom}"
+
+
+def _text(entry, tag: str) -> str:
+    return (entry.findtext(tag) or "").strip()
+
+
+def entry_record(entry) -> Parsed:
+    """One ``<entry>`` as a record (or the API error it reports)."""
+    the_id = _text(entry, ATOM + "id")
+    line = entry.sourceline
+    if "/api/errors" in the_id:
+        return Problem(line, "arXiv API error", f"arXiv API error: {_text(entry, ATOM + 'summary') or the_id}")
+    links = entry.findall(ATOM + "link")
+    doi_link = next((link.get("href") for link in links if link.get("title") == "doi"), None)
+    alternate = next((link.get("href") for link in links if link.get("rel") == "alternate"), None)
+    return RawRecord(
+        line,
+        _text(entry, ATOM + "title"),
+        _text(entry, ATOM + "summary"),
+        authors=[name for a in entry.findall(ATOM + "author") if (name := _text(a, ATOM + "name"))],
+        date=(_text(entry, ATOM + "published") or _text(entry, ATOM + "updated"))[:10] or None,
+        arxiv_id=the_id or None,
+        doi=_text(entry, ARXIV + "doi") or doi_link,
+        url=alternate or the_id or None,
+        venue=_text(entry, ARXIV + "journal_ref") or None,
+        latex=True,
+    )
+
+
+def parse_atom(source: Source, columns=None) -> Iterator[Parsed]:
+    """Records of an Atom feed (a :class:`~extractors.readers.sources.Source`)."""
+    events = etree.iterparse(source.stream, events=("end",), tag=ATOM + "entry", resolve_entities=False,
+                             no_network=True, huge_tree=False)
+    try:
+        for _, entry in events:
+            yield entry_record(entry)
+            source.line = entry.sourceline or source.line
+            entry.clear(keep_tail=False)
+            while entry.getprevious() is not None:
+                del entry.getparent()[0]
+    except etree.XMLSyntaxError as err:
+        line = err.lineno or source.line or None
+        ends = "end" in str(err).lower() or "premature" in str(err).lower()
+        yield Problem(line, "truncated" if ends else "malformed XML",
+                      f"{'feed breaks off (truncated file?)' if ends else 'malformed XML'}: {err.msg}; entries after it are lost")

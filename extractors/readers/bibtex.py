@@ -1,0 +1,112 @@
+"""BibTeX libraries with ``abstract`` fields, parsed with bibtexparser (v2).
+
+The file is cut into entries at lines starting with ``@`` and each entry is
+parsed on its own (with the ``@string`` macros seen so far), so a library of
+any size streams and one broken entry costs only itself. LaTeX in titles,
+abstracts and names (``{\\'e}``, ``$\\ell_1$``, ``\\textit{}``) is converted by the
+reading loop.
+
+>>> import io
+>>> from extractors.readers.sources import Source
+>>> text = b"@article{k, title={Sparse {GPT}}, author={Bal{\\\\'a}zs, C. and Doe, J.},\\n abstract={We prune it.}}\\n"
+>>> [(r.title, r.authors) for r in parse_bibtex(Source("l.bib", io.BytesIO(text), text))]
+[('Sparse {GPT}', ["C. Bal{\\\\'a}zs", 'J. Doe'])]
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Iterator
+
+import bibtexparser
+
+from .base import ColumnOptions, Parsed, Problem, RawRecord
+from .sources import MAX_LINE_BYTES, Source
+
+__all__ = ["parse_bibtex", "entry_record"]
+
+# bibtexparser logs each failed block; the reading loop reports them itself.
+logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
+logging.getLogger("bibtexparser").propagate = False
+
+_ENTRY_START = re.compile(r"^\s*@\s*([A-Za-z]+)\s*[{(]")
+_NOT_PAPERS = {"string", "preamble", "comment"}
+
+
+def _name(author: str) -> str:
+    """``Last, First`` as ``First Last``."""
+    author = " ".join(author.split())
+    if author.count(",") == 1:
+        last, first = (part.strip() for part in author.split(","))
+        return f"{first} {last}".strip()
+    return author
+
+
+def entry_record(fields: dict[str, str], line: int) -> RawRecord:
+    """One entry's fields (lower-case names) as a record."""
+    eprint = fields.get("eprint", "")
+    is_arxiv = "arxiv" in (fields.get("archiveprefix", "") + fields.get("eprinttype", "") + fields.get("journal", "")).lower()
+    year, month = fields.get("year", ""), fields.get("month", "")
+    return RawRecord(
+        line,
+        fields.get("title", ""),
+        fields.get("abstract", ""),
+        authors=[_name(a) for a in re.split(r"\s+and\s+", fields.get("author", "")) if a.strip()],
+        date=fields.get("date") or (f"{year} {month}".strip() or None),
+        arxiv_id=eprint if (eprint and is_arxiv) else None,
+        doi=fields.get("doi") or None,
+        url=fields.get("url") or None,
+        venue=fields.get("journal") or fields.get("booktitle") or None,
+        latex=True,
+    )
+
+
+def _entries(source: Source) -> Iterator[tuple[int, str] | Problem]:
+    """``(first line, text)`` of each ``@`` block."""
+    start, chunk, size = 0, [], 0
+    for item in source.lines():
+        if isinstance(item, Problem):
+            yield item
+            continue
+        number, text = item
+        if _ENTRY_START.match(text):
+            if chunk:
+                yield start, "\n".join(chunk)
+            start, chunk, size = number, [], 0
+        if size > MAX_LINE_BYTES:
+            continue
+        chunk.append(text)
+        size += len(text)
+        if size > MAX_LINE_BYTES:
+            yield Problem(start, "line-too-long", f"entry longer than {MAX_LINE_BYTES:,} bytes")
+            chunk = []
+    if chunk:
+        yield start, "\n".join(chunk)
+
+
+def parse_bibtex(source: Source, columns: ColumnOptions | None = None) -> Iterator[Parsed]:
+    """Records of a BibTeX input (a :class:`~extractors.readers.sources.Source`)."""
+    strings: list[str] = []
+    for item in _entries(source):
+        if isinstance(item, Problem):
+            yield item
+            continue
+        line, text = item
+        kind = _ENTRY_START.match(text)
+        if not kind:
+            continue  # text before the first entry: comments
+        if kind.group(1).lower() in _NOT_PAPERS:
+            if kind.group(1).lower() == "string":
+                strings.append(text)
+            continue
+        prefix = "\n".join(strings)
+        library = bibtexparser.parse_string(prefix + "\n" + text if prefix else text)
+        if library.failed_blocks or not library.entries:
+            block = library.failed_blocks[0] if library.failed_blocks else None
+            reason = str(getattr(block, "error", "")) or "not a complete entry"
+            yield Problem(line, "malformed BibTeX", f"malformed BibTeX entry ({reason.splitlines()[0][:120]})")
+            continue
+        entry = library.entries[-1]
+        fields = {f.key.lower(): f.value if isinstance(f.value, str) else str(f.value) for f in entry.fields}
+        yield entry_record(fields, line)

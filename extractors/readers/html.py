@@ -1,0 +1,115 @@
+"""Paper-listing pages saved as HTML ("Save page as..."), parsed with lxml.
+
+The page is turned into the lines a browser would show (one per block
+element; scripts, styles and navigation dropped) and read by the text listing
+parser (:mod:`.listing`), so the same structure detection serves both. A title
+inside a link to an arXiv or Hugging Face paper page takes its arXiv id from
+the link. A page with no papers that looks like an error page (``404``,
+``Access denied``, a bot check) is reported as such: data is often saved
+from a browser that was shown an error instead.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from lxml import etree, html
+
+from extractors.errors import InputError
+
+from .base import ColumnOptions, Parsed
+from .cleaning import arxiv_id, collapse_whitespace
+from .listing import Line, parse_listing_lines
+from .sources import Source
+
+__all__ = ["MAX_HTML_BYTES", "page_lines", "parse_html"]
+
+#: A saved page larger than this is not a listing page.
+MAX_HTML_BYTES = 64 * 1024 * 1024
+
+_SKIP = {"script", "style", "noscript", "template", "svg", "head", "nav", "button", "select", "form", "iframe"}
+_BLOCK = {
+    "address", "article", "aside", "blockquote", "body", "br", "dd", "details", "dialog", "div", "dl", "dt",
+    "fieldset", "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "html", "li",
+    "main", "ol", "p", "pre", "section", "summary", "table", "td", "th", "tr", "ul",
+}
+_ERROR_PAGE = re.compile(
+    r"\b(?:404|403|500|502|503|not found|access denied|forbidden|error|just a moment|attention required|"
+    r"captcha|too many requests|rate limit|unavailable|sign in|log in)\b",
+    re.I,
+)
+
+
+def _paper_link(element) -> str | None:
+    href = element.get("href") if element.tag == "a" else None
+    if href and href.startswith("/papers/"):  # a link within a saved Hugging Face page
+        href = "https://huggingface.co" + href
+    return arxiv_id(href) if href else None
+
+
+def page_lines(root) -> list[Line]:
+    """The visible text of a parsed page, one :class:`Line` per block, with linked arXiv ids."""
+    lines: list[Line] = []
+    parts: list[str] = []
+    state = {"line": 1, "id": None}
+
+    def flush() -> None:
+        text = collapse_whitespace("".join(parts))
+        if text:
+            lines.append(Line(state["line"], text, arxiv_id=state["id"]))
+        parts.clear()
+        state["id"] = None
+
+    def add(text: str | None, line: int | None) -> None:
+        if text:
+            if not parts:
+                state["line"] = line or state["line"]
+            parts.append(text)
+
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, element in walker:
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if event == "start":
+            if tag in _SKIP or not tag:
+                walker.skip_subtree()
+                continue
+            if tag in _BLOCK:
+                flush()
+            found = _paper_link(element)
+            if found:
+                state["id"] = found
+            add(element.text, element.sourceline)
+        else:
+            if tag in _BLOCK:
+                flush()
+            add(element.tail, element.sourceline)
+    flush()
+    return lines
+
+
+def _read_page(source: Source) -> bytes:
+    data = source.stream.read(MAX_HTML_BYTES + 1)
+    if len(data) > MAX_HTML_BYTES:
+        raise InputError(source.name, f"HTML page larger than {MAX_HTML_BYTES >> 20} MB: not a listing page")
+    return data
+
+
+def parse_html(source: Source, columns: ColumnOptions | None = None) -> Iterator[Parsed]:
+    """Records of a listing page saved as HTML (a :class:`~extractors.readers.sources.Source`)."""
+    data = _read_page(source)
+    try:
+        root = html.document_fromstring(data, parser=html.HTMLParser(encoding="utf-8", recover=True, no_network=True))
+    except (etree.ParserError, ValueError) as err:
+        raise InputError(source.name, f"cannot parse HTML: {err}") from None
+    found = 0
+    for item in parse_listing_lines(page_lines(root)):
+        found += 1
+        yield item
+    if not found:
+        title = collapse_whitespace(root.findtext(".//title") or "")
+        body = collapse_whitespace(root.text_content())[:200]
+        if _ERROR_PAGE.search(title) or _ERROR_PAGE.search(body) or len(body) < 200:
+            shown = title or body[:80]
+            raise InputError(source.name, f"an HTML page with no papers ({shown!r}): an error page saved instead of data?")
+        raise InputError(source.name, "an HTML page with no paper listing (no titles followed by abstracts)")
