@@ -65,7 +65,8 @@ def _int(value: Any) -> int | None:
 def _names(authors: Any) -> list[str]:
     """Author names from a list of strings or of ``{"name"}`` / ``{"author": {"display_name"}}`` objects."""
     if isinstance(authors, str):
-        if ";" in authors:  # "Raman, Priya; Nyberg, Oskar" (reference managers)
+        if ";" in authors or (authors.count(",") == 1 and " and " not in authors):
+            # "Raman, Priya; Nyberg, Oskar" (reference managers): last name first
             return [" ".join(reversed([p.strip() for p in a.split(",", 1)])) for a in authors.split(";") if a.strip()]
         return [a.strip() for a in authors.replace(" and ", ",").split(",") if a.strip()]
     names = []
