@@ -63,6 +63,7 @@ _TRAIN_WORDS = re.compile(r"^(train\w*|pre-?train\w*|fine-?tun\w*|corpus|corpora
 _MAPPED_NER = {"Method": "Method", "Task": "Task", "Metric": "Metric", "Material": "Dataset"}
 _NAME_TOKEN = re.compile(r"^(?=.*[A-Za-z])(?:[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9]*|[A-Za-z]+[0-9][A-Za-z0-9.]*|[A-Za-z0-9.]*[A-Za-z][A-Za-z0-9.]*(?:[-_+][A-Za-z0-9.{}]+)+)$")
 _PLURAL_ACRONYM = re.compile(r"^[A-Z]{2,}s$")
+_LETTER_NUMBER = re.compile(r"^[A-Za-z]\d+$")
 
 
 def is_name_like(token: Token, *, title_cased: bool = False) -> bool:
@@ -77,6 +78,8 @@ def is_name_like(token: Token, *, title_cased: bool = False) -> bool:
     if len(text) < 2 or text[0].isdigit() or _PLURAL_ACRONYM.match(text) or not _NAME_TOKEN.match(text):
         return False
     if text.islower():  # "top-1", "times100", "v1.5": words with numbers, not coined names
+        return False
+    if _LETTER_NUMBER.match(text):  # "O1", "H800", "T4": list items, GPUs; known models are in the gazetteer
         return False
     if "_" in text:
         return any(c.isupper() for c in text)
@@ -145,6 +148,28 @@ def _trim(span: Span) -> Span | None:
     return Span(doc, start, end, label=span.label, kb_id=span.kb_id)
 
 
+# What follows a model family's name to make a release of it: "LLaMA 2 7B", "Llama 3.1 8B Instruct",
+# "Stable Diffusion v1.5", "GPT-3 XL", "Claude Opus-4", "OpenChat 3.5".
+_MODEL_TAIL = re.compile(
+    r"^(?:\d+(?:\.\d+)*|v\d+(?:\.\d+)*|(?:\d+x)?\d+(?:\.\d+)?[BMK]|\d+(?:\.\d+)*-(?:\d+x)?\d+(?:\.\d+)?[BMK]"
+    r"|Instruct|Chat|Base|Pro|Plus|Mini|Turbo|XL|XXL|Large|Small|Medium|Ultra|Preview|Flash|Nano|Lite|Max"
+    r"|(?:Opus|Sonnet|Haiku|Pro|Flash|Ultra|Mini|Turbo)-?\d+(?:\.\d+)*)$"
+)
+
+
+def _with_model_tail(span: Span) -> Span:
+    """A model name extended over the version, size and release words that follow it.
+
+    The extended name is a new key (a size variant is its own entity, linked to its family).
+    """
+    doc, end = span.doc, span.end
+    while end < len(doc) and end - span.end < 3 and _MODEL_TAIL.match(doc[end].text) and not doc[end - 1].whitespace_ == "":
+        end += 1
+    if end == span.end:
+        return span
+    return Span(doc, span.start, end, label=span.label)
+
+
 def candidate_spans(doc: Doc, generic_keys: set[str] = frozenset()) -> list[tuple[Span, str]]:
     """Every candidate with the recogniser that found it: ``(span, source)``.
 
@@ -194,6 +219,8 @@ def resolve_entities(doc: Doc) -> list[Span]:
             continue  # single common words from the recogniser are noise unless the gazetteer knows them
         if source == "abbreviation" and trimmed.text.islower() and len(trimmed) == 1:
             continue
+        if source == "gazetteer" and span.label_ == "Model":
+            trimmed = _with_model_tail(trimmed)
         ranked.append((SOURCE_PRIORITY[source], len(trimmed), trimmed, source, span.label_))
     ranked.sort(key=lambda item: (-item[0], -item[1], item[2].start))
     taken = [False] * len(doc)
@@ -204,7 +231,7 @@ def resolve_entities(doc: Doc) -> list[Span]:
         for i in range(span.start, span.end):
             taken[i] = True
         entity_type = infer_type(span, source, label)
-        key = span.kb_id_ if source == "gazetteer" else canonical_key(span.text)
+        key = span.kb_id_ or canonical_key(span.text) if source == "gazetteer" else canonical_key(span.text)
         chosen.append(Span(doc, span.start, span.end, label=entity_type, kb_id=key, span_id=source))
     return sorted(chosen, key=lambda s: s.start)
 

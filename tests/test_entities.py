@@ -25,6 +25,8 @@ def nlp():
         ("v1.5", False, False),
         ("7B", False, False),
         ("LLMs", False, False),
+        ("O1", False, False),
+        ("H800", False, False),
     ],
 )
 def test_entities_name_shape(nlp, word, title_cased, expected):
