@@ -49,18 +49,31 @@ def entry_record(entry) -> Parsed:
 
 
 def parse_atom(source: Source, columns=None) -> Iterator[Parsed]:
-    """Records of an Atom feed (a :class:`~extractors.readers.sources.Source`)."""
-    events = etree.iterparse(source.stream, events=("end",), tag=ATOM + "entry", resolve_entities=False,
-                             no_network=True, huge_tree=False)
-    try:
-        for _, entry in events:
+    """Records of an Atom feed (a :class:`~extractors.readers.sources.Source`).
+
+    The feed is fed to a pull parser line by line, so every entry before a break is read.
+    """
+    parser = etree.XMLPullParser(events=("end",), tag=ATOM + "entry", resolve_entities=False, no_network=True)
+    error = None
+    while error is None:
+        chunk = source.stream.readline(1 << 16)  # by lines: entries before a break are not lost with it
+        try:
+            if chunk:
+                parser.feed(chunk)
+            else:
+                parser.close()
+        except etree.XMLSyntaxError as err:
+            error = err
+        for _, entry in parser.read_events():
             yield entry_record(entry)
             source.line = entry.sourceline or source.line
             entry.clear(keep_tail=False)
             while entry.getprevious() is not None:
                 del entry.getparent()[0]
-    except etree.XMLSyntaxError as err:
-        line = err.lineno or source.line or None
-        ends = "end" in str(err).lower() or "premature" in str(err).lower()
-        yield Problem(line, "truncated" if ends else "malformed XML",
-                      f"{'feed breaks off (truncated file?)' if ends else 'malformed XML'}: {err.msg}; entries after it are lost")
+        if not chunk:
+            break
+    if error is not None:
+        ends = not chunk or "end" in str(error).lower() or "premature" in str(error).lower()
+        what = "feed breaks off (truncated file?)" if ends else "malformed XML"
+        yield Problem(error.lineno or source.line or None, "truncated" if ends else "malformed XML",
+                      f"{what}: {error.msg}; entries after it are not read")

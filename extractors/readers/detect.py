@@ -43,6 +43,8 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>\s*", re.I)
 _HTML = re.compile(r"^\s*(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html|<head|<body|<meta|<title|<div|<p>)", re.I | re.S)
 _ATOM = re.compile(r"<feed\b[^>]*http://www\.w3\.org/2005/Atom|<feed\b", re.I)
 _BIBTEX_ENTRY = re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]", re.M)
+#: A plain-text input needs a paragraph of this many words to hold any abstract.
+MIN_PROSE_WORDS = 25
 # Column names a header must show to be taken for a CSV/TSV of papers.
 _PAPER_COLUMNS = re.compile(r"title|abstract|summary", re.I)
 
@@ -139,4 +141,8 @@ def detect_format(source: Source) -> str:
     text = decode(source.head)
     if not text.strip():
         raise InputError(source.name, "empty input")
-    return detect_text(text)
+    fmt = detect_text(text)
+    if fmt == "text" and not any(len(p.split()) >= MIN_PROSE_WORDS for p in re.split(r"\n\s*\n", text)):
+        raise InputError(source.name, "no papers found: no title followed by an abstract, and no paragraph long "
+                                      "enough to be an abstract (a page with no papers?)")
+    return fmt

@@ -37,6 +37,7 @@ class _Buffer:
 
     def __init__(self, stream: TextIO):
         self.stream, self.text, self.pos, self.eof = stream, "", 0, False
+        self.broken = False  # the document broke off: the end is reported once
         self._line, self._counted = 1, 0  # line number at offset _counted of text
 
     def more(self) -> bool:
@@ -78,7 +79,7 @@ class _Buffer:
                 if self.more():
                     continue
                 if err.pos >= len(self.text) - 1 or "Unterminated" in err.msg:
-                    self.pos = len(self.text)
+                    self.pos, self.broken = len(self.text), True
                     return None, "document breaks off inside a record (truncated file?)"
                 return None, self._skip(f"malformed JSON: {err.msg}")
             # A value ending exactly at the buffer's end may be a number cut in two.
@@ -127,12 +128,14 @@ def _array(buf: _Buffer) -> Iterator[tuple[int, object] | Problem]:
             buf.pos += 1
             return
         if char == "":
-            yield Problem(buf.line_at(buf.pos), "truncated", "document breaks off before its closing ']' (truncated file?)")
+            if not buf.broken:
+                buf.broken = True
+                yield Problem(buf.line_at(buf.pos), "truncated", "document breaks off before its closing ']' (truncated file?)")
             return
         line = buf.line_at(buf.pos)
         value, reason = buf.decode()
         if reason:
-            yield Problem(line, "truncated" if "breaks off" in reason else "malformed JSON", reason)
+            yield Problem(line, "truncated" if buf.broken else "malformed JSON", reason)
             continue
         yield line, value
         char = buf.skip_ws()
@@ -157,13 +160,16 @@ def _object(buf: _Buffer, record_lists: tuple[str, ...]) -> Iterator[tuple[int, 
         if char == ",":
             buf.pos += 1
             continue
+        if char == "" and buf.broken:
+            return
         if char != '"':
             yield Problem(buf.line_at(buf.pos), "truncated" if char == "" else "malformed JSON",
                           "document breaks off (truncated file?)" if char == "" else f"malformed JSON object at {char!r}")
             return
         key, reason = buf.decode()
         if buf.skip_ws() != ":":
-            yield Problem(buf.line_at(buf.pos), "malformed JSON", reason or "expected ':' after a key")
+            yield Problem(buf.line_at(buf.pos), "truncated" if buf.broken or not buf.skip_ws() else "malformed JSON",
+                          reason or "expected ':' after a key")
             return
         buf.pos += 1
         if key in record_lists and buf.skip_ws() == "[":
@@ -174,7 +180,7 @@ def _object(buf: _Buffer, record_lists: tuple[str, ...]) -> Iterator[tuple[int, 
         line = buf.line_at(buf.pos)
         value, reason = buf.decode()
         if reason:
-            yield Problem(line, "truncated" if "breaks off" in reason else "malformed JSON", reason)
+            yield Problem(line, "truncated" if buf.broken else "malformed JSON", reason)
             return
         if not found_list:
             members[str(key)] = value

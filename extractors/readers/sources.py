@@ -44,7 +44,7 @@ MAX_LINE_BYTES = 4 * 1024 * 1024
 STDIN = "-"
 
 _COMPRESSED = (
-    (b"\x1f\x8b", "gzip", gzip.GzipFile),
+    (b"\x1f\x8b", "gzip", lambda stream: gzip.GzipFile(fileobj=stream, mode="rb")),
     (b"BZh", "bzip2", bz2.BZ2File),
     (b"\xfd7zXZ\x00", "xz", lzma.LZMAFile),
 )
@@ -58,6 +58,7 @@ _NOT_TEXT = (
     (b"7z\xbc\xaf", "a 7-Zip archive (extract it first)"),
     (b"SQLite format 3", "an SQLite database"),
 )
+_PIECE = 4096
 _DECOMPRESSION_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error, lzma.LZMAError, OSError)
 
 
@@ -87,7 +88,8 @@ class _Checked(io.RawIOBase):
 
     def readinto(self, buffer) -> int:
         try:
-            data = self._stream.read(len(buffer))
+            # Small reads: a stream that breaks off loses at most one piece of what came before the break.
+            data = self._stream.read(min(len(buffer), _PIECE))
         except _DECOMPRESSION_ERRORS as err:
             detail = "compressed data ends early" if isinstance(err, EOFError) else str(err)
             raise DamagedInput(f"truncated or corrupt {self._kind} data ({detail})") from None
@@ -175,7 +177,7 @@ def _read_head(stream: BinaryIO) -> tuple[bytes, DamagedInput | None]:
     chunks, size = [], 0
     try:
         while size < SNIFF_BYTES:
-            chunk = stream.read(SNIFF_BYTES - size)
+            chunk = stream.read(min(SNIFF_BYTES - size, _PIECE))
             if not chunk:
                 break
             chunks.append(chunk)
