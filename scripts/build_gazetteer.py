@@ -67,6 +67,10 @@ WHEELS = {
 #: Who wins a type conflict on one canonical key (lower number first).
 SOURCE_PRIORITY = {"curated": 0, "lm-eval": 1, "torchvision": 2, "tensorflow-datasets": 3, "transformers": 4}
 
+#: Types whose multi-word names are proper names ("Common Voice"), matched case-sensitively
+#: when every word is an ordinary word.
+PROPER_NAME_TYPES = {"Model", "Dataset", "Benchmark"}
+
 #: A lowercase word at least this probable in spaCy's English lexeme table is an ordinary word.
 COMMON_WORD_LOGPROB = -14.0
 
@@ -329,15 +333,18 @@ class CaseRule:
         self.lexicon = lexicon
         self.tokenizer = tokenizer
 
-    def needs_exact_case(self, name: str) -> bool:
+    def needs_exact_case(self, name: str, type_: str) -> bool:
         words = [t.text for t in self.tokenizer(name)]
         if len(words) == 1:
             word = words[0]
-            if word.isalpha() and (word in self.lexicon or (len(word) <= 5 and sum(c.isupper() for c in word) >= 2)):
+            if word.isalpha() and (word.lower() in self.lexicon or (len(word) <= 5 and sum(c.isupper() for c in word) >= 2)):
                 return True
             return len(word) <= 2
-        # "Common Voice", "Natural Questions": proper names made of ordinary words.
-        return all(w.isalpha() and w[0].isupper() and w in self.lexicon for w in words)
+        # "Common Voice", "Natural Questions": proper names made of ordinary words. Technique,
+        # task and metric names are phrases too, but their lowercase form is the usual one.
+        if type_ not in PROPER_NAME_TYPES:
+            return False
+        return all(w.isalpha() and w[0].isupper() and w.lower() in self.lexicon for w in words)
 
     def case_forms(self, name: str) -> list[str]:
         """Spellings an exact-case name also appears in: ``ADAM`` for ``Adam``, ``Dropout`` for ``dropout``."""
@@ -413,13 +420,13 @@ def records(entries: list[Entry], case_rule: CaseRule) -> list[dict]:
     """Gazetteer records, sorted: one per entry, two when only some of its names need exact case."""
     out = []
     for entry in entries:
-        exact_main = entry.case_sensitive or case_rule.needs_exact_case(entry.name)
+        exact_main = entry.case_sensitive or case_rule.needs_exact_case(entry.name, entry.type)
         if exact_main:
             groups = {True: [f for n in entry.names for f in case_rule.case_forms(n)]}
         else:
             groups = {False: [], True: []}
             for name in entry.names:
-                if case_rule.needs_exact_case(name):
+                if case_rule.needs_exact_case(name, entry.type):
                     groups[True] += case_rule.case_forms(name)
                 else:
                     groups[False].append(name)
