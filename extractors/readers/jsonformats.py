@@ -279,9 +279,9 @@ def _json_lines(source: Source) -> Iterator[tuple[int, Any] | Problem]:
         try:
             value = json.loads(text)
         except ValueError as err:
-            truncated = isinstance(err, json.JSONDecodeError) and err.pos >= len(text.rstrip()) - 1
-            yield Problem(number, "truncated" if truncated else "malformed JSON",
-                          f"malformed JSON: {getattr(err, 'msg', err)}" + (" (line ends early)" if truncated else ""))
+            msg = getattr(err, "msg", str(err))
+            cut = msg.startswith("Unterminated") or getattr(err, "pos", 0) >= len(text.rstrip()) - 1
+            yield Problem(number, "malformed JSON", f"malformed JSON: {msg}" + (" (the line ends early)" if cut else ""))
             continue
         # A one-line API response holds its records in an array.
         if isinstance(value, dict):

@@ -59,7 +59,7 @@ __all__ = [
 LAYOUT_WINDOW = 4000
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_DAY = r"\d{1,2}(?:(?:st|nd|rd|th)\b)?"
 _YEAR = r"(?:19|20)\d{2}"
 _DATE_CORE = (
     rf"(?:{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?|{_DAY}\s+{_MONTH}(?:,?\s+{_YEAR})?|{_YEAR}-\d{{2}}-\d{{2}}|{_MONTH},?\s+{_YEAR})"
@@ -106,7 +106,7 @@ _CHROME_SET = frozenset(KNOWN_CHROME)
 _GLUED_CHROME = re.compile(
     "^(?:" + "|".join(re.escape(p) for p in sorted(KNOWN_CHROME, key=len, reverse=True)) + r")", re.I
 )
-_GLUED_DATE = re.compile(rf"^{_DATE_CORE}(?=[A-Z0-9\"'(\[])", re.I)
+_GLUED_DATE = re.compile(rf"^{_DATE_CORE}(?=[A-Z\"'(\[])", re.I)
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]?(?=\s+[\"'(\[]?[A-Z0-9]|\s*$)")
 _WORD = re.compile(r"\S+")
 # A line holding nothing but an arXiv reference.
@@ -237,15 +237,17 @@ def strip_chrome(title: str) -> str:
     >>> strip_chrome("Newton Methods Revisited"), strip_chrome("Search Engines as Retrievers")
     ('Newton Methods Revisited', 'Search Engines as Retrievers')
     """
+    stripped = False
     while True:
         chrome = _GLUED_CHROME.match(title)
         if chrome and " " not in chrome.group(0):
-            rest = title[chrome.end():].lstrip()
-            chrome = chrome if rest != strip_chrome(rest) else None
+            rest = title[chrome.end():]
+            glued = stripped and rest[:1].isupper()  # "...inbox!SubscribeStep Verifiers"
+            chrome = chrome if glued or rest.lstrip() != strip_chrome(rest.lstrip()) else None
         match = chrome or _GLUED_DATE.match(title)
         if not match or not title[match.end():].strip():
             return title
-        title = title[match.end():].strip()
+        title, stripped = title[match.end():].strip(), True
 
 
 # Line kinds.

@@ -208,6 +208,7 @@ def _read_source(source: Source, format: str | None, columns: ColumnOptions, rep
             report.kept_by_input[source.name] += 1
             yield item
     except DamagedInput as err:
+        report.read += 1  # the lost tail: at least one record
         problem(BadRecord(source.name, f"{err}; the records before it were read", source.line or None), "truncated")
         return
     except InputError as err:

@@ -1,0 +1,386 @@
+"""Readers: every format from a small file in its source's real structure, listing-page layouts,
+bad input, and one paper from many sources."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from extractors.errors import BadRecord, InputError, UsageError
+from extractors.readers import FORMATS, ColumnOptions, ReadReport, detect_format, read_papers
+from extractors.readers.listing import parse_listing_lines, strip_chrome
+from extractors.readers.sources import open_source
+from extractors.records import Extraction, normalise_title
+from graph.build import merge_duplicates
+from graph.store import GraphBuilder
+
+SOURCES = Path(__file__).parent / "fixtures" / "sources"
+EXAMPLE_PAGE = Path(__file__).parent / "fixtures" / "example-papers.txt"
+
+SMA = "Sparse Mixture Adapters for Low-Resource Machine Translation"
+ROLLOUTS = "Curriculum Rollouts for Offline Reinforcement Learning"
+VERIFIER = "Verifier-Guided Decoding for Grade-School Math"
+PRUNING = "Token Pruning Schedules for Vision Transformers"
+
+
+def read(paths, **options):
+    """(papers, report, problems) of reading ``paths``."""
+    report, problems = ReadReport(), []
+    papers = list(read_papers([str(p) for p in paths], report=report, on_problem=problems.append, **options))
+    return papers, report, problems
+
+
+# ---- every format --------------------------------------------------------------------------
+
+FORMAT_CASES = [
+    # fixture, detected format, titles kept, problem kinds
+    ("listing-consecutive.txt", "listing", [VERIFIER, PRUNING, "Contrastive Pretraining of Tabular Encoders"], {}),
+    ("listing-glued.txt", "listing", [ROLLOUTS, "Learning Rate Warmup Revisited", "Small Models as Data Filters"], {}),
+    ("listing.html", "listing-html", [SMA, ROLLOUTS], {}),
+    ("hf-daily.json", "hf-daily", [SMA, ROLLOUTS], {}),
+    ("arxiv.atom", "arxiv-atom", [SMA, PRUNING], {}),
+    ("arxiv-oai.jsonl", "arxiv-oai", [SMA, "Learning Renormalisation Flows with Small Networks", ROLLOUTS], {}),
+    ("semantic-scholar.json", "semantic-scholar", [SMA, VERIFIER], {"no abstract": 1}),
+    ("openalex.json", "openalex", [VERIFIER], {"no abstract": 1}),
+    ("papers.csv", "csv", [VERIFIER, "Ensembles of Tiny Critics"], {"no abstract": 1}),
+    ("papers.tsv", "tsv", [PRUNING, 'Quote "Marks" in a TSV Title'], {}),
+    ("library.bib", "bibtex", [SMA, VERIFIER], {"no abstract": 1}),
+    ("abstracts.txt", "text",
+     ["We study how retrieval augmentation interacts with instruction tuning.",
+      "Graph Rewiring for Long-Range Message Passing"], {"no abstract": 1}),
+]
+
+
+@pytest.mark.parametrize("fixture, fmt, titles, problems", FORMAT_CASES, ids=[c[0] for c in FORMAT_CASES])
+def test_readers_each_format_detected_and_read(fixture, fmt, titles, problems):
+    papers, report, reported = read([SOURCES / fixture])
+    assert report.formats[str(SOURCES / fixture)] == fmt
+    assert [p.title for p in papers] == titles
+    assert dict(report.skipped) == problems
+    assert report.read == report.kept + sum(problems.values())
+    assert all(isinstance(err, BadRecord) and str(err).startswith(f"{SOURCES / fixture}:") for err in reported)
+
+
+@pytest.mark.parametrize("fixture, fmt, titles, problems", FORMAT_CASES, ids=[c[0] for c in FORMAT_CASES])
+def test_readers_forced_format_reads_the_same(fixture, fmt, titles, problems):
+    papers, _, _ = read([SOURCES / fixture], format=fmt)
+    assert [p.title for p in papers] == titles
+
+
+def test_readers_formats_cover_every_source_of_the_issue():
+    detected = {c[1] for c in FORMAT_CASES} | {"jsonl"}
+    assert detected == set(FORMATS)
+
+
+FIELD_CASES = [
+    # fixture, title, field, expected
+    ("arxiv.atom", SMA, "abstract", "with an ℓ_1 penalty on the router. Built on LoRA, SMA adds less than 1% trainable"),
+    ("arxiv.atom", SMA, "authors", ["Mira Okafor", "Tomás Lindqvist", "Hye-jin Park"]),
+    ("arxiv.atom", SMA, "venue", "Findings of EMNLP 2024"),
+    ("arxiv.atom", PRUNING, "doi", "10.1109/cvpr.2025.00421"),
+    ("arxiv.atom", PRUNING, "id", "arxiv:2409.05550"),
+    ("arxiv-oai.jsonl", SMA, "date", "2024-11-06"),
+    ("arxiv-oai.jsonl", SMA, "authors", ["Mira Okafor", "Tomás Lindqvist", "Hye-jin Park"]),
+    ("arxiv-oai.jsonl", "Learning Renormalisation Flows with Small Networks", "id", "arxiv:hep-th/9901001"),
+    ("hf-daily.json", SMA, "upvotes", 7),
+    ("hf-daily.json", SMA, "url", "https://huggingface.co/papers/2411.04321"),
+    ("semantic-scholar.json", VERIFIER, "id", "doi:10.1234/jmlr.2024.0173"),
+    ("semantic-scholar.json", SMA, "venue", "Conference on Empirical Methods in Natural Language Processing"),
+    ("openalex.json", VERIFIER, "abstract",
+     "Large language models often make small arithmetic slips. We propose verifier-guided decoding, which scores "
+     "partial solutions. On GSM8K We gain six points."),
+    ("openalex.json", VERIFIER, "authors", ["Priya Raman", "Oskar Nyberg"]),
+    ("papers.csv", VERIFIER, "authors", ["Priya Raman", "Oskar Nyberg"]),
+    ("papers.csv", "Ensembles of Tiny Critics", "id", "arxiv:2412.00077"),
+    ("papers.tsv", PRUNING, "id", "arxiv:2409.05550"),
+    ("library.bib", SMA, "venue", "Findings of the Association for Computational Linguistics: EMNLP 2024"),
+    ("library.bib", SMA, "abstract", "low-rank adapters with an ℓ_1 penalty. Built on LoRA, SMA adds less than 1% trainable"),
+    ("library.bib", VERIFIER, "id", "doi:10.1234/jmlr.2024.0173"),
+    ("library.bib", SMA, "authors", ["Mira Okafor", "Tomás Lindqvist", "Hye-jin Park"]),
+    ("listing.html", SMA, "id", "arxiv:2411.04321"),
+    ("listing.html", ROLLOUTS, "upvotes", 5),
+    ("listing.html", SMA, "n_authors", 3),
+    ("listing-consecutive.txt", VERIFIER, "date", "2024-03-18"),
+    ("listing-consecutive.txt", VERIFIER, "upvotes", 14),
+    ("listing-consecutive.txt", PRUNING, "n_authors", 4),
+    ("listing-glued.txt", ROLLOUTS, "upvotes", 5),
+    ("listing-glued.txt", "Learning Rate Warmup Revisited", "n_authors", 3),
+    ("listing-glued.txt", "Small Models as Data Filters", "date", None),
+]
+
+
+@pytest.mark.parametrize("fixture, title, field, expected", FIELD_CASES)
+def test_readers_fields_of_each_source(fixture, title, field, expected):
+    papers, _, _ = read([SOURCES / fixture])
+    paper = next(p for p in papers if p.title == title)
+    value = getattr(paper, field)
+    if field == "abstract" and isinstance(expected, str) and len(expected) < len(value):
+        assert expected in value
+    else:
+        assert value == expected
+
+
+def test_readers_column_options_name_nested_json_keys():
+    columns = ColumnOptions(title_col="meta.headline", abstract_col="body", id_col="ref")
+    papers, report, problems = read([SOURCES / "custom-columns.jsonl"], columns=columns)
+    assert [(p.id, p.title) for p in papers] == [
+        ("arxiv:2412.00077", "Ensembles of Tiny Critics"),
+        ("doi:10.1234/jmlr.2024.0173", VERIFIER),
+    ]
+    assert [str(e) for e in problems] == [
+        f"{SOURCES / 'custom-columns.jsonl'}:3: no column 'meta.headline' (columns: ref, meta, body)"
+    ]
+
+
+def test_readers_csv_header_without_the_column_asked_for_is_one_error(tmp_path):
+    _, report, problems = read([SOURCES / "papers.csv"], columns=ColumnOptions(abstract_col="Summary"))
+    assert [str(e) for e in problems] == [
+        f"{SOURCES / 'papers.csv'}:1: no column 'Summary' (columns: Key, Item Type, Publication Year, Author, "
+        "Title, Publication Title, DOI, Url, Abstract Note)"
+    ]
+    assert report.kept == 0
+
+
+def test_readers_gzip_is_transparent(tmp_path):
+    packed = tmp_path / "snapshot.json.gz"  # a name that says nothing about the content's format
+    packed.write_bytes(gzip.compress((SOURCES / "arxiv-oai.jsonl").read_bytes()))
+    papers, report, _ = read([packed])
+    assert report.formats[str(packed)] == "arxiv-oai" and len(papers) == 3
+
+
+def test_readers_dash_reads_standard_input():
+    code = "from extractors.readers import read_papers; print(len(list(read_papers(['-']))))"
+    result = subprocess.run([sys.executable, "-c", code], input=(SOURCES / "hf-daily.json").read_bytes(),
+                            capture_output=True, check=True)
+    assert result.stdout.strip() == b"2"
+
+
+def test_readers_unknown_format_names_the_choices():
+    with pytest.raises(UsageError, match="unknown format 'pdf'; choose one of: listing, listing-html"):
+        list(read_papers([str(SOURCES / "papers.tsv")], format="pdf"))
+
+
+# ---- listing-page layouts -----------------------------------------------------------------
+
+ABSTRACT_1 = ("We propose a verifier of reasoning steps trained on critiqued solutions. It improves accuracy on "
+              "GSM8K by four points. The verifier is small and adds little latency to decoding.")
+ABSTRACT_2 = ("We study token pruning in vision transformers across depth. Learned schedules drop background "
+              "tokens early. On ImageNet the schedules cut compute by forty percent without loss.")
+
+LAYOUT_CASES = [
+    ("blank lines, metadata after",
+     f"Daily Papers\n\nNov 20\n\nStep Verifiers\n\n{ABSTRACT_1}\n\n  • 4 authors\n·\nNov 19\n12\n\n"
+     f"Pruning Schedules\n\n{ABSTRACT_2}\n\n  • 2 authors\n·\nMar 18, 2024\n",
+     [("Step Verifiers", 4, "Nov 19", 12), ("Pruning Schedules", 2, "2024-03-18", None)]),
+    ("no blank lines, metadata on one line",
+     f"Step Verifiers\n{ABSTRACT_1}\n• 4 authors · Nov 19 · 12\nPruning Schedules\n{ABSTRACT_2}\n• 2 authors · Mar 18, 2024\n",
+     [("Step Verifiers", 4, "Nov 19", 12), ("Pruning Schedules", 2, "2024-03-18", None)]),
+    ("metadata before the title",
+     f"Trending Papers\n\nSubmitted by ada\n4 authors\n▲ 12\nStep Verifiers\n{ABSTRACT_1}\n\n"
+     f"Submitted by bob\n2 authors\n▲ 3\nPruning Schedules\n{ABSTRACT_2}\n",
+     [("Step Verifiers", 4, None, 12), ("Pruning Schedules", 2, None, 3)]),
+    ("banner glued to the first title, no metadata",
+     f"newGet trending papers in your email inbox!Daily PapersbyAK and the research communityMar 12Step Verifiers\n"
+     f"{ABSTRACT_1}\n\nPruning Schedules\n{ABSTRACT_2}\n",
+     [("Step Verifiers", None, None, None), ("Pruning Schedules", None, None, None)]),
+    ("date with upvotes, organisation line, arXiv link",
+     f"Step Verifiers\n\n{ABSTRACT_1}\n\nOPPO Research\n·\nDec 30, 2024 2\nhttps://arxiv.org/abs/2412.01234\n\n"
+     f"Pruning Schedules\n\n{ABSTRACT_2}\n\n  • 1 author\n·\n3 Jan 2025\n",
+     [("Step Verifiers", None, "2024-12-30", 2), ("Pruning Schedules", 1, "2025-01-03", None)]),
+    ("repeated chrome lines and an abstract in two paragraphs",
+     f"Step Verifiers\n{ABSTRACT_1}\n{ABSTRACT_2}\nView PDF\nShare this\n\nPruning Schedules\n{ABSTRACT_2}\nView PDF\n"
+     f"Share this\n\nThird Paper\n{ABSTRACT_1}\nView PDF\nShare this\n",
+     [("Step Verifiers", None, None, None), ("Pruning Schedules", None, None, None), ("Third Paper", None, None, None)]),
+]
+
+
+@pytest.mark.parametrize("name, page, expected", LAYOUT_CASES, ids=[c[0] for c in LAYOUT_CASES])
+def test_readers_listing_layouts(name, page, expected):
+    records = list(parse_listing_lines(enumerate(page.splitlines(), 1)))
+    assert [(r.title, r.n_authors, r.date, r.upvotes) for r in records] == expected
+
+
+def test_readers_listing_two_paragraph_abstract_is_one():
+    records = list(parse_listing_lines(enumerate(LAYOUT_CASES[-1][1].splitlines(), 1)))
+    assert records[0].abstract == ABSTRACT_1 + "\n\n" + ABSTRACT_2
+
+
+def test_readers_listing_arxiv_link_gives_the_id():
+    records = list(parse_listing_lines(enumerate(LAYOUT_CASES[4][1].splitlines(), 1)))
+    assert records[0].arxiv_id == "2412.01234"
+
+
+def test_readers_listing_title_without_abstract_is_reported():
+    page = f"Step Verifiers\n{ABSTRACT_1}\n• 4 authors\nA Paper Whose Abstract Is Missing\n• 2 authors\nPruning Schedules\n{ABSTRACT_2}\n"
+    records = list(parse_listing_lines(enumerate(page.splitlines(), 1)))
+    assert [(type(r).__name__, r.line) for r in records] == [("RawRecord", 1), ("Problem", 4), ("RawRecord", 6)]
+
+
+STRIP_CASES = [
+    ("Daily PapersbyAK and the research communityMar 12From Logistic Regression", "From Logistic Regression"),
+    ("Get trending papers in your email inbox!SubscribeStep Verifiers", "Step Verifiers"),
+    ("Nov 19, 2024Step Verifiers", "Step Verifiers"),
+    ("New Directions in Pruning", "New Directions in Pruning"),
+    ("SearchNet: Retrieval at Scale", "SearchNet: Retrieval at Scale"),
+    ("Papers with Code Are Reproducible", "Papers with Code Are Reproducible"),
+    ("May 2024 Benchmarks Revisited", "May 2024 Benchmarks Revisited"),
+]
+
+
+@pytest.mark.parametrize("glued, title", STRIP_CASES)
+def test_readers_listing_strip_chrome(glued, title):
+    assert strip_chrome(glued) == title
+
+
+def test_readers_listing_example_page_of_the_readme():
+    papers, report, problems = read([EXAMPLE_PAGE])
+    assert report.kept == 5 and not problems
+    assert (papers[0].n_authors, papers[0].date, papers[0].upvotes) == (4, "Nov 19", 12)
+
+
+# ---- bad input ----------------------------------------------------------------------------
+
+GOOD_OAI = (SOURCES / "arxiv-oai.jsonl").read_bytes().splitlines(keepends=True)
+
+
+def _oai_lines(n: int) -> bytes:
+    first = GOOD_OAI[0]
+    return b"".join(first.replace(b"2411.04321", b"2411.%05d" % i).replace(b"Sparse Mixture", b"Sparse Mixture %d" % i)
+                    for i in range(n))
+
+
+def _latin1_page() -> bytes:
+    return (f"Réseaux Profonds Simplifiés\n\n{ABSTRACT_1} Théorie générale.\n\nPruning Schedules\n\n{ABSTRACT_2}\n"
+            .encode("latin-1"))
+
+
+BAD_RECORD_CASES = [
+    # name, file name, content, kept, (line, reason) reported, skipped kind
+    ("malformed JSON line", "a.jsonl", GOOD_OAI[0] + b'{"id": "2401.1", "title": "Broken\n' + GOOD_OAI[2],
+     2, (2, "malformed JSON: Unterminated string"), "malformed JSON"),
+    ("wrong encoding", "page.txt", _latin1_page(), 1, (1, "text is not UTF-8"), "not UTF-8"),
+    ("record without abstract", "s2.json", (SOURCES / "semantic-scholar.json").read_bytes(), 2,
+     (4, "'A Survey of Survey Papers' has no abstract"), "no abstract"),
+    ("truncated JSON document", "s2.json", (SOURCES / "semantic-scholar.json").read_bytes()[:1500], 1,
+     (3, "document breaks off inside a record (truncated file?)"), "truncated"),
+    ("truncated JSON Lines", "a.jsonl", b"".join(GOOD_OAI)[:-200], 2, (3, "(the line ends early)"), "malformed JSON"),
+    ("truncated Atom feed", "feed.xml", (SOURCES / "arxiv.atom").read_bytes()[:-700], 1,
+     (None, "feed breaks off (truncated file?)"), "truncated"),
+    ("truncated gzip", "big.jsonl.gz", gzip.compress(_oai_lines(400))[: -2000], None,
+     (None, "truncated or corrupt gzip data"), "truncated"),
+    ("10 MB line", "a.jsonl", GOOD_OAI[0] + b'{"title": "' + b"x" * (10 << 20) + b'"}\n' + GOOD_OAI[2], 2,
+     (2, "bytes is longer than the 4,194,304-byte limit"), "line-too-long"),
+    ("10 MB line in a page", "page.txt",
+     f"Step Verifiers\n{ABSTRACT_1}\n".encode() + b"y" * (10 << 20) + f"\nPruning Schedules\n{ABSTRACT_2}\n".encode(),
+     2, (3, "longer than the 4,194,304-byte limit"), "line-too-long"),
+    ("broken BibTeX entry", "lib.bib",
+     (SOURCES / "library.bib").read_bytes().replace(b"@book{noabstract2020,\n  title  = {A", b"@book{noabstract2020,\n  title  = {{A"),
+     2, (30, "malformed BibTeX entry"), "malformed BibTeX"),
+    ("null record of a batch", "batch.json", b'[null, {"paperId": "x", "title": "T", "abstract": "' + ABSTRACT_1.encode() + b'"}]',
+     1, (1, "null record"), "null record"),
+]
+
+
+@pytest.mark.parametrize("name, filename, content, kept, reported, kind", BAD_RECORD_CASES, ids=[c[0] for c in BAD_RECORD_CASES])
+def test_readers_bad_record_reported_and_rest_kept(tmp_path, name, filename, content, kept, reported, kind):
+    path = tmp_path / filename
+    path.write_bytes(content)
+    papers, report, problems = read([path])
+    line, reason = reported
+    assert problems, "nothing reported"
+    first = problems[0]
+    assert isinstance(first, BadRecord) and first.file == str(path) and reason in first.reason
+    if line is not None:
+        assert first.line == line and str(first).startswith(f"{path}:{line}: ")
+    assert report.skipped[kind] >= 1
+    if kept is not None:
+        assert report.kept == kept
+    else:
+        assert report.kept > 0  # the records before the break
+    assert report.read == report.kept + report.duplicates + sum(isinstance(p, BadRecord) for p in problems)
+
+
+@pytest.mark.parametrize("name, filename, content, kept, reported, kind", BAD_RECORD_CASES, ids=[c[0] for c in BAD_RECORD_CASES])
+def test_readers_strict_stops_at_the_first_bad_record(tmp_path, name, filename, content, kept, reported, kind):
+    path = tmp_path / filename
+    path.write_bytes(content)
+    with pytest.raises(BadRecord) as caught:
+        list(read_papers([str(path)], strict=True))
+    assert reported[1] in caught.value.reason
+
+
+WHOLE_INPUT_CASES = [
+    ("empty", "empty.txt", b"", "empty input"),
+    ("blank", "blank.txt", b"\n \n\t\n", "empty input"),
+    ("binary", "data.json", bytes(range(256)) * 64, "a binary file, not text"),
+    ("pdf", "paper.txt", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "a PDF document, not text"),
+    ("empty gzip", "e.jsonl.gz", gzip.compress(b""), "empty input (empty gzip stream)"),
+    ("HTML error page", "papers.json",
+     b"<!DOCTYPE html><html><head><title>503 Service Unavailable</title></head><body><h1>503</h1></body></html>",
+     "an HTML page with no papers ('503 Service Unavailable'): an error page saved instead of data?"),
+    ("page with no papers", "notes.txt", b"Shopping list\n\nmilk, eggs\n", "no papers found"),
+    ("CSV without an abstract column", "t.csv", b"name,title\nx,A title\n", "no abstract column (columns: name, title)"),
+]
+
+
+@pytest.mark.parametrize("name, filename, content, message", WHOLE_INPUT_CASES, ids=[c[0] for c in WHOLE_INPUT_CASES])
+def test_readers_unreadable_input_is_one_line_and_the_rest_is_read(tmp_path, name, filename, content, message):
+    bad = tmp_path / filename
+    bad.write_bytes(content)
+    papers, report, problems = read([bad, SOURCES / "papers.tsv"])
+    assert len(problems) == 1 and message in str(problems[0]) and "\n" not in str(problems[0])
+    assert str(problems[0]).startswith(str(bad))
+    assert report.kept == 2
+
+
+def test_readers_missing_file_and_directory(tmp_path):
+    _, report, problems = read([tmp_path / "nope.txt", tmp_path])
+    assert [str(e) for e in problems] == [f"{tmp_path / 'nope.txt'}: no such file", f"{tmp_path}: is a directory, not a file"]
+    assert report.kept == 0 and report.skipped["unreadable input"] == 2
+
+
+def test_readers_strict_stops_at_an_unreadable_input(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        list(read_papers([str(tmp_path / "nope.txt"), str(SOURCES / "papers.tsv")], strict=True))
+
+
+# ---- one paper from many sources ------------------------------------------------------------
+
+def test_readers_same_paper_from_many_sources_is_read_once():
+    files = [SOURCES / f for f in ("listing.html", "hf-daily.json", "arxiv.atom", "arxiv-oai.jsonl",
+                                   "semantic-scholar.json", "library.bib", "openalex.json", "papers.csv")]
+    papers, report, _ = read(files)
+    titles = [normalise_title(p.title) for p in papers]
+    assert len(titles) == len(set(titles))
+    assert titles.count(normalise_title(SMA)) == 1
+    assert report.duplicates == 10  # SMA 5, Curriculum Rollouts 2, Verifier 3
+    assert report.read == report.kept + report.duplicates + sum(report.skipped.values())
+
+
+def test_readers_duplicates_merge_into_the_graph_node():
+    files = [SOURCES / f for f in ("listing-consecutive.txt", "openalex.json", "library.bib", "semantic-scholar.json")]
+    papers, report, _ = read(files)
+    builder = GraphBuilder()
+    for paper in papers:
+        builder.add(Extraction(paper))
+    merge_duplicates(builder.graph, report.duplicate_papers)
+    verifier = next(d for _, d in builder.graph.nodes(data=True) if d.get("title") == VERIFIER)
+    # The page gave upvotes and a date; OpenAlex, BibTeX and Semantic Scholar the rest.
+    assert verifier["upvotes"] == 14 and verifier["date"] == "2024-03-18"
+    assert verifier["authors"] == ["Priya Raman", "Oskar Nyberg"]
+    assert verifier["doi"] == "10.1234/jmlr.2024.0173"
+    assert verifier["venue"] == "Journal of Machine Learning Research"
+    assert len(verifier["sources"]) == 4
+
+
+def test_readers_detects_without_file_names(tmp_path):
+    for fixture, fmt, *_ in FORMAT_CASES:
+        unnamed = tmp_path / f"input-{fmt}"
+        unnamed.write_bytes((SOURCES / fixture).read_bytes())
+        with open_source(unnamed) as source:
+            assert detect_format(source) == fmt, fixture
