@@ -24,6 +24,7 @@ __all__ = [
     "SOURCE_PRIORITY",
     "infer_type",
     "is_name_like",
+    "is_specific",
     "candidate_spans",
     "resolve_entities",
     "EntityResolver",
@@ -170,6 +171,50 @@ def _with_model_tail(span: Span) -> Span:
     return Span(doc, span.start, end, label=span.label)
 
 
+# Head words of technique names ("imitation learning", "beam search", "knowledge distillation"):
+# a lowercase phrase the recogniser finds is a name only when it ends in one of these.
+_TECHNIQUE_HEAD = re.compile(
+    r"^(learning|regression|descent|distillation|pruning|search|sampling|tuning|fine-?tuning|finetuning|prompting"
+    r"|propagation|normalization|normalisation|dropout|augmentation|quantization|quantisation|decoding|clustering"
+    r"|boosting|bagging|training|pre-?training|pretraining|merging|sketching|regularization|regularisation"
+    r"|factorization|factorisation|decomposition|attention|embeddings?|encoding|differentiation|hashing"
+    r"|programming|optimization|optimisation|estimation|inference|reasoning|detection|translation|classification"
+    r"|recognition|segmentation|answering|summarization|summarisation|retrieval|generation|modell?ing|parsing)$"
+)
+# Words that make a phrase a description rather than a name: "model training", "efficient search".
+_DESCRIPTIVE = re.compile(
+    r"^(model|models|training|learning|data|task|tasks|efficient|effective|better|large|small|larger|smaller"
+    r"|standard|more|further|simple|whole|overall|existing|additional|extensive|exhaustive|naive|proper|good"
+    r"|optimal|general|specific|different|same|new|novel|current|final|initial|early|late|fast|slow|full|partial"
+    r"|this|that|such|their|our|its|the|a|an|any|each|both|all|various|several|many|multiple|single|joint"
+    r"|accurate|robust|high|low|better|best|strong|weak|limited|improved|improving|further)$"
+)
+
+
+def is_specific(span: Span, *, title_cased: bool = False, generic_keys: set[str] = frozenset()) -> bool:
+    """Whether a recogniser span names one thing, not a description ("small models", "training loss").
+
+    A span is specific when a token in it is a coined name, when it holds a capitalised word in
+    running text ("Gaussian mixture models"), or when it is a short lowercase phrase ending in a
+    technique head whose other words are not descriptive ("imitation learning", not "model training").
+    """
+    words = [t for t in span if not t.is_punct]
+    if not words:
+        return False
+    # "fine-tuning LLMs", "SOTA models": a generic word is no name, however it is spelled.
+    named = [t for t in words if canonical_key(t.text) not in generic_keys]
+    if any(is_name_like(t, title_cased=title_cased or t.is_sent_start) for t in named):
+        return True
+    if not title_cased and any(t.text[:1].isupper() and not t.is_sent_start for t in named):
+        return True
+    head = words[-1].lower_
+    return (
+        1 < len(words) <= 4
+        and bool(_TECHNIQUE_HEAD.match(head))
+        and not any(_DESCRIPTIVE.match(t.lower_) for t in words[:-1])
+    )
+
+
 def candidate_spans(doc: Doc, generic_keys: set[str] = frozenset()) -> list[tuple[Span, str]]:
     """Every candidate with the recogniser that found it: ``(span, source)``.
 
@@ -180,15 +225,16 @@ def candidate_spans(doc: Doc, generic_keys: set[str] = frozenset()) -> list[tupl
     for span in doc.spans.get("gazetteer", []):
         if span.label_ != GENERIC:
             found.append((span, "gazetteer"))
+    title_end = next((t.i for t in doc if "\n" in t.text), None)
     for ent in doc.ents:
-        found.append((ent, "ner"))
+        if is_specific(ent, title_cased=ent.start < (title_end or 0), generic_keys=generic_keys):
+            found.append((ent, "ner"))
     for s_start, s_end, l_start, l_end in getattr(doc._, "abbreviations", []):
         long = _trim(doc[l_start:l_end])
         if long is None or canonical_key(long.text) in generic_keys:
             continue
         found.append((Span(doc, long.start, long.end, label="Abbreviation"), "abbreviation"))
         found.append((Span(doc, s_start, s_end, label="Abbreviation"), "abbreviation"))
-    title_end = next((t.i for t in doc if "\n" in t.text), None)
     if title_end:
         colon = next((t.i for t in doc[:title_end] if t.text == ":"), None)
         # "SlimFlow: Training ..." names what the paper proposes; "Stacking Your Transformers: ..." does not.
