@@ -122,6 +122,11 @@ def infer_type(span: Span, source: str, label: str) -> str:
     for word in after[:1]:
         if word in _NEXT_WORD_TYPES:
             return _NEXT_WORD_TYPES[word]
+    if after[:2] in (["test", "set"], ["test", "sets"]):
+        return "Benchmark"
+    data_type = _data_context(span, sent_words)
+    if data_type:
+        return data_type
     if len(name_words) > 1 or span.text.islower():
         for pattern, head_type in _HEAD_TYPES:
             if pattern.search(last_word):
@@ -134,6 +139,19 @@ def infer_type(span: Span, source: str, label: str) -> str:
         if pattern.search(last_word):
             return head_type
     return "Model" if any(c.isdigit() for c in span.text) else "Method"
+
+
+def _data_context(span: Span, sent_words: set[str]) -> str | None:
+    """Dataset or Benchmark for an unknown name the sentence uses as data: "gains on MRPC",
+    "trained on X", "data from LIBSVM"; None otherwise ("built on LoRA" is no data)."""
+    doc = span.doc
+    before = [t.lower_ for t in doc[max(0, span.start - 3) : span.start]]
+    if not before or before[-1] not in {"on", "across", "from"} or any(
+            w in {"based", "built", "relies", "rely", "focus", "focuses", "depend", "depends"} for w in before):
+        return None
+    if before[-1] == "from" or any(_TRAIN_WORDS.match(w) for w in before):
+        return "Dataset"
+    return "Benchmark" if any(_EVAL_WORDS.match(w) for w in sent_words) else None
 
 
 def _trim(span: Span) -> Span | None:
@@ -208,8 +226,11 @@ def is_specific(span: Span, *, title_cased: bool = False, generic_keys: set[str]
     if not title_cased and any(t.text[:1].isupper() and not t.is_sent_start for t in named):
         return True
     head = words[-1].lower_
+    if len(words) == 1:  # one word: a hyphenated technique compound ("meta-learning", "self-distillation")
+        parts = head.split("-")
+        return len(parts) > 1 and bool(_TECHNIQUE_HEAD.match(parts[-1])) and not _DESCRIPTIVE.match(parts[0])
     return (
-        1 < len(words) <= 4
+        len(words) <= 4
         and bool(_TECHNIQUE_HEAD.match(head))
         and not any(_DESCRIPTIVE.match(t.lower_) for t in words[:-1])
     )
@@ -261,8 +282,6 @@ def resolve_entities(doc: Doc) -> list[Span]:
             continue
         if (trimmed.start, trimmed.end) in generic or canonical_key(trimmed.text) in generic_keys:
             continue
-        if source == "ner" and len(trimmed) == 1 and trimmed.text.islower():
-            continue  # single common words from the recogniser are noise unless the gazetteer knows them
         if source == "abbreviation" and trimmed.text.islower() and len(trimmed) == 1:
             continue
         if source == "gazetteer" and span.label_ == "Model":
