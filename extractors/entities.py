@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 #: Which recogniser wins an overlap (higher first).
-SOURCE_PRIORITY = {"gazetteer": 4, "abbreviation": 3, "title": 3, "shape": 2, "ner": 1}
+SOURCE_PRIORITY = {"gazetteer": 4, "abbreviation": 3, "title": 3, "phrase": 2, "shape": 2, "ner": 1}
 
 _DETERMINERS = {"the", "a", "an", "our", "their", "its", "this", "these", "those", "that", "his", "her", "my", "your", "each", "both", "all", "any", "several", "various", "two", "three", "new", "novel", "proposed", "existing", "standard", "popular", "recent", "state-of-the-art", "strong", "different", "original", "vanilla", "conventional", "traditional", "classical", "celebrated", "well-known", "widely-used", "widely", "used", "so-called", "such"}
 
@@ -236,6 +236,26 @@ def is_specific(span: Span, *, title_cased: bool = False, generic_keys: set[str]
     )
 
 
+def capitalised_phrases(doc: Doc, title_end: int = 0) -> list[Span]:
+    """Runs of two or more capitalised words in running text: "Norm Growth Limiter", "Activation Beacon".
+
+    Outside the title and not at a sentence start, capitals mark a name. The run may begin
+    at a sentence start when a coined word follows ("Orca-Math surpasses ..." is found by shape).
+    """
+    spans, start = [], None
+    for token in doc[title_end:]:
+        capital = token.text[:1].isupper() and any(c.isalpha() for c in token.text) and not token.is_punct
+        if capital and start is None and not token.is_sent_start:
+            start = token.i
+        elif not capital and start is not None:
+            if token.i - start > 1:
+                spans.append(Span(doc, start, token.i, label="Phrase"))
+            start = None
+    if start is not None and len(doc) - start > 1:
+        spans.append(Span(doc, start, len(doc), label="Phrase"))
+    return spans
+
+
 def candidate_spans(doc: Doc, generic_keys: set[str] = frozenset()) -> list[tuple[Span, str]]:
     """Every candidate with the recogniser that found it: ``(span, source)``.
 
@@ -261,6 +281,7 @@ def candidate_spans(doc: Doc, generic_keys: set[str] = frozenset()) -> list[tupl
         # "SlimFlow: Training ..." names what the paper proposes; "Stacking Your Transformers: ..." does not.
         if colon and 0 < colon <= 4 and (colon == 1 or any(is_name_like(t, title_cased=True) for t in doc[:colon])):
             found.append((Span(doc, 0, colon, label="Title"), "title"))
+    found.extend((span, "phrase") for span in capitalised_phrases(doc, title_end or 0))
     for token in doc:
         if is_name_like(token, title_cased=token.i < (title_end or 0) or token.is_sent_start):
             found.append((Span(doc, token.i, token.i + 1, label="Shape"), "shape"))

@@ -74,7 +74,7 @@ def _is_first_person(sent: Span, proposed_keys: set[str], groups: dict[str, str]
 
 _BE = {"is", "are", "was", "were", "be", "been"}
 _TITLE_MEANS = {"via", "with", "using", "through", "by"}
-_COINED = {"shape", "abbreviation", "title"}
+_COINED = {"shape", "phrase", "abbreviation", "title"}
 
 
 def _passive_proposals(doc: Doc):
@@ -135,7 +135,7 @@ def find_relations(doc: Doc) -> list[tuple[str, str, str, int, int, str, float]]
                 continue
             window = doc[max(sent.start, ent.start - 4) : ent.start]
             named = any(t.lower_ in _NAMING for t in window) or any(t.lower_ in _NOVEL for t in doc[cue.i : ent.start])
-            coined = ent.id_ in {"shape", "abbreviation", "title"}
+            coined = ent.id_ in _COINED
             if ent.label_ in {"Task", "Metric"} or not (named or coined):
                 continue
             if ent.start - cue.i > 12 and not named:

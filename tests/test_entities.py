@@ -31,3 +31,20 @@ def nlp():
 )
 def test_entities_name_shape(nlp, word, title_cased, expected):
     assert is_name_like(nlp(word)[0], title_cased=title_cased) is expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("A Title\n\nWe propose Norm Growth Limiter and Power Scheduler for training.", ["Norm Growth Limiter", "Power Scheduler"]),
+        ("A Title\n\nLarge models help. The Treasure Hunt task is new.", ["Treasure Hunt"]),  # not "Large" at a start
+        ("Deep Learning For All\n\nwe use it.", []),  # the title is title-cased anyway
+    ],
+)
+def test_entities_capitalised_phrases(nlp, text, expected):
+    from extractors.entities import capitalised_phrases
+    from extractors.sentences import set_sentence_starts
+
+    doc = set_sentence_starts(nlp(text))
+    title_end = next(t.i for t in doc if "\n" in t.text)
+    assert [s.text for s in capitalised_phrases(doc, title_end)] == expected
