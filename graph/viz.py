@@ -47,9 +47,10 @@ import networkx as nx
 
 from extractors.errors import UsageError
 from extractors.normalize import canonical_key
+from extractors.records import RELATION_TYPES
 
 from .export import _atomic_file, node_name
-from .model import LABELS, PAPER_LABEL
+from .model import LABELS, PAPER_LABEL, edge_key
 
 __all__ = [
     "TYPE_COLOURS",
@@ -207,19 +208,35 @@ def _layout(nodes: list[str], links: Iterable[tuple[int, int]], counts: list[int
     return [(round(float(pos[i][0] - cx) / half, 5), round(float(pos[i][1] - cy) / half, 5)) for i in range(len(nodes))]
 
 
-def _evidence_by_paper(graph: nx.MultiDiGraph, entity: str) -> dict[str, list[dict[str, str]]]:
-    """Paper id -> the relations it states about ``entity``, with their evidence sentences."""
-    found: dict[str, list] = defaultdict(list)
-    edges = [(s, e, d, e) for s, e, d in graph.out_edges(entity, data=True)]
-    edges += [(s, e, d, s) for s, e, d in graph.in_edges(entity, data=True)]
-    for start, end, data, other in edges:
-        if data["type"] in ("MENTIONS", "VARIANT_OF") or not data.get("evidence"):
-            continue
-        if len(found[data["paper"]]) < EVIDENCE_PER_PAPER:
-            subject = "paper" if graph.nodes[start]["label"] == PAPER_LABEL else node_name(graph.nodes[start])
-            found[data["paper"]].append({"relation": f"{subject} {data['type']} {node_name(graph.nodes[end])}",
-                                         "text": data["evidence"]})
-    return found
+def _statement(graph: nx.MultiDiGraph, start: str, end: str, data: dict[str, Any]) -> dict[str, str]:
+    subject = "paper" if graph.nodes[start]["label"] == PAPER_LABEL else node_name(graph.nodes[start])
+    return {"relation": f"{subject} {data['type']} {node_name(graph.nodes[end])}", "text": data["evidence"]}
+
+
+def _states(data: dict[str, Any]) -> bool:
+    return data["type"] not in ("MENTIONS", "VARIANT_OF") and bool(data.get("evidence"))
+
+
+def _entity_details(graph: nx.MultiDiGraph, entity: str) -> dict[str, Any]:
+    """Aliases and the papers listed in the side panel: those stating a relation about
+    ``entity`` first (then by upvotes), each with its evidence sentences."""
+    # One pass over the entity's edges, keeping references; statements are built for listed papers only.
+    stated: dict[str, list] = defaultdict(list)
+    papers = []
+    # (The adjacency dicts directly: a hub has a million edge views' worth of overhead otherwise.)
+    edges = [(entity, end, keyed) for end, keyed in graph.succ[entity].items()]
+    edges += [(start, entity, keyed) for start, keyed in graph.pred[entity].items()]
+    for start, end, keyed in edges:
+        for data in keyed.values():
+            if data["type"] == "MENTIONS":
+                papers.append(start)
+            elif _states(data) and len(stated[data["paper"]]) < EVIDENCE_PER_PAPER:
+                stated[data["paper"]].append((start, end, data))
+    listed = heapq.nsmallest(PAPERS_LISTED, papers,
+                             key=lambda p: (p not in stated, -(graph.nodes[p].get("upvotes") or 0), p))
+    return {"aliases": graph.nodes[entity].get("aliases", []),
+            "papers": [{**_paper_summary(graph, p), "evidence": [_statement(graph, *edge) for edge in stated.get(p, ())]}
+                       for p in listed]}
 
 
 def _paper_summary(graph: nx.MultiDiGraph, paper: str) -> dict[str, Any]:
@@ -227,20 +244,21 @@ def _paper_summary(graph: nx.MultiDiGraph, paper: str) -> dict[str, Any]:
     return {"id": paper, "title": data.get("title", paper), "date": data.get("date"), "url": data.get("url")}
 
 
-def _entity_details(graph: nx.MultiDiGraph, entity: str) -> dict[str, Any]:
-    evidence = _evidence_by_paper(graph, entity)
-    papers = [s for s, _, d in graph.in_edges(entity, data=True) if d["type"] == "MENTIONS"]
-    papers.sort(key=lambda p: (p not in evidence, -(graph.nodes[p].get("upvotes") or 0), p))
-    return {"aliases": graph.nodes[entity].get("aliases", []),
-            "papers": [{**_paper_summary(graph, p), "evidence": evidence.get(p, [])} for p in papers[:PAPERS_LISTED]]}
-
-
 def _paper_details(graph: nx.MultiDiGraph, paper: str) -> dict[str, Any]:
     data = graph.nodes[paper]
-    entities = [e for _, e, d in graph.out_edges(paper, data=True) if d["type"] == "MENTIONS"]
-    statements = []
-    for entity in entities:
-        statements += [ev for ev in _evidence_by_paper(graph, entity).get(paper, []) if ev not in statements]
+    entities, statements = [], []
+    for _, entity, edge in graph.out_edges(paper, data=True):
+        if edge["type"] == "MENTIONS":
+            entities.append(entity)
+        elif _states(edge):
+            statements.append(_statement(graph, paper, entity, edge))
+    # Relations between two of its entities, looked up by edge key: never through a hub's many edges.
+    for head in entities:
+        for tail in entities:
+            for rel_type in RELATION_TYPES:
+                edge = graph.get_edge_data(head, tail, key=edge_key(rel_type, paper))
+                if edge and _states(edge):
+                    statements.append(_statement(graph, head, tail, edge))
     return {"authors": data.get("authors", []), "venue": data.get("venue"),
             "mentions": [node_name(graph.nodes[e]) for e in entities], "evidence": statements}
 
@@ -278,8 +296,7 @@ def view_data(graph: nx.MultiDiGraph, nodes: list[str], *, title: str = "paperkg
                           "keys": data.get("keys", []), "x": x, "y": y, "details": details})
     entity_total = sum(1 for _, d in graph.nodes(data=True) if d["label"] != PAPER_LABEL)
     return {"title": title, "colours": TYPE_COLOURS, "nodes": out_nodes, "links": links,
-            "graph": {"papers": graph.number_of_nodes() - entity_total, "entities": entity_total,
-                      "relationships": graph.number_of_edges()}}
+            "graph": {"papers": graph.number_of_nodes() - entity_total, "entities": entity_total}}
 
 
 # -- HTML page ------------------------------------------------------------------------

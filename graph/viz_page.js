@@ -306,7 +306,7 @@
   var g = data.graph;
   document.getElementById("summary").textContent =
     nodes.length + " of " + (g.papers + g.entities) + " nodes shown \u00b7 graph: " + g.papers + " papers, " +
-    g.entities + " entities, " + g.relationships + " relationships";
+    g.entities + " entities";
   renderFilters();
   resize();
   fit();
