@@ -167,7 +167,6 @@ def find_relations(doc: Doc) -> list[tuple[str, str, str, int, int, str, float]]
             t.lower_ == "over" and any(_ADVANTAGE.match(w.text) or w.text.endswith("x") and w.text[:-1].replace(".", "").isdigit()
                                        for w in doc[max(sent.start, t.i - 4) : t.i]))), None)
         eval_sentence = any(_EVAL.match(t.text) for t in sent)
-        train_sentence = any(_TRAIN.match(t.text) for t in sent)
         head_in_sentence = next((groups[e.kb_id_] for e in sent.ents if groups[e.kb_id_] in proposed_keys), None)
         for ent in ents:
             key = groups[ent.kb_id_]
@@ -176,14 +175,15 @@ def find_relations(doc: Doc) -> list[tuple[str, str, str, int, int, str, float]]
                 if background:
                     continue
                 trained_on = any(_TRAIN.match(t.text) for t in before) and any(t.lower_ == "on" for t in before)
-                if trained_on or (train_sentence and not eval_sentence):
+                # Only stated training makes data a part of the work; otherwise a paper that names a
+                # dataset in its own sentences reports results on it.
+                if trained_on:
                     add(PAPER, "USES", key, sent, "train-on", 0.75)
-                    if head_in_sentence and trained_on:
+                    if head_in_sentence:
                         add(head_in_sentence, "TRAINED_ON", key, sent, "trained-on", 0.7)
-                elif eval_sentence or ent.label_ == "Benchmark" or any(t.lower_ in {"on", "across"} for t in before):
-                    add(PAPER, "EVALUATES_ON", key, sent, "evaluate-on", 0.8 if eval_sentence else 0.65)
                 else:
-                    add(PAPER, "USES", key, sent, "dataset-use", 0.6)
+                    confident = eval_sentence or ent.label_ == "Benchmark" or any(t.lower_ in {"on", "across"} for t in before)
+                    add(PAPER, "EVALUATES_ON", key, sent, "evaluate-on", 0.8 if confident else 0.6)
                 continue
             if compare_cue is not None and ent.start > compare_cue.i and (first_person or head_in_sentence):
                 add(head_in_sentence or main, "COMPARES_WITH", key, sent, "compare-cue", 0.75)
