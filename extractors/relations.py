@@ -12,9 +12,10 @@ where a key is an entity group key (see :func:`entity_groups`) or ``PAPER``.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
 from .records import PAPER
 
@@ -62,138 +63,192 @@ def entity_groups(doc: Doc) -> dict[str, str]:
     return {key: find(key) for key in parent}
 
 
-def _sentence_of(span: Span) -> Span:
-    return span.sent if span.doc.has_annotation("SENT_START") else span.doc[:]
-
-
-def _is_first_person(sent: Span, proposed_keys: set[str], groups: dict[str, str]) -> bool:
-    if any(t.lower_ in _FIRST_PERSON for t in sent) or _SELF_REFERENCE.search(sent.text):
-        return True
-    return any(groups.get(e.kb_id_) in proposed_keys for e in sent.ents)
-
-
 _BE = {"is", "are", "was", "were", "be", "been"}
 _TITLE_MEANS = {"via", "with", "using", "through", "by"}
 _COINED = {"shape", "phrase", "abbreviation", "title"}
+_NOT_RELATED = {"Task", "Metric"}
+_DATA = {"Dataset", "Benchmark"}
 
 
-def _passive_proposals(doc: Doc):
-    """``(entity, sentence)`` for "X is (also) proposed", "X, which is introduced here"."""
-    for sent in doc.sents:
-        for ent in sent.ents:
-            if ent.id_ not in _COINED or ent.label_ in {"Task", "Metric"}:
+class _Text:
+    """A doc read once as plain lists, so that the rules touch no Token objects.
+
+    ``sents`` are ``(start, end, start_char, end_char)``; ``ents`` are the doc's entities as
+    ``(start, end, key, label, source)`` with ``key`` already the group key, per sentence.
+    """
+
+    def __init__(self, doc: Doc, groups: dict[str, str]):
+        self.text = doc.text
+        self.words = [t.text for t in doc]
+        self.lower = [w.lower() for w in self.words]
+        self.sents = [(s.start, s.end, s.start_char, s.end_char) for s in doc.sents]
+        starts = [s[0] for s in self.sents]
+        self.ents: list[list[tuple[int, int, str, str, str]]] = [[] for _ in self.sents]
+        for ent in doc.ents:
+            index = bisect_right(starts, ent.start) - 1
+            self.ents[index].append((ent.start, ent.end, groups[ent.kb_id_], ent.label_, ent.id_))
+        self.title_end = next((i for i, w in enumerate(self.words) if "\n" in w), len(self.words))
+
+    def any_match(self, pattern: re.Pattern, start: int, end: int) -> bool:
+        return any(pattern.match(w) for w in self.words[max(0, start) : end])
+
+    def sentence_text(self, index: int) -> str:
+        return self.text[self.sents[index][2] : self.sents[index][3]]
+
+
+def _is_first_person(text: _Text, index: int, proposed_keys: set[str]) -> bool:
+    start, end = text.sents[index][:2]
+    if any(w in _FIRST_PERSON for w in text.lower[start:end]) or _SELF_REFERENCE.search(text.sentence_text(index)):
+        return True
+    return any(key in proposed_keys for _, _, key, _, _ in text.ents[index])
+
+
+def _propose_cue(text: _Text, index: int) -> int | None:
+    """The token index of the first proposal verb the sentence says of its own work, or None."""
+    start, end = text.sents[index][:2]
+    self_reference = None
+    for i in range(start, end):
+        if not _PROPOSE.match(text.words[i]):
+            continue
+        if text.lower[i] in _NAMING or any(w in _FIRST_PERSON for w in text.lower[start:i]):
+            return i
+        if i > start and text.lower[i - 1] in {"is", "are", "was", "were"}:
+            return i
+        if self_reference is None:
+            self_reference = bool(_SELF_REFERENCE.search(text.sentence_text(index)))
+        if self_reference:
+            return i
+    return None
+
+
+def _passive_proposals(text: _Text):
+    """``(entity, sentence index)`` for "X is (also) proposed", "X, which is introduced here"."""
+    for index, (_, sent_end, _, _) in enumerate(text.sents):
+        for ent in text.ents[index]:
+            _, ent_end, _, label, source = ent
+            if source not in _COINED or label in _NOT_RELATED:
                 continue
-            after = doc[ent.end : min(sent.end, ent.end + 5)]
-            for i, token in enumerate(after):
-                if token.lower_ in _BE:
-                    rest = [t for t in after[i + 1 : i + 3] if not t.lower_.endswith("ly") and t.lower_ not in {"also", "further", "then", "here"}]
-                    if rest and _PROPOSE.match(rest[0].text) and rest[0].text.endswith("ed"):
-                        yield ent, sent
+            after = text.lower[ent_end : min(sent_end, ent_end + 5)]
+            for i, word in enumerate(after):
+                if word in _BE:
+                    rest = [w for w in after[i + 1 : i + 3] if not w.endswith("ly") and w not in {"also", "further", "then", "here"}]
+                    if rest and _PROPOSE.match(rest[0]) and rest[0].endswith("ed"):
+                        yield ent, index
                     break
 
 
-def _title_means(doc: Doc, title_end: int):
+def _title_means(text: _Text):
     """Coined names a title gives as its means: "Extending Context with Activation Beacon"."""
-    for ent in doc.ents:
-        if ent.end > title_end:
+    for ent in (text.ents[0] if text.ents else []):
+        start, end, _, label, source = ent
+        if end > text.title_end:
             break
-        if ent.start > 0 and doc[ent.start - 1].lower_ in _TITLE_MEANS and ent.id_ in _COINED | {"ner"} \
-                and ent.label_ in {"Method", "Model"}:
+        if start > 0 and text.lower[start - 1] in _TITLE_MEANS and source in _COINED | {"ner"} and label in {"Method", "Model"}:
             yield ent
+
+
+def _compare_cue(text: _Text, start: int, end: int) -> int | None:
+    """The token index of the first comparison word of a sentence, or None."""
+    for i in range(start, end):
+        if _COMPARE_STRONG.match(text.words[i]):
+            return i
+        # "a speedup of 1.8x over X", "gains over X": "over" compares only after a word of advantage.
+        if text.lower[i] == "over" and any(
+                _ADVANTAGE.match(w) or w.endswith("x") and w[:-1].replace(".", "").isdigit()
+                for w in text.words[max(start, i - 4) : i]):
+            return i
+    return None
 
 
 def find_relations(doc: Doc) -> list[tuple[str, str, str, int, int, str, float]]:
     """The relations the doc states (see the module docstring for the tuple)."""
-    groups = entity_groups(doc)
     if not doc.ents:
         return []
-    title_end = next((t.i for t in doc if "\n" in t.text), len(doc))
+    groups = entity_groups(doc)
+    text = _Text(doc, groups)
     relations: dict[tuple[str, str, str], tuple] = {}
 
-    def add(head: str, rel: str, tail: str, sent: Span, rule: str, confidence: float) -> None:
+    def add(head: str, rel: str, tail: str, where: tuple[int, int], rule: str, confidence: float) -> None:
         triple = (head, rel, tail)
         if head == tail or (triple in relations and relations[triple][-1] >= confidence):
             return
-        relations[triple] = (head, rel, tail, sent.start_char, sent.end_char, rule, confidence)
+        relations[triple] = (head, rel, tail, where[0], where[1], rule, confidence)
+
+    def sentence(index: int) -> tuple[int, int]:
+        return text.sents[index][2], text.sents[index][3]
+
+    title = (0, text.text.find("\n") % (len(text.text) + 1))
 
     # 1. What the paper proposes.
     proposed: dict[str, float] = {}
-    for ent in doc.ents:
-        key = groups[ent.kb_id_]
-        if ent.id_ == "title":
-            proposed[key] = max(proposed.get(key, 0), 0.9)
-            add(PAPER, "PROPOSES", key, doc[:title_end], "title-colon", 0.9)
-    for sent in doc.sents:
-        words = [t.lower_ for t in sent]
-        cue = next((t for t in sent if _PROPOSE.match(t.text) and (
-            t.lower_ in _NAMING or any(w in _FIRST_PERSON for w in words[: max(0, t.i - sent.start)])
-            or _SELF_REFERENCE.search(sent.text) or (t.i > sent.start and doc[t.i - 1].lower_ in {"is", "are", "was", "were"}))), None)
+
+    def propose(key: str, where: tuple[int, int], rule: str, confidence: float) -> None:
+        proposed[key] = max(proposed.get(key, 0), confidence)
+        add(PAPER, "PROPOSES", key, where, rule, confidence)
+
+    for ents in text.ents:
+        for _, _, key, _, source in ents:
+            if source == "title":
+                propose(key, title, "title-colon", 0.9)
+    for index, (sent_start, _, _, _) in enumerate(text.sents):
+        cue = _propose_cue(text, index) if text.ents[index] else None
         if cue is None:
             continue
-        for ent in sent.ents:
-            if ent.start <= cue.i:
+        for start, _, key, label, source in text.ents[index]:
+            if start <= cue:
                 continue
-            window = doc[max(sent.start, ent.start - 4) : ent.start]
-            named = any(t.lower_ in _NAMING for t in window) or any(t.lower_ in _NOVEL for t in doc[cue.i : ent.start])
-            coined = ent.id_ in _COINED
-            if ent.label_ in {"Task", "Metric"} or not (named or coined):
+            named = any(w in _NAMING for w in text.lower[max(sent_start, start - 4) : start]) or any(
+                w in _NOVEL for w in text.lower[cue:start])
+            if label in _NOT_RELATED or not (named or source in _COINED):
                 continue
-            if ent.start - cue.i > 12 and not named:
+            if start - cue > 12 and not named:
                 continue
-            key = groups[ent.kb_id_]
-            confidence = 0.85 if named else 0.7
-            proposed[key] = max(proposed.get(key, 0), confidence)
-            add(PAPER, "PROPOSES", key, sent, "propose-cue", confidence)
-    for ent, sent in _passive_proposals(doc):
-        key = groups[ent.kb_id_]
-        proposed[key] = max(proposed.get(key, 0), 0.7)
-        add(PAPER, "PROPOSES", key, sent, "proposed-passive", 0.7)
+            propose(key, sentence(index), "propose-cue", 0.85 if named else 0.7)
+    for (_, _, key, _, _), index in _passive_proposals(text):
+        propose(key, sentence(index), "proposed-passive", 0.7)
     if not proposed:
-        for ent in _title_means(doc, title_end):
-            key = groups[ent.kb_id_]
-            proposed[key] = 0.6
-            add(PAPER, "PROPOSES", key, doc[:title_end], "title-means", 0.6)
+        for _, _, key, _, _ in _title_means(text):
+            propose(key, title, "title-means", 0.6)
     proposed_keys = set(proposed)
     main = max(proposed, key=proposed.get) if proposed else PAPER
 
     # 2. Per sentence: comparisons, evaluation, use.
-    for sent in doc.sents:
-        ents = [e for e in sent.ents if groups[e.kb_id_] not in proposed_keys and e.label_ not in {"Task", "Metric"}]
-        if not ents or sent.end <= title_end:
+    for index, (sent_start, sent_end, _, _) in enumerate(text.sents):
+        ents = [e for e in text.ents[index] if e[2] not in proposed_keys and e[3] not in _NOT_RELATED]
+        if not ents or sent_end <= text.title_end:
             continue
-        first_person = _is_first_person(sent, proposed_keys, groups)
-        background = not first_person and any(_BACKGROUND.match(t.text) for t in sent)
-        compare_cue = next((t for t in sent if _COMPARE_STRONG.match(t.text) or (
-            t.lower_ == "over" and any(_ADVANTAGE.match(w.text) or w.text.endswith("x") and w.text[:-1].replace(".", "").isdigit()
-                                       for w in doc[max(sent.start, t.i - 4) : t.i]))), None)
-        eval_sentence = any(_EVAL.match(t.text) for t in sent)
-        head_in_sentence = next((groups[e.kb_id_] for e in sent.ents if groups[e.kb_id_] in proposed_keys), None)
-        for ent in ents:
-            key = groups[ent.kb_id_]
-            before = doc[max(sent.start, ent.start - 6) : ent.start]
-            if ent.label_ in {"Dataset", "Benchmark"}:
+        where = sentence(index)
+        first_person = _is_first_person(text, index, proposed_keys)
+        background = not first_person and text.any_match(_BACKGROUND, sent_start, sent_end)
+        compare_cue = _compare_cue(text, sent_start, sent_end)
+        eval_sentence = text.any_match(_EVAL, sent_start, sent_end)
+        head_in_sentence = next((e[2] for e in text.ents[index] if e[2] in proposed_keys), None)
+        for start, end, key, label, _ in ents:
+            before = max(sent_start, start - 6)
+            if label in _DATA:
                 if background:
                     continue
-                trained_on = any(_TRAIN.match(t.text) for t in before) and any(t.lower_ == "on" for t in before)
+                trained_on = text.any_match(_TRAIN, before, start) and "on" in text.lower[before:start]
                 # Only stated training makes data a part of the work; otherwise a paper that names a
                 # dataset in its own sentences reports results on it.
                 if trained_on:
-                    add(PAPER, "USES", key, sent, "train-on", 0.75)
+                    add(PAPER, "USES", key, where, "train-on", 0.75)
                     if head_in_sentence:
-                        add(head_in_sentence, "TRAINED_ON", key, sent, "trained-on", 0.7)
+                        add(head_in_sentence, "TRAINED_ON", key, where, "trained-on", 0.7)
                 else:
-                    confident = eval_sentence or ent.label_ == "Benchmark" or any(t.lower_ in {"on", "across"} for t in before)
-                    add(PAPER, "EVALUATES_ON", key, sent, "evaluate-on", 0.8 if confident else 0.6)
+                    confident = eval_sentence or label == "Benchmark" or any(
+                        w in {"on", "across"} for w in text.lower[before:start])
+                    add(PAPER, "EVALUATES_ON", key, where, "evaluate-on", 0.8 if confident else 0.6)
                 continue
-            if compare_cue is not None and ent.start > compare_cue.i and (first_person or head_in_sentence):
-                add(head_in_sentence or main, "COMPARES_WITH", key, sent, "compare-cue", 0.75)
+            if compare_cue is not None and start > compare_cue and (first_person or head_in_sentence):
+                add(head_in_sentence or main, "COMPARES_WITH", key, where, "compare-cue", 0.75)
                 continue
             if background or not first_person:
                 continue
-            use_cue = any(_USE.match(t.text) for t in before) or any(_USE.match(t.text) for t in doc[ent.end : ent.end + 2])
-            add(PAPER, "USES", key, sent, "use-cue" if use_cue else "first-person-mention", 0.75 if use_cue else 0.55)
-            if head_in_sentence and ent.label_ == "Model" and any(_BASED_ON.match(t.text) for t in before):
-                add(head_in_sentence, "BASED_ON", key, sent, "based-on", 0.7)
+            use_cue = text.any_match(_USE, before, start) or text.any_match(_USE, end, end + 2)
+            add(PAPER, "USES", key, where, "use-cue" if use_cue else "first-person-mention", 0.75 if use_cue else 0.55)
+            if head_in_sentence and label == "Model" and text.any_match(_BASED_ON, before, start):
+                add(head_in_sentence, "BASED_ON", key, where, "based-on", 0.7)
     return list(relations.values())
 
 
