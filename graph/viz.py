@@ -192,15 +192,14 @@ def select(graph: nx.MultiDiGraph, *, around: str | None = None, hops: int = 2,
 
 
 # -- what the pictures draw -------------------------------------------------------------
-def _layout(nodes: list[str], links: Iterable[tuple[int, int]], counts: list[int]) -> list[tuple[float, float]]:
+def _layout(nodes: list[str], links: Iterable[tuple[int, int]]) -> list[tuple[float, float]]:
     """ForceAtlas2 positions scaled to [-1, 1] (numpy only; deterministic)."""
     if not nodes:
         return []
     simple = nx.Graph()
     simple.add_nodes_from(range(len(nodes)))
     simple.add_edges_from(links)
-    pos = nx.forceatlas2_layout(simple, max_iter=300, seed=7, scaling_ratio=2.0, gravity=1.0,
-                                node_size={i: 1 + c ** 0.5 for i, c in enumerate(counts)})
+    pos = nx.forceatlas2_layout(simple, max_iter=300, seed=7, scaling_ratio=2.0, gravity=1.0)
     xs = [float(p[0]) for p in pos.values()]
     ys = [float(p[1]) for p in pos.values()]
     cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
@@ -263,15 +262,57 @@ def _paper_details(graph: nx.MultiDiGraph, paper: str) -> dict[str, Any]:
             "mentions": [node_name(graph.nodes[e]) for e in entities], "evidence": statements}
 
 
+#: Co-mention links kept per drawn entity: its strongest ones only, or the picture is a hairball.
+CO_MENTIONS_PER_ENTITY = 3
+
+
+def _co_mention_links(graph: nx.MultiDiGraph, nodes: list[str], index: dict[str, int],
+                      linked: set[tuple[int, int]]) -> list[dict[str, Any]]:
+    """``CO_MENTIONED`` links between drawn entities named together in papers, each entity's
+    :data:`CO_MENTIONS_PER_ENTITY` strongest (by the Jaccard index of their papers),
+    unless a drawn link or a drawn paper joins them already.
+
+    Cost: the in-edges of the drawn entities, then the pairs within each paper.
+    """
+    entities_of: dict[str, list[int]] = defaultdict(list)
+    for node in nodes:
+        if graph.nodes[node]["label"] == PAPER_LABEL:
+            continue
+        for paper, keyed in graph.pred[node].items():
+            if any(data["type"] == "MENTIONS" for data in keyed.values()):
+                entities_of[paper].append(index[node])
+    shared: Counter = Counter()
+    joined = set(linked)  # pairs a drawn link or a drawn paper joins already
+    for paper, entities in entities_of.items():
+        for i, a in enumerate(entities):
+            for b in entities[i + 1:]:
+                shared[min(a, b), max(a, b)] += 1
+                if paper in index:
+                    joined.add((min(a, b), max(a, b)))
+    mentioned = Counter(i for entities in entities_of.values() for i in entities)
+    best: dict[int, list] = defaultdict(list)
+    for (a, b), n in shared.items():
+        if (a, b) in joined or (b, a) in joined:
+            continue
+        # Jaccard, not the raw count: otherwise every entity's strongest partner is the biggest hub.
+        strength = n / (mentioned[a] + mentioned[b] - n)
+        for end in (a, b):
+            best[end].append((-strength, (a, b)))
+    kept = {pair for options in best.values() for _, pair in heapq.nsmallest(CO_MENTIONS_PER_ENTITY, options)}
+    return [{"source": a, "target": b, "types": ["CO_MENTIONED"], "papers": shared[a, b]} for a, b in sorted(kept)]
+
+
 def view_data(graph: nx.MultiDiGraph, nodes: list[str], *, title: str = "paperkg graph",
               counts: Counter | None = None) -> dict[str, Any]:
     """What the pictures draw for the selected ``nodes`` (JSON-ready).
 
     ``nodes``: id, name, type, papers (count), keys (canonical keys of the name
     and aliases, which the page's search matches as ``paperkg`` does), x, y and
-    the side panel's ``details``; ``links``: source and target indexes, the relationship types
-    between them (MENTIONS only when nothing more precise is stated) and
-    how many papers state them.
+    the side panel's ``details``; ``links``: source and target indexes, the
+    relationship types between them (MENTIONS only when nothing more precise
+    is stated) and how many papers state them, then ``CO_MENTIONED`` links
+    (:func:`_co_mention_links`) that show how the drawn entities go together
+    when the papers joining them are not drawn.
     """
     counts = paper_counts(graph) if counts is None else counts
     index = {node: i for i, node in enumerate(nodes)}
@@ -286,8 +327,9 @@ def view_data(graph: nx.MultiDiGraph, nodes: list[str], *, title: str = "paperkg
     for (source, target), link in pairs.items():
         types = sorted(link["types"] - {"MENTIONS"}) or ["MENTIONS"]
         links.append({"source": source, "target": target, "types": types, "papers": len(link["papers"] - {""})})
+    links += _co_mention_links(graph, nodes, index, set(pairs))
     sizes = [counts[n] for n in nodes]
-    positions = _layout(nodes, pairs, sizes)
+    positions = _layout(nodes, [(link["source"], link["target"]) for link in links])
     out_nodes = []
     for node, (x, y), size in zip(nodes, positions, sizes):
         data = graph.nodes[node]
@@ -345,6 +387,19 @@ def write_html(graph: nx.MultiDiGraph, path: str | os.PathLike, *, around: str |
 PNG_LABELS = 25
 
 
+def _spread_labels(nodes: list[dict[str, Any]], points: list[tuple[float, float]]) -> list[int]:
+    """The entities to name on the PNG: biggest first, skipping one too close to a name already placed."""
+    placed: list[int] = []
+    for i in sorted((i for i, n in enumerate(nodes) if n["type"] != PAPER_LABEL),
+                    key=lambda i: (-nodes[i]["papers"], i)):
+        x, y = points[i]
+        if all(abs(x - points[j][0]) > 0.25 or abs(y - points[j][1]) > 0.07 for j in placed):
+            placed.append(i)
+            if len(placed) == PNG_LABELS:
+                break
+    return placed
+
+
 def write_png(graph: nx.MultiDiGraph, path: str | os.PathLike, *, around: str | None = None,
               hops: int = 2, top: int = DEFAULT_TOP, size: tuple[float, float] = (12, 9), dpi: int = 150) -> Path:
     """Draw :func:`select` ``(around, hops, top)`` as a PNG: colour by type, area by
@@ -359,8 +414,10 @@ def write_png(graph: nx.MultiDiGraph, path: str | os.PathLike, *, around: str | 
     nodes = data["nodes"]
     points = [(n["x"], n["y"]) for n in nodes]
     order = sorted(range(len(nodes)), key=lambda i: nodes[i]["papers"])  # big nodes drawn last, on top
-    labelled = heapq.nlargest(PNG_LABELS, (i for i, n in enumerate(nodes) if n["type"] != PAPER_LABEL),
-                              key=lambda i: (nodes[i]["papers"], -i))
+    most = max([n["papers"] for n in nodes], default=1) or 1
+    # Area grows with the square root of the share of the biggest count: hubs stand out, none swamps the rest.
+    areas = [25 if n["type"] == PAPER_LABEL else 30 + 900 * (n["papers"] / most) ** 0.5 for n in nodes]
+    labelled = _spread_labels(nodes, points)
     # Names in scripts DejaVu Sans lacks (CJK) fall back to an installed font that has them.
     fallbacks = sorted({f.name for f in font_manager.fontManager.ttflist
                         if "CJK" in f.name or f.name in ("Droid Sans Fallback", "WenQuanYi Zen Hei")})
@@ -370,10 +427,13 @@ def write_png(graph: nx.MultiDiGraph, path: str | os.PathLike, *, around: str | 
         ax = fig.subplots()
         ax.set_axis_off()
         ax.set_title(data["title"], fontsize=14, loc="left")
-        ax.add_collection(LineCollection([(points[link["source"]], points[link["target"]]) for link in data["links"]],
-                                         colors="#9aa0a6", linewidths=0.6, alpha=0.5, zorder=1))
+        for co_mentioned, style in ((False, {"alpha": 0.5}), (True, {"alpha": 0.35, "linestyles": (0, (3, 3))})):
+            ax.add_collection(LineCollection(
+                [(points[link["source"]], points[link["target"]]) for link in data["links"]
+                 if (link["types"] == ["CO_MENTIONED"]) == co_mentioned],
+                colors="#9aa0a6", linewidths=0.6, zorder=1, **style))
         ax.scatter([points[i][0] for i in order], [points[i][1] for i in order],
-                   s=[25 if nodes[i]["type"] == PAPER_LABEL else 30 + 60 * nodes[i]["papers"] ** 0.75 for i in order],
+                   s=[areas[i] for i in order],
                    c=[TYPE_COLOURS[nodes[i]["type"]] for i in order], edgecolors="white", linewidths=0.6, zorder=2)
         outline = [patheffects.withStroke(linewidth=3, foreground="white")]
         for i in labelled:

@@ -67,9 +67,11 @@
       if (!shown(a) || !shown(b)) return;
       var lit = focus >= 0 && (l.source === focus || l.target === focus);
       ctx.strokeStyle = lit ? "rgba(36,41,47,0.75)" : (focus >= 0 ? "rgba(140,149,159,0.15)" : "rgba(140,149,159,0.45)");
+      ctx.setLineDash(l.types[0] === "CO_MENTIONED" ? [4, 4] : []);  // no paper drawn between them: dashed
       var p = toScreen(a), q = toScreen(b);
       ctx.beginPath(); ctx.moveTo(p[0], p[1]); ctx.lineTo(q[0], q[1]); ctx.stroke();
     });
+    ctx.setLineDash([]);
     drawnCount = 0;
     var labels = [];
     // Small nodes first so the big ones stay on top.

@@ -131,6 +131,14 @@ def test_viz_view_data_lists_each_entitys_papers_with_evidence(export_graph_samp
     assert all(-1 <= n["x"] <= 1 and -1 <= n["y"] <= 1 for n in data["nodes"])
 
 
+def test_viz_co_mention_links_join_entities_only_when_no_drawn_paper_does(export_graph_sample):
+    without_papers = view_data(export_graph_sample, select_top(export_graph_sample, 3, papers=0))
+    assert [(l["source"], l["target"], l["types"], l["papers"]) for l in without_papers["links"]] == [
+        (0, 1, ["CO_MENTIONED"], 1), (0, 2, ["CO_MENTIONED"], 1), (1, 2, ["CO_MENTIONED"], 1)]
+    with_papers = view_data(export_graph_sample, select_top(export_graph_sample, 3))
+    assert all(l["types"] != ["CO_MENTIONED"] for l in with_papers["links"])
+
+
 def _png_size(path) -> tuple[int, int]:
     raw = path.read_bytes()
     assert raw[:8] == b"\x89PNG\r\n\x1a\n" and raw[12:16] == b"IHDR"
