@@ -13,10 +13,13 @@ Dataset, Benchmark, Task or Metric, each span's ``kb_id_`` its canonical key.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from functools import lru_cache
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span, Token
+from spacy.tokens import Doc, Span
 
+from .doctext import DocText
 from .gazetteer import GENERIC
 from .normalize import canonical_key, model_family
 
@@ -67,15 +70,18 @@ _PLURAL_ACRONYM = re.compile(r"^[A-Z]{2,}s$")
 _LETTER_NUMBER = re.compile(r"^[A-Za-z]\d+$")
 
 
-def is_name_like(token: Token, *, title_cased: bool = False) -> bool:
-    """Whether a token looks like a coined name: ``DPO``, ``BoostStep``, ``Qwen2``, ``Step-DPO``.
+@lru_cache(maxsize=65536)
+def is_name_like(text: str, *, title_cased: bool = False) -> bool:
+    """Whether a word looks like a coined name: ``DPO``, ``BoostStep``, ``Qwen2``, ``Step-DPO``.
 
     Hyphenated lowercase words ("state-of-the-art") and quantities ("7B",
     "3D") are not names. In running text a capitalised compound ("Orca-Math")
     is a name; where every word is capitalised anyway (``title_cased``: a
     title, a sentence start) it needs a capital inside a part, or a digit.
+
+    >>> is_name_like("Step-DPO"), is_name_like("Fine-Tuning", title_cased=True), is_name_like("7B")
+    (True, False, False)
     """
-    text = token.text
     if len(text) < 2 or text[0].isdigit() or _PLURAL_ACRONYM.match(text) or not _NAME_TOKEN.match(text):
         return False
     if text.islower():  # "top-1", "times100", "v1.5": words with numbers, not coined names
@@ -94,15 +100,19 @@ def is_name_like(token: Token, *, title_cased: bool = False) -> bool:
     return True
 
 
-def infer_type(span: Span, source: str, label: str) -> str:
-    """The guideline type of a candidate, from its name, its context and its recogniser's label."""
+def infer_type(span: Span, source: str, label: str, sent_words: set[str] | None = None) -> str:
+    """The guideline type of a candidate, from its name, its context and its recogniser's label.
+
+    ``sent_words`` are the lowercase words of the candidate's sentence (computed when not given).
+    """
     doc = span.doc
     name_words = span.text.lower().replace("-", " ").split()
     last_word = name_words[-1] if name_words else ""
     after = [t.lower_ for t in doc[span.end : span.end + 2] if not t.is_punct]
     before = doc[span.start - 1].lower_ if span.start > 0 else ""
-    sentence = span.sent if doc.has_annotation("SENT_START") else doc[:]
-    sent_words = {t.lower_ for t in sentence}
+    if sent_words is None:
+        sentence = span.sent if doc.has_annotation("SENT_START") else doc[:]
+        sent_words = {t.lower_ for t in sentence}
 
     if source == "gazetteer" and label not in {"Dataset", "Benchmark"}:
         return label
@@ -221,7 +231,7 @@ def is_specific(span: Span, *, title_cased: bool = False, generic_keys: set[str]
         return False
     # "fine-tuning LLMs", "SOTA models": a generic word is no name, however it is spelled.
     named = [t for t in words if canonical_key(t.text) not in generic_keys]
-    if any(is_name_like(t, title_cased=title_cased or t.is_sent_start) for t in named):
+    if any(is_name_like(t.text, title_cased=title_cased or t.is_sent_start) for t in named):
         return True
     if not title_cased and any(t.text[:1].isupper() and not t.is_sent_start for t in named):
         return True
@@ -236,37 +246,39 @@ def is_specific(span: Span, *, title_cased: bool = False, generic_keys: set[str]
     )
 
 
-def capitalised_phrases(doc: Doc, title_end: int = 0) -> list[Span]:
+def capitalised_phrases(doc: Doc, text: DocText | None = None) -> list[Span]:
     """Runs of two or more capitalised words in running text: "Norm Growth Limiter", "Activation Beacon".
 
-    Outside the title and not at a sentence start, capitals mark a name. The run may begin
-    at a sentence start when a coined word follows ("Orca-Math surpasses ..." is found by shape).
+    Outside the title and not at a sentence start, capitals mark a name.
     """
+    text = text or DocText(doc)
     spans, start = [], None
-    for token in doc[title_end:]:
-        capital = token.text[:1].isupper() and any(c.isalpha() for c in token.text) and not token.is_punct
-        if capital and start is None and not token.is_sent_start:
-            start = token.i
+    for i in range(text.title_end, len(text)):
+        word = text.words[i]
+        capital = word[:1].isupper() and any(c.isalpha() for c in word)
+        if capital and start is None and not text.is_sent_start(i):
+            start = i
         elif not capital and start is not None:
-            if token.i - start > 1:
-                spans.append(Span(doc, start, token.i, label="Phrase"))
+            if i - start > 1:
+                spans.append(Span(doc, start, i, label="Phrase"))
             start = None
-    if start is not None and len(doc) - start > 1:
-        spans.append(Span(doc, start, len(doc), label="Phrase"))
+    if start is not None and len(text) - start > 1:
+        spans.append(Span(doc, start, len(text), label="Phrase"))
     return spans
 
 
-def candidate_spans(doc: Doc, generic_keys: set[str] = frozenset()) -> list[tuple[Span, str]]:
+def candidate_spans(doc: Doc, generic_keys: set[str] = frozenset(), text: DocText | None = None) -> list[tuple[Span, str]]:
     """Every candidate with the recogniser that found it: ``(span, source)``.
 
     An acronym whose expansion is generic ("large language models (LLMs)") is
     no candidate, and neither is its expansion.
     """
+    text = text or DocText(doc)
     found: list[tuple[Span, str]] = []
     for span in doc.spans.get("gazetteer", []):
         if span.label_ != GENERIC:
             found.append((span, "gazetteer"))
-    title_end = next((t.i for t in doc if "\n" in t.text), None)
+    title_end = text.title_end if text.title_end < len(text) else None
     for ent in doc.ents:
         if is_specific(ent, title_cased=ent.start < (title_end or 0), generic_keys=generic_keys):
             found.append((ent, "ner"))
@@ -277,14 +289,14 @@ def candidate_spans(doc: Doc, generic_keys: set[str] = frozenset()) -> list[tupl
         found.append((Span(doc, long.start, long.end, label="Abbreviation"), "abbreviation"))
         found.append((Span(doc, s_start, s_end, label="Abbreviation"), "abbreviation"))
     if title_end:
-        colon = next((t.i for t in doc[:title_end] if t.text == ":"), None)
+        colon = next((i for i in range(title_end) if text.words[i] == ":"), None)
         # "SlimFlow: Training ..." names what the paper proposes; "Stacking Your Transformers: ..." does not.
-        if colon and 0 < colon <= 4 and (colon == 1 or any(is_name_like(t, title_cased=True) for t in doc[:colon])):
+        if colon and 0 < colon <= 4 and (colon == 1 or any(is_name_like(w, title_cased=True) for w in text.words[:colon])):
             found.append((Span(doc, 0, colon, label="Title"), "title"))
-    found.extend((span, "phrase") for span in capitalised_phrases(doc, title_end or 0))
-    for token in doc:
-        if is_name_like(token, title_cased=token.i < (title_end or 0) or token.is_sent_start):
-            found.append((Span(doc, token.i, token.i + 1, label="Shape"), "shape"))
+    found.extend((span, "phrase") for span in capitalised_phrases(doc, text))
+    for i, word in enumerate(text.words):
+        if is_name_like(word, title_cased=i < (title_end or 0) or text.is_sent_start(i)):
+            found.append((Span(doc, i, i + 1, label="Shape"), "shape"))
     return found
 
 
@@ -295,9 +307,19 @@ def _generic_ranges(doc: Doc) -> set[tuple[int, int]]:
 def resolve_entities(doc: Doc) -> list[Span]:
     """The final entity spans of a doc, typed and keyed (see the module docstring)."""
     generic = _generic_ranges(doc)
-    generic_keys = {canonical_key(doc[s:e].text) for s, e in generic}
+    text = DocText(doc)
+    generic_keys = {canonical_key(text.span_text(s, e)) for s, e in generic}
+    sent_starts = [start for start, _ in text.sents]
+    sent_words: dict[int, set[str]] = {}
+
+    def words_of_sentence(i: int) -> set[str]:
+        index = bisect_right(sent_starts, i) - 1
+        if index not in sent_words:
+            sent_words[index] = set(text.lower[slice(*text.sents[index])])
+        return sent_words[index]
+
     ranked = []
-    for span, source in candidate_spans(doc, generic_keys):
+    for span, source in candidate_spans(doc, generic_keys, text):
         trimmed = _trim(span)
         if trimmed is None:
             continue
@@ -316,7 +338,7 @@ def resolve_entities(doc: Doc) -> list[Span]:
             continue
         for i in range(span.start, span.end):
             taken[i] = True
-        entity_type = infer_type(span, source, label)
+        entity_type = infer_type(span, source, label, words_of_sentence(span.start))
         key = span.kb_id_ or canonical_key(span.text) if source == "gazetteer" else canonical_key(span.text)
         chosen.append(Span(doc, span.start, span.end, label=entity_type, kb_id=key, span_id=source))
     return sorted(chosen, key=lambda s: s.start)

@@ -17,6 +17,7 @@ from bisect import bisect_right
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from .doctext import DocText
 from .records import PAPER
 
 __all__ = ["entity_groups", "find_relations", "RelationExtractor"]
@@ -70,34 +71,27 @@ _NOT_RELATED = {"Task", "Metric"}
 _DATA = {"Dataset", "Benchmark"}
 
 
-class _Text:
-    """A doc read once as plain lists, so that the rules touch no Token objects.
-
-    ``sents`` are ``(start, end, start_char, end_char)``; ``ents`` are the doc's entities as
-    ``(start, end, key, label, source)`` with ``key`` already the group key, per sentence.
-    """
+class _Text(DocText):
+    """The doc as word lists (:class:`~extractors.doctext.DocText`), with its entities per sentence
+    as ``(start, end, group key, label, source)``."""
 
     def __init__(self, doc: Doc, groups: dict[str, str]):
-        self.text = doc.text
-        self.words = [t.text for t in doc]
-        self.lower = [w.lower() for w in self.words]
-        self.sents = [(s.start, s.end, s.start_char, s.end_char) for s in doc.sents]
-        starts = [s[0] for s in self.sents]
+        super().__init__(doc)
+        starts = [start for start, _ in self.sents]
         self.ents: list[list[tuple[int, int, str, str, str]]] = [[] for _ in self.sents]
         for ent in doc.ents:
             index = bisect_right(starts, ent.start) - 1
             self.ents[index].append((ent.start, ent.end, groups[ent.kb_id_], ent.label_, ent.id_))
-        self.title_end = next((i for i, w in enumerate(self.words) if "\n" in w), len(self.words))
 
     def any_match(self, pattern: re.Pattern, start: int, end: int) -> bool:
         return any(pattern.match(w) for w in self.words[max(0, start) : end])
 
     def sentence_text(self, index: int) -> str:
-        return self.text[self.sents[index][2] : self.sents[index][3]]
+        return self.span_text(*self.sents[index])
 
 
 def _is_first_person(text: _Text, index: int, proposed_keys: set[str]) -> bool:
-    start, end = text.sents[index][:2]
+    start, end = text.sents[index]
     if any(w in _FIRST_PERSON for w in text.lower[start:end]) or _SELF_REFERENCE.search(text.sentence_text(index)):
         return True
     return any(key in proposed_keys for _, _, key, _, _ in text.ents[index])
@@ -105,7 +99,7 @@ def _is_first_person(text: _Text, index: int, proposed_keys: set[str]) -> bool:
 
 def _propose_cue(text: _Text, index: int) -> int | None:
     """The token index of the first proposal verb the sentence says of its own work, or None."""
-    start, end = text.sents[index][:2]
+    start, end = text.sents[index]
     self_reference = None
     for i in range(start, end):
         if not _PROPOSE.match(text.words[i]):
@@ -123,7 +117,7 @@ def _propose_cue(text: _Text, index: int) -> int | None:
 
 def _passive_proposals(text: _Text):
     """``(entity, sentence index)`` for "X is (also) proposed", "X, which is introduced here"."""
-    for index, (_, sent_end, _, _) in enumerate(text.sents):
+    for index, (_, sent_end) in enumerate(text.sents):
         for ent in text.ents[index]:
             _, ent_end, _, label, source = ent
             if source not in _COINED or label in _NOT_RELATED:
@@ -175,7 +169,7 @@ def find_relations(doc: Doc) -> list[tuple[str, str, str, int, int, str, float]]
         relations[triple] = (head, rel, tail, where[0], where[1], rule, confidence)
 
     def sentence(index: int) -> tuple[int, int]:
-        return text.sents[index][2], text.sents[index][3]
+        return text.char_bounds(*text.sents[index])
 
     title = (0, text.text.find("\n") % (len(text.text) + 1))
 
@@ -190,7 +184,7 @@ def find_relations(doc: Doc) -> list[tuple[str, str, str, int, int, str, float]]
         for _, _, key, _, source in ents:
             if source == "title":
                 propose(key, title, "title-colon", 0.9)
-    for index, (sent_start, _, _, _) in enumerate(text.sents):
+    for index, (sent_start, _) in enumerate(text.sents):
         cue = _propose_cue(text, index) if text.ents[index] else None
         if cue is None:
             continue
@@ -213,7 +207,7 @@ def find_relations(doc: Doc) -> list[tuple[str, str, str, int, int, str, float]]
     main = max(proposed, key=proposed.get) if proposed else PAPER
 
     # 2. Per sentence: comparisons, evaluation, use.
-    for index, (sent_start, sent_end, _, _) in enumerate(text.sents):
+    for index, (sent_start, sent_end) in enumerate(text.sents):
         ents = [e for e in text.ents[index] if e[2] not in proposed_keys and e[3] not in _NOT_RELATED]
         if not ents or sent_end <= text.title_end:
             continue

@@ -1,0 +1,61 @@
+"""A doc read once as plain Python lists, for the rule components.
+
+Rules that walk every token of every abstract spend most of their time making
+``Token`` objects. :class:`DocText` reads the doc's attribute arrays once and
+gives the words, their lowercase forms, character offsets and sentence bounds
+as lists, so rules index strings instead.
+
+>>> import spacy
+>>> from extractors.sentences import set_sentence_starts
+>>> nlp = spacy.blank("en")
+>>> text = DocText(set_sentence_starts(nlp("A Title\\n\\nWe use GPT-4. It works!")))
+>>> text.words[:4], text.title_end
+(['A', 'Title', '\\n\\n', 'We'], 2)
+>>> [text.span_text(s, e) for s, e in text.sents]
+['A Title\\n\\n', 'We use GPT-4. ', 'It works!']
+"""
+
+from __future__ import annotations
+
+from itertools import accumulate
+
+from spacy.attrs import ORTH, SENT_START, SPACY
+from spacy.tokens import Doc
+
+__all__ = ["DocText"]
+
+
+class DocText:
+    """Words, lowercase words, character offsets and sentences of a doc.
+
+    ``sents`` are ``(start, end)`` token offsets; ``starts[i]`` is the character offset
+    of word ``i`` (and ``starts[len(words)]`` the length of the text); ``title_end`` is
+    the index of the first word holding a line break (the title ends there), or the
+    number of words when there is none.
+    """
+
+    def __init__(self, doc: Doc):
+        strings = doc.vocab.strings
+        orths, spaces, sent_starts = doc.to_array([ORTH, SPACY, SENT_START]).T.tolist() if len(doc) else ([], [], [])
+        self.words = [strings[orth] for orth in orths]
+        self.lower = [w.lower() for w in self.words]
+        self.starts = [0, *accumulate(len(w) + s for w, s in zip(self.words, spaces))]
+        self.text = "".join(w + " " * s for w, s in zip(self.words, spaces))  # doc.text, without Token objects
+        bounds = [i for i, start in enumerate(sent_starts) if i == 0 or start == 1]
+        self.sents = list(zip(bounds, [*bounds[1:], len(self.words)]))
+        self.title_end = next((i for i, w in enumerate(self.words) if "\n" in w), len(self.words))
+        self._sent_start = set(bounds)
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def is_sent_start(self, i: int) -> bool:
+        return i in self._sent_start
+
+    def span_text(self, start: int, end: int) -> str:
+        """The text of words ``start`` to ``end`` (with their trailing whitespace)."""
+        return self.text[self.starts[start] : self.starts[end]]
+
+    def char_bounds(self, start: int, end: int) -> tuple[int, int]:
+        """Character offsets of words ``start`` to ``end``, as ``Span.start_char``/``end_char``."""
+        return self.starts[start], self.starts[end - 1] + len(self.words[end - 1]) if end > start else self.starts[start]
