@@ -35,10 +35,12 @@ from __future__ import annotations
 import difflib
 import heapq
 import json
+import logging
 import os
 import re
 import warnings
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable
@@ -400,12 +402,31 @@ def _spread_labels(nodes: list[dict[str, Any]], points: list[tuple[float, float]
     return placed
 
 
+@contextmanager
+def _png_fonts():
+    """DejaVu Sans with a fallback for scripts it lacks (CJK) when one is installed, without
+    matplotlib's warnings about missing glyphs and font weights."""
+    from matplotlib import font_manager, rc_context
+
+    fallbacks = sorted({f.name for f in font_manager.fontManager.ttflist
+                        if "CJK" in f.name or f.name in ("Droid Sans Fallback", "WenQuanYi Zen Hei")})
+    font_log = logging.getLogger("matplotlib.font_manager")
+    level = font_log.level
+    font_log.setLevel(logging.ERROR)
+    try:
+        with rc_context({"font.family": ["DejaVu Sans", *fallbacks]}), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+            yield
+    finally:
+        font_log.setLevel(level)
+
+
 def write_png(graph: nx.MultiDiGraph, path: str | os.PathLike, *, around: str | None = None,
               hops: int = 2, top: int = DEFAULT_TOP, size: tuple[float, float] = (12, 9), dpi: int = 150) -> Path:
     """Draw :func:`select` ``(around, hops, top)`` as a PNG: colour by type, area by
     paper count, names on the largest entities, a legend of the types shown."""
     # A bare Figure (no pyplot): no global backend switch or figure registry in the caller's process.
-    from matplotlib import font_manager, patheffects, rc_context
+    from matplotlib import patheffects
     from matplotlib.collections import LineCollection
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
@@ -416,13 +437,8 @@ def write_png(graph: nx.MultiDiGraph, path: str | os.PathLike, *, around: str | 
     order = sorted(range(len(nodes)), key=lambda i: nodes[i]["papers"])  # big nodes drawn last, on top
     most = max([n["papers"] for n in nodes], default=1) or 1
     # Area grows with the square root of the share of the biggest count: hubs stand out, none swamps the rest.
-    areas = [25 if n["type"] == PAPER_LABEL else 30 + 900 * (n["papers"] / most) ** 0.5 for n in nodes]
-    labelled = _spread_labels(nodes, points)
-    # Names in scripts DejaVu Sans lacks (CJK) fall back to an installed font that has them.
-    fallbacks = sorted({f.name for f in font_manager.fontManager.ttflist
-                        if "CJK" in f.name or f.name in ("Droid Sans Fallback", "WenQuanYi Zen Hei")})
-    with rc_context({"font.family": ["DejaVu Sans", *fallbacks]}), warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+    areas = [40 if n["type"] == PAPER_LABEL else 40 + 900 * (n["papers"] / most) ** 0.5 for n in nodes]
+    with _png_fonts():
         fig = Figure(figsize=size, dpi=dpi)
         ax = fig.subplots()
         ax.set_axis_off()
@@ -432,13 +448,12 @@ def write_png(graph: nx.MultiDiGraph, path: str | os.PathLike, *, around: str | 
                 [(points[link["source"]], points[link["target"]]) for link in data["links"]
                  if (link["types"] == ["CO_MENTIONED"]) == co_mentioned],
                 colors="#9aa0a6", linewidths=0.6, zorder=1, **style))
-        ax.scatter([points[i][0] for i in order], [points[i][1] for i in order],
-                   s=[areas[i] for i in order],
+        ax.scatter([points[i][0] for i in order], [points[i][1] for i in order], s=[areas[i] for i in order],
                    c=[TYPE_COLOURS[nodes[i]["type"]] for i in order], edgecolors="white", linewidths=0.6, zorder=2)
         outline = [patheffects.withStroke(linewidth=3, foreground="white")]
-        for i in labelled:
-            ax.annotate(nodes[i]["name"], points[i], xytext=(0, 7), textcoords="offset points", ha="center",
-                        fontsize=8, zorder=3, path_effects=outline)
+        for i in _spread_labels(nodes, points):
+            ax.annotate(nodes[i]["name"], points[i], xytext=(0, areas[i] ** 0.5 / 2 + 2), textcoords="offset points",
+                        ha="center", va="bottom", fontsize=8, zorder=3, path_effects=outline)
         shown = [t for t in LABELS if any(n["type"] == t for n in nodes)]
         ax.legend(handles=[Line2D([], [], marker="o", linestyle="", color=TYPE_COLOURS[t], label=t, markersize=8)
                            for t in shown], loc="lower left", frameon=False, fontsize=9)
