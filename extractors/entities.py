@@ -219,6 +219,9 @@ _DESCRIPTIVE = re.compile(
 )
 
 
+_BROKEN = re.compile(r"[{}()\[\]$^=]")
+
+
 def is_specific(span: Span, *, title_cased: bool = False, generic_keys: set[str] = frozenset()) -> bool:
     """Whether a recogniser span names one thing, not a description ("small models", "training loss").
 
@@ -227,7 +230,7 @@ def is_specific(span: Span, *, title_cased: bool = False, generic_keys: set[str]
     technique head whose other words are not descriptive ("imitation learning", not "model training").
     """
     words = [t for t in span if not t.is_punct]
-    if not words:
+    if not words or _BROKEN.search(span.text):  # LaTeX or formula debris: "C_{Phi", "FID=6.47"
         return False
     # "fine-tuning LLMs", "SOTA models": a generic word is no name, however it is spelled.
     named = [t for t in words if canonical_key(t.text) not in generic_keys]
@@ -235,6 +238,8 @@ def is_specific(span: Span, *, title_cased: bool = False, generic_keys: set[str]
         return True
     if not title_cased and any(t.text[:1].isupper() and not t.is_sent_start for t in named):
         return True
+    if title_cased and not all(t.is_lower or not t.is_alpha for t in words[1:]):
+        return False  # in a title every word is capitalised: "Tree-Based Preference Learning" is a title's words
     head = words[-1].lower_
     if len(words) == 1:  # one word: a hyphenated technique compound ("meta-learning", "self-distillation")
         parts = head.split("-")

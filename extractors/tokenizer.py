@@ -38,6 +38,8 @@ def make_tokenizer(nlp) -> Tokenizer:
     infixes = [
         p.replace("(?:-|–|", "(?:–|").replace(r"[+\-\*^]", r"[+\*^]") for p in defaults.infixes
     ]
+    # Brackets glued inside a word are punctuation, not part of a name: "(RL)-scale", "O(K".
+    infixes += [r"(?<=[A-Za-z0-9])\((?=[A-Za-z0-9])", r"\)(?=[-A-Za-z])"]
     tail = "|".join(GLUED_TAILS)
     # English keeps "GSM8K." whole (as for "U.S."); a name ending a sentence must lose its period.
     # Unit suffixes ("8K", "770M", "7B") are parts of names here, not quantities: only "%" splits.

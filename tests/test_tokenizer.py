@@ -31,3 +31,14 @@ def test_tokenizer_keeps_ml_names_whole(tokenize, name):
 )
 def test_tokenizer_splits_glued_words_and_punctuation(tokenize, text, tokens):
     assert tokenize(text) == tokens
+
+
+@pytest.mark.parametrize(
+    "text, tokens",
+    [
+        ("(RL)-scale training", ["(", "RL", ")", "-scale", "training"]),
+        ("a (GA)-based strategy", ["a", "(", "GA", ")", "-based", "strategy"]),
+    ],
+)
+def test_tokenizer_splits_brackets_glued_inside_words(tokenize, text, tokens):
+    assert tokenize(text) == tokens
