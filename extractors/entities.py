@@ -116,7 +116,7 @@ def infer_type(span: Span, source: str, label: str, sent_words: set[str] | None 
 
     if source == "gazetteer" and label not in {"Dataset", "Benchmark"}:
         return label
-    if model_family(span.text):
+    if source != "gazetteer" and model_family(span.text):  # "ImageNet-1K" is no size variant
         return "Model"
     if label in {"Dataset", "Benchmark"} or (source == "ner" and label == "Material"):
         for word in after:
@@ -346,7 +346,32 @@ def resolve_entities(doc: Doc) -> list[Span]:
         entity_type = infer_type(span, source, label, words_of_sentence(span.start))
         key = span.kb_id_ or canonical_key(span.text) if source == "gazetteer" else canonical_key(span.text)
         chosen.append(Span(doc, span.start, span.end, label=entity_type, kb_id=key, span_id=source))
-    return sorted(chosen, key=lambda s: s.start)
+    return type_by_coordination(sorted(chosen, key=lambda s: s.start), text)
+
+
+_LIST_GLUE = {",", "and", "or", "as", "well", "&", "/"}
+_SURE_SOURCES = {"gazetteer", "abbreviation", "title"}
+
+
+def type_by_coordination(spans: list[Span], text: DocText) -> list[Span]:
+    """Names listed together are of one kind: "on GeoQA and MathVista-GEO", "LLaMA-2-70B, WizardMath-70B".
+
+    A name found only by its shape or a recogniser takes the type of a listed neighbour
+    whose type is sure (gazetteer, acronym definition, title), or that was typed from its use
+    as data. Neighbours are entities separated only by commas, "and", "or".
+    """
+    sure = [s.id_ in _SURE_SOURCES or s.label_ in {"Dataset", "Benchmark"} for s in spans]
+    types = [s.label_ for s in spans]
+    for _ in range(2):  # a list of three takes its type from either end
+        for i in range(len(spans) - 1):
+            left, right = spans[i], spans[i + 1]
+            if not all(w in _LIST_GLUE for w in text.lower[left.end : right.start]) or right.start - left.end > 3:
+                continue
+            for a, b in ((i, i + 1), (i + 1, i)):
+                if sure[a] and not sure[b] and types[b] != types[a] and types[a] not in {"Task", "Metric"}:
+                    types[b], sure[b] = types[a], True
+    return [s if s.label_ == t else Span(s.doc, s.start, s.end, label=t, kb_id=s.kb_id_, span_id=s.id_)
+            for s, t in zip(spans, types)]
 
 
 @Language.factory("paperkg_entities", default_config={})

@@ -47,3 +47,25 @@ def test_entities_capitalised_phrases(nlp, text, expected):
 
     doc = set_sentence_starts(nlp(text))
     assert [s.text for s in capitalised_phrases(doc)] == expected
+
+
+@pytest.mark.parametrize(
+    "text, spans, expected",
+    [
+        # (start, end, label, source) per span; the unsure neighbour takes the sure one's type
+        ("results on GSM8K and GeoQuiz", [(2, 3, "Benchmark", "gazetteer"), (4, 5, "Method", "shape")],
+         ["Benchmark", "Benchmark"]),
+        ("beats Llama-2 , Zephyr-Pro and RedFox", [(1, 2, "Model", "gazetteer"), (3, 4, "Method", "shape"),
+                                                   (5, 6, "Method", "shape")], ["Model", "Model", "Model"]),
+        ("uses DPO while GeoQuiz", [(1, 2, "Method", "gazetteer"), (3, 4, "Model", "shape")], ["Method", "Model"]),
+    ],
+)
+def test_entities_listed_names_share_a_type(nlp, text, spans, expected):
+    from spacy.tokens import Span
+
+    from extractors.doctext import DocText
+    from extractors.entities import type_by_coordination
+
+    doc = nlp(text)
+    given = [Span(doc, s, e, label=label, span_id=source) for s, e, label, source in spans]
+    assert [s.label_ for s in type_by_coordination(given, DocText(doc))] == expected
