@@ -32,6 +32,7 @@
   var hiddenTypes = new Set();
   var view = { scale: 1, x: 0, y: 0 };  // screen = world * scale + (x, y), in CSS pixels
   var dpr = 1, selected = -1, hovered = -1, drawnCount = 0;
+  var moved = false;  // until the view is panned, zoomed or centred, a resize fits the graph again
 
   function shown(n) { return !hiddenTypes.has(n.type); }
   function toScreen(n) { return [n.wx * view.scale + view.x, n.wy * view.scale + view.y]; }
@@ -52,6 +53,7 @@
     dpr = window.devicePixelRatio || 1;
     canvas.width = Math.round(canvas.clientWidth * dpr);
     canvas.height = Math.round(canvas.clientHeight * dpr);
+    if (!moved) fit();
     draw();
   }
 
@@ -182,7 +184,7 @@
     showPanel(index >= 0 ? nodes[index] : null);
     if (index >= 0 && centre) {
       var n = nodes[index], w = canvas.clientWidth, h = canvas.clientHeight;
-      view.scale = Math.max(view.scale, 1);
+      moved = true;
       view.x = w / 2 - n.wx * view.scale;
       view.y = h / 2 - n.wy * view.scale;
     }
@@ -282,7 +284,7 @@
   canvas.addEventListener("mousemove", function (e) {
     if (drag) {
       var dx = e.offsetX - drag.x, dy = e.offsetY - drag.y;
-      if (Math.abs(dx) + Math.abs(dy) > 3) drag.moved = true;
+      if (Math.abs(dx) + Math.abs(dy) > 3) drag.moved = moved = true;
       view.x = drag.vx + dx; view.y = drag.vy + dy;
       draw();
       return;
@@ -300,6 +302,7 @@
     view.x = e.offsetX - (e.offsetX - view.x) * scale / view.scale;
     view.y = e.offsetY - (e.offsetY - view.y) * scale / view.scale;
     view.scale = scale;
+    moved = true;
     draw();
   }, { passive: false });
   window.addEventListener("keydown", function (e) { if (e.key === "Escape" && e.target !== searchInput) select(-1); });
@@ -311,8 +314,7 @@
     g.entities + " entities";
   renderFilters();
   resize();
-  fit();
-  draw();
+  addEventListener("load", resize);  // the layout may settle after this script runs
 
   // What tests and the console can read: the data, how many nodes the last frame drew, and the search.
   window.paperkg = {
