@@ -68,6 +68,7 @@ _BE = {"is", "are", "was", "were", "be", "been"}
 _TITLE_MEANS = {"via", "with", "using", "through", "by"}
 _COINED = {"shape", "phrase", "abbreviation", "title"}
 _NOT_RELATED = {"Task", "Metric"}
+_LIST_GLUE = {",", "and", "or", "&", "(", ")"}
 _DATA = {"Dataset", "Benchmark"}
 
 
@@ -188,9 +189,14 @@ def find_relations(doc: Doc) -> list[tuple[str, str, str, int, int, str, float]]
         cue = _propose_cue(text, index) if text.ents[index] else None
         if cue is None:
             continue
-        for start, _, key, label, source in text.ents[index]:
+        last_proposed_end = None
+        for start, end, key, label, source in text.ents[index]:
             if start <= cue:
                 continue
+            # One proposal per cue, or a list of them ("we propose SGDP and AdamP"); what follows
+            # ("Normalized LR+GD - based on LR+GD") is what it builds on.
+            if last_proposed_end is not None and not all(w in _LIST_GLUE for w in text.lower[last_proposed_end:start]):
+                break
             named = any(w in _NAMING for w in text.lower[max(sent_start, start - 4) : start]) or any(
                 w in _NOVEL for w in text.lower[cue:start])
             if label in _NOT_RELATED or not (named or source in _COINED):
@@ -198,6 +204,7 @@ def find_relations(doc: Doc) -> list[tuple[str, str, str, int, int, str, float]]
             if start - cue > 12 and not named:
                 continue
             propose(key, sentence(index), "propose-cue", 0.85 if named else 0.7)
+            last_proposed_end = end
     for (_, _, key, _, _), index in _passive_proposals(text):
         propose(key, sentence(index), "proposed-passive", 0.7)
     if not proposed:
