@@ -334,7 +334,14 @@ def resolve_entities(doc: Doc) -> list[Span]:
             continue
         if source == "gazetteer" and span.label_ == "Model":
             trimmed = _with_model_tail(trimmed)
-        ranked.append((SOURCE_PRIORITY[source], len(trimmed), trimmed, source, span.label_))
+        ranked.append([SOURCE_PRIORITY[source], len(trimmed), trimmed, source, span.label_])
+    # A defined name is the fullest form: "Instruction-Aware Prompt Tuning (IAPT)" beats the known
+    # "Prompt Tuning" inside it.
+    known = [item[2] for item in ranked if item[3] == "gazetteer"]
+    for item in ranked:
+        span = item[2]
+        if item[3] == "abbreviation" and any(k.start >= span.start and k.end <= span.end and len(k) < len(span) for k in known):
+            item[0] = SOURCE_PRIORITY["gazetteer"] + 1
     ranked.sort(key=lambda item: (-item[0], -item[1], item[2].start))
     taken = [False] * len(doc)
     chosen = []
