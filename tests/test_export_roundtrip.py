@@ -10,6 +10,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 import rdflib
+from click.testing import CliRunner
 from rdflib.namespace import RDF, RDFS
 from rdflib.collection import Collection
 
@@ -24,8 +25,9 @@ from graph.export import (
     restore_lists,
     write_csv,
 )
+from graph.cli import cli
 from graph.model import new_graph
-from graph.store import read_graph
+from graph.store import read_graph, write_graph
 
 
 def _nodes(graph):
@@ -227,3 +229,27 @@ def test_export_failed_write_keeps_the_old_file(export_graph_sample, tmp_path):
         export_graph(bad, "jsonl", target)
     assert target.read_text() == "old\n"
     assert list(tmp_path.iterdir()) == [target]
+
+
+@pytest.mark.parametrize("fmt", EXPORT_FORMATS)
+def test_export_cli_writes_each_format(export_graph_sample, tmp_path, fmt):
+    write_graph(export_graph_sample, tmp_path / "kg.json")
+    target = tmp_path / f"out.{fmt}"
+    result = CliRunner().invoke(cli, ["export", "--format", fmt, "-o", str(target), "--graph", str(tmp_path / "kg.json")])
+    assert result.exit_code == 0, result.output
+    written = sorted(target.iterdir()) if fmt == "csv" else [target]
+    assert written and all(path.stat().st_size > 0 for path in written)
+    assert f"export {fmt}: 10 nodes, 15 relationships" in result.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--format", "graphml", "-o", "{tmp}"], "{tmp}: is a directory; the graphml export writes one file"),
+    (["--format", "csv", "-o", "-"], "the csv export writes a directory of files"),
+    (["--format", "dot", "-o", "g.dot"], "'dot' is not one of 'graphml', 'gexf'"),
+])
+def test_export_cli_bad_target_is_a_one_line_error(export_graph_sample, tmp_path, args, message):
+    write_graph(export_graph_sample, tmp_path / "kg.json")
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    result = CliRunner().invoke(cli, ["export", *args, "--graph", str(tmp_path / "kg.json")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert message.replace("{tmp}", str(tmp_path)) in result.output
