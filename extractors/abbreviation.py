@@ -15,7 +15,9 @@ phrase, the first one starting a word. It also reads the reverse order,
 from __future__ import annotations
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
+
+from .doctext import DocText
 
 __all__ = ["find_abbreviations", "long_form_for", "AbbreviationDetector"]
 
@@ -33,63 +35,68 @@ def _is_short_form(text: str) -> bool:
     )
 
 
-def long_form_for(short: str, candidate: Span) -> Span | None:
-    """The shortest end of ``candidate`` that ``short`` abbreviates, or None.
+def long_form_for(short: str, words: list[str], starts: list[int], text: str) -> int | None:
+    """How many of the last ``words`` (a phrase) ``short`` abbreviates, or None.
 
-    Walks the short form backwards through the candidate's characters; each
-    letter must be found in order and the first must start a word.
+    ``starts`` are the words' character offsets in ``text``, whose slice
+    ``text[starts[0]:end of last word]`` is the phrase. Walks the short form backwards through
+    the phrase's characters; each letter must be found in order and the first must start a word.
     """
-    text = candidate.text
-    s_idx, l_idx = len(short) - 1, len(text) - 1
+    phrase_start = starts[0]
+    phrase = text[phrase_start : starts[-1] + len(words[-1])]
+    s_idx, l_idx = len(short) - 1, len(phrase) - 1
     while s_idx >= 0:
         char = short[s_idx].lower()
         if not char.isalnum():
             s_idx -= 1
             continue
         while l_idx >= 0 and (
-            text[l_idx].lower() != char
-            or (s_idx == 0 and l_idx > 0 and text[l_idx - 1].isalnum())
+            phrase[l_idx].lower() != char
+            or (s_idx == 0 and l_idx > 0 and phrase[l_idx - 1].isalnum())
         ):
             l_idx -= 1
         if l_idx < 0:
             return None
         l_idx -= 1
         s_idx -= 1
-    start_char = candidate.start_char + l_idx + 1
-    for token in candidate:
-        if token.idx <= start_char < token.idx + len(token.text) + 1:
-            span = candidate.doc[token.i : candidate.end]
+    start_char = phrase_start + l_idx + 1
+    for i, (word, begin) in enumerate(zip(words, starts)):
+        if begin <= start_char < begin + len(word) + 1:
+            taken = words[i:]
             # No more words than Schwartz & Hearst allow: min(|A| + 5, 2|A|).
-            words = [t for t in span if not t.is_punct]
-            if len(words) > min(len(short) + 5, 2 * len(short)) or len(words) < 1:
+            n_words = sum(1 for w in taken if any(c.isalnum() for c in w))
+            if n_words > min(len(short) + 5, 2 * len(short)) or n_words < 1:
                 return None
-            if span.text.lower() == short.lower():
+            if " ".join(taken).lower() == short.lower():
                 return None
-            return span
+            return len(taken)
     return None
 
 
 def find_abbreviations(doc: Doc) -> list[tuple[int, int, int, int]]:
     """Token offsets ``(short_start, short_end, long_start, long_end)`` of each definition."""
+    text = DocText(doc)
+    words, starts = text.words, text.starts
+    sent_of = [0] * len(words)
+    for start, end in text.sents:
+        sent_of[start:end] = [start] * (end - start)
     found = []
-    for open_tok in doc:
-        if open_tok.text not in _OPEN:
+    for i, word in enumerate(words):
+        if word not in _OPEN:
             continue
-        close = next((t for t in doc[open_tok.i + 1 : open_tok.i + 8] if t.text in _CLOSE), None)
-        if close is None or close.i == open_tok.i + 1:
+        close = next((j for j in range(i + 1, min(i + 8, len(words))) if words[j] in _CLOSE), None)
+        if close is None or close == i + 1:
             continue
-        inner = doc[open_tok.i + 1 : close.i]
-        sent_start = open_tok.sent.start if doc.has_annotation("SENT_START") else 0
-        before = doc[max(sent_start, open_tok.i - 10) : open_tok.i]
-        if len(inner) == 1 and _is_short_form(inner.text) and len(before):
-            long = long_form_for(inner.text, before)
-            if long is not None:
-                found.append((inner.start, inner.end, long.start, long.end))
-        elif len(before) and _is_short_form(before[-1].text) and 1 < len(inner) <= 8:
+        before = max(sent_of[i], i - 10)
+        if close == i + 2 and _is_short_form(words[i + 1]) and before < i:
+            n = long_form_for(words[i + 1], words[before:i], starts[before:i], text.text)
+            if n is not None:
+                found.append((i + 1, i + 2, i - n, i))
+        elif before < i and _is_short_form(words[i - 1]) and 1 < close - i - 1 <= 8:
             # "LEP (Learned Embedding Propagation)"
-            long = long_form_for(before[-1].text, inner)
-            if long is not None and long.start == inner.start:
-                found.append((before[-1].i, before[-1].i + 1, inner.start, inner.end))
+            n = long_form_for(words[i - 1], words[i + 1 : close], starts[i + 1 : close], text.text)
+            if n == close - i - 1:
+                found.append((i - 1, i, i + 1, close))
     return found
 
 
