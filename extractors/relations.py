@@ -224,6 +224,10 @@ def find_relations(doc: Doc) -> list[tuple[str, str, str, int, int, str, float]]
         compare_cue = _compare_cue(text, sent_start, sent_end)
         eval_sentence = text.any_match(_EVAL, sent_start, sent_end)
         head_in_sentence = next((e[2] for e in text.ents[index] if e[2] in proposed_keys), None)
+        # "our Light-IF-32B model surpasses ...": a release of the proposal is what is compared.
+        variant = None if compare_cue is None else next(
+            (e[2] for e in reversed(text.ents[index]) if e[1] <= compare_cue and e[2] not in proposed_keys
+             and any(e[2].startswith(p) for p in proposed_keys)), None)
         for start, end, key, label, _ in ents:
             before = max(sent_start, start - 6)
             if label in _DATA:
@@ -241,8 +245,8 @@ def find_relations(doc: Doc) -> list[tuple[str, str, str, int, int, str, float]]
                         w in {"on", "across"} for w in text.lower[before:start])
                     add(PAPER, "EVALUATES_ON", key, where, "evaluate-on", 0.8 if confident else 0.6)
                 continue
-            if compare_cue is not None and start > compare_cue and (first_person or head_in_sentence):
-                add(head_in_sentence or main, "COMPARES_WITH", key, where, "compare-cue", 0.75)
+            if compare_cue is not None and start > compare_cue and (first_person or head_in_sentence or variant):
+                add(variant or head_in_sentence or main, "COMPARES_WITH", key, where, "compare-cue", 0.75)
                 continue
             if background or not first_person:
                 continue
