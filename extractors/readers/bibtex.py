@@ -20,6 +20,7 @@ import re
 from typing import Iterator
 
 import bibtexparser
+from bibtexparser.model import ImplicitComment
 
 from .base import ColumnOptions, Parsed, Problem, RawRecord
 from .sources import MAX_LINE_BYTES, Source
@@ -70,7 +71,7 @@ def _entries(source: Source) -> Iterator[tuple[int, str] | Problem]:
             yield item
             continue
         number, text = item
-        if _ENTRY_START.match(text):
+        if text.lstrip().startswith("@"):
             if chunk:
                 yield start, "\n".join(chunk)
             start, chunk, size = number, [], 0
@@ -95,7 +96,10 @@ def parse_bibtex(source: Source, columns: ColumnOptions | None = None) -> Iterat
         line, text = item
         kind = _ENTRY_START.match(text)
         if not kind:
-            continue  # text before the first entry: comments
+            if text.lstrip().startswith("@"):
+                start = text.lstrip().splitlines()[0][:40]
+                yield Problem(line, "malformed BibTeX", f"malformed BibTeX entry: {start!r} is not an @type{{key, start")
+            continue  # else text before the first entry: comments
         if kind.group(1).lower() in _NOT_PAPERS:
             if kind.group(1).lower() == "string":
                 strings.append(text)
@@ -107,6 +111,11 @@ def parse_bibtex(source: Source, columns: ColumnOptions | None = None) -> Iterat
             reason = str(getattr(block, "error", "")) or "not a complete entry"
             yield Problem(line, "malformed BibTeX", f"malformed BibTeX entry ({reason.splitlines()[0][:120]})")
             continue
-        entry = library.entries[-1]
-        fields = {f.key.lower(): f.value if isinstance(f.value, str) else str(f.value) for f in entry.fields}
-        yield entry_record(fields, line)
+        for entry in library.entries:
+            fields = {f.key.lower(): f.value if isinstance(f.value, str) else str(f.value) for f in entry.fields}
+            yield entry_record(fields, line)
+        for block in library.blocks:
+            # Fields outside any entry: an entry whose "@type{key," start was damaged.
+            if isinstance(block, ImplicitComment) and re.search(r"\w\s*=\s*[{\"]", block.comment):
+                yield Problem(line + block.start_line, "malformed BibTeX",
+                              "fields outside any entry (its @type{key, start is damaged)")

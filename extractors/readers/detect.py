@@ -103,6 +103,27 @@ def _key_guess(text: str) -> dict:
 SNIFF_KEYS = 16384
 
 
+_JSON_LINE = re.compile(
+    r'^\s*(?:"[^"\n]{1,80}"\s*:.*|[\[\]{}]+,?|-?\d[\d.eE+-]*,?|"[^"\n]*",?|true,?|false,?|null,?)\s*$'
+)
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]{0,300})?/?>")
+
+
+def _looks_like_json(text: str) -> bool:
+    """JSON whose start is lost: most of its first lines are members, brackets or array items."""
+    lines = [line for line in text[:8192].splitlines() if line.strip()][:40]
+    objects = sum(line.lstrip().startswith("{") and line.rstrip().endswith("}") for line in lines)
+    return len(lines) >= 3 and (sum(bool(_JSON_LINE.match(line)) for line in lines) + objects) * 2 > len(lines)
+
+
+def _markup(text: str) -> str | None:
+    """``arxiv-atom`` or ``listing-html`` for markup whose start is lost (no declaration, no root)."""
+    head = text[:16384]
+    if len(_TAG.findall(head)) < 5:
+        return None
+    return "arxiv-atom" if re.search(r"<entry[\s>]", head) and "</entry>" in head else "listing-html"
+
+
 def _delimited(text: str) -> str | None:
     lines = [line for line in text.splitlines()[:20] if line.strip()]
     if not lines:
@@ -121,9 +142,9 @@ def detect_text(text: str) -> str:
     stripped = _XML_DECL.sub("", text.lstrip("\ufeff"), count=1)
     if _HTML.match(stripped):
         return "listing-html"
-    if stripped.lstrip().startswith("<") and _ATOM.search(stripped):
+    if _ATOM.search(stripped[:4096]) and "<" in stripped.lstrip()[:200]:
         return "arxiv-atom"
-    if stripped.lstrip().startswith(("{", "[")):
+    if stripped.lstrip().startswith(("{", "[")) or _looks_like_json(stripped):
         return json_record_format(_first_json_record(stripped.lstrip()))
     first = next((line for line in stripped.splitlines() if line.strip() and not line.lstrip().startswith("%")), "")
     if _BIBTEX_ENTRY.match(first):
@@ -131,8 +152,9 @@ def detect_text(text: str) -> str:
     delimited = _delimited(stripped)
     if delimited:
         return delimited
-    if stripped.lstrip().startswith("<"):
-        return "listing-html"
+    markup = _markup(stripped)
+    if markup or stripped.lstrip().startswith("<"):
+        return markup or "listing-html"
     return "listing" if looks_like_listing(stripped.splitlines()) else "text"
 
 

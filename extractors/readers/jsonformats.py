@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterator
 from .base import ColumnOptions, Parsed, Problem, RawRecord, text_value
 from .cleaning import arxiv_id, doi
 from .detect import json_record_format
-from .jsonstream import iter_json_records
+from .jsonstream import DUPLICATE_KEY, iter_json_records, loads
 from .sources import Source, decode
 
 __all__ = [
@@ -248,6 +248,9 @@ def _map(record: Any, line: int, fmt: str, columns: ColumnOptions) -> Parsed:
         return Problem(line, "null record", "null record (the API found no paper for this id)")
     if not isinstance(record, dict):
         return Problem(line, "not a record", f"a JSON {type(record).__name__}, not a record object")
+    if DUPLICATE_KEY in record or any(isinstance(v, dict) and DUPLICATE_KEY in v for v in record.values()):
+        key = record.get(DUPLICATE_KEY) or next(v[DUPLICATE_KEY] for v in record.values() if isinstance(v, dict) and DUPLICATE_KEY in v)
+        return Problem(line, "malformed JSON", f"key {key!r} appears twice in one record (two records run together?)")
     if fmt == "jsonl" and columns == ColumnOptions():
         fmt = json_record_format(record)  # a known source inside a generic file
     if fmt in _MAPPERS:
@@ -256,16 +259,16 @@ def _map(record: Any, line: int, fmt: str, columns: ColumnOptions) -> Parsed:
 
 
 def is_json_document(head: str) -> bool:
-    """Whether an input is one JSON document (else JSON Lines): its first line is not a whole JSON value."""
-    lines = [line for line in head.splitlines() if line.strip()][:2]
+    """Whether an input is one JSON document (else JSON Lines): most of its first lines are no whole JSON value."""
+    lines = [line for line in head.splitlines() if line.strip()][:10]
+    whole = 0
     for line in lines:
         try:
             json.loads(line)
-            return False
+            whole += 1
         except ValueError:
-            if not (line.lstrip().startswith("{") and line.rstrip().endswith("}")):
-                return True
-    return len(lines) < 2
+            pass
+    return whole * 2 < len(lines) or (len(lines) == 1 and not whole)
 
 
 def _json_lines(source: Source) -> Iterator[tuple[int, Any] | Problem]:
@@ -277,7 +280,7 @@ def _json_lines(source: Source) -> Iterator[tuple[int, Any] | Problem]:
         if not text.strip():
             continue
         try:
-            value = json.loads(text)
+            value = loads(text)
         except ValueError as err:
             msg = getattr(err, "msg", str(err))
             cut = msg.startswith("Unterminated") or getattr(err, "pos", 0) >= len(text.rstrip()) - 1

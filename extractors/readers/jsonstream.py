@@ -23,13 +23,30 @@ from typing import Iterator, TextIO
 from .base import Problem
 from .sources import MAX_LINE_BYTES
 
-__all__ = ["iter_json_records"]
+__all__ = ["iter_json_records", "loads", "DUPLICATE_KEY"]
 
 _CHUNK = 1 << 16
 _WS = re.compile(r"\s*")
 # Where the next record of an array may start after a broken one.
 _NEXT_RECORD = re.compile(r"\}\s*,\s*(?=\{)")
-_DECODER = json.JSONDecoder()
+#: Set on an object that repeats a key: two records run together, and one would silently vanish.
+DUPLICATE_KEY = "\x00duplicate key"
+
+
+def _object_pairs(pairs: list) -> dict:
+    obj = dict(pairs)
+    if len(obj) < len(pairs):
+        seen: set = set()
+        obj[DUPLICATE_KEY] = next(k for k, _ in pairs if k in seen or seen.add(k))
+    return obj
+
+
+def loads(text: str) -> object:
+    """``json.loads`` that marks objects repeating a key (see :data:`DUPLICATE_KEY`)."""
+    return json.loads(text, object_pairs_hook=_object_pairs)
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_object_pairs)
 
 
 class _Buffer:

@@ -70,8 +70,8 @@ def parse_delimited(source: Source, columns: ColumnOptions, delimiter: str) -> I
         line, previous_end = previous_end + 1, reader.line_num
         if not any(cell.strip() for cell in row):
             continue
-        if len(row) > len(header) * 2 + 10:
-            yield Problem(line, "malformed CSV", f"row has {len(row)} fields, the header {len(header)}")
+        if any(cell.strip() for cell in row[len(header):]):
+            yield Problem(line, "malformed CSV", f"row has {len(row)} fields, the header {len(header)} (a lost line break?)")
             continue
         yield generic_record(dict(zip(header, row)), line, columns)
     yield from _drain(problems)
