@@ -330,10 +330,16 @@
   if (hash) {
     addEventListener("load", function () {
       setTimeout(function () {
-        var drawnOnLoad = drawnCount, found = search(decodeURIComponent(hash[1]));
+        // Through the page's own controls: untick and tick Paper, then type the name and press Enter.
+        var drawnOnLoad = drawnCount, drawnWithoutPapers = null;
+        var paperBox = filterBox.querySelector('input[data-type="Paper"]');
+        if (paperBox) { paperBox.click(); drawnWithoutPapers = drawnCount; paperBox.click(); }
+        searchInput.value = decodeURIComponent(hash[1]);
+        searchInput.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter" }));
         document.getElementById("paperkg-selftest").textContent = JSON.stringify({
           errors: window.paperkgErrors, nodes: nodes.length, links: links.length, drawn: drawnOnLoad,
-          canvas: [canvas.width, canvas.height], found: found,
+          drawnWithoutPapers: drawnWithoutPapers, canvas: [canvas.width, canvas.height],
+          found: selected >= 0 ? nodes[selected].name : null,
           selected: selected >= 0 ? nodes[selected].id : null, panel: panel.textContent,
         });
       }, 100);

@@ -42,6 +42,7 @@ def test_viz_page_loads_in_chromium_without_errors_and_draws_every_node(chromium
     assert report["errors"] == []
     assert report["nodes"] == 9 and report["links"] == 9  # the third paper names nothing: not drawn
     assert report["drawn"] == report["nodes"]
+    assert report["drawnWithoutPapers"] == 7  # the type filter hides the two papers drawn
     assert min(report["canvas"]) > 300
 
 
