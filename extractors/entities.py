@@ -325,7 +325,7 @@ def resolve_entities(doc: Doc) -> list[Span]:
 
     ranked = []
     for span, source in candidate_spans(doc, generic_keys, text):
-        trimmed = _trim(span)
+        trimmed = span if source == "gazetteer" else _trim(span)  # known names are matched whole ("The Pile")
         if trimmed is None:
             continue
         if (trimmed.start, trimmed.end) in generic or canonical_key(trimmed.text) in generic_keys:

@@ -1,0 +1,68 @@
+"""Relation rules on abstracts written for these tests, through the shipped pipeline."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractors.extract import extract_text
+
+
+def triples(title: str, abstract: str) -> set[tuple[str, str, str]]:
+    return {(r.head, r.type, r.tail) for r in extract_text(title, abstract).relations}
+
+
+@pytest.mark.parametrize(
+    "title, abstract, present, absent",
+    [
+        (
+            "BoostStep: Boosting Mathematical Reasoning Step by Step",
+            "We evaluate BoostStep on GSM8K and MATH, where it outperforms GPT-4 and Self-Consistency.",
+            [("PAPER", "PROPOSES", "BoostStep"), ("PAPER", "EVALUATES_ON", "GSM8K"),
+             ("PAPER", "EVALUATES_ON", "MATH"), ("BoostStep", "COMPARES_WITH", "GPT-4")],
+            [("PAPER", "USES", "GSM8K")],
+        ),
+        (
+            "Cheap Adapters for Code Models",
+            "Large language models such as GPT-4 write code well. We fine-tune Llama-3-8B with LoRA "
+            "and report pass@1 on HumanEval.",
+            [("PAPER", "USES", "Llama-3-8B"), ("PAPER", "EVALUATES_ON", "HumanEval")],
+            [("PAPER", "USES", "GPT-4"), ("PAPER", "COMPARES_WITH", "GPT-4")],
+        ),
+        (
+            "Pretraining Small Models on Curated Text",
+            "We introduce TinyPile-LM, a 1B model trained on The Pile. TinyPile-LM matches Pythia-1B on LAMBADA.",
+            [("PAPER", "PROPOSES", "TinyPile-LM"), ("PAPER", "USES", "The Pile"),
+             ("TinyPile-LM", "TRAINED_ON", "The Pile"), ("TinyPile-LM", "COMPARES_WITH", "Pythia-1B")],
+            [("PAPER", "EVALUATES_ON", "The Pile")],
+        ),
+        (
+            "Near-optimal Exploration under Constraints",
+            "A randomised algorithm, EpsWalk, is also proposed and shown to be near-optimal.",
+            [("PAPER", "PROPOSES", "EpsWalk")],
+            [],
+        ),
+    ],
+)
+def test_relations_from_cues(title, abstract, present, absent):
+    found = triples(title, abstract)
+    for triple in present:
+        assert triple in found, f"{triple} missing from {sorted(found)}"
+    for triple in absent:
+        assert triple not in found, f"{triple} should not be stated"
+
+
+def test_relations_carry_evidence_offsets_and_confidence():
+    extraction = extract_text("StepTune: Tuning Steps", "We propose StepTune and evaluate it on GSM8K.")
+    text = extraction.paper.text
+    for relation in extraction.relations:
+        assert text[relation.start : relation.end].strip() == relation.evidence
+        assert 0 < relation.confidence <= 1 and relation.extractor
+
+
+def test_relations_acronym_and_expansion_are_one_entity():
+    extraction = extract_text("A Study of Preference Learning",
+                              "We apply Direct Preference Optimization (DPO) to code. DPO helps.")
+    names = [e.name for e in extraction.entities]
+    assert "Direct Preference Optimization" in names and "DPO" not in names
+    entity = next(e for e in extraction.entities if e.name == "Direct Preference Optimization")
+    assert "DPO" in entity.aliases
