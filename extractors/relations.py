@@ -231,8 +231,6 @@ def find_relations(doc: Doc) -> list[tuple[str, str, str, int, int, str, float]]
         for start, end, key, label, _ in ents:
             before = max(sent_start, start - 6)
             if label in _DATA:
-                if background:
-                    continue
                 trained_on = text.any_match(_TRAIN, before, start) and "on" in text.lower[before:start]
                 # Only stated training makes data a part of the work; otherwise a paper that names a
                 # dataset in its own sentences reports results on it.
