@@ -186,13 +186,17 @@ _MODEL_TAIL = re.compile(
 )
 
 
-def _with_model_tail(span: Span) -> Span:
-    """A model name extended over the version, size and release words that follow it.
+# What follows a corpus's name to make an edition of it: "WMT 2014 De-En", "IWSLT 2017 en-de".
+_DATA_TAIL = re.compile(r"^(?:(?:19|20)\d\d|'?\d\d|[A-Za-z]{2}-[A-Za-z]{2}|v\d+(?:\.\d+)*)$")
+_TAILS = {"Model": _MODEL_TAIL, "Dataset": _DATA_TAIL, "Benchmark": _DATA_TAIL}
 
-    The extended name is a new key (a size variant is its own entity, linked to its family).
+
+def _with_tail(span: Span, tail: re.Pattern) -> Span:
+    """A known name extended over the words that make a release or edition of it
+    ("LLaMA 2 7B", "WMT 2014 De-En"): the extended name is its own entity.
     """
     doc, end = span.doc, span.end
-    while end < len(doc) and end - span.end < 3 and _MODEL_TAIL.match(doc[end].text) and not doc[end - 1].whitespace_ == "":
+    while end < len(doc) and end - span.end < 3 and tail.match(doc[end].text) and not doc[end - 1].whitespace_ == "":
         end += 1
     if end == span.end:
         return span
@@ -332,8 +336,8 @@ def resolve_entities(doc: Doc) -> list[Span]:
             continue
         if source == "abbreviation" and trimmed.text.islower() and len(trimmed) == 1:
             continue
-        if source == "gazetteer" and span.label_ == "Model":
-            trimmed = _with_model_tail(trimmed)
+        if source == "gazetteer" and span.label_ in _TAILS:
+            trimmed = _with_tail(trimmed, _TAILS[span.label_])
         ranked.append([SOURCE_PRIORITY[source], len(trimmed), trimmed, source, span.label_])
     # A defined name is the fullest form: "Instruction-Aware Prompt Tuning (IAPT)" beats the known
     # "Prompt Tuning" inside it.
