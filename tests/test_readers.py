@@ -199,6 +199,35 @@ LAYOUT_CASES = [
 ]
 
 
+def _wrapped(*papers) -> str:
+    """A page as a text-mode browser dumps it: indented, hard-wrapped at 76 columns."""
+    import textwrap
+
+    page = "   Daily Papers\n\n"
+    for title, abstract, meta in papers:
+        for block in (title, abstract, meta):
+            page += "\n".join("   " + line for line in textwrap.wrap(block, 76)) + "\n\n"
+    return page
+
+
+LAYOUT_CASES += [
+    ("markdown list with links and labels",
+     f"# Trending\n\n1. [Step Verifiers](https://arxiv.org/abs/2411.00001)\n\n   Abstract: {ABSTRACT_1}\n\n"
+     f"2. **Pruning Schedules**\n\n   {ABSTRACT_2}\n\n[PDF] [Code]\n",
+     [("Step Verifiers", None, None, None), ("Pruning Schedules", None, None, None)]),
+    ("authors and affiliations between title and abstract",
+     f"Step Verifiers\nAda Lovelace, Alan M. Turing and Grace Hopper\nUniversity of Edinburgh, Google DeepMind\n"
+     f"{ABSTRACT_1}\n3 days ago\n💬 4\nPruning Schedules\nBo Li and Chen Wu\n{ABSTRACT_2}\nPDF\nCode\n",
+     [("Step Verifiers", 3, None, None), ("Pruning Schedules", 2, None, None)]),
+    ("hard-wrapped text dump",
+     _wrapped(("Global Convergence of Sub-gradient Methods for Robust Matrix Recovery: Small Initialization, "
+               "Noisy Measurements", ABSTRACT_1 + " " + ABSTRACT_2, "• 4 authors · Nov 19"),
+              ("Pruning Schedules", ABSTRACT_2, "• 2 authors · Mar 18, 2024")),
+     [("Global Convergence of Sub-gradient Methods for Robust Matrix Recovery: Small Initialization, Noisy "
+       "Measurements", 4, "Nov 19", None), ("Pruning Schedules", 2, "2024-03-18", None)]),
+]
+
+
 @pytest.mark.parametrize("name, page, expected", LAYOUT_CASES, ids=[c[0] for c in LAYOUT_CASES])
 def test_readers_listing_layouts(name, page, expected):
     records = list(parse_listing_lines(enumerate(page.splitlines(), 1)))
@@ -206,13 +235,29 @@ def test_readers_listing_layouts(name, page, expected):
 
 
 def test_readers_listing_two_paragraph_abstract_is_one():
-    records = list(parse_listing_lines(enumerate(LAYOUT_CASES[-1][1].splitlines(), 1)))
+    records = list(parse_listing_lines(enumerate(LAYOUT_CASES[5][1].splitlines(), 1)))
     assert records[0].abstract == ABSTRACT_1 + "\n\n" + ABSTRACT_2
 
 
 def test_readers_listing_arxiv_link_gives_the_id():
     records = list(parse_listing_lines(enumerate(LAYOUT_CASES[4][1].splitlines(), 1)))
     assert records[0].arxiv_id == "2412.01234"
+
+
+def test_readers_listing_markdown_link_and_author_names():
+    markdown = list(parse_listing_lines(enumerate(LAYOUT_CASES[6][1].splitlines(), 1)))
+    assert markdown[0].arxiv_id == "2411.00001" and markdown[0].abstract == ABSTRACT_1
+    named = list(parse_listing_lines(enumerate(LAYOUT_CASES[7][1].splitlines(), 1)))
+    assert named[0].authors == ["Ada Lovelace", "Alan M. Turing", "Grace Hopper"]
+    assert named[1].authors == ["Bo Li", "Chen Wu"]
+
+
+@pytest.mark.parametrize("page", [LAYOUT_CASES[0][1], LAYOUT_CASES[1][1], LAYOUT_CASES[8][1]])
+def test_readers_listing_pages_are_detected_as_listings(tmp_path, page):
+    path = tmp_path / "page"
+    path.write_text(page)
+    with open_source(path) as source:
+        assert detect_format(source) == "listing"
 
 
 def test_readers_listing_title_without_abstract_is_reported():

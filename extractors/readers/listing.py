@@ -50,9 +50,11 @@ __all__ = [
     "is_abstract",
     "is_title",
     "looks_like_listing",
+    "looks_like_names",
     "parse_listing",
     "parse_listing_lines",
     "strip_chrome",
+    "wrap_width",
 ]
 
 #: Lines read ahead to learn a page's layout (metadata placement, repeated chrome).
@@ -72,10 +74,18 @@ _AUTHOR_COUNT = re.compile(r"^(\d{1,5})\s+authors?$", re.I)
 _AUTHOR_LIST = re.compile(r"^authors?\s*:\s*(.+)$", re.I)
 _UPVOTES = re.compile(r"^(?:[▲⬆↑△👍]\s*|upvotes?\s*:?\s*)?(\d{1,6})(?:\s+(?:upvotes?|votes?|likes?|points?))?$", re.I)
 _OTHER_META = re.compile(
-    r"^(?:submitted\s+by\s+\S.*|\d{1,6}\s+comments?|comments?|upvotes?|views?\s+(?:pdf|paper|code)|"
-    r"pdf|code|github|project\s+page|\d+\s+(?:models?|datasets?|spaces?|collections?)\s+citing.*)$",
+    r"^(?:submitted\s+by\s+\S.*|\d{1,6}\s+comments?|\d+\s+(?:models?|datasets?|spaces?|collections?)\s+citing.*|"
+    r"(?:\d+|an?)\s+(?:second|minute|hour|day|week|month|year)s?\s+ago|yesterday|today|"
+    r"[^\w\s]{1,4}\s*\d+(?:\.\d+)?k?|\d+(?:\.\d+)?k?\s*[^\w\s]{1,4})$",
     re.I,
 )
+# Link and button labels a saved page keeps as lines of their own.
+_LINK_LABELS = frozenset((
+    "pdf", "arxiv", "code", "paper", "html", "abstract", "project page", "dataset", "demo", "website", "github",
+    "bibtex", "cite", "share", "save", "view pdf", "view paper", "view code", "read more", "more", "less",
+    "show less", "expand", "collapse", "upvote", "upvotes", "comment", "comments", "discussion", "copy link",
+    "bookmark", "models", "datasets", "spaces", "collections", "hugging face", "papers with code", "arxiv page",
+))
 # Pieces of a metadata line: bullets and middle dots separate them.
 _META_SEPARATORS = re.compile(r"\s*[•·|∙⋅]\s*")
 # A line starting with these continues the metadata group above it.
@@ -256,7 +266,7 @@ ABSTRACT, META, CHROME, TEXT = "abstract", "meta", "chrome", "text"
 
 def classify(text: str, repeated: frozenset[str] = frozenset()) -> tuple[str, _Meta | None]:
     """The kind of one stripped line and, for metadata, what it says."""
-    if text.lower() in _CHROME_SET or text in repeated:
+    if text.lower() in _CHROME_SET or text.strip("[]()<> ").lower() in _LINK_LABELS or text in repeated:
         return CHROME, None
     if is_abstract(text):
         return ABSTRACT, None
@@ -273,12 +283,77 @@ def _nonblank(numbered: Iterable[tuple[int, str] | Problem | Line]) -> Iterator[
             yield item
             continue
         number, text = item
-        text = collapse_whitespace(text)
+        text, linked = _plain(collapse_whitespace(text))
         if not text:
             blank = True
             continue
-        yield Line(number, text, blank)
+        yield Line(number, text, blank, arxiv_id=linked)
         blank = False
+
+
+_MD_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+_MD_MARKS = re.compile(r"^(?:#{1,6}\s+|>\s+)|^(\*\*|__|\*|_)(.+)\1$")
+_ENUMERATION = re.compile(r"^(?:\d{1,4}[.)]|[-*+])\s+(?=\S)")
+_FIELD_LABEL = re.compile(r"^(?:title|abstract|summary|tl;?dr)\s*[:：]\s*", re.I)
+
+
+def _plain(text: str) -> tuple[str, str | None]:
+    """A line without Markdown, list numbering or a ``Title:``/``Abstract:`` label; and the arXiv id it links to.
+
+    >>> _plain("## 3. [Sparse Adapters](https://arxiv.org/abs/2401.00001)")
+    ('Sparse Adapters', '2401.00001')
+    >>> _plain("Abstract: We propose adapters.")
+    ('We propose adapters.', None)
+    """
+    linked = None
+    for match in _MD_LINK.finditer(text):
+        linked = linked or arxiv_id(match.group(2))
+    text = _MD_LINK.sub(r"\1", text)
+    while True:
+        bare = _MD_MARKS.sub(lambda m: m.group(2) or "", text).strip()
+        bare = _FIELD_LABEL.sub("", _ENUMERATION.sub("", bare) if not _parse_meta(bare) else bare)
+        if bare == text:
+            return text, linked
+        text = bare
+
+
+def wrap_width(lines: list[Line | Problem]) -> int | None:
+    """The width a page was hard-wrapped at (a text-mode browser's dump), or None.
+
+    A wrapped page has many lines just short of one width, and none much longer.
+    """
+    lengths = sorted(len(x.text) for x in lines if isinstance(x, Line))
+    if len(lengths) < 8:
+        return None
+    width = lengths[-max(1, len(lengths) // 50)]
+    if not 40 <= width <= 130 or lengths[-1] > width + 20:
+        return None
+    near = sum(width - _WRAP_SLACK <= n <= width for n in lengths)
+    return width if near * 4 >= len(lengths) else None
+
+
+_WRAP_SLACK = 16
+
+
+def _unwrap(items: Iterable[Line | Problem], width: int) -> Iterator[Line | Problem]:
+    """Lines of a hard-wrapped page joined back: a line near the width continues on the next one."""
+    held: Line | None = None
+    last_length = 0
+    for item in items:
+        if isinstance(item, Line) and held is not None and not item.blank_before and last_length >= width - _WRAP_SLACK:
+            held.text += ("" if held.text.endswith("-") and item.text[:1].islower() else " ") + item.text
+            held.arxiv_id = held.arxiv_id or item.arxiv_id
+            last_length = len(item.text)
+            continue
+        if held is not None:
+            yield held
+            held = None
+        if isinstance(item, Problem):
+            yield item
+            continue
+        held, last_length = Line(item.number, item.text, item.blank_before, item.arxiv_id), len(item.text)
+    if held is not None:
+        yield held
 
 
 def _learn_layout(window: list[Line | Problem]) -> tuple[bool, frozenset[str]]:
@@ -304,6 +379,11 @@ def parse_listing_lines(numbered: Iterable[tuple[int, str] | Problem | Line]) ->
     """Papers of a listing page given as numbered lines (or :class:`Line` records with link ids)."""
     stream = _nonblank(numbered)
     window = list(itertools.islice(stream, LAYOUT_WINDOW))
+    width = wrap_width(window)
+    if width:
+        unwrapped = _unwrap(itertools.chain(window, stream), width)
+        window = list(itertools.islice(unwrapped, LAYOUT_WINDOW))
+        stream = unwrapped
     precedes, repeated = _learn_layout(window)
     current: RawRecord | None = None
     current_end = False  # the current paper's abstract is the last content line seen
@@ -329,8 +409,8 @@ def parse_listing_lines(numbered: Iterable[tuple[int, str] | Problem | Line]) ->
         if kind == META:
             if item.text.startswith(_GROUP_SEPARATORS) and pending and not item.blank_before and pending[-1] is previous:
                 pending.pop()  # "OPPO Research" above a "·" line is the group's organisation, not a title
-            if precedes:
-                _merge_meta(pending_meta, meta)
+            if precedes or any(is_title(x.text) for x in pending):
+                _merge_meta(pending_meta, meta)  # (between a title and its abstract: the coming paper's)
             elif current is not None:
                 meta.apply(current)  # (before the first paper it is the page header's)
             current_end = False
@@ -353,19 +433,58 @@ def parse_listing_lines(numbered: Iterable[tuple[int, str] | Problem | Line]) ->
             yield Problem(item.number, "no title", "abstract without a title line before it")
             pending, pending_meta, current_end = [], _Meta(), False
             continue
-        title_line = titles[-1]
+        # Author and affiliation lines may stand between a title and its abstract.
+        at = max((i for i, x in enumerate(titles) if not looks_like_names(x.text)), default=len(titles) - 1)
+        title_line, names = titles[at], titles[at + 1:]
         if seen_paper:
-            for orphan in titles[:-1]:
+            for orphan in titles[:at]:
                 yield Problem(orphan.number, "no abstract", f"{_quote(orphan.text)} has no abstract")
         title = strip_chrome(title_line.text) if not seen_paper else title_line.text
         current = RawRecord(title_line.number, title, item.text, arxiv_id=title_line.arxiv_id or item.arxiv_id)
         pending_meta.apply(current)
+        if names and not current.authors:
+            current.authors = _names(names[0].text)
+            current.n_authors = current.n_authors or len(current.authors)
         pending_meta, pending, current_end, seen_paper = _Meta(), [], True, True
     yield from finish()
     if seen_paper:
         for orphan in pending:
             if is_title(orphan.text) and len(_WORD.findall(orphan.text)) >= 3:
                 yield Problem(orphan.number, "no abstract", f"{_quote(orphan.text)} has no abstract")
+
+
+_NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b)\s*")
+_PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "del", "la", "le", "du", "dos", "bin", "al"}
+
+
+_AFFILIATION = re.compile(r"\b(?:Universit\w*|Institut\w*|Lab\w*|College|School|Cent(?:er|re)|Academy|Inc|Research)\b")
+_AFFILIATION_WORDS = {"of", "for", "and", "the", "at", "in"}
+
+
+def _names(text: str) -> list[str]:
+    text = re.sub(r"\bet\s+al\.?", "", text)
+    return [re.sub(r"[\d*†‡§¶]+$", "", p).strip() for p in _NAME_SPLIT.split(text) if p.strip(" .")]
+
+
+def looks_like_names(text: str) -> bool:
+    """A line of author names or affiliations: two or more capitalised pieces of 1-5 words, no colon.
+
+    >>> looks_like_names("Ada Lovelace, Alan M. Turing and Grace Hopper"), looks_like_names("Attention Is All You Need")
+    (True, False)
+    """
+    if ":" in text or len(text) > 400:
+        return False
+    pieces = _names(text)
+    if len(pieces) < 2:
+        return False
+    for piece in pieces:
+        words = piece.split()
+        if not 1 <= len(words) <= 6:
+            return False
+        small = _PARTICLES | (_AFFILIATION_WORDS if _AFFILIATION.search(piece) else set())
+        if not all(w[:1].isupper() or w.lower() in small for w in words):
+            return False
+    return sum(len(p.split()) >= 2 for p in pieces) >= 2
 
 
 def _merge_meta(into: _Meta, meta: _Meta) -> None:
@@ -387,16 +506,18 @@ def parse_listing(source) -> Iterator[Parsed]:
 
 def looks_like_listing(lines: Iterable[str]) -> bool:
     """Whether most abstracts among ``lines`` have a title line before them (else: plain paragraphs)."""
+    items: list = list(_nonblank(enumerate(lines, 1)))
+    width = wrap_width(items)
+    if width:
+        items = list(_unwrap(items, width))
     abstracts = titled = 0
-    previous = None
-    for text in lines:
-        text = collapse_whitespace(text)
-        if not text:
-            continue
-        kind = classify(text)[0]
+    previous: Line | None = None
+    for line in items:
+        kind = classify(line.text)[0]
         if kind == ABSTRACT:
             abstracts += 1
-            titled += previous == TEXT and is_title(previous_text)
-        if kind in (ABSTRACT, TEXT):
-            previous, previous_text = kind, text
-    return abstracts > 0 and titled * 2 >= abstracts
+            titled += previous is not None and is_title(previous.text)
+            previous = None
+        elif kind == TEXT:
+            previous = line
+    return abstracts > 0 and titled * 2 > abstracts
