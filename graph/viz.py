@@ -159,8 +159,9 @@ def select_top(graph: nx.MultiDiGraph, top: int = DEFAULT_TOP, *, papers: int | 
 def select_around(graph: nx.MultiDiGraph, name: str, hops: int = 2, *, limit: int = DEFAULT_TOP,
                   counts: Counter | None = None) -> list[str]:
     """The node called ``name`` and its neighbours up to ``hops`` links away, at most ``limit``
-    nodes: each ring keeps the candidates with the most links into what is already
-    chosen, then the most papers.
+    nodes. The room left is shared between the rings still to come (a hub's papers must
+    not crowd out the entities beyond them); each ring keeps the candidates with the most
+    links into the previous one, then the most papers, then the most neighbours.
 
     Cost: the edges of the chosen nodes only.
     """
@@ -171,16 +172,16 @@ def select_around(graph: nx.MultiDiGraph, name: str, hops: int = 2, *, limit: in
     centre = find_node(graph, name)
     chosen = {centre: None}
     ring = [centre]
-    for _ in range(hops):
+    for step in range(hops):
         links: Counter = Counter()
         for node in ring:
             for neighbour in (*graph.successors(node), *graph.predecessors(node)):
                 if neighbour not in chosen:
                     links[neighbour] += 1
-        room = limit - len(chosen)
+        room = (limit - len(chosen)) // (hops - step)
         if room <= 0 or not links:
             break
-        ring = heapq.nsmallest(room, links, key=lambda n: (-links[n], -counts[n], n))
+        ring = heapq.nsmallest(room, links, key=lambda n: (-links[n], -counts[n], -len(graph.succ[n]), n))
         chosen.update(dict.fromkeys(ring))
     return list(chosen)
 

@@ -102,8 +102,9 @@ def test_viz_top_counts_papers_per_entity(export_graph_sample):
     ("DPO", 1, 150, ["directpreferenceoptimization", SECOND]),
     ("direct preference optimisation", 1, 150, None),  # unknown spelling: an error, below
     ("dpo", 2, 150, ["directpreferenceoptimization", SECOND, "gsm8k", "llama38b"]),
-    ("GSM-8K", 1, 2, ["gsm8k", FIRST]),  # the limit keeps the best-ranked of the ring
-    (FIRST, 1, 150, [FIRST, "gsm8k", "gpt4", "unicodenet", "中文理解评测"]),  # most papers first, then by id
+    ("GSM-8K", 1, 2, ["gsm8k", FIRST]),  # the limit keeps the best-ranked of the ring (most neighbours)
+    ("GSM8K", 2, 4, ["gsm8k", FIRST, "unicodenet", "gpt4"]),  # the first ring leaves room for the second
+    (FIRST, 1, 150, [FIRST, "gsm8k", "unicodenet", "gpt4", "中文理解评测"]),  # most papers, neighbours, then id
 ])
 def test_viz_around_resolves_names_through_aliases_and_keeps_to_hops(export_graph_sample, name, hops, limit, expected):
     if expected is None:
