@@ -68,6 +68,9 @@ _MAPPED_NER = {"Method": "Method", "Task": "Task", "Metric": "Metric", "Material
 _NAME_TOKEN = re.compile(r"^(?=.*[A-Za-z])(?:[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9]*|[A-Za-z]+[0-9][A-Za-z0-9.]*|[A-Za-z0-9.]*[A-Za-z][A-Za-z0-9.]*(?:[-_+][A-Za-z0-9.{}]+)+)$")
 _PLURAL_ACRONYM = re.compile(r"^[A-Z]{2,}s$")
 _LETTER_NUMBER = re.compile(r"^[A-Za-z]\d+$")
+#: Characters of formulas and LaTeX debris, never of a name: "C_{Phi", "FID=6.47", "O}(log T".
+_BROKEN = re.compile(r"[{}\[\]$^=]|\(|\)(?!$)")
+_SUBSCRIPT = re.compile(r"_\{\w+\}")  # "G_{stack}" is a name written in LaTeX
 
 
 @lru_cache(maxsize=65536)
@@ -223,9 +226,6 @@ _DESCRIPTIVE = re.compile(
 )
 
 
-_BROKEN = re.compile(r"[{}()\[\]$^=]")
-
-
 def is_specific(span: Span, *, title_cased: bool = False, generic_keys: set[str] = frozenset()) -> bool:
     """Whether a recogniser span names one thing, not a description ("small models", "training loss").
 
@@ -234,7 +234,7 @@ def is_specific(span: Span, *, title_cased: bool = False, generic_keys: set[str]
     technique head whose other words are not descriptive ("imitation learning", not "model training").
     """
     words = [t for t in span if not t.is_punct]
-    if not words or _BROKEN.search(span.text):  # LaTeX or formula debris: "C_{Phi", "FID=6.47"
+    if not words:
         return False
     # "fine-tuning LLMs", "SOTA models": a generic word is no name, however it is spelled.
     named = [t for t in words if canonical_key(t.text) not in generic_keys]
@@ -333,6 +333,8 @@ def resolve_entities(doc: Doc) -> list[Span]:
         if trimmed is None:
             continue
         if (trimmed.start, trimmed.end) in generic or canonical_key(trimmed.text) in generic_keys:
+            continue
+        if source != "gazetteer" and _BROKEN.search(_SUBSCRIPT.sub("", trimmed.text)):  # formula debris: "O}(log T"
             continue
         if source == "abbreviation" and trimmed.text.islower() and len(trimmed) == 1:
             continue
