@@ -306,8 +306,9 @@ def _co_mention_links(graph: nx.MultiDiGraph, nodes: list[str], index: dict[str,
 
 
 def view_data(graph: nx.MultiDiGraph, nodes: list[str], *, title: str = "paperkg graph",
-              counts: Counter | None = None) -> dict[str, Any]:
-    """What the pictures draw for the selected ``nodes`` (JSON-ready).
+              counts: Counter | None = None, focus: str | None = None) -> dict[str, Any]:
+    """What the pictures draw for the selected ``nodes`` (JSON-ready); ``focus`` (a
+    neighbourhood's centre) is selected when the page opens and outlined on the PNG.
 
     ``nodes``: id, name, type, papers (count), keys (canonical keys of the name
     and aliases, which the page's search matches as ``paperkg`` does), x, y and
@@ -341,6 +342,7 @@ def view_data(graph: nx.MultiDiGraph, nodes: list[str], *, title: str = "paperkg
                           "keys": data.get("keys", []), "x": x, "y": y, "details": details})
     entity_total = sum(1 for _, d in graph.nodes(data=True) if d["label"] != PAPER_LABEL)
     return {"title": title, "colours": TYPE_COLOURS, "nodes": out_nodes, "links": links,
+            "focus": index.get(focus) if focus is not None else None,
             "graph": {"papers": graph.number_of_nodes() - entity_total, "entities": entity_total}}
 
 
@@ -374,7 +376,8 @@ def _title(graph: nx.MultiDiGraph, nodes: list[str], around: str | None, hops: i
 def _view(graph: nx.MultiDiGraph, around: str | None, hops: int, top: int) -> dict[str, Any]:
     counts = paper_counts(graph)
     nodes = select(graph, around=around, hops=hops, top=top, counts=counts)
-    return view_data(graph, nodes, title=_title(graph, nodes, around, hops), counts=counts)
+    return view_data(graph, nodes, title=_title(graph, nodes, around, hops), counts=counts,
+                     focus=nodes[0] if around is not None else None)
 
 
 def write_html(graph: nx.MultiDiGraph, path: str | os.PathLike, *, around: str | None = None,
@@ -449,8 +452,11 @@ def write_png(graph: nx.MultiDiGraph, path: str | os.PathLike, *, around: str | 
                 [(points[link["source"]], points[link["target"]]) for link in data["links"]
                  if (link["types"] == ["CO_MENTIONED"]) == co_mentioned],
                 colors="#9aa0a6", linewidths=0.6, zorder=1, **style))
+        focus = data["focus"]
         ax.scatter([points[i][0] for i in order], [points[i][1] for i in order], s=[areas[i] for i in order],
-                   c=[TYPE_COLOURS[nodes[i]["type"]] for i in order], edgecolors="white", linewidths=0.6, zorder=2)
+                   c=[TYPE_COLOURS[nodes[i]["type"]] for i in order], zorder=2,
+                   edgecolors=["#1f2328" if i == focus else "white" for i in order],
+                   linewidths=[2.0 if i == focus else 0.6 for i in order])
         outline = [patheffects.withStroke(linewidth=3, foreground="white")]
         for i in _spread_labels(nodes, points):
             ax.annotate(nodes[i]["name"], points[i], xytext=(0, areas[i] ** 0.5 / 2 + 2), textcoords="offset points",

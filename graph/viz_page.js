@@ -89,7 +89,7 @@
       ctx.lineWidth = n.index === selected ? 3 : 1;
       ctx.strokeStyle = n.index === selected ? "#1f2328" : "#fff"; ctx.stroke();
       ctx.globalAlpha = 1;
-      if (n.index === focus || (near && near.has(n.index)) || (!dim && n.type !== "Paper" && r >= 9)) labels.push([n, p, r]);
+      if (n.index === focus || (near && near.has(n.index)) || (n.type !== "Paper" && r >= 9)) labels.push([n, p, r, dim]);
     });
     ctx.font = "12px system-ui, sans-serif";
     ctx.textAlign = "center";
@@ -98,7 +98,7 @@
       var n = item[0], p = item[1], text = n.name.length > 40 ? n.name.slice(0, 39) + "\u2026" : n.name;
       ctx.lineWidth = 3; ctx.strokeStyle = "rgba(255,255,255,0.9)";
       ctx.strokeText(text, p[0], p[1] - item[2] - 4);
-      ctx.fillStyle = "#1f2328"; ctx.fillText(text, p[0], p[1] - item[2] - 4);
+      ctx.fillStyle = item[3] ? "#8c959f" : "#1f2328"; ctx.fillText(text, p[0], p[1] - item[2] - 4);
     });
   }
 
@@ -315,6 +315,7 @@
   renderFilters();
   resize();
   addEventListener("load", resize);  // the layout may settle after this script runs
+  if (data.focus !== null && data.focus !== undefined) select(data.focus, false);  // a neighbourhood's centre
 
   // What tests and the console can read: the data, how many nodes the last frame drew, and the search.
   window.paperkg = {
