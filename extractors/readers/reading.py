@@ -70,21 +70,26 @@ class ReadReport:
 
 
 class _Seen:
-    """The identities of the papers kept so far: arXiv id, DOI and normalised title, each to a paper id."""
+    """The identities of the papers kept so far: arXiv id, DOI and normalised title, each to a paper id.
+
+    Identities are kept as 64-bit hashes (a collision among millions of papers is
+    vanishingly unlikely), so a run over the whole arXiv snapshot holds about
+    200 bytes per paper here and nothing else.
+    """
 
     def __init__(self) -> None:
-        self._ids: dict[str, str] = {}
+        self._ids: dict[int, str] = {}
 
     @staticmethod
-    def keys(paper: Paper) -> list[str]:
+    def keys(paper: Paper) -> list[int]:
         keys = []
         if paper.arxiv_id:
-            keys.append("a:" + paper.arxiv_id)
+            keys.append(hash("a:" + paper.arxiv_id))
         if paper.doi:
-            keys.append("d:" + paper.doi)
+            keys.append(hash("d:" + paper.doi))
         title = normalise_title(paper.title)
         if title:
-            keys.append("t:" + title)
+            keys.append(hash("t:" + title))
         return keys
 
     def find(self, paper: Paper) -> str | None:
