@@ -4,13 +4,15 @@ The page is turned into the lines a browser would show (one per block
 element; scripts, styles and navigation dropped) and read by the text listing
 parser (:mod:`.listing`), so the same structure detection serves both. A title
 inside a link to an arXiv or Hugging Face paper page takes its arXiv id from
-the link. A page with no papers that looks like an error page (``404``,
+the link. When the page embeds its listing as JSON for its scripts (Hugging
+Face's ``data-props``), those records are read instead. A page with no papers that looks like an error page (``404``,
 ``Access denied``, a bot check) is reported as such: data is often saved
 from a browser that was shown an error instead.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Iterator
 
@@ -20,6 +22,8 @@ from extractors.errors import InputError
 
 from .base import ColumnOptions, Parsed
 from .cleaning import arxiv_id, collapse_whitespace
+from .detect import json_record_format
+from .jsonformats import map_record
 from .listing import Line, parse_listing_lines
 from .sources import Source
 
@@ -95,6 +99,45 @@ def _read_page(source: Source) -> bytes:
     return data
 
 
+def _paper_objects(value, depth: int = 0) -> Iterator[dict]:
+    """Objects in embedded page data that carry a paper: a title and a long abstract or summary."""
+    if depth > 40:
+        return
+    if isinstance(value, dict):
+        inner = value.get("paper") if isinstance(value.get("paper"), dict) else value
+        text = inner.get("summary") or inner.get("abstract")
+        if isinstance(inner.get("title"), str) and isinstance(text, str) and len(text.split()) >= 20:
+            yield value
+            return
+        value = list(value.values())
+    if isinstance(value, list):
+        for item in value:
+            yield from _paper_objects(item, depth + 1)
+
+
+def embedded_records(root) -> Iterator[Parsed]:
+    """Papers in the data a page embeds for its scripts (``data-props`` attributes, JSON script tags).
+
+    Sites that render with JavaScript (Hugging Face's daily papers) ship the whole
+    listing as JSON inside the page; it is richer than the visible text (ids, authors).
+    """
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if element.tag == "script" and "json" in (element.get("type") or ""):
+            payload = element.text or ""
+        else:
+            payload = element.get("data-props") or ""
+        if "{" not in payload:
+            continue
+        try:
+            value = json.loads(payload)
+        except ValueError:
+            continue
+        for record in _paper_objects(value):
+            yield map_record(record, element.sourceline or 1, json_record_format(record), ColumnOptions())
+
+
 def parse_html(source: Source, columns: ColumnOptions | None = None) -> Iterator[Parsed]:
     """Records of a listing page saved as HTML (a :class:`~extractors.readers.sources.Source`)."""
     data = _read_page(source)
@@ -103,7 +146,10 @@ def parse_html(source: Source, columns: ColumnOptions | None = None) -> Iterator
     except (etree.ParserError, ValueError) as err:
         raise InputError(source.name, f"cannot parse HTML: {err}") from None
     found = 0
-    for item in parse_listing_lines(page_lines(root)):
+    for item in embedded_records(root):
+        found += 1
+        yield item
+    for item in parse_listing_lines(page_lines(root)) if not found else ():
         found += 1
         yield item
     if not found:

@@ -34,6 +34,7 @@ __all__ = [
     "openalex_record",
     "arxiv_oai_record",
     "generic_record",
+    "map_record",
     "parse_json",
     "is_json_document",
 ]
@@ -243,7 +244,7 @@ _MAPPERS: dict[str, Callable[[dict, int], RawRecord]] = {
 }
 
 
-def _map(record: Any, line: int, fmt: str, columns: ColumnOptions) -> Parsed:
+def map_record(record: Any, line: int, fmt: str, columns: ColumnOptions) -> Parsed:
     if record is None:
         return Problem(line, "null record", "null record (the API found no paper for this id)")
     if not isinstance(record, dict):
@@ -307,4 +308,4 @@ def parse_json(source: Source, columns: ColumnOptions, fmt: str) -> Iterator[Par
             continue
         line, record = item
         source.line = line
-        yield _map(record, line, fmt, columns)
+        yield map_record(record, line, fmt, columns)
