@@ -22,7 +22,7 @@ from . import build as api
 from .query import QueryResult, catalogue, run_catalogue, run_query
 from .export import EXPORT_FORMATS, export_graph
 from .store import GRAPH_ENV, graph_path, read_graph
-from .viz import DEFAULT_TOP, write_html, write_png
+from .viz import DEFAULT_TOP, MAX_TOP, write_html, write_png
 
 __all__ = ["cli", "main"]
 
@@ -52,6 +52,24 @@ def output_options(command):
     command = click.option("--csv", "fmt", flag_value="csv", help="Print rows as CSV.")(command)
     command = click.option("--json", "fmt", flag_value="json", help="Print rows as JSON.")(command)
     return command
+
+
+def neo4j_options(command):
+    """--neo4j connection options; each defaults to its standard environment variable."""
+    for option in reversed([
+        click.option("--uri", envvar="NEO4J_URI", show_envvar=True, help="Bolt URI (default: bolt://localhost:7687)."),
+        click.option("--user", envvar="NEO4J_USERNAME", show_envvar=True, help="User name (default: neo4j when a password is set)."),
+        click.option("--password", envvar="NEO4J_PASSWORD", show_envvar=True, help="Password (none: no authentication)."),
+        click.option("--database", envvar="NEO4J_DATABASE", show_envvar=True, help="Database (default: the server's)."),
+    ]):
+        command = option(command)
+    return command
+
+
+def _neo4j_settings(uri: str | None, user: str | None, password: str | None, database: str | None):
+    from .neo4j import Neo4jSettings
+
+    return Neo4jSettings.from_env(uri=uri, username=user, password=password, database=database)
 
 
 def input_options(command):
@@ -205,13 +223,22 @@ def extract(inputs: tuple[str, ...], output, **opts: Any) -> None:
               help="A query parameter ($NAME); VALUE is JSON or else a string. Repeatable.")
 @graph_option
 @output_options
-def query(cypher: str, params: tuple[str, ...], graph_file: str | None, fmt: str | None) -> None:
+@click.option("--neo4j", "on_neo4j", is_flag=True, help="Run it on the Neo4j server instead of the graph file.")
+@neo4j_options
+def query(cypher: str, params: tuple[str, ...], graph_file: str | None, fmt: str | None, on_neo4j: bool,
+          **connection: str | None) -> None:
     """Run a Cypher query over the graph.
 
     \b
     Example:
       paperkg query "MATCH (p:Paper)-[:EVALUATES_ON]->(b {name: \\$name}) RETURN p.title" -p name=GSM8K
+      paperkg query --neo4j "MATCH (p:Paper) RETURN count(p) AS papers"
     """
+    if on_neo4j:
+        from .neo4j import run_query_neo4j
+
+        print_result(run_query_neo4j(cypher, _parse_params(params), _neo4j_settings(**connection)), fmt)
+        return
     graph = read_graph(graph_path(graph_file), missing_ok=False)
     print_result(run_query(graph, cypher, _parse_params(params)), fmt)
 
@@ -308,7 +335,7 @@ def export_command(fmt: str, output: str, graph_file: str | None) -> None:
               help="HTML page to write (a PNG picture with --png).")
 @click.option("--around", metavar="NAME", help="Draw the neighbourhood of NAME (a name, alias or id).")
 @click.option("--hops", default=2, show_default=True, type=click.IntRange(min=0), help="How far around NAME.")
-@click.option("--top", default=DEFAULT_TOP, show_default=True, type=click.IntRange(min=1),
+@click.option("--top", default=DEFAULT_TOP, show_default=True, type=click.IntRange(1, MAX_TOP),
               help="Entities in the most papers to draw (with --around: the node limit).")
 @click.option("--png", is_flag=True, help="Write a static PNG picture instead of the interactive page.")
 @graph_option
@@ -330,23 +357,82 @@ def viz(output: str, around: str | None, hops: int, top: int, png: bool, graph_f
     click.echo(f"viz: wrote {output}", err=True)
 
 
+@cli.group(name="neo4j")
+def neo4j_group() -> None:
+    """Load the graph into Neo4j (any Bolt server). Query it there with --neo4j.
+
+    \b
+    Example:
+      export NEO4J_URI=bolt://localhost:7687 NEO4J_PASSWORD=secret
+      paperkg neo4j load --graph kg.json
+      paperkg papers-using GSM8K --neo4j
+    """
+
+
+@neo4j_group.command(name="load")
+@click.argument("inputs", nargs=-1, type=click.Path(allow_dash=True))
+@graph_option
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(min=1),
+              help="Rows per UNWIND statement.")
+@neo4j_options
+def neo4j_load(inputs: tuple[str, ...], graph_file: str | None, batch_size: int, **connection: str | None) -> None:
+    """Load the graph into Neo4j: schema, then nodes and relationships in batches.
+
+    INPUTS, if given, are first built into the graph file (as paperkg build
+    does). Loading is idempotent: MERGE on ids creates only what the server
+    lacks; nothing there is deleted.
+
+    \b
+    Example:
+      paperkg neo4j load --graph kg.json --uri bolt://localhost:7687 --user neo4j --password secret
+      paperkg neo4j load new-papers.txt --graph kg.json
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .neo4j import load_graph
+
+    if inputs:
+        options = dict(fmt_in=None, strict=False, title_col=None, abstract_col=None, id_col=None,
+                       batch_size=64, n_process=1)
+        with _reading(options, "building") as kwargs:
+            report = api.build(inputs, graph_file, **kwargs)
+        _finish(report, "build")
+    settings = _neo4j_settings(**connection)
+    graph = read_graph(graph_path(graph_file), missing_ok=False)
+    console = Console(stderr=True)
+    with Progress(TextColumn("loading"), BarColumn(), MofNCompleteColumn(), TextColumn("rows"), TimeElapsedColumn(),
+                  console=console, transient=True, disable=not console.is_terminal) as progress:
+        task = progress.add_task("loading", total=graph.number_of_nodes() + graph.number_of_edges())
+        counts = load_graph(graph, settings, batch_size=batch_size, progress=lambda n: progress.advance(task, n))
+    click.echo(f"neo4j {settings.uri}: {counts.nodes_created} nodes created, {counts.nodes_matched} matched; "
+               f"{counts.relationships_created} relationships created, {counts.relationships_matched} matched")
+
+
 def _catalogue_command(name: str) -> click.Command:
     """A command running the named query ``cypher/<name>.cypher``."""
     query = catalogue()[name]
 
-    def run(graph_file: str | None, fmt: str | None, **values: Any) -> None:
+    def run(graph_file: str | None, fmt: str | None, on_neo4j: bool, uri: str | None, user: str | None,
+            password: str | None, database: str | None, **values: Any) -> None:
+        if on_neo4j:
+            from .neo4j import run_catalogue_neo4j
+
+            print_result(run_catalogue_neo4j(name, values, _neo4j_settings(uri, user, password, database)), fmt)
+            return
         graph = read_graph(graph_path(graph_file), missing_ok=False)
         print_result(run_catalogue(name, graph, values), fmt)
 
     params = [click.Argument([arg], metavar=arg.upper()) for arg in query.arguments]
     params += [click.Option([f"--{opt}"], default=default, show_default=True, type=type(default), help=help_text)
                for opt, (default, help_text) in query.options.items()]
+    params.append(click.Option(["--neo4j", "on_neo4j"], is_flag=True, help="Run it on the Neo4j server instead of the graph file."))
     command = click.Command(
         name, callback=run, params=params,
         help=f"{query.description}\n\n\b\nExample:\n  {query.example}\n\nQuery: cypher/{name}.cypher",
         short_help=query.description,
     )
-    return output_options(graph_option(command))
+    return neo4j_options(output_options(graph_option(command)))
 
 
 for _name in catalogue():

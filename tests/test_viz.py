@@ -114,6 +114,12 @@ def test_viz_around_resolves_names_through_aliases_and_keeps_to_hops(export_grap
         assert select_around(export_graph_sample, name, hops, limit=limit) == expected
 
 
+@pytest.mark.parametrize("top", [0, 1501])
+def test_viz_top_out_of_range_names_the_range(export_graph_sample, top):
+    with pytest.raises(UsageError, match=rf"--top {top}: must be from 1 to 1500"):
+        select_top(export_graph_sample, top)
+
+
 def test_viz_around_unknown_name_suggests_close_names(export_graph_sample):
     with pytest.raises(UsageError, match=r"'GSM9K'.*close names: GSM8K"):
         select_around(export_graph_sample, "GSM9K")
