@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from extractors.errors import UsageError
 from graph.cli import cli
+from graph.model import new_graph
 from graph.store import write_graph
 from graph.viz import generate_html, paper_counts, select_around, select_top, view_data, write_html, write_png
 
@@ -178,3 +179,9 @@ def test_viz_cli_unknown_name_is_a_one_line_error(export_graph_sample, tmp_path)
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "--around 'GSM9K': no node has that name, alias or id; close names: GSM8K" in result.output
     assert not (tmp_path / "g.html").exists()
+
+
+@pytest.mark.parametrize("write, name", [(write_html, "empty.html"), (write_png, "empty.png")])
+def test_viz_empty_graph_still_gives_a_picture(tmp_path, write, name):
+    write(new_graph(), tmp_path / name)
+    assert (tmp_path / name).stat().st_size > 1000
