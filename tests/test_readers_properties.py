@@ -161,6 +161,8 @@ def _assert_no_silent_loss(fmt, papers, data, read, report, problems):
         assert problems, f"lost without a report: {missing}"
     for problem in problems:
         assert "\n" not in str(problem)
+    for paper in read:  # every kept paper can be written out as UTF-8 JSON (no lone surrogates)
+        json.dumps(paper.to_dict(), ensure_ascii=False).encode("utf-8")
 
 
 @pytest.mark.parametrize("fmt", sorted(WRITERS))

@@ -101,6 +101,8 @@ class _Seen:
 
 
 def _clean(text: str, latex: bool) -> str:
+    # Undecodable bytes in a secondary field (a name) become U+FFFD rather than costing the record.
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     return latex_to_text(text) if latex else collapse_whitespace(text)
 
 
@@ -131,11 +133,11 @@ def paper_from_record(record: RawRecord, source: str) -> Paper | Problem:
         abstract=abstract,
         authors=authors,
         n_authors=record.n_authors if record.n_authors is not None else (len(authors) or None),
-        date=record.date or None,
+        date=_clean(record.date, False) or None if record.date else None,
         upvotes=record.upvotes,
         arxiv_id=the_arxiv,
-        doi=the_doi,
-        url=record.url or (f"https://arxiv.org/abs/{the_arxiv}" if the_arxiv else None),
+        doi=_clean(the_doi, False) if the_doi else None,
+        url=_clean(record.url, False) if record.url else (f"https://arxiv.org/abs/{the_arxiv}" if the_arxiv else None),
         venue=_clean(record.venue, record.latex) if record.venue else None,
         source=f"{source}:{line}" if line else source,
     )
