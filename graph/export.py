@@ -2,8 +2,9 @@
 
 Every format has a ``generate_<format>(graph)`` that yields the output in
 chunks (lines, or one node or relationship at a time, so nothing but the graph
-itself is held in memory) and a ``write_<format>(graph, path)`` that writes it
-atomically. :func:`export_graph` picks one by name from :data:`EXPORT_FORMATS`.
+itself is held in memory; the csv relationship files group references to the
+edges first, a Cypher batch holds at most :data:`CYPHER_BATCH` rows) and a
+``write_<format>(graph, path)`` that writes it atomically. :func:`export_graph` picks one by name from :data:`EXPORT_FORMATS`.
 
 >>> from graph.store import build_graph
 >>> from extractors.records import Extraction, Paper, Entity, Relation
