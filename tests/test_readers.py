@@ -432,3 +432,62 @@ def test_readers_detects_without_file_names(tmp_path):
         unnamed.write_bytes((SOURCES / fixture).read_bytes())
         with open_source(unnamed) as source:
             assert detect_format(source) == fmt, fixture
+
+
+# ---- the command line ---------------------------------------------------------------------
+
+EVERY_FORMAT = [c[0] for c in FORMAT_CASES] + ["custom-columns.jsonl"]
+
+
+def _paperkg(*args: str):
+    from click.testing import CliRunner
+
+    from graph.cli import cli
+
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_readers_cli_build_reads_every_format_in_one_call(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    graph = tmp_path / "kg.json"
+    result = _paperkg("build", "--graph", str(graph), *[str(SOURCES / f) for f in EVERY_FORMAT], str(empty))
+    assert result.exit_code == 0, result.output
+    assert f"{empty}: empty input" in result.stderr
+    assert f"{SOURCES / 'semantic-scholar.json'}:4: 'A Survey of Survey Papers' has no abstract" in result.stderr
+    assert "build: read " in result.stderr and "Traceback" not in result.output
+    assert graph.exists()
+
+
+@pytest.mark.parametrize("inputs, message", [
+    ([b""], "empty input"),
+    ([bytes(range(256)) * 16], "a binary file, not text"),
+    ([b"Shopping list\n\nmilk, eggs\n"], "no papers found"),
+])
+def test_readers_cli_nothing_kept_is_one_line_and_exit_1(tmp_path, inputs, message):
+    paths = []
+    for i, content in enumerate(inputs):
+        paths.append(tmp_path / f"input{i}.txt")
+        paths[-1].write_bytes(content)
+    graph = tmp_path / "kg.json"
+    result = _paperkg("build", "--graph", str(graph), *map(str, paths))
+    assert result.exit_code == 1
+    assert f"{paths[0]}: {message}" in result.stderr and "Traceback" not in result.output
+    assert "no paper was kept" in result.stderr
+    assert not graph.exists()
+
+
+def test_readers_cli_strict_stops_and_leaves_the_graph_as_it_was(tmp_path):
+    graph = tmp_path / "kg.json"
+    assert _paperkg("build", "--graph", str(graph), str(SOURCES / "arxiv.atom")).exit_code == 0
+    before = graph.read_bytes()
+    result = _paperkg("build", "--strict", "--graph", str(graph), str(SOURCES / "hf-daily.json"),
+                      str(SOURCES / "semantic-scholar.json"))
+    assert result.exit_code == 1
+    assert f"{SOURCES / 'semantic-scholar.json'}:4: 'A Survey of Survey Papers' has no abstract" in result.stderr
+    assert graph.read_bytes() == before
+
+
+def test_readers_cli_unknown_format_is_a_usage_error(tmp_path):
+    result = _paperkg("build", "--format", "pdf", str(SOURCES / "arxiv.atom"))
+    assert result.exit_code == 2 and "'pdf' is not one of 'listing'" in result.stderr
