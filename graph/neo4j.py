@@ -281,14 +281,20 @@ def server_dialect(driver: neo4j.Driver, database: str | None = None) -> str:
     return _DIALECTS[driver]
 
 
+#: What :func:`server_dialect` and :func:`apply_schema` ask the server.
+_NEO4J_PROBE = "CALL dbms.components() YIELD name RETURN name"
+_FALKORDB_PROBE = "CALL dbms.procedures() YIELD name RETURN collect(name) AS names"
+_FALKORDB_INDEXES = "CALL db.indexes() YIELD label, types RETURN label, types"
+
+
 def _ask_dialect(driver: neo4j.Driver, database: str | None) -> str:
     try:
-        _execute(driver, "CALL dbms.components() YIELD name RETURN name", {}, database)
+        _execute(driver, _NEO4J_PROBE, {}, database)
         return "neo4j"
     except neo4j_errors.Neo4jError:
         pass
     try:
-        names = _execute(driver, "CALL dbms.procedures() YIELD name RETURN collect(name) AS names", {}, database)
+        names = _execute(driver, _FALKORDB_PROBE, {}, database)
     except neo4j_errors.Neo4jError as err:
         raise ServerError(f"the server is neither Neo4j 5 nor FalkorDB: it has no dbms.components() "
                           f"nor dbms.procedures() ({_message(err)})") from None
@@ -378,7 +384,7 @@ def falkordb_schema_statements(existing: set[tuple[str, str, str]] = frozenset()
 
 
 def _falkordb_indexes(driver: neo4j.Driver, database: str | None) -> set[tuple[str, str, str]]:
-    result = _execute(driver, "CALL db.indexes() YIELD label, types RETURN label, types", {}, database)
+    result = _execute(driver, _FALKORDB_INDEXES, {}, database)
     return {(kind.lower(), record["label"], prop)
             for record in result.records for prop, kinds in record["types"].items() for kind in kinds}
 
@@ -420,8 +426,9 @@ _RELATIONSHIP_STATEMENTS = {(s, t, e): _relationship_statement(s, t, e)
 
 
 def loader_statements() -> dict[str, str]:
-    """Every statement template a load runs besides the schema, by name (``node:<Label>``,
-    ``relationship:<Start>-<TYPE>-<End>``). Each takes one parameter, ``$rows``.
+    """Every statement template a load runs besides the schema, by name: ``node:<Label>``
+    and ``relationship:<Start>-<TYPE>-<End>`` (each takes one parameter, ``$rows``), and
+    the ``probe:*`` questions that tell Neo4j from FalkorDB (no parameters).
 
     >>> print(loader_statements()["node:Paper"])
     UNWIND $rows AS row
@@ -430,6 +437,8 @@ def loader_statements() -> dict[str, str]:
     """
     statements = {f"node:{label}": text for label, text in _NODE_STATEMENTS.items()}
     statements.update({f"relationship:{s}-{t}-{e}": text for (s, t, e), text in _RELATIONSHIP_STATEMENTS.items()})
+    statements.update({"probe:neo4j": _NEO4J_PROBE, "probe:falkordb": _FALKORDB_PROBE,
+                       "probe:falkordb-indexes": _FALKORDB_INDEXES})
     return statements
 
 
