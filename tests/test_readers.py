@@ -231,6 +231,24 @@ LAYOUT_CASES += [
 ]
 
 
+LAYOUT_CASES += [
+    ("arXiv listing with labelled fields",
+     f"New submissions for Mon, 18 Nov 24\n\n[1] arXiv:2411.00001 [pdf, html, other]\nTitle: Step Verifiers\n"
+     f"Ada Lovelace, Alan M. Turing, Grace Hopper\nComments: 14 pages, 5 figures\nSubjects: Computation and Language "
+     f"(cs.CL)\n{ABSTRACT_1}\n\n[2] arXiv:2411.00002 [pdf, other]\nTitle: Pruning Schedules\nBo Li, Chen Wu\n"
+     f"Journal-ref: CVPR 2025\nSubjects: Computer Vision (cs.CV)\n{ABSTRACT_2}\n",
+     [("Step Verifiers", 3, None, None), ("Pruning Schedules", 2, None, None)]),
+    ("repository cards with stars",
+     f"Trending Research\n\nStep Verifiers\nada/step-verifiers • 1,234 ★\n{ABSTRACT_1}\nPython · 120 stars / hour\n\n"
+     f"Pruning Schedules\nbo/pruning • 87 ★\n{ABSTRACT_2}\nPyTorch · 9 stars / hour\n",
+     [("Step Verifiers", None, None, None), ("Pruning Schedules", None, None, None)]),
+    ("search results with authors, venue and year",
+     f"Step Verifiers\nAda Lovelace, Alan Turing • NeurIPS • 2023\n{ABSTRACT_1}\nCited by 12\n\n"
+     f"Pruning Schedules\nBo Li, Chen Wu • CVPR • 2024\n{ABSTRACT_2}\nCited by 3\n",
+     [("Step Verifiers", 2, "2023", None), ("Pruning Schedules", 2, "2024", None)]),
+]
+
+
 @pytest.mark.parametrize("name, page, expected", LAYOUT_CASES, ids=[c[0] for c in LAYOUT_CASES])
 def test_readers_listing_layouts(name, page, expected):
     records = list(parse_listing_lines(enumerate(page.splitlines(), 1)))
@@ -255,7 +273,14 @@ def test_readers_listing_markdown_link_and_author_names():
     assert named[1].authors == ["Bo Li", "Chen Wu"]
 
 
-@pytest.mark.parametrize("page", [LAYOUT_CASES[0][1], LAYOUT_CASES[1][1], LAYOUT_CASES[8][1]])
+def test_readers_listing_arxiv_ids_from_reference_lines():
+    records = list(parse_listing_lines(enumerate(LAYOUT_CASES[9][1].splitlines(), 1)))
+    assert [r.arxiv_id for r in records] == ["2411.00001", "2411.00002"]
+    assert records[1].authors == ["Bo Li", "Chen Wu"]
+
+
+@pytest.mark.parametrize("page", [LAYOUT_CASES[0][1], LAYOUT_CASES[1][1], LAYOUT_CASES[8][1], LAYOUT_CASES[9][1],
+                                  LAYOUT_CASES[10][1], LAYOUT_CASES[11][1]])
 def test_readers_listing_pages_are_detected_as_listings(tmp_path, page):
     path = tmp_path / "page"
     path.write_text(page)

@@ -33,6 +33,7 @@ title means it precedes). Lines are classified as they stream; only the first
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from collections import Counter
@@ -41,7 +42,7 @@ from datetime import datetime
 from typing import Iterable, Iterator
 
 from .base import Parsed, Problem, RawRecord
-from .cleaning import arxiv_id, collapse_whitespace
+from .cleaning import arxiv_id, collapse_whitespace, doi, find_arxiv_id
 
 __all__ = [
     "LAYOUT_WINDOW",
@@ -73,10 +74,23 @@ _DATE = re.compile(
 _AUTHOR_COUNT = re.compile(r"^(\d{1,5})\s+authors?$", re.I)
 _AUTHOR_LIST = re.compile(r"^authors?\s*:\s*(.+)$", re.I)
 _UPVOTES = re.compile(r"^(?:[▲⬆↑△👍]\s*|upvotes?\s*:?\s*)?(\d{1,6})(?:\s+(?:upvotes?|votes?|likes?|points?))?$", re.I)
+_YEAR_ONLY = re.compile(rf"^\(?({_YEAR})\)?$")
+_COUNT = r"(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?k?)"
+# Labelled fields of listing pages (arXiv's "Comments:", "Subjects:", ...), not titles.
+_FIELD = re.compile(
+    r"^(?:comments?|subjects?|journal[- ]ref|doi|report[- ]no|categor(?:y|ies)|keywords?|msc[- ]class|acm[- ]class|"
+    r"licen[cs]e|published(?: in)?|date|venue|conference|affiliations?|code|project page|url|links?|tags?|"
+    r"cite as|pdf|github|repository|accepted(?: at)?)\s*[:：]\s*(.*)$",
+    re.I,
+)
+# A short line holding an arXiv reference among other things: "[1] arXiv:2411.04321 [pdf, html, other]".
+_ARXIV_REFERENCE = re.compile(r"\barxiv:\s*\d{4}\.\d{4,5}|arxiv\.org/(?:abs|pdf)/", re.I)
 _OTHER_META = re.compile(
     r"^(?:submitted\s+by\s+\S.*|\d{1,6}\s+comments?|\d+\s+(?:models?|datasets?|spaces?|collections?)\s+citing.*|"
     r"(?:\d+|an?)\s+(?:second|minute|hour|day|week|month|year)s?\s+ago|yesterday|today|"
-    r"[^\w\s]{1,4}\s*\d+(?:\.\d+)?k?|\d+(?:\.\d+)?k?\s*[^\w\s]{1,4})$",
+    r"[^\w\s]{1,4}\s*\d+(?:\.\d+)?k?|\d+(?:\.\d+)?k?\s*[^\w\s]{1,4}|"
+    r"(?:[^\w\s]{1,4}\s*)?(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?k?)\s*(?:[^\w\s]{1,4}|stars?|forks?|citations?|"
+    r"views?|downloads?|likes?)(?:\s*/\s*\w+)?|cited by \d+)$",
     re.I,
 )
 # Link and button labels a saved page keeps as lines of their own.
@@ -131,6 +145,7 @@ class Line:
     text: str
     blank_before: bool = False
     arxiv_id: str | None = None
+    labelled_title: bool = False  # the page said so ("Title: ...")
 
 
 @dataclass
@@ -140,6 +155,7 @@ class _Meta:
     date: str | None = None
     upvotes: int | None = None
     arxiv_id: str | None = None
+    doi: str | None = None
     strong: bool = False  # names something only a paper has (authors, upvotes, id), not just a date
 
     def apply(self, record: RawRecord) -> None:
@@ -154,6 +170,8 @@ class _Meta:
             record.upvotes = self.upvotes
         if self.arxiv_id and not record.arxiv_id:
             record.arxiv_id = self.arxiv_id
+        if self.doi and not record.doi:
+            record.doi = self.doi
 
 
 def _iso_date(text: str) -> str:
@@ -181,8 +199,16 @@ def _meta_piece(piece: str, meta: _Meta) -> bool:
         meta.date = _iso_date(m.group(1))
         if m.group(2):
             meta.upvotes, meta.strong = int(m.group(2)), True
+    elif m := _YEAR_ONLY.match(piece):
+        meta.date = meta.date or m.group(1)
     elif m := _UPVOTES.match(piece):
         meta.upvotes, meta.strong = int(m.group(1)), True
+    elif m := _FIELD.match(piece):
+        value = m.group(1)
+        meta.doi = meta.doi or doi(value)
+        meta.arxiv_id = meta.arxiv_id or find_arxiv_id(value)
+    elif _ARXIV_REFERENCE.search(piece) and len(_WORD.findall(piece)) <= 8:
+        meta.arxiv_id, meta.strong = find_arxiv_id(piece) or arxiv_id(piece), True
     elif _ID_LINE.match(piece) and (found := arxiv_id(piece)):
         meta.arxiv_id, meta.strong = found, True
     elif arxiv_id(piece) and re.fullmatch(r"[\w./:-]+", piece):
@@ -203,10 +229,17 @@ def _parse_meta(text: str) -> _Meta | None:
     known = [_meta_piece(p, meta) for p in pieces]
     if all(known):
         return meta
-    # "OPPO Research · Oct 13 3": an organisation or submitter name leads the other pieces.
-    if len(pieces) > 1 and not known[0] and all(known[1:]) and len(_WORD.findall(pieces[0])) <= 6:
-        return meta
-    return None
+    if len(pieces) < 2 or not any(known[i] and pieces[i] for i in range(len(pieces))):
+        return None
+    # "OPPO Research · Oct 13 3", "Ada Lovelace, Alan Turing • NeurIPS • 2023": names, an organisation
+    # or a venue beside known pieces.
+    unknown = [p for p, ok in zip(pieces, known) if not ok]
+    if len(unknown) > 2 or any(len(_WORD.findall(p)) > 8 or p.rstrip().endswith(".") for p in unknown):
+        return None
+    for piece in unknown:
+        if looks_like_names(piece) and not meta.authors:
+            meta.authors = _names(piece)
+    return meta
 
 
 def is_abstract(text: str) -> bool:
@@ -283,17 +316,19 @@ def _nonblank(numbered: Iterable[tuple[int, str] | Problem | Line]) -> Iterator[
             yield item
             continue
         number, text = item
-        text, linked = _plain(collapse_whitespace(text))
+        raw = collapse_whitespace(text)
+        text, linked = _plain(raw)
         if not text:
             blank = True
             continue
-        yield Line(number, text, blank, arxiv_id=linked)
+        yield Line(number, text, blank, arxiv_id=linked, labelled_title=bool(_TITLE_LABEL.match(raw)))
         blank = False
 
 
 _MD_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
 _MD_MARKS = re.compile(r"^(?:#{1,6}\s+|>\s+)|^(\*\*|__|\*|_)(.+)\1$")
 _ENUMERATION = re.compile(r"^(?:\d{1,4}[.)]|[-*+])\s+(?=\S)")
+_TITLE_LABEL = re.compile(r"^(?:[#*_>\s]*)title\s*[:：]", re.I)
 _FIELD_LABEL = re.compile(r"^(?:title|abstract|summary|tl;?dr)\s*[:：]\s*", re.I)
 
 
@@ -351,7 +386,7 @@ def _unwrap(items: Iterable[Line | Problem], width: int) -> Iterator[Line | Prob
         if isinstance(item, Problem):
             yield item
             continue
-        held, last_length = Line(item.number, item.text, item.blank_before, item.arxiv_id), len(item.text)
+        held, last_length = dataclasses.replace(item), len(item.text)
     if held is not None:
         yield held
 
@@ -434,7 +469,9 @@ def parse_listing_lines(numbered: Iterable[tuple[int, str] | Problem | Line]) ->
             pending, pending_meta, current_end = [], _Meta(), False
             continue
         # Author and affiliation lines may stand between a title and its abstract.
-        at = max((i for i, x in enumerate(titles) if not looks_like_names(x.text)), default=len(titles) - 1)
+        at = max((i for i, x in enumerate(titles) if x.labelled_title), default=None)
+        if at is None:
+            at = max((i for i, x in enumerate(titles) if not looks_like_names(x.text)), default=len(titles) - 1)
         title_line, names = titles[at], titles[at + 1:]
         if seen_paper:
             for orphan in titles[:at]:
@@ -488,7 +525,7 @@ def looks_like_names(text: str) -> bool:
 
 
 def _merge_meta(into: _Meta, meta: _Meta) -> None:
-    for name in ("n_authors", "authors", "date", "upvotes", "arxiv_id"):
+    for name in ("n_authors", "authors", "date", "upvotes", "arxiv_id", "doi"):
         value = getattr(meta, name)
         if value is not None:
             setattr(into, name, value)
