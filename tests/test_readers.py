@@ -354,6 +354,8 @@ BAD_RECORD_CASES = [
     ("broken BibTeX entry", "lib.bib",
      (SOURCES / "library.bib").read_bytes().replace(b"@book{noabstract2020,\n  title  = {A", b"@book{noabstract2020,\n  title  = {{A"),
      2, (30, "malformed BibTeX entry"), "malformed BibTeX"),
+    ("API error response", "s2.json", b'{"message": "Too Many Requests", "code": "429"}', 0,
+     (1, "an API error response, not paper data: 'Too Many Requests'"), "API error"),
     ("null record of a batch", "batch.json", b'[null, {"paperId": "x", "title": "T", "abstract": "' + ABSTRACT_1.encode() + b'"}]',
      1, (1, "null record"), "null record"),
 ]

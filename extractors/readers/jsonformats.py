@@ -252,6 +252,11 @@ def map_record(record: Any, line: int, fmt: str, columns: ColumnOptions) -> Pars
     if DUPLICATE_KEY in record or any(isinstance(v, dict) and DUPLICATE_KEY in v for v in record.values()):
         key = record.get(DUPLICATE_KEY) or next(v[DUPLICATE_KEY] for v in record.values() if isinstance(v, dict) and DUPLICATE_KEY in v)
         return Problem(line, "malformed JSON", f"key {key!r} appears twice in one record (two records run together?)")
+    message = record.get("error") or record.get("message") or record.get("detail")
+    if isinstance(message, (str, dict)) and "title" not in record and "paper" not in record and len(record) <= 6:
+        if isinstance(message, dict):
+            message = message.get("message") or json.dumps(message)
+        return Problem(line, "API error", f"an API error response, not paper data: {str(message)[:200]!r}")
     if fmt == "jsonl" and columns == ColumnOptions():
         fmt = json_record_format(record)  # a known source inside a generic file
     if fmt in _MAPPERS:
