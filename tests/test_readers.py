@@ -4,7 +4,6 @@ bad input, and one paper from many sources."""
 from __future__ import annotations
 
 import gzip
-import io
 import subprocess
 import sys
 from pathlib import Path

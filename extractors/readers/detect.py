@@ -21,7 +21,7 @@ from extractors.errors import InputError
 from .listing import looks_like_listing
 from .sources import Source, decode
 
-__all__ = ["FORMATS", "detect_format", "detect_text", "json_record_format"]
+__all__ = ["FORMATS", "RECORD_LISTS", "detect_format", "detect_text", "json_record_format"]
 
 #: Format names, as ``--format`` takes them.
 FORMATS = (
@@ -45,6 +45,9 @@ _ATOM = re.compile(r"<feed\b[^>]*http://www\.w3\.org/2005/Atom|<feed\b", re.I)
 _BIBTEX_ENTRY = re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]", re.M)
 #: A plain-text input needs a paragraph of this many words to hold any abstract.
 MIN_PROSE_WORDS = 25
+#: Keys under which an API response object holds its array of records.
+RECORD_LISTS = ("data", "results", "papers", "items", "records", "entries", "works")
+_KEY_SNIFF_CHARS = 16384
 # Column names a header must show to be taken for a CSV/TSV of papers.
 _PAPER_COLUMNS = re.compile(r"title|abstract|summary", re.I)
 
@@ -72,8 +75,6 @@ def json_record_format(record: object) -> str:
 
 def _first_json_record(text: str) -> object:
     """The first record a JSON or JSON Lines head shows, or None."""
-    from .jsonformats import RECORD_LISTS  # the container keys (data, results, ...)
-
     first_line = next((line for line in text.splitlines() if line.strip()), "")
     try:
         value = json.loads(first_line)
@@ -97,10 +98,7 @@ def _first_json_record(text: str) -> object:
 
 def _key_guess(text: str) -> dict:
     """Keys seen in a head too broken to parse: enough to tell the sources apart."""
-    return {key: "" for key in re.findall(r'"([A-Za-z_]+)"\s*:', text[:SNIFF_KEYS])}
-
-
-SNIFF_KEYS = 16384
+    return {key: "" for key in re.findall(r'"([A-Za-z_]+)"\s*:', text[:_KEY_SNIFF_CHARS])}
 
 
 _JSON_LINE = re.compile(

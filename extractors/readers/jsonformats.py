@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterator
 
 from .base import ColumnOptions, Parsed, Problem, RawRecord, text_value
 from .cleaning import arxiv_id, doi
-from .detect import json_record_format
+from .detect import RECORD_LISTS, json_record_format
 from .jsonstream import DUPLICATE_KEY, iter_json_records, loads
 from .sources import Source, decode
 
@@ -38,9 +38,6 @@ __all__ = [
     "parse_json",
     "is_json_document",
 ]
-
-#: Keys under which an API response object holds its array of records.
-RECORD_LISTS = ("data", "results", "papers", "items", "records", "entries", "works")
 
 TITLE_KEYS = ("title", "paper_title", "name")
 ABSTRACT_KEYS = ("abstract", "summary", "abstract_text", "description", "text")

@@ -75,7 +75,6 @@ _AUTHOR_COUNT = re.compile(r"^(\d{1,5})\s+authors?$", re.I)
 _AUTHOR_LIST = re.compile(r"^authors?\s*:\s*(.+)$", re.I)
 _UPVOTES = re.compile(r"^(?:[▲⬆↑△👍]\s*|upvotes?\s*:?\s*)?(\d{1,6})(?:\s+(?:upvotes?|votes?|likes?|points?))?$", re.I)
 _YEAR_ONLY = re.compile(rf"^\(?({_YEAR})\)?$")
-_COUNT = r"(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?k?)"
 # Labelled fields of listing pages (arXiv's "Comments:", "Subjects:", ...), not titles.
 _FIELD = re.compile(
     r"^(?:comments?|subjects?|journal[- ]ref|doi|report[- ]no|categor(?:y|ies)|keywords?|msc[- ]class|acm[- ]class|"
