@@ -28,7 +28,6 @@ from .jsonstream import DUPLICATE_KEY, iter_json_records, loads
 from .sources import Source, decode
 
 __all__ = [
-    "RECORD_LISTS",
     "hf_record",
     "semantic_scholar_record",
     "openalex_record",

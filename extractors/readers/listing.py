@@ -145,6 +145,10 @@ class Line:
     blank_before: bool = False
     arxiv_id: str | None = None
     labelled_title: bool = False  # the page said so ("Title: ...")
+    columns: int = 0  # how wide the line was on the page, indentation included
+
+    def __post_init__(self) -> None:
+        self.columns = self.columns or len(self.text)
 
 
 @dataclass
@@ -320,7 +324,8 @@ def _nonblank(numbered: Iterable[tuple[int, str] | Problem | Line]) -> Iterator[
         if not text:
             blank = True
             continue
-        yield Line(number, text, blank, arxiv_id=linked, labelled_title=bool(_TITLE_LABEL.match(raw)))
+        yield Line(number, text, blank, arxiv_id=linked, labelled_title=bool(_TITLE_LABEL.match(raw)),
+                   columns=len(item[1].rstrip().expandtabs()))
         blank = False
 
 
@@ -356,28 +361,32 @@ def wrap_width(lines: list[Line | Problem]) -> int | None:
 
     A wrapped page has many lines just short of one width, and none much longer.
     """
-    lengths = sorted(len(x.text) for x in lines if isinstance(x, Line))
+    lengths = sorted(x.columns for x in lines if isinstance(x, Line))
     if len(lengths) < 8:
         return None
     width = lengths[-max(1, len(lengths) // 50)]
     if not 40 <= width <= 130 or lengths[-1] > width + 20:
         return None
-    near = sum(width - _WRAP_SLACK <= n <= width for n in lengths)
+    near = sum(width - 16 <= n <= width for n in lengths)
     return width if near * 4 >= len(lengths) else None
 
 
-_WRAP_SLACK = 16
+def _wrapped_before(length: int, following: str, width: int) -> bool:
+    """Whether a line of ``length`` ends where a wrapper broke it: the next word would not have fit."""
+    first_word = following.split(" ", 1)[0]
+    return length + 1 + len(first_word) > width - 2
 
 
 def _unwrap(items: Iterable[Line | Problem], width: int) -> Iterator[Line | Problem]:
-    """Lines of a hard-wrapped page joined back: a line near the width continues on the next one."""
+    """Lines of a hard-wrapped page joined back: a line continues on the next when its first word did not fit."""
     held: Line | None = None
     last_length = 0
     for item in items:
-        if isinstance(item, Line) and held is not None and not item.blank_before and last_length >= width - _WRAP_SLACK:
+        if (isinstance(item, Line) and held is not None and not item.blank_before
+                and _wrapped_before(last_length, item.text, width)):
             held.text += ("" if held.text.endswith("-") and item.text[:1].islower() else " ") + item.text
             held.arxiv_id = held.arxiv_id or item.arxiv_id
-            last_length = len(item.text)
+            last_length = item.columns
             continue
         if held is not None:
             yield held
@@ -385,7 +394,7 @@ def _unwrap(items: Iterable[Line | Problem], width: int) -> Iterator[Line | Prob
         if isinstance(item, Problem):
             yield item
             continue
-        held, last_length = dataclasses.replace(item), len(item.text)
+        held, last_length = dataclasses.replace(item), item.columns
     if held is not None:
         yield held
 
@@ -441,7 +450,9 @@ def parse_listing_lines(numbered: Iterable[tuple[int, str] | Problem | Line]) ->
         if kind == CHROME:
             continue
         if kind == META:
-            if item.text.startswith(_GROUP_SEPARATORS) and pending and not item.blank_before and pending[-1] is previous:
+            bare_separator = not item.text.strip("".join(_GROUP_SEPARATORS) + " ")
+            if (item.text.startswith(_GROUP_SEPARATORS) and pending and pending[-1] is previous
+                    and (bare_separator or not item.blank_before)):
                 pending.pop()  # "OPPO Research" above a "·" line is the group's organisation, not a title
             if precedes or any(is_title(x.text) for x in pending):
                 _merge_meta(pending_meta, meta)  # (between a title and its abstract: the coming paper's)
