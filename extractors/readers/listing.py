@@ -246,7 +246,7 @@ def _parse_meta(text: str) -> _Meta | None:
 
 
 def is_abstract(text: str) -> bool:
-    """A long multi-sentence paragraph (not a list of names).
+    """A long paragraph of prose: 25 words or more, sentences, not a list of names.
 
     >>> is_abstract("Scaling Laws for Neural Language Models")
     False
@@ -255,7 +255,8 @@ def is_abstract(text: str) -> bool:
     if len(words) < 25 or text.count(",") > 0.3 * len(words):
         return False
     sentences = len(_SENTENCE_END.findall(text))
-    return sentences >= 2 or len(words) >= 60
+    # One long sentence ending in a period is prose too (a one-sentence summary); titles end without one.
+    return sentences >= 2 or len(words) >= 60 or text.rstrip().endswith((".", "!", "?", "…"))
 
 
 def is_title(text: str) -> bool:
