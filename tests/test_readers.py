@@ -245,7 +245,7 @@ LAYOUT_CASES += [
      "Step Verifiers\n\n• 4 authors · Nov 19\n\nWe propose a small verifier of reasoning steps that is trained on "
      "critiqued solutions and improves the accuracy of open models on GSM8K by four points.\n\nPruning Schedules\n\n"
      "• 2 authors · Mar 18, 2024\n\nLearned token pruning schedules drop background tokens layer by layer and cut the "
-     "compute of vision transformers on ImageNet by forty percent without loss.\n",
+     "compute of vision transformers on ImageNet by forty percent without any loss in accuracy.\n",
      [("Step Verifiers", 4, "Nov 19", None), ("Pruning Schedules", 2, "2024-03-18", None)]),
     ("search results with authors, venue and year",
      f"Step Verifiers\nAda Lovelace, Alan Turing • NeurIPS • 2023\n{ABSTRACT_1}\nCited by 12\n\n"
