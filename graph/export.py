@@ -516,7 +516,7 @@ def cypher_statements(graph: nx.MultiDiGraph, *, batch_size: int = CYPHER_BATCH)
 
     def statement(start_kind: str, rel_type: str, end_kind: str, batch: list) -> str:
         return (f"UNWIND {_cypher_literal(batch)} AS row\n"
-                f"MATCH (a:{start_kind} {{id: row.start}}), (b:{end_kind} {{id: row.end}})\n"
+                f"MATCH (a:{start_kind} {{id: row.start}})\nMATCH (b:{end_kind} {{id: row.end}})\n"
                 f"MERGE (a)-[r:{rel_type} {{paper: row.props.paper}}]->(b)\nSET r = row.props")
 
     for rel_type in RELATIONSHIP_TYPES:

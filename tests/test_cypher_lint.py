@@ -55,10 +55,7 @@ def lint(statements):
 
 
 @pytest.mark.parametrize("source", [
-    "schema", "falkordb schema", "loader", "catalogue",
-    pytest.param("export", marks=pytest.mark.xfail(strict=True, reason=(
-        "graph/export.py's relationship statements MATCH (a ...), (b ...) in one clause: Neo4j warns of a "
-        "cartesian product; two MATCH clauses (as graph/neo4j.py's loader) fix it"))),
+    "schema", "falkordb schema", "loader", "catalogue", "export",
 ])
 def test_cypher_lint_every_emitted_statement_is_valid_neo4j_cypher(source):
     statements = emitted_statements(source)
