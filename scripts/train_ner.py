@@ -301,7 +301,7 @@ def train(config: Path, train_path: Path, dev_path: Path, work_dir: Path, *, see
 
 
 def ship(model: Path, target: Path) -> None:
-    """Copy a trained pipeline to ``target`` with the corpus paths taken out of its config."""
+    """Copy a trained pipeline to ``target``: no corpus paths in its config, no string table."""
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(model, target)
@@ -309,6 +309,9 @@ def ship(model: Path, target: Path) -> None:
     cfg["paths"]["train"] = None
     cfg["paths"]["dev"] = None
     cfg.to_disk(target / "config.cfg")
+    # The ner hashes its features from the text, so it needs no string table; the one spaCy
+    # saves is the training vocabulary (SciREX's words), which has no place in the repository.
+    (target / "vocab" / "strings.json").write_text("[]\n", encoding="utf-8")
     meta = json.loads((target / "meta.json").read_text(encoding="utf-8"))
     meta.update(name="paperkg_ner", version="1.0.0", license="Apache-2.0 (training data: allenai/SciREX)",
                 description="paperkg's entity recogniser: SciREX Method/Task/Metric/Material, "
