@@ -270,9 +270,13 @@ def parse_graph_json(text: str, *, source: str = "<graph>") -> nx.MultiDiGraph:
         data = json.loads(text)
         if data.get("graph", {}).get("name") != "paperkg":
             raise ValueError("not a paperkg graph file")
-        return nx.node_link_graph(data, directed=True, multigraph=True, edges="edges")
+        graph = nx.node_link_graph(data, directed=True, multigraph=True, edges="edges")
     except (ValueError, KeyError, TypeError, AttributeError) as err:
         raise InputError(source, f"not a readable paperkg graph ({err})") from None
+    # node-link JSON keeps a node's id only as its key: every node carries it as ``id`` too
+    for node, attributes in graph.nodes(data=True):
+        attributes["id"] = node
+    return graph
 
 
 def read_graph(path: str | os.PathLike, *, missing_ok: bool = True) -> nx.MultiDiGraph:

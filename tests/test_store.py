@@ -106,3 +106,13 @@ def test_store_unreadable_graph_file_is_one_clear_error(tmp_path, content):
     path.write_bytes(content)
     with pytest.raises(InputError, match="kg.json: not a readable paperkg graph"):
         read_graph(path)
+
+
+def test_store_build_again_on_a_read_graph(tmp_path):
+    path = tmp_path / "kg.json"
+    write_graph(build_graph([extraction_a()]), path)
+    graph = read_graph(path)
+    assert all(data["id"] == node for node, data in graph.nodes(data=True))
+    before = snapshot(graph)
+    build_graph([extraction_a()], graph)
+    assert snapshot(graph) == before
