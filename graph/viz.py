@@ -199,6 +199,26 @@ def select(graph: nx.MultiDiGraph, *, around: str | None = None, hops: int = 2,
 
 
 # -- what the pictures draw -------------------------------------------------------------
+def _packed_components(simple: nx.Graph) -> dict[int, tuple[float, float]]:
+    """Small pictures: each connected part laid out by springs on its own, the parts side by side
+    in rows (biggest first), each as wide as its size needs: a few papers fill the canvas
+    instead of being pushed to its corners by each other."""
+    parts = sorted(nx.connected_components(simple), key=lambda c: (-len(c), min(c)))
+    columns = max(1, round(len(parts) ** 0.5 + 0.49))
+    pos: dict[int, tuple[float, float]] = {}
+    x = y = row_height = 0.0
+    for index, part in enumerate(parts):
+        radius = 0.6 * len(part) ** 0.5
+        local = nx.spring_layout(simple.subgraph(part), seed=7, iterations=100) if len(part) > 1 else {next(iter(part)): (0.0, 0.0)}
+        if index and index % columns == 0:
+            x, y, row_height = 0.0, y - row_height, 0.0
+        for node, (px, py) in local.items():
+            pos[node] = (x + radius + radius * float(px), y - radius + radius * float(py))
+        x += 2 * radius + 0.5
+        row_height = max(row_height, 2 * radius + 0.5)
+    return pos
+
+
 def _layout(nodes: list[str], links: Iterable[tuple[int, int]]) -> list[tuple[float, float]]:
     """ForceAtlas2 positions scaled to [-1, 1] (numpy only; deterministic)."""
     if not nodes:
@@ -206,9 +226,12 @@ def _layout(nodes: list[str], links: Iterable[tuple[int, int]]) -> list[tuple[fl
     simple = nx.Graph()
     simple.add_nodes_from(range(len(nodes)))
     simple.add_edges_from(links)
-    # Each iteration is quadratic in the nodes: fewer of them for big pictures (about 20 s at 2000 nodes).
-    iterations = 300 if len(nodes) <= 500 else 100
-    pos = nx.forceatlas2_layout(simple, max_iter=iterations, seed=7, scaling_ratio=2.0, gravity=1.0)
+    if len(nodes) <= 300:
+        pos = _packed_components(simple)
+    else:
+        # Each iteration is quadratic in the nodes: fewer of them for big pictures (about 20 s at 2000 nodes).
+        iterations = 300 if len(nodes) <= 500 else 100
+        pos = nx.forceatlas2_layout(simple, max_iter=iterations, seed=7, scaling_ratio=2.0, gravity=1.0)
     xs = [float(p[0]) for p in pos.values()]
     ys = [float(p[1]) for p in pos.values()]
     cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
@@ -447,7 +470,9 @@ def write_png(graph: nx.MultiDiGraph, path: str | os.PathLike, *, around: str | 
     order = sorted(range(len(nodes)), key=lambda i: nodes[i]["papers"])  # big nodes drawn last, on top
     most = max([n["papers"] for n in nodes], default=1) or 1
     # Area grows with the square root of the share of the biggest count: hubs stand out, none swamps the rest.
-    areas = [40 if n["type"] == PAPER_LABEL else 40 + 900 * (n["papers"] / most) ** 0.5 for n in nodes]
+    # ... and a graph whose entities are all in one or two papers draws them small.
+    scale = 900 * min(1.0, max(0.2, (most / 10) ** 0.5))
+    areas = [40 if n["type"] == PAPER_LABEL else 40 + scale * (n["papers"] / most) ** 0.5 for n in nodes]
     with _png_fonts():
         fig = Figure(figsize=size, dpi=dpi)
         ax = fig.subplots()
