@@ -327,6 +327,8 @@ def main() -> None:
     parser.add_argument("--work-dir", type=Path, default=None, help="DocBins and checkpoints (default: a temp dir)")
     parser.add_argument("--train-on", choices=("abstracts", "full"), default="full",
                         help="training text: title+abstract sections only, or full papers")
+    parser.add_argument("--abstract-repeat", type=int, default=4,
+                        help="times each training abstract is seen per epoch (weights the abstract domain)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--heldout", type=int, default=30)
     parser.add_argument("--dev", type=int, default=20)
@@ -350,6 +352,7 @@ def main() -> None:
         work_dir.mkdir(parents=True, exist_ok=True)
         stats: Counter = Counter()
         train_units = [u for i in train_ids for u in paper_units(by_id[i], body=args.train_on == "full")]
+        train_units += [u for u in train_units if u.part == "abstract"] * (args.abstract_repeat - 1)
         train_docs = make_docs(nlp_tok, train_units, stats)
         dev_docs = make_docs(nlp_tok, [u for i in dev_ids for u in paper_units(by_id[i], body=False)], Counter())
         print(json.dumps({"train_docs": len(train_docs), "train_words": sum(len(d) for d in train_docs),
