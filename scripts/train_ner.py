@@ -6,7 +6,8 @@ Their words are joined back into running text ("state - of - the - art" becomes
 "state-of-the-art"), tokenised by paperkg's own tokenizer, and each mention is
 aligned to our tokens by character offsets. The papers are split by document:
 sorted ids shuffled with a fixed seed, 30 held out, 20 more as the dev set that
-picks the best checkpoint, the rest for training. The held-out papers are only
+picks the best checkpoint, the rest for training (full texts, each abstract
+repeated so that the abstract domain weighs more). The held-out papers are only
 used for the final numbers, which are exact-match precision/recall/F1 per label
 against SciREX's own mention offsets, on the title+abstract section (what
 paperkg reads) and on the full text. The script ends with the recogniser's
