@@ -19,6 +19,7 @@ from spacy.tokens import Doc
 from .entities import SOURCE_PRIORITY
 from .normalize import model_family
 from .pipeline import load_pipeline
+from .readers.cleaning import collapse_whitespace
 from .records import PAPER, Entity, Extraction, Mention, Paper, Relation, title_id
 
 __all__ = ["doc_to_extraction", "extract_papers", "extract_text"]
@@ -76,5 +77,10 @@ def extract_papers(
 
 
 def extract_text(title: str, abstract: str, nlp: Language | None = None) -> Extraction:
-    """Extraction of one title and abstract (the paper gets a title id)."""
+    """Extraction of one title and abstract (the paper gets a title id).
+
+    Whitespace is collapsed as the readers do (tabs, line breaks and other control
+    whitespace would otherwise stick to the names next to them).
+    """
+    title, abstract = collapse_whitespace(title), collapse_whitespace(abstract)
     return next(extract_papers([Paper(id=title_id(title), title=title, abstract=abstract)], nlp))
