@@ -3,7 +3,7 @@
 // argument: key  the entity's name or any alias
 // option: limit=20  how many rows
 MATCH (m:Entity)<-[:MENTIONS]-(p:Paper)-[:USES|EVALUATES_ON]->(d:Entity)
-WHERE $key IN m.keys AND (d:Dataset OR d:Benchmark)
+WHERE $key IN m.keys AND (d:Dataset OR d:Benchmark) AND d <> m
 RETURN d.name AS name, count(DISTINCT p) AS papers
 ORDER BY papers DESC, name
 LIMIT $limit

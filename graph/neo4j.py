@@ -44,12 +44,13 @@ existing indexes are skipped, and the full-text index is made with
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
 import time
 import weakref
-from collections import defaultdict
+from collections import Counter, defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
@@ -90,6 +91,7 @@ __all__ = [
     "schema_statements",
     "falkordb_schema_statements",
     "loader_statements",
+    "relationship_rows",
     "apply_schema",
     "load_graph",
     "run_query_neo4j",
@@ -101,7 +103,7 @@ DEFAULT_URI = "bolt://localhost:7687"
 #: Rows per ``UNWIND`` statement.
 DEFAULT_BATCH = 1000
 #: Attempts per statement when the server reports a transient failure.
-RETRIES = 5
+RETRIES = 4
 
 _RETRYABLE = (neo4j_errors.TransientError, neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired)
 
@@ -164,7 +166,10 @@ def connect(settings: Neo4jSettings | None = None) -> neo4j.Driver:
     if urlsplit(settings.uri).scheme.partition("+")[0] not in ("bolt", "neo4j"):
         raise ServerError(bad_uri.format(""))
     try:
-        driver = neo4j.GraphDatabase.driver(settings.uri, auth=settings.auth, connection_timeout=10)
+        # The driver's own retries of a managed transaction are kept short: _with_retries
+        # backs off around them, so a dead server is reported within about half a minute.
+        driver = neo4j.GraphDatabase.driver(settings.uri, auth=settings.auth, connection_timeout=10,
+                                            max_transaction_retry_time=5)
     except (ValueError, neo4j_errors.ConfigurationError) as err:
         raise ServerError(bad_uri.format(f" ({_message(err)})")) from None
     try:
@@ -417,7 +422,7 @@ def _node_statement(label: str) -> str:
 
 def _relationship_statement(start_kind: str, rel_type: str, end_kind: str) -> str:
     return (f"UNWIND $rows AS row\nMATCH (a:{start_kind} {{id: row.start}})\nMATCH (b:{end_kind} {{id: row.end}})\n"
-            f"MERGE (a)-[r:{rel_type} {{paper: row.paper}}]->(b)\nSET r = row.props")
+            f"MERGE (a)-[r:{rel_type} {{paper: row.props.paper}}]->(b)\nSET r = row.props")
 
 
 _NODE_STATEMENTS = {label: _node_statement(label) for label in LABELS}
@@ -451,6 +456,12 @@ def _node_rows(graph: nx.MultiDiGraph) -> dict[str, list[dict[str, Any]]]:
     return rows
 
 
+def relationship_rows(graph: nx.MultiDiGraph) -> dict[str, list[dict[str, Any]]]:
+    """The graph's relationships as load rows, by the name of their statement in
+    :func:`loader_statements` (``relationship:Paper-USES-Entity``)."""
+    return {f"relationship:{s}-{t}-{e}": rows for (s, t, e), rows in _relationship_rows(graph).items()}
+
+
 def _relationship_rows(graph: nx.MultiDiGraph) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
     rows: dict[tuple, list] = defaultdict(list)
     kind = {node: PAPER_LABEL if data["label"] == PAPER_LABEL else ENTITY_LABEL for node, data in graph.nodes(data=True)}
@@ -461,7 +472,7 @@ def _relationship_rows(graph: nx.MultiDiGraph) -> dict[tuple[str, str, str], lis
                              f"{record.type!r} is not one of {', '.join(RELATIONSHIP_TYPES)}")
         props = _storable(record.properties)
         props["paper"] = record.properties.get("paper") or ""
-        rows[group].append({"start": record.start, "end": record.end, "paper": props["paper"], "props": props})
+        rows[group].append({"start": record.start, "end": record.end, "props": props})
     return rows
 
 
@@ -473,6 +484,53 @@ def _storable(properties: dict[str, Any]) -> dict[str, Any]:
 def _batches(rows: list, size: int) -> Iterator[list]:
     for i in range(0, len(rows), size):
         yield rows[i:i + size]
+
+
+_COUNTED = ("nodes_created", "relationships_created")
+
+
+def _write_batch(driver: neo4j.Driver, statement: str, rows: list, database: str | None) -> Counter:
+    """One ``UNWIND $rows`` statement through ``driver.execute_query``."""
+    counters = _execute(driver, statement, {"rows": rows}, database).summary.counters
+    return Counter({name: getattr(counters, name) for name in _COUNTED})
+
+
+#: Bytes of parameters FalkorDB's Bolt layer takes in one statement: it fails on
+#: (or crashes with) parameters of about 4 KB and more, while query text may be long.
+FALKORDB_PARAMETER_BYTES = 3500
+
+
+def _falkordb_chunks(rows: list) -> Iterator[list]:
+    """``rows`` in runs whose parameters stay under :data:`FALKORDB_PARAMETER_BYTES`."""
+    chunk, size = [], 0
+    for row in rows:
+        row_size = len(json.dumps(_falkordb_escaped(row), ensure_ascii=False).encode())
+        if row_size > FALKORDB_PARAMETER_BYTES:
+            raise ServerError(f"record {row.get('id') or (row.get('start'), row.get('end'))!r} is {row_size} bytes; "
+                              f"FalkorDB's Bolt layer takes at most about 4 KB of parameters per statement")
+        if chunk and size + row_size > FALKORDB_PARAMETER_BYTES:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(row)
+        size += row_size
+    if chunk:
+        yield chunk
+
+
+def _write_falkordb_batch(driver: neo4j.Driver, statement: str, rows: list, database: str | None) -> Counter:
+    """One batch on FalkorDB: the same statement over size-capped runs of rows, in one
+    managed write transaction (one round of BEGIN/COMMIT per batch, as on Neo4j)."""
+
+    def work(tx: neo4j.ManagedTransaction) -> Counter:
+        total = Counter()
+        for chunk in _falkordb_chunks(rows):
+            counters = tx.run(statement, rows=_falkordb_escaped(chunk)).consume().counters
+            total.update({name: getattr(counters, name) for name in _COUNTED})
+        return total
+
+    kwargs = {"database": database} if database else {}
+    with driver.session(**kwargs) as session:
+        return _with_retries(lambda: session.execute_write(work))
 
 
 def load_graph(
@@ -492,30 +550,32 @@ def load_graph(
     """
     if batch_size < 1:
         raise UsageError(f"batch size must be at least 1, not {batch_size}")
-    node_rows, relationship_rows = _node_rows(graph), _relationship_rows(graph)
+    node_rows, rel_rows = _node_rows(graph), _relationship_rows(graph)
     counts = LoadCounts()
     with _driver(target, database) as (driver, database):
         apply_schema(driver, database)
 
-        def write(statement: str, batch: list) -> neo4j.SummaryCounters:
+        write_batch = _write_falkordb_batch if server_dialect(driver, database) == "falkordb" else _write_batch
+
+        def write(statement: str, batch: list) -> Counter:
             try:
-                result = _execute(driver, statement, {"rows": batch}, database)
+                counters = write_batch(driver, statement, batch, database)
             except (neo4j_errors.Neo4jError, neo4j_errors.DriverError) as err:
                 raise ServerError(f"loading failed: {_message(err)}; nothing is lost, and loading "
                                   f"again resumes (MERGE keeps what was written)") from None
             if progress:
                 progress(len(batch))
-            return result.summary.counters
+            return counters
 
         for label in LABELS:
             for batch in _batches(node_rows.get(label, []), batch_size):
-                created = write(_NODE_STATEMENTS[label], batch).nodes_created
+                created = write(_NODE_STATEMENTS[label], batch)["nodes_created"]
                 counts.nodes_created += created
                 counts.nodes_matched += len(batch) - created
                 counts.by_label[label] = counts.by_label.get(label, 0) + created
         for group, statement in _RELATIONSHIP_STATEMENTS.items():
-            for batch in _batches(relationship_rows.get(group, []), batch_size):
-                created = write(statement, batch).relationships_created
+            for batch in _batches(rel_rows.get(group, []), batch_size):
+                created = write(statement, batch)["relationships_created"]
                 counts.relationships_created += created
                 counts.relationships_matched += len(batch) - created
                 counts.by_type[group[1]] = counts.by_type.get(group[1], 0) + created

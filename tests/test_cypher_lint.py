@@ -21,7 +21,7 @@ from graph.query import catalogue, catalogue_params
 from graph.store import build_graph
 
 LINT_DIR = Path(__file__).parent / "cypher_lint"
-ROW = {"id": "x", "start": "a", "end": "b", "paper": "p", "props": {"id": "x"}}
+ROW = {"id": "x", "start": "a", "end": "b", "props": {"id": "x", "paper": "p"}}
 
 
 def emitted_statements(source):

@@ -138,7 +138,7 @@ CATALOGUE_VALUES = [
     ("outperforms", {"key": "DPO"}), ("outperforms", {"key": "GPT-4"}),
     ("compared-with", {"key": "Ünïcode-Net"}), ("compared-with", {"key": "steptune"}),
     ("top-datasets", {"limit": 20}), ("top-datasets", {"limit": 1}),
-    ("datasets-used-with", {"key": "LLaMA-3-8B", "limit": 20}), ("datasets-used-with", {"key": "DPO", "limit": 1}),
+    ("datasets-used-with", {"key": "LLaMA-3-8B", "limit": 20}), ("datasets-used-with", {"key": "DPO", "limit": 1}), ("datasets-used-with", {"key": "GSM8K", "limit": 20}),
     ("entity", {"key": "GSM8K"}), ("entity", {"key": "Direct Preference Optimization"}),
 ]
 
@@ -278,3 +278,16 @@ def test_neo4j_cli_unreachable_server_is_one_line(tmp_path, command):
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: bolt://127.0.0.1:1: no Bolt server answers there (")
     assert "Traceback" not in result.output
+
+
+def test_neo4j_style_gives_every_label_a_colour_and_caption():
+    import re
+
+    from graph.model import ENTITY_LABELS, cypher_dir
+
+    rules = dict(re.findall(r"^node\.(\w+) \{\n(.*?)^\}", (cypher_dir() / "style.grass").read_text(), re.M | re.S))
+    for label in ("Paper", "Entity", *ENTITY_LABELS):
+        assert re.search(r"\bcolor:\s*#[0-9A-Fa-f]{6};", rules[label]), label
+        assert f'caption: "{{{"title" if label == "Paper" else "name"}}}";' in rules[label], label
+    colours = [re.search(r"\bcolor:\s*(#\w+)", rules[label]).group(1) for label in ("Paper", *ENTITY_LABELS)]
+    assert len(set(colours)) == len(colours)
