@@ -148,6 +148,10 @@ def _inline_paging(cypher: str, params: dict[str, Any]) -> str:
     return _PAGING_PARAM.sub(literal, cypher)
 
 
+_REQUIRED_MATCH = re.compile(r"\bMATCH\b", re.IGNORECASE)
+_OPTIONAL_MATCH = re.compile(r"\bOPTIONAL\s+MATCH\b", re.IGNORECASE)
+
+
 def run_query(graph: nx.MultiDiGraph, cypher: str, params: dict[str, Any] | None = None) -> QueryResult:
     """Run a read-only Cypher query over the embedded graph."""
     from nxcypher import NXCypher
@@ -162,6 +166,10 @@ def run_query(graph: nx.MultiDiGraph, cypher: str, params: dict[str, Any] | None
     columns = list(columns_to_values)
     count = len(next(iter(columns_to_values.values()), []))
     rows = [{c: columns_to_values[c][i] for c in columns} for i in range(count)]
+    if rows == [dict.fromkeys(columns)] and _REQUIRED_MATCH.search(cypher) and not _OPTIONAL_MATCH.search(cypher):
+        # nxcypher answers a MATCH that finds nothing with one row of nulls when RETURN holds an
+        # expression (coalesce, CASE); Neo4j, and Cypher, answer no row.
+        rows = []
     return QueryResult(columns, rows)
 
 

@@ -133,18 +133,9 @@ def test_neo4j_schema_is_applied_and_reapplied(bolt_driver, bolt_settings):
                 ("Entity", "name", "FULLTEXT"), ("Entity", "aliases", "FULLTEXT")} <= indexed
 
 
-#: A defect of the embedded engine, not of the Neo4j path; fix it in graph/query.py.
-NULL_ROW_BUG = ("the embedded engine (nxcypher) answers a match with no result by one row of nulls when RETURN "
-                "uses coalesce (and fails on a bare property); Neo4j answers no row")
-
-
 def comparable(rows):
     """Rows with collect()ed lists sorted: Cypher leaves the order of collect() unspecified."""
     return [{k: sorted(v) if k == "relations" else v for k, v in row.items()} for row in rows]
-
-
-def is_null_row(rows):
-    return len(rows) == 1 and all(value is None for value in rows[0].values())
 
 
 CATALOGUE_VALUES = [
@@ -179,7 +170,6 @@ def test_neo4j_catalogue_gives_the_embedded_rows(loaded_sample, bolt_session_dri
     assert comparable(server.rows) == comparable(embedded.rows)
 
 
-@pytest.mark.xfail(strict=True, reason=NULL_ROW_BUG)
 def test_neo4j_catalogue_no_match_gives_no_row_on_either_engine(loaded_sample, bolt_session_driver, bolt_settings):
     values = {"key": "nothing"}
     assert run_catalogue_neo4j("outperforms", values, bolt_session_driver, database=bolt_settings.database).rows == []
@@ -203,20 +193,15 @@ def test_neo4j_catalogue_on_the_seed_pages_gives_the_embedded_rows(bolt_driver, 
     # The most connected entities: the embedded engine takes seconds per query on this graph.
     entities = [n for n, d in graph.nodes(data=True) if d["label"] != "Paper"]
     keys = [graph.nodes[n]["name"] for n in sorted(entities, key=lambda n: (-graph.degree(n), n))[:SEED_KEYS]]
-    compared, null_rows = 0, []
+    compared = 0
     for name, query in catalogue().items():
         for key in keys if "key" in query.arguments else [None]:
             values = {"key": key} if key else {}
             embedded = run_catalogue(name, graph, values)
             server = run_catalogue_neo4j(name, values, bolt_driver, database=bolt_settings.database)
-            if not server.rows and is_null_row(embedded.rows):
-                null_rows.append(f"{name} {key}")
-                continue
             assert comparable(server.rows) == comparable(embedded.rows), (name, key)
             compared += bool(embedded.rows)
     assert compared > len(catalogue())
-    if null_rows:
-        pytest.xfail(f"{NULL_ROW_BUG}: {', '.join(null_rows)}")
 
 
 def test_neo4j_query_failure_is_a_query_error(bolt_driver, bolt_settings):

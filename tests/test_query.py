@@ -65,3 +65,8 @@ def test_query_bad_cypher_is_a_query_error(graph, bad):
 def test_query_unknown_catalogue_name_lists_the_valid_ones(graph):
     with pytest.raises(UsageError, match="papers-using"):
         run_catalogue("papers-usng", graph, {})
+
+
+@pytest.mark.parametrize("name", ["outperforms", "compared-with", "papers-using", "papers-proposing", "entity"])
+def test_query_catalogue_no_match_is_no_row(graph, name):
+    assert run_catalogue(name, graph, {"key": "nothing-of-the-kind"}).rows == []
