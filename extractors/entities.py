@@ -2,12 +2,15 @@
 
 Candidates come from the gazetteer (``doc.spans["gazetteer"]``), the trained
 recogniser (``doc.ents`` with SciREX labels Method/Task/Metric/Material), the
-acronym definitions (``doc._.abbreviations``), a title of the form ``Name: ...``
-and the shape of coined names (``Step-DPO``, ``BoostStep``, ``Qwen2-72B``).
-Overlaps are settled by source priority, then length; generic phrases are
-dropped; each survivor gets a guideline type from its name and its context
-(:func:`infer_type`). The result is ``doc.ents`` labelled Model, Method,
-Dataset, Benchmark, Task or Metric, each span's ``kb_id_`` its canonical key.
+acronym definitions (``doc._.abbreviations``), a title of the form ``Name: ...``,
+capitalised phrases in running text (:func:`capitalised_phrases`) and the shape
+of coined names (``Step-DPO``, ``BoostStep``, ``Qwen2-72B``). Recogniser spans
+count only when they name one thing (:func:`is_specific`). Overlaps are settled
+by source priority, then length; generic phrases are dropped; each survivor
+gets a guideline type from its name and its context (:func:`infer_type`), and
+names listed together share a type (:func:`type_by_coordination`). The result
+is ``doc.ents`` labelled Model, Method, Dataset, Benchmark, Task or Metric,
+each span's ``kb_id_`` its canonical key and ``id_`` the recogniser that won.
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ __all__ = [
     "infer_type",
     "is_name_like",
     "is_specific",
+    "capitalised_phrases",
     "candidate_spans",
+    "type_by_coordination",
     "resolve_entities",
     "EntityResolver",
 ]
