@@ -117,13 +117,17 @@ def _propose_cue(text: _Text, index: int) -> int | None:
 
 
 def _passive_proposals(text: _Text):
-    """``(entity, sentence index)`` for "X is (also) proposed", "X, which is introduced here"."""
+    """``(entity, sentence index)`` for "X is (also) proposed", "X, which is introduced here",
+    "X, a novel framework for ..."."""
     for index, (_, sent_end) in enumerate(text.sents):
         for ent in text.ents[index]:
             _, ent_end, _, label, source = ent
             if source not in _COINED or label in _NOT_RELATED:
                 continue
             after = text.lower[ent_end : min(sent_end, ent_end + 5)]
+            if after[:2] in ([",", "a"], [",", "an"]) and any(w in _NOVEL for w in after[2:4]):
+                yield ent, index
+                continue
             for i, word in enumerate(after):
                 if word in _BE:
                     rest = [w for w in after[i + 1 : i + 3] if not w.endswith("ly") and w not in {"also", "further", "then", "here"}]

@@ -36,6 +36,12 @@ def triples(title: str, abstract: str) -> set[tuple[str, str, str]]:
             [("PAPER", "EVALUATES_ON", "The Pile")],
         ),
         (
+            "Adapters for Small Models",
+            "Results favour GlueAdapt, a new adapter method for small models, on GLUE.",
+            [("PAPER", "PROPOSES", "GlueAdapt"), ("PAPER", "EVALUATES_ON", "GLUE")],
+            [],
+        ),
+        (
             "Near-optimal Exploration under Constraints",
             "A randomised algorithm, EpsWalk, is also proposed and shown to be near-optimal.",
             [("PAPER", "PROPOSES", "EpsWalk")],
