@@ -30,8 +30,10 @@ import json
 import random
 import time
 
+import networkx as nx
+
 from graph.bolt_server import falkordb_server
-from graph.model import ENTITY_LABELS, PAPER_LABEL, edge_key, new_graph
+from graph.model import PAPER_LABEL, edge_key, new_graph
 from graph.neo4j import Neo4jSettings, connect, load_graph, loader_statements, relationship_rows
 
 #: Entities per 100 papers, by type, and how many of each a paper mentions on average.
@@ -46,7 +48,7 @@ WORDS = ("we show that the proposed approach improves over strong baselines on s
          "using fewer parameters and less compute than prior work").split()
 
 
-def synthetic_graph(papers: int, seed: int = 7) -> "networkx.MultiDiGraph":
+def synthetic_graph(papers: int, seed: int = 7) -> nx.MultiDiGraph:
     """A paperkg-shaped graph of ``papers`` papers."""
     rng = random.Random(seed)
     graph = new_graph()
