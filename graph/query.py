@@ -62,9 +62,10 @@ class CatalogueQuery:
     text: str
     arguments: dict[str, str] = field(default_factory=dict)  # name -> help
     options: dict[str, tuple[Any, str]] = field(default_factory=dict)  # name -> (default, help)
+    scope: int | None = None  # hops around the entity named by $key within which the pattern lies
 
 
-_HEADER = re.compile(r"^//\s*(example|argument|option):\s*(.*)$")
+_HEADER = re.compile(r"^//\s*(example|argument|option|scope):\s*(.*)$")
 
 
 def _parse_catalogue_file(name: str, source: str) -> CatalogueQuery:
@@ -83,6 +84,8 @@ def _parse_catalogue_file(name: str, source: str) -> CatalogueQuery:
         elif kind == "argument":
             arg, _, help_text = rest.partition(" ")
             query.arguments[arg] = help_text.strip()
+        elif kind == "scope":
+            query.scope = int(rest.split()[0])
         else:
             spec, _, help_text = rest.partition(" ")
             opt, _, default = spec.partition("=")
@@ -154,12 +157,15 @@ _OPTIONAL_MATCH = re.compile(r"\bOPTIONAL\s+MATCH\b", re.IGNORECASE)
 
 def run_query(graph: nx.MultiDiGraph, cypher: str, params: dict[str, Any] | None = None) -> QueryResult:
     """Run a read-only Cypher query over the embedded graph."""
+    return _run_on_view(query_view(graph), cypher, params or {})
+
+
+def _run_on_view(view: nx.MultiDiGraph, cypher: str, params: dict[str, Any]) -> QueryResult:
     from nxcypher import NXCypher
 
-    params = params or {}
     cypher = _inline_paging(cypher, params)
     try:
-        columns_to_values = NXCypher(query_view(graph)).run(cypher, params=params)
+        columns_to_values = NXCypher(view).run(cypher, params=params)
     except Exception as err:  # nxcypher raises many unrelated types; each is a query error here
         message = " ".join(str(err).split())[:300] or type(err).__name__
         raise QueryError(f"query failed: {message}") from None
@@ -179,4 +185,32 @@ def run_catalogue(name: str, graph: nx.MultiDiGraph, values: dict[str, Any]) -> 
     if name not in queries:
         raise UsageError(f"no query named {name!r}; the catalogue has: {', '.join(queries)}")
     query = queries[name]
-    return run_query(graph, query.text, catalogue_params(query, values))
+    params = catalogue_params(query, values)
+    view = query_view(graph)
+    if query.scope is not None and "key" in params:
+        # The pattern lies within `scope` hops of the entity named by $key: search only there
+        # (nxcypher scans its whole graph for every pattern).
+        view = view.subgraph(_neighbourhood(view, _nodes_with_key(graph).get(params["key"], []), query.scope)).copy()
+    return _run_on_view(view, query.text, params)
+
+
+def _nodes_with_key(graph: nx.MultiDiGraph) -> dict[str, list[str]]:
+    """Entity nodes by each canonical key of their names (cached on the graph like :func:`query_view`)."""
+    cached = graph.graph.get("_key_index")
+    if cached is not None and cached[0] == (graph.number_of_nodes(), graph.number_of_edges()):
+        return cached[1]
+    index: dict[str, list[str]] = {}
+    for node, data in graph.nodes(data=True):
+        for key in data.get("keys", ()):
+            index.setdefault(key, []).append(node)
+    graph.graph["_key_index"] = ((graph.number_of_nodes(), graph.number_of_edges()), index)
+    return index
+
+
+def _neighbourhood(view: nx.MultiDiGraph, starts: list[str], hops: int) -> set[str]:
+    """Nodes within ``hops`` relationships of ``starts``, in either direction."""
+    seen, frontier = set(starts), set(starts)
+    for _ in range(hops):
+        frontier = {n for node in frontier for n in (*view.successors(node), *view.predecessors(node))} - seen
+        seen |= frontier
+    return seen

@@ -2,7 +2,7 @@ import pytest
 
 from extractors.errors import UsageError
 from extractors.records import Entity, Extraction, Paper, Relation
-from graph.query import QueryError, catalogue, run_catalogue, run_query
+from graph.query import QueryError, catalogue, catalogue_params, run_catalogue, run_query
 from graph.store import build_graph
 
 
@@ -70,3 +70,13 @@ def test_query_unknown_catalogue_name_lists_the_valid_ones(graph):
 @pytest.mark.parametrize("name", ["outperforms", "compared-with", "papers-using", "papers-proposing", "entity"])
 def test_query_catalogue_no_match_is_no_row(graph, name):
     assert run_catalogue(name, graph, {"key": "nothing-of-the-kind"}).rows == []
+
+
+@pytest.mark.parametrize("name, key", [("papers-using", "GSM8K"), ("compared-with", "StepTuner"),
+                                       ("outperforms", "DPO"), ("datasets-used-with", "reinforcement learning"),
+                                       ("entity", "GSM8K"), ("papers-proposing", "StepTuner")])
+def test_query_catalogue_scope_gives_the_rows_of_the_whole_graph(graph, name, key):
+    query = catalogue()[name]
+    assert query.scope is not None
+    whole = run_query(graph, query.text, catalogue_params(query, {"key": key}))
+    assert whole.rows and run_catalogue(name, graph, {"key": key}).rows == whole.rows
