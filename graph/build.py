@@ -26,12 +26,12 @@ import networkx as nx
 from extractors.errors import InputError
 from extractors.extract import extract_papers
 from extractors.readers import ColumnOptions, ReadReport, read_papers
-from extractors.records import Extraction, Paper, normalise_title
+from extractors.records import Extraction, Paper
 
 from .model import PAPER_LABEL
 from .store import BuildStats, GraphBuilder, graph_path, read_graph, write_graph
 
-__all__ = ["BuildReport", "build", "extract", "merge_duplicates", "generate_extractions_jsonl", "write_extractions", "graph_stats"]
+__all__ = ["BuildReport", "build", "extract", "generate_extractions_jsonl", "write_extractions", "graph_stats"]
 
 ProblemHandler = Callable[[InputError], None]
 
@@ -95,35 +95,12 @@ def build(
     builder = GraphBuilder(graph)
     for extraction in extract(inputs, report=report, **options):
         builder.add(extraction)
-    merge_duplicates(builder.graph, report.read.duplicate_papers)
+    for paper in report.read.duplicate_papers:  # the same paper from another source: its metadata
+        builder.merge_duplicate(paper)
     report.stats = builder.stats
     if report.read.kept:
         write_graph(builder.graph, report.graph_path)
     return report
-
-
-def merge_duplicates(graph: nx.MultiDiGraph, duplicates: Iterable[Paper]) -> None:
-    """Fold the metadata of later copies of papers (the same paper from another source) into their nodes.
-
-    Fields a node lacks (authors, date, venue, url, ids) come from the copy; the
-    title and abstract stay, since the node's evidence offsets index them.
-    """
-    by_title: dict[str, str] | None = None
-    for paper in duplicates:
-        node = paper.id if paper.id in graph else None
-        if node is None:
-            if by_title is None:
-                by_title = {normalise_title(d["title"]): n for n, d in graph.nodes(data=True) if d["label"] == PAPER_LABEL}
-            node = by_title.get(normalise_title(paper.title))
-        if node is None:
-            continue
-        data = graph.nodes[node]
-        merged = Paper.from_dict(data).merge(paper).to_dict()
-        merged.update(id=data["id"], title=data["title"], abstract=data["abstract"])
-        merged.pop("source", None)
-        data.update(merged)
-        if paper.source and paper.source not in data.setdefault("sources", []):
-            data["sources"].append(paper.source)
 
 
 def generate_extractions_jsonl(extractions: Iterable[Extraction]) -> Iterator[str]:

@@ -96,32 +96,47 @@ class GraphBuilder:
                     self._entity_by_key.setdefault(key, node)
 
     # -- papers -------------------------------------------------------------
+    def _find_paper(self, paper: Paper) -> str | None:
+        return paper.id if paper.id in self.graph else self._paper_by_title.get(normalise_title(paper.title))
+
+    def _merge_metadata(self, node: str, paper: Paper, *, keep_text: bool) -> None:
+        """Fold ``paper``'s metadata into the node: fields it lacks, and the record's source."""
+        data = self.graph.nodes[node]
+        merged = Paper.from_dict(data).merge(paper).to_dict()
+        merged.pop("source", None)
+        if keep_text:
+            merged.update(title=data["title"], abstract=data["abstract"])
+        data.update(merged, id=node)
+        if paper.source and paper.source not in data.setdefault("sources", []):
+            data["sources"].append(paper.source)
+
     def _paper_node(self, paper: Paper) -> str:
         graph = self.graph
-        title_key = normalise_title(paper.title)
-        existing = paper.id if paper.id in graph else self._paper_by_title.get(title_key)
-        props = {k: v for k, v in paper.to_dict().items() if k != "source"}
+        existing = self._find_paper(paper)
         if existing is None:
+            props = {k: v for k, v in paper.to_dict().items() if k != "source"}
             graph.add_node(paper.id, label=PAPER_LABEL, sources=[paper.source] if paper.source else [], **props)
-            self._paper_by_title[title_key] = paper.id
+            self._paper_by_title[normalise_title(paper.title)] = paper.id
             self.stats.papers_added += 1
             return paper.id
-        data = graph.nodes[existing]
-        merged = Paper.from_dict(data).merge(Paper.from_dict(props)).to_dict()
-        data.update(merged)
-        if paper.source and paper.source not in data["sources"]:
-            data["sources"].append(paper.source)
+        self._merge_metadata(existing, paper, keep_text=False)
         self._forget_paper_statements(existing)
         node = existing
         if _ID_RANK[paper.id.split(":", 1)[0]] < _ID_RANK[existing.split(":", 1)[0]]:
+            # A better id (arXiv > DOI > title) renames the node; it states nothing any more.
             nx.relabel_nodes(graph, {existing: paper.id}, copy=False)
             graph.nodes[paper.id]["id"] = paper.id
             node = paper.id
-        else:
-            data["id"] = existing
-        self._paper_by_title[title_key] = node
+        self._paper_by_title[normalise_title(graph.nodes[node]["title"])] = node
         self.stats.papers_updated += 1
         return node
+
+    def merge_duplicate(self, paper: Paper) -> None:
+        """Fold a later copy of a paper already added (the same paper from another source) into its
+        node: its metadata only; the title and abstract stay, since evidence offsets index them."""
+        node = self._find_paper(paper)
+        if node is not None:
+            self._merge_metadata(node, paper, keep_text=True)
 
     def _forget_paper_statements(self, paper_id: str) -> None:
         """Remove every edge the paper stated, and entities left with no edge."""

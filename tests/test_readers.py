@@ -15,7 +15,6 @@ from extractors.readers import FORMATS, ColumnOptions, ReadReport, detect_format
 from extractors.readers.listing import parse_listing_lines, strip_chrome
 from extractors.readers.sources import open_source
 from extractors.records import Extraction, normalise_title
-from graph.build import merge_duplicates
 from graph.store import GraphBuilder
 
 SOURCES = Path(__file__).parent / "fixtures" / "sources"
@@ -448,7 +447,8 @@ def test_readers_duplicates_merge_into_the_graph_node():
     builder = GraphBuilder()
     for paper in papers:
         builder.add(Extraction(paper))
-    merge_duplicates(builder.graph, report.duplicate_papers)
+    for paper in report.duplicate_papers:
+        builder.merge_duplicate(paper)
     verifier = next(d for _, d in builder.graph.nodes(data=True) if d.get("title") == VERIFIER)
     # The page gave upvotes and a date; OpenAlex, BibTeX and Semantic Scholar the rest.
     assert verifier["upvotes"] == 14 and verifier["date"] == "2024-03-18"
