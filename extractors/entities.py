@@ -231,6 +231,9 @@ _DESCRIPTIVE = re.compile(
 )
 
 
+_CLASS_HEAD = re.compile(r"^(models?|networks?|methods?|approach(es)?|systems?|algorithms?|frameworks?|architectures?|techniques?)$")
+
+
 def is_specific(span: Span, *, title_cased: bool = False, generic_keys: set[str] = frozenset()) -> bool:
     """Whether a recogniser span names one thing, not a description ("small models", "training loss").
 
@@ -245,6 +248,8 @@ def is_specific(span: Span, *, title_cased: bool = False, generic_keys: set[str]
     named = [t for t in words if canonical_key(t.text) not in generic_keys]
     if any(is_name_like(t.text, title_cased=title_cased or t.is_sent_start) for t in named):
         return True
+    if _CLASS_HEAD.match(words[-1].lower_):  # "Vision models", "Deep learning methods": a kind of thing
+        return False
     if not title_cased and any(t.text[:1].isupper() and not t.is_sent_start for t in named):
         return True
     if title_cased and not all(t.is_lower or not t.is_alpha for t in words[1:]):

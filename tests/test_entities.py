@@ -69,3 +69,21 @@ def test_entities_listed_names_share_a_type(nlp, text, spans, expected):
     doc = nlp(text)
     given = [Span(doc, s, e, label=label, span_id=source) for s, e, label, source in spans]
     assert [s.label_ for s in type_by_coordination(given, DocText(doc))] == expected
+
+
+@pytest.mark.parametrize(
+    "text, start, end, expected",
+    [
+        ("We use Vision models here .", 2, 4, False),          # a kind of thing, not a name
+        ("We use Sparse Mixture Adapters here .", 2, 5, True),  # capitals in running text name it
+        ("We use imitation learning here .", 2, 4, True),       # a technique phrase
+        ("We use efficient training here .", 2, 4, False),      # a description
+        ("We use SOTA models here .", 2, 4, False),             # generic word, generic head
+    ],
+)
+def test_entities_recogniser_spans_must_name_one_thing(nlp, text, start, end, expected):
+    from extractors.entities import is_specific
+    from extractors.sentences import set_sentence_starts
+
+    doc = set_sentence_starts(nlp(text))
+    assert is_specific(doc[start:end], generic_keys={"sota"}) is expected
