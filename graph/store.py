@@ -127,7 +127,7 @@ class GraphBuilder:
             nx.relabel_nodes(graph, {existing: paper.id}, copy=False)
             graph.nodes[paper.id]["id"] = paper.id
             node = paper.id
-        self._paper_by_title[normalise_title(graph.nodes[node]["title"])] = node
+        self._paper_by_title[normalise_title(paper.title)] = node
         self.stats.papers_updated += 1
         return node
 
