@@ -73,6 +73,7 @@ _MAPPED_NER = {"Method": "Method", "Task": "Task", "Metric": "Metric", "Material
 _NAME_TOKEN = re.compile(r"^(?=.*[A-Za-z])(?:[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9]*|[A-Za-z]+[0-9][A-Za-z0-9.]*|[A-Za-z0-9.]*[A-Za-z][A-Za-z0-9.]*(?:[-_+][A-Za-z0-9.{}]+)+)$")
 _PLURAL_ACRONYM = re.compile(r"^[A-Z]{2,}s$")
 _LETTER_NUMBER = re.compile(r"^[A-Za-z]\d+$")
+_ADJECTIVE_COMPOUND = re.compile(r"-[a-z]+(?:ed|al|ic|ive|ous|able|ible|less|free|aware|based|like|wise|specific)$")
 #: Characters of formulas and LaTeX debris, never of a name: "C_{Phi", "FID=6.47", "O}(log T".
 _BROKEN = re.compile(r"[{}\[\]$^=]|\(|\)(?!$)")
 _SUBSCRIPT = re.compile(r"_\{\w+\}")  # "G_{stack}" is a name written in LaTeX
@@ -95,6 +96,8 @@ def is_name_like(text: str, *, title_cased: bool = False) -> bool:
     if text.islower():  # "top-1", "times100", "v1.5": words with numbers, not coined names
         return False
     if _LETTER_NUMBER.match(text):  # "O1", "H800", "T4": list items, GPUs; known models are in the gazetteer
+        return False
+    if _ADJECTIVE_COMPOUND.search(text):  # "KL-regularized", "PDE-constrained": a modifier, not a name
         return False
     if "_" in text:
         return any(c.isupper() for c in text)
@@ -246,6 +249,8 @@ def is_specific(span: Span, *, title_cased: bool = False, generic_keys: set[str]
         return False
     # "fine-tuning LLMs", "SOTA models": a generic word is no name, however it is spelled.
     named = [t for t in words if canonical_key(t.text) not in generic_keys]
+    if len(words) > 1 and any(t not in named and any(c.isupper() for c in t.text[1:]) for t in words[:-1]):
+        return False  # "RL training", "LLM optimization": a generic class qualified, a description
     if any(is_name_like(t.text, title_cased=title_cased or t.is_sent_start) for t in named):
         return True
     if _CLASS_HEAD.match(words[-1].lower_):  # "Vision models", "Deep learning methods": a kind of thing
