@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections import Counter, defaultdict
 from functools import lru_cache
 
 from spacy.language import Language
@@ -34,6 +35,7 @@ __all__ = [
     "capitalised_phrases",
     "candidate_spans",
     "type_by_coordination",
+    "entity_groups",
     "resolve_entities",
     "EntityResolver",
 ]
@@ -64,7 +66,27 @@ _NEXT_WORD_TYPES = {
     "technique": "Method", "optimizer": "Method", "loss": "Method", "objective": "Method", "strategy": "Method",
     "mechanism": "Method", "procedure": "Method", "pipeline": "Method", "paradigm": "Method", "scheme": "Method",
     "metric": "Metric", "score": "Metric", "task": "Task", "tasks": "Task", "problem": "Task",
+    "environment": "Benchmark", "environments": "Benchmark", "workload": "Benchmark", "workloads": "Benchmark",
+    "testbed": "Benchmark",
 }
+
+# Class nouns that say what a name next to them is: "a new benchmark, FooBench", "FooNet, a
+# model for ...", "benchmarks such as FooQA". Task nouns are left out: "tasks like GeoQA" lists
+# benchmarks as often as tasks.
+_CLASS_NOUN_TYPES = {
+    **{w: "Model" for w in ("model", "models", "llm", "llms", "network", "networks", "architecture",
+                            "architectures", "backbone", "backbones", "transformer", "tokenizer", "checkpoint")},
+    **{w: "Method" for w in ("method", "methods", "algorithm", "algorithms", "approach", "approaches",
+                             "framework", "frameworks", "technique", "techniques", "optimizer", "optimizers",
+                             "strategy", "strategies", "procedure", "paradigm", "scheme", "loss", "objective",
+                             "mechanism", "recipe")},
+    **{w: "Benchmark" for w in ("benchmark", "benchmarks", "suite", "leaderboard", "testbed", "environment",
+                                "environments", "workloads")},
+    **{w: "Dataset" for w in ("dataset", "datasets", "corpus", "corpora")},
+}
+_LIST_INTRO = {"like", "including", "namely", "e.g.", "i.e.", "especially", "particularly"}
+_INDEFINITE = {"a", "an"}
+_APPOSITION_STOP = {"for", "that", "which", "of", "to", "with", "in", "on", "and", "or", "by", "from"}
 _MODEL_VERBS = {"fine-tune", "finetune", "fine-tuned", "finetuned", "fine-tuning", "finetuning", "pretrain", "pre-train", "prompt", "prompting", "distill", "initialize", "initialized"}
 _EVAL_WORDS = re.compile(r"^(evaluat\w*|experiment\w*|benchmark\w*|test\w*|achiev\w*|result\w*|accura\w*|score\w*|outperform\w*|surpass\w*|sota|state-of-the-art|gains?|improv\w*|perform\w*)$")
 _TRAIN_WORDS = re.compile(r"^(train\w*|pre-?train\w*|fine-?tun\w*|corpus|corpora|collected|curated)$")
@@ -116,6 +138,19 @@ def infer_type(span: Span, source: str, label: str, sent_words: set[str] | None 
 
     ``sent_words`` are the lowercase words of the candidate's sentence (computed when not given).
     """
+    return type_from_evidence(span, source, label, sent_words) or guessed_type(span, source, label)
+
+
+def guessed_type(span: Span, source: str, label: str) -> str:
+    """A candidate's type when nothing in its name or context says it: the recogniser's label,
+    else Model for a name with a number in it ("Zephyr-7"), else Method."""
+    if source == "ner":
+        return _MAPPED_NER.get(label, label)
+    return "Model" if any(c.isdigit() for c in span.text) else "Method"
+
+
+def type_from_evidence(span: Span, source: str, label: str, sent_words: set[str] | None = None) -> str | None:
+    """The type a candidate's name or context states (see :func:`infer_type`), or None."""
     doc = span.doc
     name_words = span.text.lower().replace("-", " ").split()
     last_word = name_words[-1] if name_words else ""
@@ -145,7 +180,7 @@ def infer_type(span: Span, source: str, label: str, sent_words: set[str] | None 
             return _NEXT_WORD_TYPES[word]
     if after[:2] in (["test", "set"], ["test", "sets"]):
         return "Benchmark"
-    data_type = _data_context(span, sent_words)
+    data_type = _data_context(span, sent_words) or apposition_type(span)
     if data_type:
         return data_type
     if len(name_words) > 1 or span.text.islower():
@@ -155,11 +190,44 @@ def infer_type(span: Span, source: str, label: str, sent_words: set[str] | None 
     if before in _MODEL_VERBS:
         return "Model"
     if source == "ner":
-        return _MAPPED_NER.get(label, label)
+        return None
     for pattern, head_type in _HEAD_TYPES:
         if pattern.search(last_word):
             return head_type
-    return "Model" if any(c.isdigit() for c in span.text) else "Method"
+    return None
+
+
+def apposition_type(span: Span) -> str | None:
+    """The type a class noun in apposition gives a name: "a single-pass tokenizer, KARL",
+    "Procedure Transformer (ProcX), a model for ...", "benchmarks such as HumanEval"; None otherwise.
+
+    A class noun right before the name counts after a list word ("such as", "like", "including")
+    or with an indefinite article ("a new benchmark, X"): "On this dataset, X ..." says nothing of X.
+    """
+    doc = span.doc
+    i = span.start - 1
+    while i >= 0 and doc[i].text in {"(", "the"}:
+        i -= 1
+    introduced = False
+    if i >= 1 and doc[i].lower_ == "as" and doc[i - 1].lower_ == "such":
+        i, introduced = i - 2, True
+    elif i >= 0 and doc[i].lower_ in _LIST_INTRO:
+        i, introduced = i - 1, True
+    while i >= 0 and doc[i].text in {",", ":", "("}:
+        i -= 1
+    if i >= 0 and i < span.start - 1 and doc[i].lower_ in _CLASS_NOUN_TYPES:
+        article = any(t.lower_ in _INDEFINITE for t in doc[max(0, i - 4) : i])
+        if introduced or (article and doc[i + 1].text == ","):
+            return _CLASS_NOUN_TYPES[doc[i].lower_]
+    # "X, a model for ...", "X (Y), an algorithm that ...": the first class noun after the article
+    j = span.end + (span.end < len(doc) and doc[span.end].text == ")")
+    if j + 1 < len(doc) and doc[j].text == "," and doc[j + 1].lower_ in _INDEFINITE:
+        for token in doc[j + 2 : j + 7]:
+            if token.lower_ in _CLASS_NOUN_TYPES:
+                return _CLASS_NOUN_TYPES[token.lower_]
+            if token.is_punct or token.lower_ in _APPOSITION_STOP:
+                break
+    return None
 
 
 def _data_context(span: Span, sent_words: set[str]) -> str | None:
@@ -365,16 +433,64 @@ def resolve_entities(doc: Doc) -> list[Span]:
             item[0] = SOURCE_PRIORITY["gazetteer"] + 1
     ranked.sort(key=lambda item: (-item[0], -item[1], item[2].start))
     taken = [False] * len(doc)
-    chosen = []
+    chosen, guessed = [], set()
     for _, _, span, source, label in ranked:
         if any(taken[span.start : span.end]):
             continue
         for i in range(span.start, span.end):
             taken[i] = True
-        entity_type = infer_type(span, source, label, words_of_sentence(span.start))
+        entity_type = type_from_evidence(span, source, label, words_of_sentence(span.start))
+        if entity_type is None:
+            entity_type = guessed_type(span, source, label)
+            guessed.add(span.start)
         key = span.kb_id_ or canonical_key(span.text) if source == "gazetteer" else canonical_key(span.text)
         chosen.append(Span(doc, span.start, span.end, label=entity_type, kb_id=key, span_id=source))
-    return type_by_coordination(sorted(chosen, key=lambda s: s.start), text)
+    spans = type_by_coordination(sorted(chosen, key=lambda s: s.start), text)
+    return _type_by_group(spans, guessed, getattr(doc._, "abbreviations", []))
+
+
+def entity_groups(spans: list[Span], abbreviations: list[tuple[int, int, int, int]]) -> dict[str, str]:
+    """Map each entity key to its group key: an acronym and its expansion are one group.
+
+    ``abbreviations`` are ``doc._.abbreviations`` (short start, end, long start, end).
+    """
+    parent: dict[str, str] = {span.kb_id_: span.kb_id_ for span in spans}
+
+    def find(key: str) -> str:
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    by_token = {i: span for span in spans for i in range(span.start, span.end)}
+    for s_start, _, l_start, l_end in abbreviations:
+        short = by_token.get(s_start)
+        longs = {by_token[i].kb_id_ for i in range(l_start, l_end) if i in by_token}
+        if short is None or len(longs) != 1:
+            continue
+        long_key = longs.pop()
+        if long_key != short.kb_id_:
+            # the expansion names the group: it is the fullest form
+            parent[find(short.kb_id_)] = find(long_key)
+    return {key: find(key) for key in parent}
+
+
+def _type_by_group(spans: list[Span], guessed: set[int], abbreviations) -> list[Span]:
+    """Mentions of one entity (an acronym and its expansion, a name said twice) share the type
+    the text gives it somewhere: "Procedure Transformer (ProcX), a model ..." types every "ProcX"."""
+    groups = entity_groups(spans, abbreviations)
+    votes: dict[str, Counter] = defaultdict(Counter)
+    for span in spans:
+        if span.start not in guessed:
+            votes[groups[span.kb_id_]][span.label_] += 1
+    typed = []
+    for span in spans:
+        group_votes = votes.get(groups[span.kb_id_])
+        if span.start in guessed and group_votes:
+            label = max(sorted(group_votes), key=group_votes.__getitem__)
+            span = Span(span.doc, span.start, span.end, label=label, kb_id=span.kb_id_, span_id=span.id_)
+        typed.append(span)
+    return typed
 
 
 _LIST_GLUE = {",", "and", "or", "as", "well", "&", "/"}

@@ -6,7 +6,7 @@ entities. ``doc._.relations`` holds plain tuples, so docs stay serialisable::
 
     (head_key, type, tail_key, sentence_start_char, sentence_end_char, rule, confidence)
 
-where a key is an entity group key (see :func:`entity_groups`) or ``PAPER``.
+where a key is an entity group key (see :func:`extractors.entities.entity_groups`) or ``PAPER``.
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .doctext import DocText
+from .entities import entity_groups
 from .records import PAPER
 
-__all__ = ["entity_groups", "find_relations", "RelationExtractor"]
+__all__ = ["find_relations", "RelationExtractor"]
 
 _FIRST_PERSON = {"we", "our", "us"}
 _SELF_REFERENCE = re.compile(r"\b(this|the present|our) (paper|work|study|report|article)\b|\bhere\b", re.I)
@@ -36,32 +37,6 @@ _TRAIN = re.compile(r"^(train\w*|pre-?train\w*|fine-?tun\w*|finetun\w*|distill\w
 _USE = re.compile(r"^(us(e|es|ed|ing)|utiliz\w*|utilis\w*|leverag\w*|employ\w*|adopt\w*|appl(y|ies|ied|ying)|fine-?tun\w*|finetun\w*|based|built|build\w*|initiali[sz]\w*|via|through|with|incorporat\w*|integrat\w*|extend\w*|combin\w*|augment\w*|equipp\w*|driven|powered|prompt\w*|train\w*|rel(y|ies|ying)|exploit\w*|inspired|follow\w*)$", re.I)
 _BASED_ON = re.compile(r"^(fine-?tuned|finetuned|based|built|initiali[sz]ed|derived|distilled|adapted|continued)$", re.I)
 _BACKGROUND = re.compile(r"^(recent\w*|existing|prior|previous\w*|popular|typical\w*|conventional|traditional|current\w*|widely|commonly|often|has|have|had|been|such)$", re.I)
-
-
-def entity_groups(doc: Doc) -> dict[str, str]:
-    """Map each entity key of the doc to its group key: an acronym and its expansion are one group."""
-    parent: dict[str, str] = {ent.kb_id_: ent.kb_id_ for ent in doc.ents}
-
-    def find(key: str) -> str:
-        while parent[key] != key:
-            parent[key] = parent[parent[key]]
-            key = parent[key]
-        return key
-
-    by_token = {}
-    for ent in doc.ents:
-        for i in range(ent.start, ent.end):
-            by_token[i] = ent
-    for s_start, _, l_start, l_end in getattr(doc._, "abbreviations", []):
-        short = by_token.get(s_start)
-        longs = {by_token[i].kb_id_ for i in range(l_start, l_end) if i in by_token}
-        if short is None or len(longs) != 1:
-            continue
-        long_key = longs.pop()
-        if long_key != short.kb_id_:
-            # the expansion names the group: it is the fullest form
-            parent[find(short.kb_id_)] = find(long_key)
-    return {key: find(key) for key in parent}
 
 
 _BE = {"is", "are", "was", "were", "be", "been"}
@@ -163,7 +138,7 @@ def find_relations(doc: Doc) -> list[tuple[str, str, str, int, int, str, float]]
     """The relations the doc states (see the module docstring for the tuple)."""
     if not doc.ents:
         return []
-    groups = entity_groups(doc)
+    groups = entity_groups(doc.ents, doc._.abbreviations)
     text = _Text(doc, groups)
     relations: dict[tuple[str, str, str], tuple] = {}
 
@@ -269,7 +244,7 @@ class RelationExtractor:
                 Doc.set_extension(attr, default=default)
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.entity_groups = entity_groups(doc)
         doc._.relations = find_relations(doc)
+        doc._.entity_groups = entity_groups(doc.ents, doc._.abbreviations)
         return doc
 

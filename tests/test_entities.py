@@ -91,3 +91,31 @@ def test_entities_recogniser_spans_must_name_one_thing(nlp, text, start, end, ex
 
     doc = set_sentence_starts(nlp(text))
     assert is_specific(doc[start:end], generic_keys={"sota", "llm", "fewshot"}) is expected
+
+
+@pytest.mark.parametrize(
+    "text, name, expected",
+    [
+        ("We propose a single-pass adaptive tokenizer , Zorblat , which halts early .", "Zorblat", "Model"),
+        ("We build Quorra ( QRA ) , an algorithm that prunes heads .", "QRA", "Method"),
+        ("It helps on reasoning benchmarks , such as FooQA and BarQA .", "FooQA", "Benchmark"),
+        ("We release a new corpus , Webbly , of forum posts .", "Webbly", "Dataset"),
+        ("On this dataset , Zorblat wins .", "Zorblat", None),  # no article: the dataset is not Zorblat
+        ("Zorblat , a new model , of 7B .", "Zorblat", "Model"),
+        ("Zorblat , a fast and cheap way to train .", "Zorblat", None),
+    ],
+)
+def test_entities_class_noun_in_apposition_types_a_name(nlp, text, name, expected):
+    from extractors.entities import apposition_type
+
+    doc = nlp(text)
+    start = [t.text for t in doc].index(name)
+    assert apposition_type(doc[start : start + 1]) == expected
+
+
+def test_entities_mentions_of_one_name_share_the_type_the_text_gives(nlp):
+    from extractors.pipeline import load_pipeline
+
+    doc = load_pipeline()("A Title\n\nWe present Procedure Transformer (ProcX), a model for step localization. "
+                          "ProcX is fast. We compare ProcX to others.")
+    assert {(e.text, e.label_) for e in doc.ents if "ProcX" in e.text} == {("ProcX", "Model")}
