@@ -81,9 +81,11 @@ _CLASS_NOUN_TYPES = {
                              "strategy", "strategies", "procedure", "paradigm", "scheme", "loss", "objective",
                              "mechanism", "recipe")},
     **{w: "Benchmark" for w in ("benchmark", "benchmarks", "suite", "leaderboard", "testbed", "environment",
-                                "environments", "workloads")},
+                                "environments", "workloads", "exam", "exams", "examination", "examinations")},
     **{w: "Dataset" for w in ("dataset", "datasets", "corpus", "corpora")},
 }
+# "tasks like GeoQA": a task is named in lowercase words, so a coined name listed as one is its benchmark.
+_TASK_NOUNS = {"task", "tasks", "problem", "problems"}
 _LIST_INTRO = {"like", "including", "namely", "e.g.", "i.e.", "especially", "particularly"}
 _INDEFINITE = {"a", "an"}
 _APPOSITION_STOP = {"for", "that", "which", "of", "to", "with", "in", "on", "and", "or", "by", "from"}
@@ -98,6 +100,7 @@ _LETTER_NUMBER = re.compile(r"^[A-Za-z]\d+$")
 _ADJECTIVE_COMPOUND = re.compile(r"-[a-z]+(?:ed|al|ic|ive|ous|able|ible|less|free|aware|based|like|wise|specific)$")
 #: Characters of formulas and LaTeX debris, never of a name: "C_{Phi", "FID=6.47", "O}(log T".
 _BROKEN = re.compile(r"[{}\[\]$^=]|\(|\)(?!$)")
+_HARDWARE = {"gpu", "gpus", "tpu", "tpus", "cpu", "cpus", "npu", "npus"}
 _SUBSCRIPT = re.compile(r"_\{\w+\}")  # "G_{stack}" is a name written in LaTeX
 
 
@@ -164,6 +167,12 @@ def type_from_evidence(span: Span, source: str, label: str, sent_words: set[str]
         return label
     if source != "gazetteer" and model_family(span.text):  # "ImageNet-1K" is no size variant
         return "Model"
+    if source != "gazetteer" and _RELEASE_WORD.search(span.text):  # "Ling-Lite", "QvQ-Preview"
+        return "Model"
+    if source != "gazetteer" and len(span) == 1 and "gazetteer_parts" in doc.spans:
+        part = next((p.label_ for p in doc.spans["gazetteer_parts"] if p.start == span.start), None)
+        if part:  # "Orca-Math", "MMLU-STEM": a compound of a known name
+            return part
     if label in {"Dataset", "Benchmark"} or (source == "ner" and label == "Material"):
         for word in after:
             if word in {"benchmark", "benchmarks", "suite", "leaderboard"}:
@@ -219,6 +228,8 @@ def apposition_type(span: Span) -> str | None:
         article = any(t.lower_ in _INDEFINITE for t in doc[max(0, i - 4) : i])
         if introduced or (article and doc[i + 1].text == ","):
             return _CLASS_NOUN_TYPES[doc[i].lower_]
+    if introduced and i >= 0 and doc[i].lower_ in _TASK_NOUNS and any(is_name_like(t.text) for t in span):
+        return "Benchmark"
     # "X, a model for ...", "X (Y), an algorithm that ...": the first class noun after the article
     j = span.end + (span.end < len(doc) and doc[span.end].text == ")")
     if j + 1 < len(doc) and doc[j].text == "," and doc[j + 1].lower_ in _INDEFINITE:
@@ -266,6 +277,8 @@ _MODEL_TAIL = re.compile(
 
 
 # What follows a corpus's name to make an edition of it: "WMT 2014 De-En", "IWSLT 2017 en-de".
+# A name ending in a release word is a model release: "Ling-Lite", "QvQ-Preview", "Foo Instruct".
+_RELEASE_WORD = re.compile(r".[- ](?:Instruct|Chat|Base|Plus|Mini|Turbo|Lite|Preview|Flash|Nano|Ultra|XL|XXL)$")
 _DATA_TAIL = re.compile(r"^(?:(?:19|20)\d\d|'?\d\d|[A-Za-z]{2}-[A-Za-z]{2}|v\d+(?:\.\d+)*)$")
 _TAILS = {"Model": _MODEL_TAIL, "Dataset": _DATA_TAIL, "Benchmark": _DATA_TAIL}
 
@@ -420,6 +433,8 @@ def resolve_entities(doc: Doc) -> list[Span]:
         if source != "gazetteer" and _BROKEN.search(_SUBSCRIPT.sub("", trimmed.text)):  # formula debris: "O}(log T"
             continue
         if source == "abbreviation" and trimmed.text.islower() and len(trimmed) == 1:
+            continue
+        if trimmed[-1].lower_ in _HARDWARE:  # "NVIDIA H800 GPU": named, but none of the guideline's types
             continue
         if source == "gazetteer" and span.label_ in _TAILS:
             trimmed = _with_tail(trimmed, _TAILS[span.label_])

@@ -8,7 +8,11 @@ must not become an entity.
 
 Matches go to ``doc.spans["gazetteer"]``, labelled with the entry's type and
 with ``span.kb_id_`` set to the canonical key of the entry's name, so that
-"ViT" and "Vision Transformer" meet in one graph node.
+"ViT" and "Vision Transformer" meet in one graph node. A compound word the
+tokenizer keeps whole ("Orca-Math", "MoE-LLaVA") and no entry names goes to
+``doc.spans["gazetteer_parts"]`` when a part of it is a known one-word name,
+labelled with that part's type: a new name built on a known one is mostly of its
+kind (see :func:`part_type`).
 
 >>> import spacy
 >>> nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "paperkg.tokenizer.v1"}}})
@@ -18,11 +22,15 @@ with ``span.kb_id_`` set to the canonical key of the entry's name, so that
 >>> doc = nlp("Knowledge distillation helps on GSM8K.")
 >>> [(s.text, s.label_, s.kb_id_) for s in doc.spans["gazetteer"]]
 [('Knowledge distillation', 'Method', 'knowledgedistillation'), ('GSM8K', 'Benchmark', 'gsm8k')]
+>>> doc = nlp("We evaluate on GSM8K-Hard.")
+>>> [(s.text, s.label_) for s in doc.spans["gazetteer_parts"]]
+[('GSM8K-Hard', 'Benchmark')]
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -35,7 +43,7 @@ from . import tokenizer as _registers_tokenizer  # noqa: F401  (doctest config)
 from .normalize import canonical_key
 from .records import ENTITY_TYPES
 
-__all__ = ["GENERIC", "Gazetteer", "read_entries", "read_generic_terms"]
+__all__ = ["GENERIC", "Gazetteer", "part_type", "read_entries", "read_generic_terms"]
 
 GENERIC = "Generic"
 _TYPES = (*ENTITY_TYPES, GENERIC)
@@ -57,6 +65,27 @@ def read_generic_terms(path: str | Path) -> Iterable[dict[str, Any]]:
                 yield {"name": line.strip(), "type": GENERIC, "case_sensitive": False}
 
 
+#: Which known part types a compound when it holds several: "MoE-LLaVA" is a model built with a
+#: method, "MMLU-STEM" a benchmark's subset, "Step-DPO" a method.
+_PART_PRIORITY = ("Model", "Benchmark", "Dataset", "Method")
+_PART_SPLIT = re.compile(r"[-+/]")
+
+
+def part_type(word: str, exact: dict[str, str], lower: dict[str, str]) -> str | None:
+    """The type of a compound word from its known parts, or None.
+
+    ``exact`` maps case-sensitive one-word names to types, ``lower`` lowercase ones.
+
+    >>> part_type("Orca-Math", {}, {"orca": "Model"}), part_type("Step-DPO", {"DPO": "Method"}, {})
+    ('Model', 'Method')
+    """
+    parts = _PART_SPLIT.split(word)
+    if len(parts) < 2:
+        return None
+    found = {exact.get(part) or lower.get(part.lower()) for part in parts if part}
+    return next((t for t in _PART_PRIORITY if t in found), None)
+
+
 @Language.factory("paperkg_gazetteer", default_config={"spans_key": "gazetteer"})
 def make_gazetteer(nlp: Language, name: str, *, spans_key: str) -> "Gazetteer":
     return Gazetteer(nlp, name, spans_key=spans_key)
@@ -72,6 +101,8 @@ class Gazetteer:
         self.entries: list[dict[str, Any]] = []
         self._exact = PhraseMatcher(nlp.vocab, attr="ORTH")
         self._lower = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self._exact_words: dict[str, str] = {}  # one-word names, for parts of compounds
+        self._lower_words: dict[str, str] = {}
 
     def add_entries(self, entries: Iterable[dict[str, Any]]) -> None:
         """Add entries; a type outside the guideline's is an error naming the valid ones."""
@@ -83,6 +114,10 @@ class Gazetteer:
             matcher = self._exact if entry.get("case_sensitive") else self._lower
             label = f"{entry['type']}|{canonical_key(entry['name'])}"
             matcher.add(label, list(self.nlp.tokenizer.pipe(names)))
+            if entry["type"] in _PART_PRIORITY:
+                words = self._exact_words if entry.get("case_sensitive") else self._lower_words
+                for one_word in (n for n in names if len(n) > 1 and n.isalnum()):
+                    words.setdefault(one_word if entry.get("case_sensitive") else one_word.lower(), entry["type"])
 
     def __call__(self, doc: Doc) -> Doc:
         spans = []
@@ -92,6 +127,14 @@ class Gazetteer:
                 spans.append(Span(doc, start, end, label=label, kb_id=key))
         spans.sort(key=lambda s: (s.start, -len(s)))
         doc.spans[self.spans_key] = spans
+        named = {i for span in spans for i in range(span.start, span.end)}
+        parts = []
+        for token in doc:
+            if token.i not in named and not token.is_punct:
+                found = part_type(token.text, self._exact_words, self._lower_words)
+                if found:
+                    parts.append(Span(doc, token.i, token.i + 1, label=found))
+        doc.spans[f"{self.spans_key}_parts"] = parts
         return doc
 
     def to_disk(self, path, *, exclude=tuple()) -> None:

@@ -103,6 +103,8 @@ def test_entities_recogniser_spans_must_name_one_thing(nlp, text, start, end, ex
         ("On this dataset , Zorblat wins .", "Zorblat", None),  # no article: the dataset is not Zorblat
         ("Zorblat , a new model , of 7B .", "Zorblat", "Model"),
         ("Zorblat , a fast and cheap way to train .", "Zorblat", None),
+        ("It passes exams like the SAT and GRE .", "SAT", "Benchmark"),
+        ("Scores rise on multimodal tasks like GeoQuiz .", "GeoQuiz", "Benchmark"),  # a coined name listed as a task
     ],
 )
 def test_entities_class_noun_in_apposition_types_a_name(nlp, text, name, expected):
@@ -119,3 +121,18 @@ def test_entities_mentions_of_one_name_share_the_type_the_text_gives(nlp):
     doc = load_pipeline()("A Title\n\nWe present Procedure Transformer (ProcX), a model for step localization. "
                           "ProcX is fast. We compare ProcX to others.")
     assert {(e.text, e.label_) for e in doc.ents if "ProcX" in e.text} == {("ProcX", "Model")}
+
+
+@pytest.mark.parametrize(
+    "abstract, name, expected",
+    [
+        ("We present Zorb-Lite and Zorb-Plus, two sizes.", "Zorb-Lite", "Model"),   # release words
+        ("We fine-tune Mistral-Medic on notes.", "Mistral-Medic", "Model"),         # a known family's variant
+        ("Training took a day on an NVIDIA H800 GPU.", "NVIDIA H800 GPU", None),    # hardware is no entity
+    ],
+)
+def test_entities_pipeline_types_new_names(abstract, name, expected):
+    from extractors.pipeline import load_pipeline
+
+    doc = load_pipeline()(f"A Title\n\n{abstract}")
+    assert {e.text: e.label_ for e in doc.ents}.get(name) == expected

@@ -111,6 +111,22 @@ def test_gazetteer_case_sensitive_names_ignore_ordinary_words(gazetteer_nlp, tex
     assert word not in {found for found, label, _ in matches(gazetteer_nlp, text) if label != GENERIC}
 
 
+@pytest.mark.parametrize(
+    "text, word, label",
+    [
+        ("We fine-tune Gemma-Geometry on proofs.", "Gemma-Geometry", "Model"),   # a known family, new variant
+        ("Scores on MMLU-Legal rise.", "MMLU-Legal", "Benchmark"),
+        ("We propose Chunk-DPO for dialogue.", "Chunk-DPO", "Method"),
+        ("We propose MoE-LLaVA for vision.", "MoE-LLaVA", "Model"),             # a model built with a method
+        ("A well-known trade-off remains.", None, None),                          # ordinary compounds
+    ],
+)
+def test_gazetteer_types_compounds_by_their_known_part(gazetteer_nlp, text, word, label):
+    doc = gazetteer_nlp(text)
+    parts = [(s.text, s.label_) for s in doc.spans["gazetteer_parts"]]
+    assert parts == ([(word, label)] if word else [])
+
+
 def test_gazetteer_file_is_sorted_typed_and_one_record_per_key_and_case():
     rows = list(read_entries(GAZETTEER))
     keys = [(r["type"], canonical_key(r["name"]), r["case_sensitive"]) for r in rows]
