@@ -33,6 +33,7 @@ __all__ = [
     "is_name_like",
     "is_specific",
     "capitalised_phrases",
+    "named_words",
     "candidate_spans",
     "type_by_coordination",
     "entity_groups",
@@ -41,7 +42,7 @@ __all__ = [
 ]
 
 #: Which recogniser wins an overlap (higher first).
-SOURCE_PRIORITY = {"gazetteer": 4, "abbreviation": 3, "title": 3, "phrase": 2, "shape": 2, "ner": 1}
+SOURCE_PRIORITY = {"gazetteer": 4, "abbreviation": 3, "title": 3, "phrase": 2, "shape": 2, "naming": 2, "ner": 1}
 
 _DETERMINERS = {"the", "a", "an", "our", "their", "its", "this", "these", "those", "that", "his", "her", "my", "your", "each", "both", "all", "any", "several", "various", "two", "three", "new", "novel", "proposed", "existing", "standard", "popular", "recent", "state-of-the-art", "strong", "different", "original", "vanilla", "conventional", "traditional", "classical", "celebrated", "well-known", "widely-used", "widely", "used", "so-called", "such"}
 
@@ -372,6 +373,36 @@ def capitalised_phrases(doc: Doc, text: DocText | None = None) -> list[Span]:
     return spans
 
 
+# Where a plain capitalised word is a name: "we propose Compressor, a ...", "our approach, Loki,",
+# "a speedup over Tiramisu and Pluto", "a method called Guide".
+_NAMING_VERBS = re.compile(r"^(called|named|dubbed|termed|coined|propose[sd]?|introduce[sd]?|present(s|ed)?|derive[sd]?|develop(s|ed)?|release[sd]?)$")
+_COMPARING = re.compile(r"^(over|than|outperform(s|ed|ing)?|surpass(es|ed|ing)?|beat(s|ing)?|vs\.?|versus)$")
+_NAME_END = {",", ".", "(", ")", ":", ";", "--", "—", "and", "or", "on", "in", "by", "with", "to", "which", "that", "is", "achieves"}
+
+
+def named_words(text: DocText) -> set[str]:
+    """Capitalised words of running text that the context makes names (see ``_NAMING_VERBS``).
+
+    A capital inside a sentence is often just a proper adjective ("Bayesian optimization"), so a
+    word counts only where a name is expected and nothing continues it.
+    """
+    found = set()
+    for i in range(max(text.title_end, 1), len(text) - 1):
+        word = text.words[i]
+        if not (len(word) > 2 and word[0].isupper() and word[1:].isalpha() and not text.is_sent_start(i)):
+            continue
+        if text.lower[i + 1] not in _NAME_END:
+            continue
+        before = text.lower[i - 1]
+        if _NAMING_VERBS.match(before) or _COMPARING.match(before):
+            found.add(word)
+        elif before in {"and", "or", ","} and text.words[i - 2] in found:
+            found.add(word)  # the list goes on: "than Tiramisu and Pluto"
+        elif before == "," and text.lower[i + 1] == "," and text.lower[i - 2] in _CLASS_NOUN_TYPES:
+            found.add(word)  # "our proposed approach, Loki, gains ..."
+    return found
+
+
 def candidate_spans(doc: Doc, generic_keys: set[str] = frozenset(), text: DocText | None = None) -> list[tuple[Span, str]]:
     """Every candidate with the recogniser that found it: ``(span, source)``.
 
@@ -399,6 +430,8 @@ def candidate_spans(doc: Doc, generic_keys: set[str] = frozenset(), text: DocTex
         if colon and 0 < colon <= 4 and (colon == 1 or any(is_name_like(w, title_cased=True) for w in text.words[:colon])):
             found.append((Span(doc, 0, colon, label="Title"), "title"))
     found.extend((span, "phrase") for span in capitalised_phrases(doc, text))
+    names = named_words(text)
+    found.extend((Span(doc, i, i + 1, label="Naming"), "naming") for i, word in enumerate(text.words) if word in names)
     for i, word in enumerate(text.words):
         if is_name_like(word, title_cased=i < (title_end or 0) or text.is_sent_start(i)):
             found.append((Span(doc, i, i + 1, label="Shape"), "shape"))

@@ -41,8 +41,9 @@ _BACKGROUND = re.compile(r"^(recent\w*|existing|prior|previous\w*|popular|typica
 
 _BE = {"is", "are", "was", "were", "be", "been"}
 _TITLE_MEANS = {"via", "with", "using", "through", "by"}
-_COINED = {"shape", "phrase", "abbreviation", "title"}
+_COINED = {"shape", "phrase", "abbreviation", "title", "naming"}
 _NOT_RELATED = {"Task", "Metric"}
+_WEAK_SOURCES = {"ner"}
 _LIST_GLUE = {",", "and", "or", "&", "(", ")"}
 _DATA = {"Dataset", "Benchmark"}
 
@@ -191,6 +192,9 @@ def find_relations(doc: Doc) -> list[tuple[str, str, str, int, int, str, float]]
             propose(key, title, "title-means", 0.6)
     proposed_keys = set(proposed)
     main = max(proposed, key=proposed.get) if proposed else PAPER
+    # A name only the recogniser found ("convex optimization") is as often a topic as a tool:
+    # it takes a stated use, not a mere first-person mention.
+    named_keys = {key for ents in text.ents for _, _, key, _, source in ents if source not in _WEAK_SOURCES}
 
     # 2. Per sentence: comparisons, evaluation, use.
     for index, (sent_start, sent_end) in enumerate(text.sents):
@@ -228,6 +232,8 @@ def find_relations(doc: Doc) -> list[tuple[str, str, str, int, int, str, float]]
             if background or not first_person:
                 continue
             use_cue = text.any_match(_USE, before, start) or text.any_match(_USE, end, end + 2)
+            if not use_cue and key not in named_keys:
+                continue
             add(PAPER, "USES", key, where, "use-cue" if use_cue else "first-person-mention", 0.75 if use_cue else 0.55)
             if head_in_sentence and label == "Model" and text.any_match(_BASED_ON, before, start):
                 add(head_in_sentence, "BASED_ON", key, where, "based-on", 0.7)

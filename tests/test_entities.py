@@ -136,3 +136,22 @@ def test_entities_pipeline_types_new_names(abstract, name, expected):
 
     doc = load_pipeline()(f"A Title\n\n{abstract}")
     assert {e.text: e.label_ for e in doc.ents}.get(name) == expected
+
+
+@pytest.mark.parametrize(
+    "abstract, expected",
+    [
+        ("We propose Quokka, a model for search.", {"Quokka"}),
+        ("Our proposed approach, Lumen, gains 3 points.", {"Lumen"}),
+        ("It is 2x faster than Tiramisu and Pluto on loops.", {"Tiramisu", "Pluto"}),
+        ("We propose Bayesian optimization for tuning.", set()),   # a proper adjective, continued
+        ("Results improve. Lumen is fast.", set()),                # a sentence start says nothing
+    ],
+)
+def test_entities_context_makes_plain_words_names(nlp, abstract, expected):
+    from extractors.doctext import DocText
+    from extractors.entities import named_words
+    from extractors.sentences import set_sentence_starts
+
+    doc = set_sentence_starts(nlp(f"A Title\n\n{abstract}"))
+    assert named_words(DocText(doc)) == expected
