@@ -112,6 +112,17 @@ def _passive_proposals(text: _Text):
                     break
 
 
+def _title_names(text: _Text):
+    """Keys of what a title names as the paper's own: the name before its colon ("Orca: Progressive
+    Learning ...", known or not) or a title that is one name ("Pointer Networks")."""
+    colon = next((i for i in range(min(text.title_end, 6)) if text.words[i] == ":"), text.title_end)
+    for start, end, key, label, source in (text.ents[0] if text.ents else []):
+        if start == 0 and end == colon and label not in _NOT_RELATED:
+            yield key
+        elif source == "title":
+            yield key
+
+
 def _title_means(text: _Text):
     """Coined names a title gives as its means: "Extending Context with Activation Beacon"."""
     for ent in (text.ents[0] if text.ents else []):
@@ -161,10 +172,8 @@ def find_relations(doc: Doc) -> list[tuple[str, str, str, int, int, str, float]]
         proposed[key] = max(proposed.get(key, 0), confidence)
         add(PAPER, "PROPOSES", key, where, rule, confidence)
 
-    for ents in text.ents:
-        for _, _, key, _, source in ents:
-            if source == "title":
-                propose(key, title, "title-colon", 0.9)
+    for key in _title_names(text):
+        propose(key, title, "title-colon", 0.9)
     for index, (sent_start, _) in enumerate(text.sents):
         cue = _propose_cue(text, index) if text.ents[index] else None
         if cue is None:
@@ -190,6 +199,12 @@ def find_relations(doc: Doc) -> list[tuple[str, str, str, int, int, str, float]]
     if not proposed:
         for _, _, key, _, _ in _title_means(text):
             propose(key, title, "title-means", 0.6)
+    # Releases of a proposed model are proposed with it: "PanGu-π" -> "PanGu-π-7B", "RedStar-Geo".
+    for index, ents in enumerate(text.ents):
+        for _, _, key, label, _ in ents:
+            if label == "Model" and key not in proposed and any(
+                    len(p) > 2 and key.startswith(p) for p in list(proposed)):
+                propose(key, sentence(index), "proposed-variant", 0.65)
     proposed_keys = set(proposed)
     main = max(proposed, key=proposed.get) if proposed else PAPER
     # A name only the recogniser found ("convex optimization") is as often a topic as a tool:

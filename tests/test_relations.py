@@ -47,6 +47,20 @@ def triples(title: str, abstract: str) -> set[tuple[str, str, str]]:
             [("PAPER", "PROPOSES", "EpsWalk")],
             [],
         ),
+        (
+            "Mistral: Notes on a Known Name",  # a known name before the colon is the paper's own
+            "We train Mistral-9B and Mistral-Coder, and compare them with Llama-3-8B.",
+            [("PAPER", "PROPOSES", "Mistral"), ("PAPER", "PROPOSES", "Mistral-9B"),
+             ("PAPER", "PROPOSES", "Mistral-Coder")],
+            [("PAPER", "PROPOSES", "Llama-3-8B")],
+        ),
+        (
+            "Loop Tuning with Learned Costs",
+            "Our proposed approach, Ferret, is 2x faster than Tiramisu and Pluto.",
+            [("PAPER", "PROPOSES", "Ferret"), ("Ferret", "COMPARES_WITH", "Tiramisu"),
+             ("Ferret", "COMPARES_WITH", "Pluto")],
+            [],
+        ),
     ],
 )
 def test_relations_from_cues(title, abstract, present, absent):
