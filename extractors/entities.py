@@ -101,6 +101,8 @@ _LETTER_NUMBER = re.compile(r"^[A-Za-z]\d+$")
 _ADJECTIVE_COMPOUND = re.compile(r"-[a-z]+(?:ed|al|ic|ive|ous|able|ible|less|free|aware|based|like|wise|specific)$")
 #: Characters of formulas and LaTeX debris, never of a name: "C_{Phi", "FID=6.47", "O}(log T".
 _BROKEN = re.compile(r"[{}\[\]$^=]|\(|\)(?!$)")
+# Capitalised, yet no name: "a Bayesian perspective", "Gaussian measurements", "Russian vocabulary".
+_PROPER_ADJECTIVE = re.compile(r"^[A-Z][a-z]+(?:ian|ean)$")
 _HARDWARE = {"gpu", "gpus", "tpu", "tpus", "cpu", "cpus", "npu", "npus"}
 _SUBSCRIPT = re.compile(r"_\{\w+\}")  # "G_{stack}" is a name written in LaTeX
 
@@ -337,7 +339,8 @@ def is_specific(span: Span, *, title_cased: bool = False, generic_keys: set[str]
         return True
     if _CLASS_HEAD.match(words[-1].lower_):  # "Vision models", "Deep learning methods": a kind of thing
         return False
-    if not title_cased and any(t.text[:1].isupper() and not t.is_sent_start for t in named):
+    if not title_cased and any(t.text[:1].isupper() and not t.is_sent_start and not _PROPER_ADJECTIVE.match(t.text)
+                               for t in named):
         return True
     if title_cased and not all(t.is_lower or not t.is_alpha for t in words[1:]):
         return False  # in a title every word is capitalised: "Tree-Based Preference Learning" is a title's words

@@ -83,6 +83,8 @@ def test_entities_listed_names_share_a_type(nlp, text, spans, expected):
         ("We use SOTA models here .", 2, 4, False),             # generic word, generic head
         ("We study LLM training here .", 2, 4, False),          # a generic class, qualified
         ("We use few-shot prompting here .", 2, 4, True),       # a lowercase generic word can make a name
+        ("We take a Bayesian perspective here .", 3, 5, False), # a proper adjective is no name
+        ("We use Bayesian optimization here .", 2, 4, True),    # ... but the technique phrase is
     ],
 )
 def test_entities_recogniser_spans_must_name_one_thing(nlp, text, start, end, expected):
