@@ -69,6 +69,7 @@ def read_generic_terms(path: str | Path) -> Iterable[dict[str, Any]]:
 #: method, "MMLU-STEM" a benchmark's subset, "Step-DPO" a method.
 _PART_PRIORITY = ("Model", "Benchmark", "Dataset", "Method")
 _PART_SPLIT = re.compile(r"[-+/]")
+_UNSEEN = object()
 
 
 def part_type(word: str, exact: dict[str, str], lower: dict[str, str]) -> str | None:
@@ -103,6 +104,7 @@ class Gazetteer:
         self._lower = PhraseMatcher(nlp.vocab, attr="LOWER")
         self._exact_words: dict[str, str] = {}  # one-word names, for parts of compounds
         self._lower_words: dict[str, str] = {}
+        self._part_types: dict[int, str | None] = {}  # word id -> part_type, memoised
 
     def add_entries(self, entries: Iterable[dict[str, Any]]) -> None:
         """Add entries; a type outside the guideline's is an error naming the valid ones."""
@@ -114,6 +116,7 @@ class Gazetteer:
             matcher = self._exact if entry.get("case_sensitive") else self._lower
             label = f"{entry['type']}|{canonical_key(entry['name'])}"
             matcher.add(label, list(self.nlp.tokenizer.pipe(names)))
+            self._part_types.clear()
             if entry["type"] in _PART_PRIORITY:
                 words = self._exact_words if entry.get("case_sensitive") else self._lower_words
                 for one_word in (n for n in names if len(n) > 1 and n.isalnum()):
@@ -129,11 +132,14 @@ class Gazetteer:
         doc.spans[self.spans_key] = spans
         named = {i for span in spans for i in range(span.start, span.end)}
         parts = []
-        for token in doc:
-            if token.i not in named and not token.is_punct:
-                found = part_type(token.text, self._exact_words, self._lower_words)
-                if found:
-                    parts.append(Span(doc, token.i, token.i + 1, label=found))
+        for i, orth in enumerate(doc.to_array("ORTH").tolist()):  # no Token objects: this runs on every word
+            found = self._part_types.get(orth, _UNSEEN)
+            if found is _UNSEEN:
+                if len(self._part_types) > 200_000:  # a vocabulary grows with the corpus; the memo must not
+                    self._part_types.clear()
+                found = self._part_types[orth] = part_type(self.nlp.vocab.strings[orth], self._exact_words, self._lower_words)
+            if found and i not in named:
+                parts.append(Span(doc, i, i + 1, label=found))
         doc.spans[f"{self.spans_key}_parts"] = parts
         return doc
 
