@@ -435,9 +435,12 @@ def candidate_spans(doc: Doc, generic_keys: set[str] = frozenset(), text: DocTex
     found.extend((span, "phrase") for span in capitalised_phrases(doc, text))
     names = named_words(text)
     found.extend((Span(doc, i, i + 1, label="Naming"), "naming") for i, word in enumerate(text.words) if word in names)
-    for i, word in enumerate(text.words):
-        if is_name_like(word, title_cased=i < (title_end or 0) or text.is_sent_start(i)):
-            found.append((Span(doc, i, i + 1, label="Shape"), "shape"))
+    # A compound that is a name in running text is one at a sentence start too ("Orca-Math surpasses").
+    # (Not in the title, where "In-Context" would come back from "In-Context Learning" in the text.)
+    title_words = title_end or 0
+    shaped = {word for i, word in enumerate(text.words) if is_name_like(word, title_cased=i < title_words or text.is_sent_start(i))}
+    found.extend((Span(doc, i, i + 1, label="Shape"), "shape") for i, word in enumerate(text.words)
+                 if word in shaped and (i >= title_words or is_name_like(word, title_cased=True)))
     return found
 
 

@@ -61,6 +61,12 @@ def triples(title: str, abstract: str) -> set[tuple[str, str, str]]:
              ("Ferret", "COMPARES_WITH", "Pluto")],
             [],
         ),
+        (
+            "Small Models Solve Word Problems",  # a name at a sentence start is the name met mid-sentence
+            "We present Zeta-Math, a 7B model. Zeta-Math surpasses larger models such as WizardMath-70B.",
+            [("PAPER", "PROPOSES", "Zeta-Math"), ("Zeta-Math", "COMPARES_WITH", "WizardMath-70B")],
+            [],
+        ),
     ],
 )
 def test_relations_from_cues(title, abstract, present, absent):
