@@ -3,12 +3,14 @@
 Candidates come from the gazetteer (``doc.spans["gazetteer"]``), the trained
 recogniser (``doc.ents`` with SciREX labels Method/Task/Metric/Material), the
 acronym definitions (``doc._.abbreviations``), a title of the form ``Name: ...``,
-capitalised phrases in running text (:func:`capitalised_phrases`) and the shape
-of coined names (``Step-DPO``, ``BoostStep``, ``Qwen2-72B``). Recogniser spans
+capitalised phrases in running text (:func:`capitalised_phrases`), plain words
+where a name is expected (:func:`named_words`) and the shape of coined names
+(``Step-DPO``, ``BoostStep``, ``Qwen2-72B``). Recogniser spans
 count only when they name one thing (:func:`is_specific`). Overlaps are settled
 by source priority, then length; generic phrases are dropped; each survivor
-gets a guideline type from its name and its context (:func:`infer_type`), and
-names listed together share a type (:func:`type_by_coordination`). The result
+gets a guideline type from its name and its context (:func:`infer_type`),
+names listed together share a type (:func:`type_by_coordination`), and so do
+the mentions of one entity. The result
 is ``doc.ents`` labelled Model, Method, Dataset, Benchmark, Task or Metric,
 each span's ``kb_id_`` its canonical key and ``id_`` the recogniser that won.
 """
@@ -279,9 +281,9 @@ _MODEL_TAIL = re.compile(
 )
 
 
-# What follows a corpus's name to make an edition of it: "WMT 2014 De-En", "IWSLT 2017 en-de".
 # A name ending in a release word is a model release: "Ling-Lite", "QvQ-Preview", "Foo Instruct".
 _RELEASE_WORD = re.compile(r".[- ](?:Instruct|Chat|Base|Plus|Mini|Turbo|Lite|Preview|Flash|Nano|Ultra|XL|XXL)$")
+# What follows a corpus's name to make an edition of it: "WMT 2014 De-En", "IWSLT 2017 en-de".
 _DATA_TAIL = re.compile(r"^(?:(?:19|20)\d\d|'?\d\d|[A-Za-z]{2}-[A-Za-z]{2}|v\d+(?:\.\d+)*)$")
 _TAILS = {"Model": _MODEL_TAIL, "Dataset": _DATA_TAIL, "Benchmark": _DATA_TAIL}
 
@@ -529,7 +531,7 @@ def entity_groups(spans: list[Span], abbreviations: list[tuple[int, int, int, in
     return {key: find(key) for key in parent}
 
 
-def _type_by_group(spans: list[Span], guessed: set[int], abbreviations) -> list[Span]:
+def _type_by_group(spans: list[Span], guessed: set[int], abbreviations: list[tuple[int, int, int, int]]) -> list[Span]:
     """Mentions of one entity (an acronym and its expansion, a name said twice) share the type
     the text gives it somewhere: "Procedure Transformer (ProcX), a model ..." types every "ProcX"."""
     groups = entity_groups(spans, abbreviations)

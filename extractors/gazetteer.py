@@ -108,6 +108,7 @@ class Gazetteer:
 
     def add_entries(self, entries: Iterable[dict[str, Any]]) -> None:
         """Add entries; a type outside the guideline's is an error naming the valid ones."""
+        self._part_types.clear()  # known parts change
         for entry in entries:
             if entry["type"] not in _TYPES:
                 raise ValueError(f"gazetteer entry {entry['name']!r}: type {entry['type']!r} is not one of {', '.join(_TYPES)}")
@@ -116,7 +117,6 @@ class Gazetteer:
             matcher = self._exact if entry.get("case_sensitive") else self._lower
             label = f"{entry['type']}|{canonical_key(entry['name'])}"
             matcher.add(label, list(self.nlp.tokenizer.pipe(names)))
-            self._part_types.clear()
             if entry["type"] in _PART_PRIORITY:
                 words = self._exact_words if entry.get("case_sensitive") else self._lower_words
                 for one_word in (n for n in names if len(n) > 1 and n.isalnum()):
