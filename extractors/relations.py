@@ -146,11 +146,11 @@ def _compare_cue(text: _Text, start: int, end: int) -> int | None:
     return None
 
 
-def find_relations(doc: Doc) -> list[tuple[str, str, str, int, int, str, float]]:
-    """The relations the doc states (see the module docstring for the tuple)."""
+def find_relations(doc: Doc, groups: dict[str, str]) -> list[tuple[str, str, str, int, int, str, float]]:
+    """The relations the doc states (see the module docstring for the tuple);
+    ``groups`` are the doc's :func:`~extractors.entities.entity_groups`."""
     if not doc.ents:
         return []
-    groups = entity_groups(doc.ents, doc._.abbreviations)
     text = _Text(doc, groups)
     relations: dict[tuple[str, str, str], tuple] = {}
 
@@ -265,7 +265,7 @@ class RelationExtractor:
                 Doc.set_extension(attr, default=default)
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.relations = find_relations(doc)
         doc._.entity_groups = entity_groups(doc.ents, doc._.abbreviations)
+        doc._.relations = find_relations(doc, doc._.entity_groups)
         return doc
 
