@@ -26,7 +26,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .doctext import DocText
-from .gazetteer import GENERIC
+from .gazetteer import GENERIC, LOWERCASE_NAME
 from .normalize import canonical_key, model_family
 
 __all__ = [
@@ -431,8 +431,11 @@ def candidate_spans(doc: Doc, generic_keys: set[str] = frozenset(), text: DocTex
         found.append((Span(doc, s_start, s_end, label="Abbreviation"), "abbreviation"))
     if title_end:
         colon = next((i for i in range(title_end) if text.words[i] == ":"), None)
-        # "SlimFlow: Training ..." names what the paper proposes; "Stacking Your Transformers: ..." does not.
-        if colon and 0 < colon <= 4 and (colon == 1 or any(is_name_like(w, title_cased=True) for w in text.words[:colon])):
+        # "SlimFlow: Training ..." names what the paper proposes; "Stacking Your Transformers: ..." and
+        # "LoRA vs Full Fine-tuning: ..." do not.
+        head = text.words[:colon] if colon else []
+        if (colon and 0 < colon <= 4 and (colon == 1 or any(is_name_like(w, title_cased=True) for w in head))
+                and not any(_COMPARING.match(w.lower()) or w.lower() in {"and", "or"} for w in head)):
             found.append((Span(doc, 0, colon, label="Title"), "title"))
     found.extend((span, "phrase") for span in capitalised_phrases(doc, text))
     names = named_words(text)
@@ -444,6 +447,19 @@ def candidate_spans(doc: Doc, generic_keys: set[str] = frozenset(), text: DocTex
     found.extend((Span(doc, i, i + 1, label="Shape"), "shape") for i, word in enumerate(text.words)
                  if word in shaped and (i >= title_words or is_name_like(word, title_cased=True)))
     return found
+
+
+# Sources of names whose extent comes from the text's capitals or definitions.
+_NAME_SOURCES = {"phrase", "title", "naming", "shape"}
+# Words that start a verb's object: "probing the model" uses the verb, "via probing" names the method.
+_OBJECT_STARTS = {"the", "a", "an", "our", "their", "its", "this", "these", "those", "his", "her", "them", "it", "such"}
+
+
+def _is_verb_use(span: Span) -> bool:
+    """A one-word technique name ending in -ing used as a verb: "probing the representations"."""
+    doc = span.doc
+    return (len(span) == 1 and span.id_ == LOWERCASE_NAME and span.text.lower().endswith("ing")
+            and span.end < len(doc) and doc[span.end].lower_ in _OBJECT_STARTS)
 
 
 def _generic_ranges(doc: Doc) -> set[tuple[int, int]]:
@@ -477,15 +493,20 @@ def resolve_entities(doc: Doc) -> list[Span]:
             continue
         if trimmed[-1].lower_ in _HARDWARE:  # "NVIDIA H800 GPU": named, but none of the guideline's types
             continue
+        if source == "gazetteer" and _is_verb_use(span):
+            continue
         if source == "gazetteer" and span.label_ in _TAILS:
             trimmed = _with_tail(trimmed, _TAILS[span.label_])
         ranked.append([SOURCE_PRIORITY[source], len(trimmed), trimmed, source, span.label_])
     # A defined name is the fullest form: "Instruction-Aware Prompt Tuning (IAPT)" beats the known
-    # "Prompt Tuning" inside it.
+    # "Prompt Tuning" inside it. So is a capitalised name around a known technique phrase that is
+    # capitalised only because the name is: "Structured Pruning Adapters" around "pruning".
     known = [item[2] for item in ranked if item[3] == "gazetteer"]
+    capitalised = [k for k in known if k.id_ == LOWERCASE_NAME and all(t.is_title or not t.is_alpha for t in k)]
     for item in ranked:
         span = item[2]
-        if item[3] == "abbreviation" and any(k.start >= span.start and k.end <= span.end and len(k) < len(span) for k in known):
+        inside = known if item[3] == "abbreviation" else capitalised if item[3] in _NAME_SOURCES else ()
+        if any(k.start >= span.start and k.end <= span.end and len(k) < len(span) for k in inside):
             item[0] = SOURCE_PRIORITY["gazetteer"] + 1
     ranked.sort(key=lambda item: (-item[0], -item[1], item[2].start))
     taken = [False] * len(doc)

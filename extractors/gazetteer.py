@@ -8,7 +8,10 @@ must not become an entity.
 
 Matches go to ``doc.spans["gazetteer"]``, labelled with the entry's type and
 with ``span.kb_id_`` set to the canonical key of the entry's name, so that
-"ViT" and "Vision Transformer" meet in one graph node. A compound word the
+"ViT" and "Vision Transformer" meet in one graph node. A match of an entry
+whose name has lowercase words ("knowledge distillation", "Bayesian
+optimization") has ``span.id_ == LOWERCASE_NAME``: more capitals on it come from
+the text around it. A compound word the
 tokenizer keeps whole ("Orca-Math", "MoE-LLaVA") and no entry names goes to
 ``doc.spans["gazetteer_parts"]`` when a part of it is a known one-word name,
 labelled with that part's type: a new name built on a known one is mostly of its
@@ -43,9 +46,10 @@ from . import tokenizer as _registers_tokenizer  # noqa: F401  (doctest config)
 from .normalize import canonical_key
 from .records import ENTITY_TYPES
 
-__all__ = ["GENERIC", "Gazetteer", "part_type", "read_entries", "read_generic_terms"]
+__all__ = ["GENERIC", "LOWERCASE_NAME", "Gazetteer", "part_type", "read_entries", "read_generic_terms"]
 
 GENERIC = "Generic"
+LOWERCASE_NAME = "lowercase_name"  # span id of a match of an entry with lowercase words ("model merging")
 _TYPES = (*ENTITY_TYPES, GENERIC)
 
 
@@ -105,6 +109,7 @@ class Gazetteer:
         self._exact_words: dict[str, str] = {}  # one-word names, for parts of compounds
         self._lower_words: dict[str, str] = {}
         self._part_types: dict[int, str | None] = {}  # word id -> part_type, memoised
+        self._lowercase_names: set[str] = set()  # keys of entries whose names have lowercase words
 
     def add_entries(self, entries: Iterable[dict[str, Any]]) -> None:
         """Add entries; a type outside the guideline's is an error naming the valid ones."""
@@ -116,6 +121,8 @@ class Gazetteer:
             names = [entry["name"], *entry.get("aliases", [])]
             matcher = self._exact if entry.get("case_sensitive") else self._lower
             label = f"{entry['type']}|{canonical_key(entry['name'])}"
+            if any(word[:1].islower() for word in entry["name"].split()):
+                self._lowercase_names.add(canonical_key(entry["name"]))
             matcher.add(label, list(self.nlp.tokenizer.pipe(names)))
             if entry["type"] in _PART_PRIORITY:
                 words = self._exact_words if entry.get("case_sensitive") else self._lower_words
@@ -127,7 +134,8 @@ class Gazetteer:
         for matcher in (self._exact, self._lower):
             for match_id, start, end in matcher(doc):
                 label, key = self.nlp.vocab.strings[match_id].split("|", 1)
-                spans.append(Span(doc, start, end, label=label, kb_id=key))
+                span_id = LOWERCASE_NAME if key in self._lowercase_names else ""
+                spans.append(Span(doc, start, end, label=label, kb_id=key, span_id=span_id))
         spans.sort(key=lambda s: (s.start, -len(s)))
         doc.spans[self.spans_key] = spans
         named = {i for span in spans for i in range(span.start, span.end)}

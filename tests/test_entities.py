@@ -157,3 +157,21 @@ def test_entities_context_makes_plain_words_names(nlp, abstract, expected):
 
     doc = set_sentence_starts(nlp(f"A Title\n\n{abstract}"))
     assert named_words(DocText(doc)) == expected
+
+
+@pytest.mark.parametrize(
+    "text, present, absent",
+    [
+        # a capitalised name around a known technique word is the name
+        ("A Title\n\nWe introduce Sparse Pruning Heads for small models.", "Sparse Pruning Heads", "Pruning"),
+        # an -ing technique word used as a verb names nothing
+        ("A Title\n\nProbing the hidden states shows little. We also analyse them by probing.", "probing", "Probing"),
+        # a title that sets two names against each other proposes neither as one name
+        ("LoRA vs Prefix Tuning: Where Adapters Fail\n\nWe compare them.", "LoRA", "LoRA vs Prefix Tuning"),
+    ],
+)
+def test_entities_pipeline_extent_of_known_names(text, present, absent):
+    from extractors.pipeline import load_pipeline
+
+    names = {e.text for e in load_pipeline()(text).ents}
+    assert present in names and absent not in names

@@ -70,10 +70,28 @@ def matches(nlp, text):
         ("Results on machine translation are mixed.", "machine translation", "Task", "machinetranslation"),
         ("We measure BLEU and perplexity.", "BLEU", "Metric", "bleu"),
         ("We report pass@1 on every split.", "pass@1", "Metric", "pass1"),
+        # established technique words (the guideline's "knowledge distillation, gradient descent")
+        ("The student is trained by distillation.", "distillation", "Method", "distillation"),
+        ("Grid search picks the learning rate.", "Grid search", "Method", "gridsearch"),
+        ("We use early stopping on the validation loss.", "early stopping", "Method", "earlystopping"),
+        ("Merged checkpoints via model merging.", "model merging", "Method", "modelmerging"),
+        ("It learns from demonstrations in context (in-context learning).", "in-context learning", "Method", "incontextlearning"),
     ],
 )
 def test_gazetteer_matches_known_names_with_type_and_key(gazetteer_nlp, text, span, label, key):
     assert (span, label, key) in matches(gazetteer_nlp, text)
+
+
+@pytest.mark.parametrize(
+    "text, lowercase_name",
+    [("Knowledge Distillation works.", True), ("Pruning works.", True), ("Adam works.", False), ("BERT works.", False)],
+)
+def test_gazetteer_marks_matches_of_lowercase_names(gazetteer_nlp, text, lowercase_name):
+    from extractors.gazetteer import LOWERCASE_NAME
+
+    name = text.removesuffix(" works.")
+    doc = gazetteer_nlp(text)
+    assert {s.text: s.id_ == LOWERCASE_NAME for s in doc.spans["gazetteer"]}[name] is lowercase_name
 
 
 @pytest.mark.parametrize(
