@@ -421,8 +421,13 @@ def candidate_spans(doc: Doc, generic_keys: set[str] = frozenset(), text: DocTex
             found.append((span, "gazetteer"))
     title_end = text.title_end if text.title_end < len(text) else None
     for ent in doc.ents:
-        if is_specific(ent, title_cased=ent.start < (title_end or 0), generic_keys=generic_keys):
-            found.append((ent, "ner"))
+        if not is_specific(ent, title_cased=ent.start < (title_end or 0), generic_keys=generic_keys):
+            continue
+        # A lowercase phrase that only the recogniser finds is a name when the abstract says it again;
+        # said once it is mostly a description ("short training", "iterative sampling").
+        if _in_lowercase(ent, text) and _occurrences(ent, text) < 2:
+            continue
+        found.append((ent, "ner"))
     for s_start, s_end, l_start, l_end in getattr(doc._, "abbreviations", []):
         long = _trim(doc[l_start:l_end])
         if long is None or canonical_key(long.text) in generic_keys:
@@ -460,6 +465,20 @@ def _is_verb_use(span: Span) -> bool:
     doc = span.doc
     return (len(span) == 1 and span.id_ == LOWERCASE_NAME and span.text.lower().endswith("ing")
             and span.end < len(doc) and doc[span.end].lower_ in _OBJECT_STARTS)
+
+
+def _in_lowercase(span: Span, text: DocText) -> bool:
+    """Whether a span's words are all lowercase but for the capital that starts a sentence."""
+    return all(
+        word.islower() or not any(c.isalpha() for c in word) or (i == span.start and text.is_sent_start(i) and word[1:].islower())
+        for i, word in enumerate(text.words[span.start : span.end], start=span.start)
+    )
+
+
+def _occurrences(span: Span, text: DocText) -> int:
+    """How often the span's words occur in the doc, in any case."""
+    words, n = text.lower[span.start : span.end], len(span)
+    return sum(text.lower[i : i + n] == words for i in range(len(text) - n + 1) if text.lower[i] == words[0])
 
 
 def _generic_ranges(doc: Doc) -> set[tuple[int, int]]:

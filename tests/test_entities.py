@@ -175,3 +175,23 @@ def test_entities_pipeline_extent_of_known_names(text, present, absent):
 
     names = {e.text for e in load_pipeline()(text).ents}
     assert present in names and absent not in names
+
+
+@pytest.mark.parametrize(
+    "text, phrase, kept",
+    [
+        ("We rely on ghost sampling here . It helps .", "ghost sampling", False),  # said once: a description
+        ("We rely on ghost sampling here . Ghost sampling helps .", "ghost sampling", True),  # said again
+        ("We rely on Ghost Sampling here . It helps .", "Ghost Sampling", True),  # capitals name it
+    ],
+)
+def test_entities_lowercase_recogniser_phrase_needs_a_second_mention(nlp, text, phrase, kept):
+    from spacy.tokens import Span
+
+    from extractors.entities import candidate_spans
+    from extractors.sentences import set_sentence_starts
+
+    doc = set_sentence_starts(nlp(text))
+    start = text.split().index(phrase.split()[0])
+    doc.ents = [Span(doc, start, start + 2, label="Method")]
+    assert any(source == "ner" for _, source in candidate_spans(doc)) is kept
