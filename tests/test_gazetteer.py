@@ -70,6 +70,7 @@ def matches(nlp, text):
         ("Results on machine translation are mixed.", "machine translation", "Task", "machinetranslation"),
         ("We measure BLEU and perplexity.", "BLEU", "Metric", "bleu"),
         ("We report pass@1 on every split.", "pass@1", "Metric", "pass1"),
+        ("Agents are trained in MuJoCo and on Atari games.", "MuJoCo", "Benchmark", "mujoco"),
         # established technique words (the guideline's "knowledge distillation, gradient descent")
         ("The student is trained by distillation.", "distillation", "Method", "distillation"),
         ("Grid search picks the learning rate.", "Grid search", "Method", "gridsearch"),
