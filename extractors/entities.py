@@ -286,6 +286,11 @@ _RELEASE_WORD = re.compile(r".[- ](?:Instruct|Chat|Base|Plus|Mini|Turbo|Lite|Pre
 # What follows a corpus's name to make an edition of it: "WMT 2014 De-En", "IWSLT 2017 en-de".
 _DATA_TAIL = re.compile(r"^(?:(?:19|20)\d\d|'?\d\d|[A-Za-z]{2}-[A-Za-z]{2}|v\d+(?:\.\d+)*)$")
 _TAILS = {"Model": _MODEL_TAIL, "Dataset": _DATA_TAIL, "Benchmark": _DATA_TAIL}
+# A benchmark suite's name followed by a capitalised word names one of its members: "Atari Pong",
+# "MuJoCo Hopper", "WILDS Camelyon17". Words that describe the suite itself are no members.
+_MEMBER = re.compile(r"^[A-Z][a-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*$")
+_NOT_MEMBERS = {"benchmark", "benchmarks", "suite", "dataset", "datasets", "challenge", "leaderboard", "environment",
+                "environments", "game", "games", "task", "tasks", "level", "levels", "test", "tests", "score", "scores"}
 
 
 def _with_tail(span: Span, tail: re.Pattern) -> Span:
@@ -298,6 +303,16 @@ def _with_tail(span: Span, tail: re.Pattern) -> Span:
     if end == span.end:
         return span
     return Span(doc, span.start, end, label=span.label)
+
+
+def _with_member(span: Span, named: set[int]) -> Span:
+    """A benchmark suite's name extended over the member it names ("Atari Pong"); ``named`` are
+    the positions of known names, which are never members."""
+    doc, end = span.doc, span.end
+    if (end < len(doc) and end not in named and span[-1].whitespace_ and not doc[end].is_sent_start
+            and _MEMBER.match(doc[end].text) and doc[end].lower_ not in _NOT_MEMBERS):
+        return Span(doc, span.start, end + 1, label=span.label)
+    return span
 
 
 # Head words of technique names ("imitation learning", "beam search", "knowledge distillation"):
@@ -499,6 +514,7 @@ def resolve_entities(doc: Doc) -> list[Span]:
             sent_words[index] = set(text.lower[slice(*text.sents[index])])
         return sent_words[index]
 
+    gazetteer_words = {i for s in doc.spans.get("gazetteer", []) for i in range(s.start, s.end)}
     ranked = []
     for span, source in candidate_spans(doc, generic_keys, text):
         trimmed = span if source == "gazetteer" else _trim(span)  # known names are matched whole ("The Pile")
@@ -516,6 +532,8 @@ def resolve_entities(doc: Doc) -> list[Span]:
             continue
         if source == "gazetteer" and span.label_ in _TAILS:
             trimmed = _with_tail(trimmed, _TAILS[span.label_])
+            if span.label_ == "Benchmark":
+                trimmed = _with_member(trimmed, gazetteer_words)
         ranked.append([SOURCE_PRIORITY[source], len(trimmed), trimmed, source, span.label_])
     # A defined name is the fullest form: "Instruction-Aware Prompt Tuning (IAPT)" beats the known
     # "Prompt Tuning" inside it. So is a capitalised name around a known technique phrase that is

@@ -168,6 +168,10 @@ def test_entities_context_makes_plain_words_names(nlp, abstract, expected):
         ("A Title\n\nProbing the hidden states shows little. We also analyse them by probing.", "probing", "Probing"),
         # a title that sets two names against each other proposes neither as one name
         ("LoRA vs Prefix Tuning: Where Adapters Fail\n\nWe compare them.", "LoRA", "LoRA vs Prefix Tuning"),
+        # a suite's name and a capitalised word after it name one member of the suite
+        ("A Title\n\nWe train agents on Atari Breakout and test them.", "Atari Breakout", "Atari"),
+        ("A Title\n\nResults on MuJoCo Hopper are strong.", "MuJoCo Hopper", "MuJoCo"),
+        ("A Title\n\nResults on the MuJoCo Benchmark are strong.", "MuJoCo", "MuJoCo Benchmark"),
     ],
 )
 def test_entities_pipeline_extent_of_known_names(text, present, absent):
