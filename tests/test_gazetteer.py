@@ -71,6 +71,9 @@ def matches(nlp, text):
         ("We measure BLEU and perplexity.", "BLEU", "Metric", "bleu"),
         ("We report pass@1 on every split.", "pass@1", "Metric", "pass1"),
         ("Agents are trained in MuJoCo and on Atari games.", "MuJoCo", "Benchmark", "mujoco"),
+        # named architectures are Models (the guideline's "named neural architecture")
+        ("A sparse Mixture-of-Experts layer routes tokens.", "Mixture-of-Experts", "Model", "mixtureofexpert"),
+        ("We replace the LSTMs with attention.", "LSTMs", "Model", "longshorttermmemory"),
         # established technique words (the guideline's "knowledge distillation, gradient descent")
         ("The student is trained by distillation.", "distillation", "Method", "distillation"),
         ("Grid search picks the learning rate.", "Grid search", "Method", "gridsearch"),
