@@ -123,13 +123,15 @@ def _title_names(text: _Text):
             yield key
 
 
-def _title_means(text: _Text):
-    """Coined names a title gives as its means: "Extending Context with Activation Beacon"."""
+def _title_coined(text: _Text):
+    """Names a title coins beyond its head, the paper's own: "OVOR: OnePrompt with Virtual Outlier
+    Regularization", "Extending Context with Activation Beacon"."""
     for ent in (text.ents[0] if text.ents else []):
         start, end, _, label, source = ent
         if end > text.title_end:
             break
-        if start > 0 and text.lower[start - 1] in _TITLE_MEANS and source in _COINED | {"ner"} and label in {"Method", "Model"}:
+        means = text.lower[start - 1] in _TITLE_MEANS and source == "ner" and label in {"Method", "Model"}
+        if start > 0 and label not in _NOT_RELATED and (source in _COINED or means):
             yield ent
 
 
@@ -196,13 +198,13 @@ def find_relations(doc: Doc, groups: dict[str, str]) -> list[tuple[str, str, str
             last_proposed_end = end
     for (_, _, key, _, _), index in _passive_proposals(text):
         propose(key, sentence(index), "proposed-passive", 0.7)
-    if not proposed:
-        for _, _, key, _, _ in _title_means(text):
-            propose(key, title, "title-means", 0.6)
-    # Releases of a proposed model are proposed with it: "PanGu-π" -> "PanGu-π-7B", "RedStar-Geo".
+    for _, _, key, _, _ in _title_coined(text):
+        propose(key, title, "title-coined", 0.6)
+    # Releases and variants of a proposal are proposed with it: "PanGu-π" -> "PanGu-π-7B", "RedStar-Geo",
+    # "Guide" -> "Guide-GRPO".
     for index, ents in enumerate(text.ents):
-        for _, _, key, label, _ in ents:
-            if label == "Model" and key not in proposed and any(
+        for _, _, key, label, source in ents:
+            if (label == "Model" or label == "Method" and source in _COINED) and key not in proposed and any(
                     len(p) > 2 and key.startswith(p) for p in list(proposed)):
                 propose(key, sentence(index), "proposed-variant", 0.65)
     proposed_keys = set(proposed)

@@ -67,6 +67,18 @@ def triples(title: str, abstract: str) -> set[tuple[str, str, str]]:
             [("PAPER", "PROPOSES", "Zeta-Math"), ("Zeta-Math", "COMPARES_WITH", "WizardMath-70B")],
             [],
         ),
+        (
+            "KELP: Sparse Rehearsal with GapNet Regularisers",  # a title's coined names are the paper's own
+            "We study forgetting in continual learning and fine-tune Llama-3-8B.",
+            [("PAPER", "PROPOSES", "KELP"), ("PAPER", "PROPOSES", "GapNet")],
+            [("PAPER", "USES", "GapNet"), ("PAPER", "PROPOSES", "Llama-3-8B")],
+        ),
+        (
+            "Hinting Agents",  # a variant of a proposed method is proposed with it
+            "We propose Hintr, a way to guide exploration, and a variant, Hintr-GRPO, that trains with GRPO.",
+            [("PAPER", "PROPOSES", "Hintr"), ("PAPER", "PROPOSES", "Hintr-GRPO")],
+            [("PAPER", "USES", "Hintr-GRPO")],
+        ),
     ],
 )
 def test_relations_from_cues(title, abstract, present, absent):
