@@ -213,7 +213,14 @@ def find_relations(doc: Doc, groups: dict[str, str]) -> list[tuple[str, str, str
     # it takes a stated use, not a mere first-person mention.
     named_keys = {key for ents in text.ents for _, _, key, _, source in ents if source not in _WEAK_SOURCES}
 
-    # 2. Per sentence: comparisons, evaluation, use.
+    # 2. A technique or model the title names as its means, and the paper does not propose, is a
+    # tool of the paper: "beating power law scaling via data pruning", "... by Meta-Learning Transformers".
+    for start, end, key, label, source in (text.ents[0] if text.ents else []):
+        if (end <= text.title_end and start > 0 and text.lower[start - 1] in _TITLE_MEANS and key not in proposed_keys
+                and label in {"Method", "Model"} and source not in _WEAK_SOURCES):
+            add(PAPER, "USES", key, title, "title-means", 0.6)
+
+    # 3. Per sentence: comparisons, evaluation, use.
     for index, (sent_start, sent_end) in enumerate(text.sents):
         ents = [e for e in text.ents[index] if e[2] not in proposed_keys and e[3] not in _NOT_RELATED]
         if not ents or sent_end <= text.title_end:

@@ -74,6 +74,18 @@ def triples(title: str, abstract: str) -> set[tuple[str, str, str]]:
             [("PAPER", "USES", "GapNet"), ("PAPER", "PROPOSES", "Llama-3-8B")],
         ),
         (
+            "Faster Decoders via Knowledge Distillation",  # a title's means is a tool; its topic is not
+            "Decoders are slow. We show that small decoders keep most of their quality.",
+            [("PAPER", "USES", "Knowledge Distillation")],
+            [],
+        ),
+        (
+            "Rethinking Knowledge Distillation for Decoders",
+            "Decoders are slow. We show that small decoders keep most of their quality.",
+            [],
+            [("PAPER", "USES", "Knowledge Distillation")],
+        ),
+        (
             "Hinting Agents",  # a variant of a proposed method is proposed with it
             "We propose Hintr, a way to guide exploration, and a variant, Hintr-GRPO, that trains with GRPO.",
             [("PAPER", "PROPOSES", "Hintr"), ("PAPER", "PROPOSES", "Hintr-GRPO")],
