@@ -108,6 +108,8 @@ def test_gazetteer_marks_matches_of_lowercase_names(gazetteer_nlp, text, lowerca
         ("Deep learning needs much training data.", "training data"),
         ("We compare transformers and recurrent networks.", "transformers"),
         ("Results on existing benchmarks are saturated.", "existing benchmarks"),
+        ("The RMs disagree on OOD prompts.", "RMs"),
+        ("The RMs disagree on OOD prompts.", "OOD"),
     ],
 )
 def test_gazetteer_marks_generic_phrases(gazetteer_nlp, text, phrase):
