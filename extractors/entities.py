@@ -34,6 +34,7 @@ __all__ = [
     "infer_type",
     "is_name_like",
     "is_specific",
+    "is_class_description",
     "capitalised_phrases",
     "named_words",
     "candidate_spans",
@@ -338,6 +339,28 @@ _DESCRIPTIVE = re.compile(
 _CLASS_HEAD = re.compile(r"^(models?|networks?|methods?|approach(es)?|systems?|algorithms?|frameworks?|architectures?|techniques?)$")
 
 
+# A kind of model described by its size, modality or openness: "larger language models", "large
+# pre-trained models (LPMs)", "large language and vision models". The named classes are in the
+# generic gazetteer; these are their free variations.
+_CLASS_WORDS = {"large", "larger", "largest", "small", "smaller", "smallest", "tiny", "big", "huge", "massive",
+                "pre-trained", "pretrained", "foundation", "foundational", "language", "vision", "visual",
+                "vision-language", "multimodal", "multi-modal", "generative", "neural", "deep", "open", "open-source",
+                "proprietary", "frontier", "base", "general-purpose", "frozen", "modern", "powerful", "and", "&"}
+_CLASS_NOUN = re.compile(r"^(models?|modell?ing|networks?|lms?)$")
+
+
+def is_class_description(span: Span) -> bool:
+    """Whether a phrase only describes a kind of model ("smaller language models").
+
+    >>> import spacy
+    >>> doc = spacy.blank("en")("We compare larger language models and Llama models .")
+    >>> is_class_description(doc[2:5]), is_class_description(doc[6:8])
+    (True, False)
+    """
+    words = [t.lower_ for t in span]
+    return len(words) > 1 and bool(_CLASS_NOUN.match(words[-1])) and all(w in _CLASS_WORDS for w in words[:-1])
+
+
 def is_specific(span: Span, *, title_cased: bool = False, generic_keys: set[str] = frozenset()) -> bool:
     """Whether a recogniser span names one thing, not a description ("small models", "training loss").
 
@@ -436,7 +459,7 @@ def candidate_spans(doc: Doc, generic_keys: set[str] = frozenset(), text: DocTex
             found.append((span, "gazetteer"))
     title_end = text.title_end if text.title_end < len(text) else None
     for ent in doc.ents:
-        if not is_specific(ent, title_cased=ent.start < (title_end or 0), generic_keys=generic_keys):
+        if is_class_description(ent) or not is_specific(ent, title_cased=ent.start < (title_end or 0), generic_keys=generic_keys):
             continue
         # A lowercase phrase that only the recogniser finds is a name when the abstract says it again;
         # said once it is mostly a description ("short training", "iterative sampling").
@@ -445,7 +468,7 @@ def candidate_spans(doc: Doc, generic_keys: set[str] = frozenset(), text: DocTex
         found.append((ent, "ner"))
     for s_start, s_end, l_start, l_end in getattr(doc._, "abbreviations", []):
         long = _trim(doc[l_start:l_end])
-        if long is None or canonical_key(long.text) in generic_keys:
+        if long is None or canonical_key(long.text) in generic_keys or is_class_description(long):
             continue
         found.append((Span(doc, long.start, long.end, label="Abbreviation"), "abbreviation"))
         found.append((Span(doc, s_start, s_end, label="Abbreviation"), "abbreviation"))
@@ -505,6 +528,11 @@ def resolve_entities(doc: Doc) -> list[Span]:
     generic = _generic_ranges(doc)
     text = DocText(doc)
     generic_keys = {canonical_key(text.span_text(s, e)) for s, e in generic}
+    # "smaller language models (SLMs)": the acronym of a described kind of model is generic too.
+    for s_start, s_end, l_start, l_end in getattr(doc._, "abbreviations", []):
+        long = _trim(doc[l_start:l_end])
+        if long is not None and is_class_description(long):
+            generic_keys.add(canonical_key(text.span_text(s_start, s_end)))
     sent_starts = [start for start, _ in text.sents]
     sent_words: dict[int, set[str]] = {}
 

@@ -168,6 +168,10 @@ def test_entities_context_makes_plain_words_names(nlp, abstract, expected):
         ("A Title\n\nProbing the hidden states shows little. We also analyse them by probing.", "probing", "Probing"),
         # a title that sets two names against each other proposes neither as one name
         ("LoRA vs Prefix Tuning: Where Adapters Fail\n\nWe compare them.", "LoRA", "LoRA vs Prefix Tuning"),
+        # a kind of model described by size and modality is no name, nor is its acronym
+        ("A Title\n\nLarge vision and language models (LVLMs) see well. We probe LVLMs with GPT-4.", "GPT-4", "LVLMs"),
+        ("A Title\n\nLarge vision and language models (LVLMs) see well. We probe LVLMs with GPT-4.", "GPT-4",
+         "Large vision and language models"),
         # a suite's name and a capitalised word after it name one member of the suite
         ("A Title\n\nWe train agents on Atari Breakout and test them.", "Atari Breakout", "Atari"),
         ("A Title\n\nResults on MuJoCo Hopper are strong.", "MuJoCo Hopper", "MuJoCo"),
