@@ -68,6 +68,7 @@ def matches(nlp, text):
         ("Weights are updated with Adam and a cosine schedule.", "Adam", "Method", "adam"),
         ("Chain-of-thought prompting helps small models.", "Chain-of-thought prompting", "Method", "chainofthoughtprompting"),
         ("Results on machine translation are mixed.", "machine translation", "Task", "machinetranslation"),
+        ("Class-incremental learning forgets old classes.", "Class-incremental learning", "Task", "classincrementallearning"),
         ("We measure BLEU and perplexity.", "BLEU", "Metric", "bleu"),
         ("We report pass@1 on every split.", "pass@1", "Metric", "pass1"),
         ("Agents are trained in MuJoCo and on Atari games.", "MuJoCo", "Benchmark", "mujoco"),
