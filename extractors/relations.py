@@ -43,6 +43,8 @@ _BE = {"is", "are", "was", "were", "be", "been"}
 _TITLE_MEANS = {"via", "with", "using", "through", "by"}
 _COINED = {"shape", "phrase", "abbreviation", "title", "naming"}
 _NOT_RELATED = {"Task", "Metric"}
+_KIND_NOUNS = {"method", "methods", "approach", "framework", "metric", "model", "models", "algorithm", "mechanism",
+               "technique", "strategy", "family", "architecture", "paradigm", "scheme", "variant", "objective", "loss"}
 _WEAK_SOURCES = {"ner"}
 _LIST_GLUE = {",", "and", "or", "&", "(", ")"}
 _DATA = {"Dataset", "Benchmark"}
@@ -191,6 +193,10 @@ def find_relations(doc: Doc, groups: dict[str, str]) -> list[tuple[str, str, str
             named = any(w in _NAMING for w in text.lower[max(sent_start, start - 4) : start]) or any(
                 w in _NOVEL for w in text.lower[cue:start])
             if label in _NOT_RELATED or not (named or source in _COINED):
+                continue
+            # "a novel prompt tuning method", "a new pruning metric": a known name before a kind
+            # noun describes the proposal, it is not the proposal.
+            if source not in _COINED and end < len(text) and text.lower[end] in _KIND_NOUNS:
                 continue
             if start - cue > 12 and not named:
                 continue

@@ -86,6 +86,12 @@ def triples(title: str, abstract: str) -> set[tuple[str, str, str]]:
             [("PAPER", "USES", "Knowledge Distillation")],
         ),
         (
+            "Soft Prompts for Small Models",  # a known name before a kind noun describes the proposal
+            "We propose a novel prompt tuning method, HintPT, that needs four soft tokens.",
+            [("PAPER", "PROPOSES", "HintPT")],
+            [("PAPER", "PROPOSES", "prompt tuning")],
+        ),
+        (
             "Hinting Agents",  # a variant of a proposed method is proposed with it
             "We propose Hintr, a way to guide exploration, and a variant, Hintr-GRPO, that trains with GRPO.",
             [("PAPER", "PROPOSES", "Hintr"), ("PAPER", "PROPOSES", "Hintr-GRPO")],
