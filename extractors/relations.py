@@ -220,7 +220,7 @@ def find_relations(doc: Doc, groups: dict[str, str]) -> list[tuple[str, str, str
     named_keys = {key for ents in text.ents for _, _, key, _, source in ents if source not in _WEAK_SOURCES}
 
     # 2. A technique or model the title names as its means, and the paper does not propose, is a
-    # tool of the paper: "beating power law scaling via data pruning", "... by Meta-Learning Transformers".
+    # tool of the paper: "Faster Decoders via Knowledge Distillation", "... by Meta-Learning".
     for start, end, key, label, source in (text.ents[0] if text.ents else []):
         if (end <= text.title_end and start > 0 and text.lower[start - 1] in _TITLE_MEANS and key not in proposed_keys
                 and label in {"Method", "Model"} and source not in _WEAK_SOURCES):
