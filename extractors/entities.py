@@ -468,7 +468,7 @@ def candidate_spans(doc: Doc, generic_keys: set[str] = frozenset(), text: DocTex
         found.append((ent, "ner"))
     for s_start, s_end, l_start, l_end in getattr(doc._, "abbreviations", []):
         long = _trim(doc[l_start:l_end])
-        if long is None or canonical_key(long.text) in generic_keys or is_class_description(long):
+        if long is None or canonical_key(long.text) in generic_keys:
             continue
         found.append((Span(doc, long.start, long.end, label="Abbreviation"), "abbreviation"))
         found.append((Span(doc, s_start, s_end, label="Abbreviation"), "abbreviation"))
@@ -528,11 +528,11 @@ def resolve_entities(doc: Doc) -> list[Span]:
     generic = _generic_ranges(doc)
     text = DocText(doc)
     generic_keys = {canonical_key(text.span_text(s, e)) for s, e in generic}
-    # "smaller language models (SLMs)": the acronym of a described kind of model is generic too.
+    # "smaller language models (SLMs)": a described kind of model is generic, and so is its acronym.
     for s_start, s_end, l_start, l_end in getattr(doc._, "abbreviations", []):
         long = _trim(doc[l_start:l_end])
         if long is not None and is_class_description(long):
-            generic_keys.add(canonical_key(text.span_text(s_start, s_end)))
+            generic_keys |= {canonical_key(long.text), canonical_key(text.span_text(s_start, s_end))}
     sent_starts = [start for start, _ in text.sents]
     sent_words: dict[int, set[str]] = {}
 
