@@ -120,9 +120,10 @@ class Gazetteer:
             self.entries.append(entry)
             names = [entry["name"], *entry.get("aliases", [])]
             matcher = self._exact if entry.get("case_sensitive") else self._lower
-            label = f"{entry['type']}|{canonical_key(entry['name'])}"
+            key = canonical_key(entry["name"])
+            label = f"{entry['type']}|{key}"
             if any(word[:1].islower() for word in entry["name"].split()):
-                self._lowercase_names.add(canonical_key(entry["name"]))
+                self._lowercase_names.add(key)
             matcher.add(label, list(self.nlp.tokenizer.pipe(names)))
             if entry["type"] in _PART_PRIORITY:
                 words = self._exact_words if entry.get("case_sensitive") else self._lower_words
