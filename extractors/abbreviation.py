@@ -23,6 +23,8 @@ __all__ = ["find_abbreviations", "long_form_for", "AbbreviationDetector"]
 
 _MAX_SHORT_CHARS = 12
 _OPEN, _CLOSE = "([", ")]"
+# Words that open examples or references, not a definition: "GD (e.g. SGD or Adam)".
+_NOT_DEFINITIONS = {"e.g.", "e.g", "eg", "i.e.", "i.e", "ie", "such", "like", "including", "see", "cf.", "cf", "as"}
 
 
 def _is_short_form(text: str) -> bool:
@@ -92,7 +94,8 @@ def find_abbreviations(doc: Doc) -> list[tuple[int, int, int, int]]:
             n = long_form_for(words[i + 1], words[before:i], starts[before:i], text.text)
             if n is not None:
                 found.append((i + 1, i + 2, i - n, i))
-        elif before < i and _is_short_form(words[i - 1]) and 1 < close - i - 1 <= 8:
+        elif (before < i and _is_short_form(words[i - 1]) and 1 < close - i - 1 <= 8
+              and words[i + 1].lower() not in _NOT_DEFINITIONS):
             # "LEP (Learned Embedding Propagation)"
             n = long_form_for(words[i - 1], words[i + 1 : close], starts[i + 1 : close], text.text)
             if n == close - i - 1:

@@ -22,6 +22,9 @@ def nlp():
         ("The PQN (Parallel Q-Network) agent is fast.", [("PQN", "Parallel Q-Network")]),
         ("Results improve (see Table 2) on average.", []),
         ("It reaches 3 points (p < 0.05) higher.", []),
+        # Examples in parentheses define nothing, however their letters fall.
+        ("Momentum-based GD (e.g. SGD or Adam) is common.", []),
+        ("We use a GD (such as Adam) variant.", []),
     ],
 )
 def test_abbreviation_finds_definitions(nlp, text, expected):
