@@ -27,7 +27,7 @@ from spacy.tokens import Doc, Span
 
 from .doctext import DocText
 from .gazetteer import GENERIC, LOWERCASE_NAME
-from .normalize import canonical_key, model_family
+from .normalize import canonical_key, is_acronym_plural, model_family
 
 __all__ = [
     "SOURCE_PRIORITY",
@@ -99,7 +99,6 @@ _TRAIN_WORDS = re.compile(r"^(train\w*|pre-?train\w*|fine-?tun\w*|corpus|corpora
 
 _MAPPED_NER = {"Method": "Method", "Task": "Task", "Metric": "Metric", "Material": "Dataset"}
 _NAME_TOKEN = re.compile(r"^(?=.*[A-Za-z])(?:[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9]*|[A-Za-z]+[0-9][A-Za-z0-9.]*|[A-Za-z0-9.]*[A-Za-z][A-Za-z0-9.]*(?:[-_+][A-Za-z0-9.{}]+)+)$")
-_PLURAL_ACRONYM = re.compile(r"^[A-Z]{2,}s$")
 _LETTER_NUMBER = re.compile(r"^[A-Za-z]\d+$")
 _ADJECTIVE_COMPOUND = re.compile(r"-[a-z]+(?:ed|al|ic|ive|ous|able|ible|less|free|aware|based|like|wise|specific)$")
 #: Characters of formulas and LaTeX debris, never of a name: "C_{Phi", "FID=6.47", "O}(log T".
@@ -122,7 +121,7 @@ def is_name_like(text: str, *, title_cased: bool = False) -> bool:
     >>> is_name_like("Step-DPO"), is_name_like("Fine-Tuning", title_cased=True), is_name_like("7B")
     (True, False, False)
     """
-    if len(text) < 2 or text[0].isdigit() or _PLURAL_ACRONYM.match(text) or not _NAME_TOKEN.match(text):
+    if len(text) < 2 or text[0].isdigit() or (is_acronym_plural(text) and text.isalpha()) or not _NAME_TOKEN.match(text):
         return False
     if text.islower():  # "top-1", "times100", "v1.5": words with numbers, not coined names
         return False

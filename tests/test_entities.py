@@ -25,6 +25,8 @@ def nlp():
         ("v1.5", False, False),
         ("7B", False, False),
         ("LLMs", False, False),
+        ("CoTs", False, False),         # an acronym's plural is a class of things, not one name
+        ("Tele-LLMs", False, True),     # ... but a coined compound in the plural names a series
         ("O1", False, False),
         ("H800", False, False),
         ("KL-regularized", False, False),  # a modifier: "KL-regularized objective"

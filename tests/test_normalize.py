@@ -10,13 +10,20 @@ from extractors.normalize import canonical_key, model_family
         ("LLaMA-2", "Llama 2", "llama-2"),
         ("Gaussian mixture models", "Gaussian mixture model"),
         ("Ünïcode-Net", "Unicode Net"),
+        ("grid searches", "grid search"),
+        ("Gaussian processes", "Gaussian process"),
+        ("search strategies", "search strategy"),
+        ("GHNs", "GHN", "GHNs "),
+        ("TabFMs", "TabFM"),
+        ("LoRAs", "LoRA"),
     ],
 )
 def test_normalize_spellings_share_a_key(names):
     assert len({canonical_key(n) for n in names}) == 1
 
 
-@pytest.mark.parametrize("a, b", [("GPT-4", "GPT-4o"), ("LLaMA-3", "LLaMA-3-8B"), ("MATH", "MATH-500"), ("focal loss", "focal los")])
+@pytest.mark.parametrize("a, b", [("GPT-4", "GPT-4o"), ("LLaMA-3", "LLaMA-3-8B"), ("MATH", "MATH-500"), ("focal loss", "focal los"),
+                                  ("Atlas", "Atla"), ("Hermes", "Herme")])
 def test_normalize_different_things_keep_different_keys(a, b):
     assert canonical_key(a) != canonical_key(b)
 
