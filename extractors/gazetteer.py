@@ -46,7 +46,7 @@ from . import tokenizer as _registers_tokenizer  # noqa: F401  (doctest config)
 from .normalize import canonical_key
 from .records import ENTITY_TYPES
 
-__all__ = ["GENERIC", "LOWERCASE_NAME", "Gazetteer", "part_type", "read_entries", "read_generic_terms"]
+__all__ = ["GENERIC", "LOWERCASE_NAME", "Gazetteer", "part_type", "plural", "read_entries", "read_generic_terms"]
 
 GENERIC = "Generic"
 LOWERCASE_NAME = "lowercase_name"  # span id of a match of an entry with lowercase words ("model merging")
@@ -74,6 +74,27 @@ def read_generic_terms(path: str | Path) -> Iterable[dict[str, Any]]:
 _PART_PRIORITY = ("Model", "Benchmark", "Dataset", "Method")
 _PART_SPLIT = re.compile(r"[-+/]")
 _UNSEEN = object()
+_SIBILANT = re.compile(r"(?:s|x|z|ch|sh)$")
+_CONSONANT_Y = re.compile(r"[^aeiou]y$")
+
+
+def plural(name: str) -> str | None:
+    """The plural of a name whose last word is a lowercase noun ("grid searches"), else None.
+
+    Lowercase names are written in the singular, as a glossary writes them; abstracts name
+    them in the plural as often ("ensembles of models", "grid searches over ...").
+
+    >>> plural("grid search"), plural("random forest"), plural("policy"), plural("Adam"), plural("dynamics")
+    ('grid searches', 'random forests', 'policies', None, None)
+    """
+    last = name.rsplit(" ", 1)[-1].rsplit("-", 1)[-1]
+    if not (last.isalpha() and last.islower()) or last.endswith("s"):
+        return None
+    if _SIBILANT.search(last):
+        return name + "es"
+    if _CONSONANT_Y.search(last):
+        return name[:-1] + "ies"
+    return name + "s"
 
 
 def part_type(word: str, exact: dict[str, str], lower: dict[str, str]) -> str | None:
@@ -120,6 +141,8 @@ class Gazetteer:
             self.entries.append(entry)
             names = [entry["name"], *entry.get("aliases", [])]
             matcher = self._exact if entry.get("case_sensitive") else self._lower
+            if not entry.get("case_sensitive"):
+                names += [p for p in map(plural, names) if p and p not in names]
             key = canonical_key(entry["name"])
             label = f"{entry['type']}|{key}"
             if any(word[:1].islower() for word in entry["name"].split()):

@@ -81,6 +81,9 @@ def matches(nlp, text):
         ("We use early stopping on the validation loss.", "early stopping", "Method", "earlystopping"),
         ("Merged checkpoints via model merging.", "model merging", "Method", "modelmerging"),
         ("It learns from demonstrations in context (in-context learning).", "in-context learning", "Method", "incontextlearning"),
+        # lowercase names in the plural, keyed as the singular
+        ("Two grid searches pick the rates.", "grid searches", "Method", "gridsearch"),
+        ("We train random forests on the features.", "random forests", "Method", "randomforest"),
     ],
 )
 def test_gazetteer_matches_known_names_with_type_and_key(gazetteer_nlp, text, span, label, key):
