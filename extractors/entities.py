@@ -56,7 +56,7 @@ _HEAD_TYPES = [
     (re.compile(r"(dataset|datasets|corpus|corpora|data|pile|crawl|collection|treebank)$"), "Dataset"),
     (re.compile(r"(accuracy|score|scores|rate|error|bleu|rouge|perplexity|precision|recall|auc|f1|map|fid|psnr|ssim|latency|throughput)$"), "Metric"),
     (re.compile(r"(detection|translation|classification|recognition|segmentation|answering|summarization|summarisation|retrieval|estimation|tracking|captioning|parsing|completion|forecasting|synthesis|understanding|inference|reasoning|generation|modeling|modelling|tagging|labeling|localization|prediction)$"), "Task"),
-    (re.compile(r"(net|nets|former|formers|bert|gpt|lm|llm|llms|model|models|transformer|transformers|diffusion|vit|clip|mamba|gan|vae|encoder|decoder|network|networks|agent|chatbot|assistant)$"), "Model"),
+    (re.compile(r"(net|nets|former|formers|bert|gpt|lm|llm|llms|[rcg]nns?|gcns?|lstms?|model|models|transformer|transformers|diffusion|vit|clip|mamba|gan|vae|encoder|decoder|network|networks|agent|chatbot|assistant)$"), "Model"),
     (re.compile(r"(optimization|optimisation|learning|propagation|prompting|search|algorithm|descent|distillation|tuning|finetuning|attention|regression|sampling|training|pretraining|pre-training|decoding|loss|method|framework|strategy|regularization|normalization|dropout|alignment|augmentation|quantization|pruning|scheduling|estimator|optimizer|operator|mechanism|policy|procedure|technique|approach|scheme|pipeline|adaptation|rlhf|dpo|ppo|lora)$"), "Method"),
 ]
 
@@ -79,7 +79,8 @@ _NEXT_WORD_TYPES = {
 # benchmarks as often as tasks.
 _CLASS_NOUN_TYPES = {
     **{w: "Model" for w in ("model", "models", "llm", "llms", "network", "networks", "architecture",
-                            "architectures", "backbone", "backbones", "transformer", "tokenizer", "checkpoint")},
+                            "architectures", "backbone", "backbones", "transformer", "tokenizer", "checkpoint",
+                            "rnn", "cnn", "gnn", "lstm")},
     **{w: "Method" for w in ("method", "methods", "algorithm", "algorithms", "approach", "approaches",
                              "framework", "frameworks", "technique", "techniques", "optimizer", "optimizers",
                              "strategy", "strategies", "procedure", "paradigm", "scheme", "loss", "objective",
@@ -92,6 +93,7 @@ _CLASS_NOUN_TYPES = {
 _TASK_NOUNS = {"task", "tasks", "problem", "problems"}
 _LIST_INTRO = {"like", "including", "namely", "e.g.", "i.e.", "especially", "particularly"}
 _INDEFINITE = {"a", "an"}
+_CALLING = {"called", "named", "dubbed", "termed", "coined"}
 _APPOSITION_STOP = {"for", "that", "which", "of", "to", "with", "in", "on", "and", "or", "by", "from"}
 _MODEL_VERBS = {"fine-tune", "finetune", "fine-tuned", "finetuned", "fine-tuning", "finetuning", "pretrain", "pre-train", "prompt", "prompting", "distill", "initialize", "initialized"}
 _EVAL_WORDS = re.compile(r"^(evaluat\w*|experiment\w*|benchmark\w*|test\w*|achiev\w*|result\w*|accura\w*|score\w*|outperform\w*|surpass\w*|sota|state-of-the-art|gains?|improv\w*|perform\w*)$")
@@ -213,13 +215,22 @@ def type_from_evidence(span: Span, source: str, label: str, sent_words: set[str]
 
 def apposition_type(span: Span) -> str | None:
     """The type a class noun in apposition gives a name: "a single-pass tokenizer, KARL",
-    "Procedure Transformer (ProcX), a model for ...", "benchmarks such as HumanEval"; None otherwise.
+    "Procedure Transformer (ProcX), a model for ...", "benchmarks such as HumanEval", "an LLM
+    named YunShan"; None otherwise.
 
     A class noun right before the name counts after a list word ("such as", "like", "including")
     or with an indefinite article ("a new benchmark, X"): "On this dataset, X ..." says nothing of X.
     """
     doc = span.doc
     i = span.start - 1
+    # "an LLM named YunShan", "a training framework for LLMs called Fira" (the head noun, not the
+    # noun of a prepositional phrase)
+    if i >= 1 and doc[i].lower_ in _CALLING:
+        for j in range(i - 1, max(i - 7, 0), -1):
+            if doc[j].is_punct:
+                break
+            if doc[j].lower_ in _CLASS_NOUN_TYPES and doc[j - 1].lower_ not in _APPOSITION_STOP:
+                return _CLASS_NOUN_TYPES[doc[j].lower_]
     while i >= 0 and doc[i].text in {"(", "the"}:
         i -= 1
     introduced = False

@@ -109,6 +109,10 @@ def test_entities_recogniser_spans_must_name_one_thing(nlp, text, start, end, ex
         ("Zorblat , a fast and cheap way to train .", "Zorblat", None),
         ("It passes exams like the SAT and GRE .", "SAT", "Benchmark"),
         ("Scores rise on multimodal tasks like GeoQuiz .", "GeoQuiz", "Benchmark"),  # a coined name listed as a task
+        ("We deploy an LLM named Zorblat for law .", "Zorblat", "Model"),
+        ("We design a framework called Zorblat .", "Zorblat", "Method"),
+        ("We propose a training framework for LLMs called Zorblat .", "Zorblat", "Method"),
+        ("This study introduces ZB-RNN , a variational RNN for video .", "ZB-RNN", "Model"),
     ],
 )
 def test_entities_class_noun_in_apposition_types_a_name(nlp, text, name, expected):
@@ -132,6 +136,7 @@ def test_entities_mentions_of_one_name_share_the_type_the_text_gives(nlp):
     [
         ("We present Zorb-Lite and Zorb-Plus, two sizes.", "Zorb-Lite", "Model"),   # release words
         ("We fine-tune Mistral-Medic on notes.", "Mistral-Medic", "Model"),         # a known family's variant
+        ("We compare with Spectro-GCN on graphs.", "Spectro-GCN", "Model"),          # an architecture's name
         ("Training took a day on an NVIDIA H800 GPU.", "NVIDIA H800 GPU", None),    # hardware is no entity
     ],
 )
