@@ -81,6 +81,8 @@ def matches(nlp, text):
         ("We use early stopping on the validation loss.", "early stopping", "Method", "earlystopping"),
         ("Merged checkpoints via model merging.", "model merging", "Method", "modelmerging"),
         ("It learns from demonstrations in context (in-context learning).", "in-context learning", "Method", "incontextlearning"),
+        # number formats are techniques of low-precision arithmetic, not trained models
+        ("Weights are stored in INT8 after training in BF16.", "INT8", "Method", "int8"),
         # lowercase names in the plural, keyed as the singular
         ("Two grid searches pick the rates.", "grid searches", "Method", "gridsearch"),
         ("We train random forests on the features.", "random forests", "Method", "randomforest"),
