@@ -6,7 +6,8 @@ acronym definitions (``doc._.abbreviations``), a title of the form ``Name: ...``
 capitalised phrases in running text (:func:`capitalised_phrases`), plain words
 where a name is expected (:func:`named_words`) and the shape of coined names
 (``Step-DPO``, ``BoostStep``, ``Qwen2-72B``). Recogniser spans
-count only when they name one thing (:func:`is_specific`). Overlaps are settled
+count only when they name one thing (:func:`is_specific`), or a kind of a known
+technique ("data pruning", :func:`qualified_technique`). Overlaps are settled
 by source priority, then length; generic phrases are dropped; each survivor
 gets a guideline type from its name and its context (:func:`infer_type`),
 names listed together share a type (:func:`type_by_coordination`), and so do
@@ -38,6 +39,7 @@ __all__ = [
     "capitalised_phrases",
     "named_words",
     "candidate_spans",
+    "qualified_technique",
     "type_by_coordination",
     "entity_groups",
     "resolve_entities",
@@ -45,7 +47,7 @@ __all__ = [
 ]
 
 #: Which recogniser wins an overlap (higher first).
-SOURCE_PRIORITY = {"gazetteer": 4, "abbreviation": 3, "title": 3, "phrase": 2, "shape": 2, "naming": 2, "ner": 1}
+SOURCE_PRIORITY = {"qualified": 5, "gazetteer": 4, "abbreviation": 3, "title": 3, "phrase": 2, "shape": 2, "naming": 2, "ner": 1}
 
 _DETERMINERS = {"the", "a", "an", "our", "their", "its", "this", "these", "those", "that", "his", "her", "my", "your", "each", "both", "all", "any", "several", "various", "two", "three", "new", "novel", "proposed", "existing", "standard", "popular", "recent", "state-of-the-art", "strong", "different", "original", "vanilla", "conventional", "traditional", "classical", "celebrated", "well-known", "widely-used", "widely", "used", "so-called", "such"}
 
@@ -170,7 +172,7 @@ def type_from_evidence(span: Span, source: str, label: str, sent_words: set[str]
         sentence = span.sent if doc.has_annotation("SENT_START") else doc[:]
         sent_words = {t.lower_ for t in sentence}
 
-    if source == "gazetteer" and label not in {"Dataset", "Benchmark"}:
+    if source in {"gazetteer", "qualified"} and label not in {"Dataset", "Benchmark"}:
         return label
     if source != "gazetteer" and model_family(span.text):  # "ImageNet-1K" is no size variant
         return "Model"
@@ -456,6 +458,36 @@ def named_words(text: DocText) -> set[str]:
     return found
 
 
+# Known lowercase techniques and tasks that words before them make specific: "data pruning",
+# "kernel gradient descent", "clinical text summarization".
+_QUALIFIABLE = {"Method", "Task"}
+# A modifier noun is singular ("network pruning"); "in some cases pruning ..." runs two phrases together.
+_QUALIFIER = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?<![^su]s)$")
+# Descriptive words that qualify nothing; the nouns of _DESCRIPTIVE ("data", "model") do qualify.
+_NOT_QUALIFIERS = {"model", "models", "training", "learning", "data", "task", "tasks"}
+
+
+def qualified_technique(ent: Span, known: Span | None, text: DocText) -> Span | None:
+    """A recogniser span that ends in a known lowercase technique (or task) and names a kind of
+    it with one or two words before it ("data pruning", "weight-only quantization"), labelled
+    with the known name's type; None otherwise.
+
+    Leading determiners and descriptive adjectives are dropped ("naive distillation" is
+    distillation); lists, prepositions and possessives qualify nothing.
+    """
+    if known is None or not ent.start < known.start <= ent.start + 4:
+        return None
+    start = ent.start
+    while start < known.start and (text.lower[start] in _DETERMINERS or (
+            _DESCRIPTIVE.match(text.lower[start]) and text.lower[start] not in _NOT_QUALIFIERS)):
+        start += 1
+    words = text.lower[start : known.start]
+    if not 1 <= len(words) <= 2 or not all(_QUALIFIER.match(w) and w not in _APPOSITION_STOP for w in words):
+        return None
+    span = Span(ent.doc, start, ent.end, label=known.label_)
+    return span if _in_lowercase(span, text) else None
+
+
 def candidate_spans(doc: Doc, generic_keys: set[str] = frozenset(), text: DocText | None = None) -> list[tuple[Span, str]]:
     """Every candidate with the recogniser that found it: ``(span, source)``.
 
@@ -468,7 +500,15 @@ def candidate_spans(doc: Doc, generic_keys: set[str] = frozenset(), text: DocTex
         if span.label_ != GENERIC:
             found.append((span, "gazetteer"))
     title_end = text.title_end if text.title_end < len(text) else None
+    techniques: dict[int, Span] = {}
+    for span in doc.spans.get("gazetteer", []):  # the longest known name ending at each word
+        if span.id_ == LOWERCASE_NAME and span.label_ in _QUALIFIABLE and len(span) > len(techniques.get(span.end, ())):
+            techniques[span.end] = span
     for ent in doc.ents:
+        qualified = qualified_technique(ent, techniques.get(ent.end), text)
+        if qualified is not None:
+            found.append((qualified, "qualified"))
+            continue
         if is_class_description(ent) or not is_specific(ent, title_cased=ent.start < (title_end or 0), generic_keys=generic_keys):
             continue
         # A lowercase phrase that only the recogniser finds is a name when the abstract says it again;
@@ -581,7 +621,8 @@ def resolve_entities(doc: Doc) -> list[Span]:
     for item in ranked:
         span = item[2]
         inside = known if item[3] == "abbreviation" else capitalised if item[3] in _NAME_SOURCES else ()
-        if any(k.start >= span.start and k.end <= span.end and len(k) < len(span) for k in inside):
+        if (any(k.start >= span.start and k.end <= span.end and len(k) < len(span) for k in inside)
+                and not any((k.start, k.end) == (span.start, span.end) for k in known)):  # known whole: known type
             item[0] = SOURCE_PRIORITY["gazetteer"] + 1
     ranked.sort(key=lambda item: (-item[0], -item[1], item[2].start))
     taken = [False] * len(doc)
@@ -646,7 +687,7 @@ def _type_by_group(spans: list[Span], guessed: set[int], abbreviations: list[tup
 
 
 _LIST_GLUE = {",", "and", "or", "as", "well", "&", "/"}
-_SURE_SOURCES = {"gazetteer", "abbreviation", "title"}
+_SURE_SOURCES = {"gazetteer", "qualified", "abbreviation", "title"}
 
 
 def type_by_coordination(spans: list[Span], text: DocText) -> list[Span]:

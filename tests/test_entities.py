@@ -137,6 +137,8 @@ def test_entities_mentions_of_one_name_share_the_type_the_text_gives(nlp):
         ("We present Zorb-Lite and Zorb-Plus, two sizes.", "Zorb-Lite", "Model"),   # release words
         ("We fine-tune Mistral-Medic on notes.", "Mistral-Medic", "Model"),         # a known family's variant
         ("We compare with Spectro-GCN on graphs.", "Spectro-GCN", "Model"),          # an architecture's name
+        # an acronym's expansion that is a known name keeps the known type
+        ("We study few-shot continual learning (FSCL) on images.", "few-shot continual learning", "Task"),
         ("Training took a day on an NVIDIA H800 GPU.", "NVIDIA H800 GPU", None),    # hardware is no entity
     ],
 )
@@ -183,6 +185,12 @@ def test_entities_context_makes_plain_words_names(nlp, abstract, expected):
         ("A Title\n\nWe train agents on Atari Breakout and test them.", "Atari Breakout", "Atari"),
         ("A Title\n\nResults on MuJoCo Hopper are strong.", "MuJoCo Hopper", "MuJoCo"),
         ("A Title\n\nResults on the MuJoCo Benchmark are strong.", "MuJoCo", "MuJoCo Benchmark"),
+        # words before a known lowercase technique that make it a kind of it belong to the name ...
+        ("A Title\n\nWe apply data pruning to the corpus.", "data pruning", "pruning"),
+        ("A Title\n\nThe iterates of kernel gradient descent converge.", "kernel gradient descent", "gradient descent"),
+        # ... descriptive words and a plural noun do not
+        ("A Title\n\nWe compare it with naive distillation.", "distillation", "naive distillation"),
+        ("A Title\n\nIn some cases pruning helps.", "pruning", "cases pruning"),
     ],
 )
 def test_entities_pipeline_extent_of_known_names(text, present, absent):
