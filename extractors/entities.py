@@ -40,6 +40,7 @@ __all__ = [
     "named_words",
     "candidate_spans",
     "qualified_technique",
+    "repeated_names",
     "type_by_coordination",
     "entity_groups",
     "resolve_entities",
@@ -638,8 +639,40 @@ def resolve_entities(doc: Doc) -> list[Span]:
             guessed.add(span.start)
         key = span.kb_id_ or canonical_key(span.text) if source == "gazetteer" else canonical_key(span.text)
         chosen.append(Span(doc, span.start, span.end, label=entity_type, kb_id=key, span_id=source))
-    spans = type_by_coordination(sorted(chosen, key=lambda s: s.start), text)
+    spans = type_by_coordination(repeated_names(chosen, text), text)
     return _type_by_group(spans, guessed, getattr(doc._, "abbreviations", []))
+
+
+def repeated_names(spans: list[Span], text: DocText) -> list[Span]:
+    """``spans`` (sorted) plus the other places the doc says a name of several words again, in any
+    case: "Graph HyperNetworks (GHNs)" in the abstract makes "Graph HyperNetworks" in the title
+    one name, not "HyperNetworks". A repetition replaces the shorter names inside it and never
+    cuts across another name.
+    """
+    names: dict[str, list[Span]] = defaultdict(list)
+    for span in spans:
+        if len(span) > 1:
+            names[text.lower[span.start]].append(span)
+    if not names:
+        return sorted(spans, key=lambda s: s.start)
+    owner = {i: span for span in spans for i in range(span.start, span.end)}
+    found: list[Span] = []
+    for i, word in enumerate(text.lower):
+        for name in names.get(word, ()):
+            end = i + len(name)
+            if text.lower[i:end] != text.lower[name.start : name.end] or (i, end) == (name.start, name.end):
+                continue
+            inside = {owner[j] for j in range(i, end) if j in owner}
+            if i < text.title_end and not inside:  # a title names its topics, not each a name
+                continue
+            if all(s.start >= i and s.end <= end and len(s) < len(name) for s in inside) and not any(
+                    f.start < end and i < f.end for f in found):
+                found.append(Span(name.doc, i, end, label=name.label_, kb_id=name.kb_id_, span_id=name.id_))
+    if not found:
+        return sorted(spans, key=lambda s: s.start)
+    covered = {j for f in found for j in range(f.start, f.end)}
+    kept = [s for s in spans if s.start not in covered]
+    return sorted(kept + found, key=lambda s: s.start)
 
 
 def entity_groups(spans: list[Span], abbreviations: list[tuple[int, int, int, int]]) -> dict[str, str]:

@@ -201,6 +201,24 @@ def test_entities_pipeline_extent_of_known_names(text, present, absent):
 
 
 @pytest.mark.parametrize(
+    "text, name, mentions",
+    [
+        # a fuller name the abstract gives replaces the part of it the title shows alone
+        ("Faster Training with Graph HyperNetworks\n\nGraph HyperNetworks (GHNs) predict weights.", "Graph HyperNetworks", 2),
+        # said again in other case, it is the same name
+        ("A Title\n\nWe study Sparse Mixture Routing (SMR). Unlike prior work, sparse mixture routing needs no labels.",
+         "sparse mixture routing", 2),
+        # a title's words that held no name stay a topic
+        ("Why Sparse Mixture Routing Works\n\nWe study Sparse Mixture Routing (SMR) here.", "sparse mixture routing", 1),
+    ],
+)
+def test_entities_pipeline_finds_every_mention_of_a_name_of_several_words(text, name, mentions):
+    from extractors.pipeline import load_pipeline
+
+    assert sum(e.text.lower() == name.lower() for e in load_pipeline()(text).ents) == mentions
+
+
+@pytest.mark.parametrize(
     "text, phrase, kept",
     [
         ("We rely on ghost sampling here . It helps .", "ghost sampling", False),  # said once: a description
