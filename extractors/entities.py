@@ -300,6 +300,8 @@ _RELEASE_WORD = re.compile(r".[- ](?:Instruct|Chat|Base|Plus|Mini|Turbo|Lite|Pre
 # What follows a corpus's name to make an edition of it: "WMT 2014 De-En", "IWSLT 2017 en-de".
 _DATA_TAIL = re.compile(r"^(?:(?:19|20)\d\d|'?\d\d|[A-Za-z]{2}-[A-Za-z]{2}|v\d+(?:\.\d+)*)$")
 _TAILS = {"Model": _MODEL_TAIL, "Dataset": _DATA_TAIL, "Benchmark": _DATA_TAIL}
+# What follows a coined name to make a release of it: "OpenChat 3.5", "Zorb 2.0", "Zorb 13B".
+_RELEASE_TAIL = re.compile(r"^(?:\d+\.\d+|(?:\d+x)?\d+(?:\.\d+)?[BM])$")
 # A benchmark suite's name followed by a capitalised word names one of its members: "Atari Pong",
 # "MuJoCo Hopper", "WILDS Camelyon17". Words that describe the suite itself are no members.
 _MEMBER = re.compile(r"^[A-Z][a-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*$")
@@ -613,6 +615,8 @@ def resolve_entities(doc: Doc) -> list[Span]:
             trimmed = _with_tail(trimmed, _TAILS[span.label_])
             if span.label_ == "Benchmark":
                 trimmed = _with_member(trimmed, gazetteer_words)
+        elif source == "shape":
+            trimmed = _with_tail(trimmed, _RELEASE_TAIL)
         ranked.append([SOURCE_PRIORITY[source], len(trimmed), trimmed, source, span.label_])
     # A defined name is the fullest form: "Instruction-Aware Prompt Tuning (IAPT)" beats the known
     # "Prompt Tuning" inside it. So is a capitalised name around a known technique phrase that is

@@ -185,6 +185,8 @@ def test_entities_context_makes_plain_words_names(nlp, abstract, expected):
         ("A Title\n\nWe train agents on Atari Breakout and test them.", "Atari Breakout", "Atari"),
         ("A Title\n\nResults on MuJoCo Hopper are strong.", "MuJoCo Hopper", "MuJoCo"),
         ("A Title\n\nResults on the MuJoCo Benchmark are strong.", "MuJoCo", "MuJoCo Benchmark"),
+        # a coined name's version or size is part of it
+        ("A Title\n\nIt matches ZorbChat 3.5 on chat.", "ZorbChat 3.5", "ZorbChat"),
         # words before a known lowercase technique that make it a kind of it belong to the name ...
         ("A Title\n\nWe apply data pruning to the corpus.", "data pruning", "pruning"),
         ("A Title\n\nThe iterates of kernel gradient descent converge.", "kernel gradient descent", "gradient descent"),
