@@ -90,7 +90,7 @@ _CLASS_NOUN_TYPES = {
                              "mechanism", "recipe")},
     **{w: "Benchmark" for w in ("benchmark", "benchmarks", "suite", "leaderboard", "testbed", "environment",
                                 "environments", "workloads", "exam", "exams", "examination", "examinations")},
-    **{w: "Dataset" for w in ("dataset", "datasets", "corpus", "corpora")},
+    **{w: "Dataset" for w in ("dataset", "datasets", "corpus", "corpora", "datastore", "datastores")},
 }
 # "tasks like GeoQA": a task is named in lowercase words, so a coined name listed as one is its benchmark.
 _TASK_NOUNS = {"task", "tasks", "problem", "problems"}

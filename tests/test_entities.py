@@ -111,6 +111,7 @@ def test_entities_recogniser_spans_must_name_one_thing(nlp, text, start, end, ex
         ("Scores rise on multimodal tasks like GeoQuiz .", "GeoQuiz", "Benchmark"),  # a coined name listed as a task
         ("We deploy an LLM named Zorblat for law .", "Zorblat", "Model"),
         ("We design a framework called Zorblat .", "Zorblat", "Method"),
+        ("We build a datastore named Zorblat for retrieval .", "Zorblat", "Dataset"),
         ("We propose a training framework for LLMs called Zorblat .", "Zorblat", "Method"),
         ("This study introduces ZB-RNN , a variational RNN for video .", "ZB-RNN", "Model"),
     ],
