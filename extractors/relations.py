@@ -229,7 +229,7 @@ def find_relations(doc: Doc, groups: dict[str, str]) -> list[tuple[str, str, str
     # 3. Per sentence: comparisons, evaluation, use.
     for index, (sent_start, sent_end) in enumerate(text.sents):
         ents = [e for e in text.ents[index] if e[2] not in proposed_keys and e[3] not in _NOT_RELATED]
-        if not ents or sent_end <= text.title_end:
+        if not ents or sent_start < text.title_end:  # the title is read by the rules above
             continue
         where = sentence(index)
         first_person = _is_first_person(text, index, proposed_keys)

@@ -97,6 +97,12 @@ def triples(title: str, abstract: str) -> set[tuple[str, str, str]]:
             [("PAPER", "PROPOSES", "Hintr"), ("PAPER", "PROPOSES", "Hintr-GRPO")],
             [("PAPER", "USES", "Hintr-GRPO")],
         ),
+        (
+            "Zorbfit: Parameter-Efficient Fine-Tuning with Singular Values",  # the title names a topic
+            "We propose Zorbfit. It trains few weights.",
+            [("PAPER", "PROPOSES", "Zorbfit")],
+            [("PAPER", "USES", "Parameter-Efficient Fine-Tuning")],
+        ),
     ],
 )
 def test_relations_from_cues(title, abstract, present, absent):
