@@ -56,6 +56,19 @@ class DocText:
         """The text of words ``start`` to ``end`` (with their trailing whitespace)."""
         return self.text[self.starts[start] : self.starts[end]]
 
+    def url_words(self) -> set[int]:
+        """Indices of the words that are pieces of a web address: "\\url{https://github.com/Org/Repo}"
+        is split into words, none of them a name."""
+        found, chunk = set(), []
+        for i, word in enumerate(self.words):
+            chunk.append(i)
+            if i + 1 == len(self.words) or self.starts[i + 1] > self.starts[i] + len(word):  # whitespace follows
+                joined = "".join(self.words[j] for j in chunk)
+                if "://" in joined or joined.startswith("www."):
+                    found.update(chunk)
+                chunk = []
+        return found
+
     def char_bounds(self, start: int, end: int) -> tuple[int, int]:
         """Character offsets of words ``start`` to ``end``, as ``Span.start_char``/``end_char``."""
         return self.starts[start], self.starts[end - 1] + len(self.words[end - 1]) if end > start else self.starts[start]

@@ -596,12 +596,15 @@ def resolve_entities(doc: Doc) -> list[Span]:
         return sent_words[index]
 
     gazetteer_words = {i for s in doc.spans.get("gazetteer", []) for i in range(s.start, s.end)}
+    url_words = text.url_words()
     ranked = []
     for span, source in candidate_spans(doc, generic_keys, text):
         trimmed = span if source == "gazetteer" else _trim(span)  # known names are matched whole ("The Pile")
         if trimmed is None:
             continue
         if (trimmed.start, trimmed.end) in generic or canonical_key(trimmed.text) in generic_keys:
+            continue
+        if trimmed.start in url_words:
             continue
         if source != "gazetteer" and _BROKEN.search(_SUBSCRIPT.sub("", trimmed.text)):  # formula debris: "O}(log T"
             continue

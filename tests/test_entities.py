@@ -141,6 +141,7 @@ def test_entities_mentions_of_one_name_share_the_type_the_text_gives(nlp):
         # an acronym's expansion that is a known name keeps the known type
         ("We study few-shot continual learning (FSCL) on images.", "few-shot continual learning", "Task"),
         ("Training took a day on an NVIDIA H800 GPU.", "NVIDIA H800 GPU", None),    # hardware is no entity
+        ("Code: \\url{https://github.com/ZorbLab/Learn-From-Zorbs}.", "Learn-From-Zorbs", None),  # a web address
     ],
 )
 def test_entities_pipeline_types_new_names(abstract, name, expected):
