@@ -35,6 +35,7 @@ _ADVANTAGE = re.compile(r"^(speedups?|gains?|improvements?|advantages?|margins?|
 _EVAL = re.compile(r"^(evaluat\w*|experiment\w*|benchmark\w*|test\w*|achiev\w*|result\w*|accura\w*|scor\w*|outperform\w*|surpass\w*|sota|state-of-the-art|gains?|improv\w*|perform\w*|demonstrat\w*|validat\w*|verif\w*|report\w*|empirical\w*)$", re.I)
 _TRAIN = re.compile(r"^(train\w*|pre-?train\w*|fine-?tun\w*|finetun\w*|distill\w*)$", re.I)
 _USE = re.compile(r"^(us(e|es|ed|ing)|utiliz\w*|utilis\w*|leverag\w*|employ\w*|adopt\w*|appl(y|ies|ied|ying)|fine-?tun\w*|finetun\w*|based|built|build\w*|initiali[sz]\w*|via|through|with|incorporat\w*|integrat\w*|extend\w*|combin\w*|augment\w*|equipp\w*|driven|powered|prompt\w*|train\w*|rel(y|ies|ying)|exploit\w*|inspired|follow\w*)$", re.I)
+_SETTING = {"on", "using", "across", "via"}
 _BASED_ON = re.compile(r"^(fine-?tuned|finetuned|based|built|initiali[sz]ed|derived|distilled|adapted|continued)$", re.I)
 _BACKGROUND = re.compile(r"^(recent\w*|existing|prior|previous\w*|popular|typical\w*|conventional|traditional|current\w*|widely|commonly|often|has|have|had|been|such)$", re.I)
 
@@ -256,7 +257,9 @@ def find_relations(doc: Doc, groups: dict[str, str]) -> list[tuple[str, str, str
                         w in {"on", "across"} for w in text.lower[before:start])
                     add(PAPER, "EVALUATES_ON", key, where, "evaluate-on", 0.8 if confident else 0.6)
                 continue
-            if compare_cue is not None and start > compare_cue and (first_person or head_in_sentence or variant):
+            # "better than X in practice on ResNets": a name after "on"/"using" is the setting, not a baseline.
+            setting = start - 1 > compare_cue and text.lower[start - 1] in _SETTING if compare_cue is not None else False
+            if compare_cue is not None and start > compare_cue and not setting and (first_person or head_in_sentence or variant):
                 add(variant or head_in_sentence or main, "COMPARES_WITH", key, where, "compare-cue", 0.75)
                 continue
             if background or not first_person:

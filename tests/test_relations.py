@@ -98,6 +98,12 @@ def triples(title: str, abstract: str) -> set[tuple[str, str, str]]:
             [("PAPER", "USES", "Hintr-GRPO")],
         ),
         (
+            "Scaling Laws for Pruned Data",  # a name the comparison is made on is no baseline
+            "We observe better than power law scaling on ResNets trained on CIFAR-10.",
+            [],
+            [("PAPER", "COMPARES_WITH", "ResNets")],
+        ),
+        (
             "Zorbfit: Parameter-Efficient Fine-Tuning with Singular Values",  # the title names a topic
             "We propose Zorbfit. It trains few weights.",
             [("PAPER", "PROPOSES", "Zorbfit")],
