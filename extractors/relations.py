@@ -36,6 +36,8 @@ _EVAL = re.compile(r"^(evaluat\w*|experiment\w*|benchmark\w*|test\w*|achiev\w*|r
 _TRAIN = re.compile(r"^(train\w*|pre-?train\w*|fine-?tun\w*|finetun\w*|distill\w*)$", re.I)
 _USE = re.compile(r"^(us(e|es|ed|ing)|utiliz\w*|utilis\w*|leverag\w*|employ\w*|adopt\w*|appl(y|ies|ied|ying)|fine-?tun\w*|finetun\w*|based|built|build\w*|initiali[sz]\w*|via|through|with|incorporat\w*|integrat\w*|extend\w*|combin\w*|augment\w*|equipp\w*|driven|powered|prompt\w*|train\w*|rel(y|ies|ying)|exploit\w*|inspired|follow\w*)$", re.I)
 _SETTING = {"on", "using", "across", "via"}
+_BE = {"is", "are", "was", "were"}
+_PASSIVE_USE = re.compile(r"^(used|employed|adopted|utili[sz]ed|leveraged|applied)$")
 _BASED_ON = re.compile(r"^(fine-?tuned|finetuned|based|built|initiali[sz]ed|derived|distilled|adapted|continued)$", re.I)
 _BACKGROUND = re.compile(r"^(recent\w*|existing|prior|previous\w*|popular|typical\w*|conventional|traditional|current\w*|widely|commonly|often|has|have|had|been|such)$", re.I)
 
@@ -235,6 +237,8 @@ def find_relations(doc: Doc, groups: dict[str, str]) -> list[tuple[str, str, str
         where = sentence(index)
         first_person = _is_first_person(text, index, proposed_keys)
         background = not first_person and text.any_match(_BACKGROUND, sent_start, sent_end)
+        passive_use = next((i for i in range(sent_start + 1, sent_end - 1) if text.lower[i] in _BE
+                            and _PASSIVE_USE.match(text.lower[i + 1])), None)
         compare_cue = _compare_cue(text, sent_start, sent_end)
         eval_sentence = text.any_match(_EVAL, sent_start, sent_end)
         head_in_sentence = next((e[2] for e in text.ents[index] if e[2] in proposed_keys), None)
@@ -262,7 +266,12 @@ def find_relations(doc: Doc, groups: dict[str, str]) -> list[tuple[str, str, str
             if compare_cue is not None and start > compare_cue and not setting and (first_person or head_in_sentence or variant):
                 add(variant or head_in_sentence or main, "COMPARES_WITH", key, where, "compare-cue", 0.75)
                 continue
-            if background or not first_person:
+            if background:
+                continue
+            if not first_person:
+                # "The residual unit (ResNet) based CNN architecture is used in the experiments."
+                if passive_use is not None and end <= passive_use:
+                    add(PAPER, "USES", key, where, "passive-use", 0.6)
                 continue
             use_cue = text.any_match(_USE, before, start) or text.any_match(_USE, end, end + 2)
             if not use_cue and key not in named_keys:

@@ -98,6 +98,12 @@ def triples(title: str, abstract: str) -> set[tuple[str, str, str]]:
             [("PAPER", "USES", "Hintr-GRPO")],
         ),
         (
+            "Optimizers for Deep Nets",  # a passive statement of use, in the paper's own voice or background
+            "A ZorbNet backbone is used in the experiments. BorkNet is widely used in vision.",
+            [("PAPER", "USES", "ZorbNet")],
+            [("PAPER", "USES", "BorkNet")],
+        ),
+        (
             "Scaling Laws for Pruned Data",  # a name the comparison is made on is no baseline
             "We observe better than power law scaling on ResNets trained on CIFAR-10.",
             [],
