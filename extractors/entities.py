@@ -435,11 +435,14 @@ def capitalised_phrases(doc: Doc, text: DocText | None = None) -> list[Span]:
 # "a speedup over Tiramisu and Pluto", "a method called Guide".
 _NAMING_VERBS = re.compile(r"^(called|named|dubbed|termed|coined|propose[sd]?|introduce[sd]?|present(s|ed)?|derive[sd]?|develop(s|ed)?|release[sd]?)$")
 _COMPARING = re.compile(r"^(over|than|outperform(s|ed|ing)?|surpass(es|ed|ing)?|beat(s|ing)?|vs\.?|versus)$")
-_NAME_END = {",", ".", "(", ")", ":", ";", "--", "—", "and", "or", "on", "in", "by", "with", "to", "which", "that", "is", "achieves"}
+_NAME_END = {",", ".", "(", ")", ":", ";", "--", "—", "and", "or", "on", "in", "by", "with", "to", "which", "that", "is",
+             "achieves", "while", "for", "at", "as", "from", "but", "using", "without"}
 
 
-def named_words(text: DocText) -> set[str]:
-    """Capitalised words of running text that the context makes names (see ``_NAMING_VERBS``).
+def named_words(text: DocText, known_data_ends: set[int] = frozenset()) -> set[str]:
+    """Capitalised words of running text that the context makes names (see ``_NAMING_VERBS``);
+    also one listed right after a known dataset or benchmark ("on YouCook2 and Tasty"), whose
+    word positions after their ends are ``known_data_ends``.
 
     A capital inside a sentence is often just a proper adjective ("Bayesian optimization"), so a
     word counts only where a name is expected and nothing continues it.
@@ -454,8 +457,9 @@ def named_words(text: DocText) -> set[str]:
         before = text.lower[i - 1]
         if _NAMING_VERBS.match(before) or _COMPARING.match(before):
             found.add(word)
-        elif before in {"and", "or", ","} and text.words[i - 2] in found:
-            found.add(word)  # the list goes on: "than Tiramisu and Pluto"
+        elif before in {"and", "or", ","} and (text.words[i - 2] in found or i - 1 in known_data_ends
+                                               or is_name_like(text.words[i - 2])):
+            found.add(word)  # the list goes on: "than Tiramisu and Pluto", "on YouCook2 and Tasty"
         elif before == "," and text.lower[i + 1] == "," and text.lower[i - 2] in _CLASS_NOUN_TYPES:
             found.add(word)  # "our proposed approach, Loki, gains ..."
     return found
@@ -534,7 +538,8 @@ def candidate_spans(doc: Doc, generic_keys: set[str] = frozenset(), text: DocTex
                 and not any(_COMPARING.match(w.lower()) or w.lower() in {"and", "or"} for w in head)):
             found.append((Span(doc, 0, colon, label="Title"), "title"))
     found.extend((span, "phrase") for span in capitalised_phrases(doc, text))
-    names = named_words(text)
+    known_data_ends = {s.end for s in doc.spans.get("gazetteer", []) if s.label_ in {"Dataset", "Benchmark"}}
+    names = named_words(text, known_data_ends)
     found.extend((Span(doc, i, i + 1, label="Naming"), "naming") for i, word in enumerate(text.words) if word in names)
     # A compound that is a name in running text is one at a sentence start too ("Orca-Math surpasses").
     # (Not in the title, where "In-Context" would come back from "In-Context Learning" in the text.)

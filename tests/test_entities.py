@@ -138,6 +138,7 @@ def test_entities_mentions_of_one_name_share_the_type_the_text_gives(nlp):
         ("We present Zorb-Lite and Zorb-Plus, two sizes.", "Zorb-Lite", "Model"),   # release words
         ("We fine-tune Mistral-Medic on notes.", "Mistral-Medic", "Model"),         # a known family's variant
         ("We compare with Spectro-GCN on graphs.", "Spectro-GCN", "Model"),          # an architecture's name
+        ("We report accuracy on Kinetics and Charadez while training less.", "Charadez", "Dataset"),  # listed with known data
         # an acronym's expansion that is a known name keeps the known type
         ("We study few-shot continual learning (FSCL) on images.", "few-shot continual learning", "Task"),
         ("Training took a day on an NVIDIA H800 GPU.", "NVIDIA H800 GPU", None),    # hardware is no entity
@@ -157,6 +158,7 @@ def test_entities_pipeline_types_new_names(abstract, name, expected):
         ("We propose Quokka, a model for search.", {"Quokka"}),
         ("Our proposed approach, Lumen, gains 3 points.", {"Lumen"}),
         ("It is 2x faster than Tiramisu and Pluto on loops.", {"Tiramisu", "Pluto"}),
+        ("It scores well on CookQA2 and Tasty while using less data.", {"Tasty"}),  # listed after a coined name
         ("We propose Bayesian optimization for tuning.", set()),   # a proper adjective, continued
         ("Results improve. Lumen is fast.", set()),                # a sentence start says nothing
     ],
