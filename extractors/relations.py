@@ -197,6 +197,8 @@ def find_relations(doc: Doc, groups: dict[str, str]) -> list[tuple[str, str, str
                 w in _NOVEL for w in text.lower[cue:start])
             if label in _NOT_RELATED or not (named or source in _COINED):
                 continue
+            if text.lower[start - 1] in {"on", "across"}:  # "... results on BarQA": where, not what
+                continue
             # "a novel prompt tuning method", "a new pruning metric": a known name before a kind
             # noun describes the proposal, it is not the proposal.
             if source not in _COINED and end < len(text) and text.lower[end] in _KIND_NOUNS:

@@ -104,6 +104,12 @@ def triples(title: str, abstract: str) -> set[tuple[str, str, str]]:
             [("PAPER", "USES", "BorkNet")],
         ),
         (
+            "Fast Video Models",  # a name a proposal cue reaches only through "on" is where results are
+            "We present strong results on BarQA2 with little compute.",
+            [("PAPER", "EVALUATES_ON", "BarQA2")],
+            [("PAPER", "PROPOSES", "BarQA2")],
+        ),
+        (
             "Scaling Laws for Pruned Data",  # a name the comparison is made on is no baseline
             "We observe better than power law scaling on ResNets trained on CIFAR-10.",
             [],
