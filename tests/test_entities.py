@@ -185,6 +185,7 @@ def test_entities_context_makes_plain_words_names(nlp, abstract, expected):
         ("A Title\n\nLarge vision and language models (LVLMs) see well. We probe LVLMs with GPT-4.", "GPT-4", "LVLMs"),
         ("A Title\n\nLarge vision and language models (LVLMs) see well. We probe LVLMs with GPT-4.", "GPT-4",
          "Large vision and language models"),
+        ("A Title\n\nLarge pre-trained models (LPMs) see well. We probe LPMs with GPT-4.", "GPT-4", "LPMs"),
         # a suite's name and a capitalised word after it name one member of the suite
         ("A Title\n\nWe train agents on Atari Breakout and test them.", "Atari Breakout", "Atari"),
         ("A Title\n\nResults on MuJoCo Hopper are strong.", "MuJoCo Hopper", "MuJoCo"),
