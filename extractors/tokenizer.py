@@ -43,8 +43,12 @@ def make_tokenizer(nlp) -> Tokenizer:
     tail = "|".join(GLUED_TAILS)
     # English keeps "GSM8K." whole (as for "U.S."); a name ending a sentence must lose its period.
     # Unit suffixes ("8K", "770M", "7B") are parts of names here, not quantities: only "%" splits.
+    # Only a name loses its tail: "pre-trained", "fine-tuned" and "task-specific" stay one word, so
+    # cue words and phrases match them. A name ends in a capital or digit and at most 12 lowercase
+    # letters ("LLM", "GPT-4o", "Llama"); Python's lookbehinds are fixed-width, hence one per length.
+    after_name = "|".join(f"(?<=[A-Z0-9][a-z]{{{n}}})" for n in range(13))
     suffixes = [
-        rf"(?<=[A-Za-z0-9])-(?:{tail})$",
+        rf"(?:{after_name})-(?:{tail})$",
         r"(?<=[A-Z0-9])\.$",
         r"(?<=[0-9])%",
         *(p for p in defaults.suffixes if not p.startswith("(?<=[0-9])(?:km|")),

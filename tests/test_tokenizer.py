@@ -27,6 +27,10 @@ def test_tokenizer_keeps_ml_names_whole(tokenize, name):
         ("scores 54.6% on MATH", ["scores", "54.6", "%", "on", "MATH"]),
         ("models—such as BERT", ["models", "—", "such", "as", "BERT"]),
         ("(see Step-DPO)", ["(", "see", "Step-DPO", ")"]),
+        ("Llama-based agents", ["Llama", "-based", "agents"]),
+        # a word that is no name keeps its tail: cue words and phrases match it whole
+        ("fine-tuned pre-trained models", ["fine-tuned", "pre-trained", "models"]),
+        ("task-specific data", ["task-specific", "data"]),
     ],
 )
 def test_tokenizer_splits_glued_words_and_punctuation(tokenize, text, tokens):
