@@ -372,7 +372,7 @@ def is_class_description(span: Span) -> bool:
     >>> is_class_description(doc[2:5]), is_class_description(doc[6:8])
     (True, False)
     """
-    words = span.text.lower().split()  # by spaces: the tokenizer splits "pre-trained" into "pre", "-trained"
+    words = span.text.lower().split()  # words as written, whatever the tokenizer split off ("-trained")
     return len(words) > 1 and bool(_CLASS_NOUN.match(words[-1])) and all(w in _CLASS_WORDS for w in words[:-1])
 
 
