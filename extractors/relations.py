@@ -193,9 +193,12 @@ def find_relations(doc: Doc, groups: dict[str, str]) -> list[tuple[str, str, str
             # ("Normalized LR+GD - based on LR+GD") is what it builds on.
             if last_proposed_end is not None and not all(w in _LIST_GLUE for w in text.lower[last_proposed_end:start]):
                 break
-            named = any(w in _NAMING for w in text.lower[max(sent_start, start - 4) : start]) or any(
-                w in _NOVEL for w in text.lower[cue:start])
+            # "new" and "called" say it of the words right after them: "new ICL methods that ... the ICL
+            # templates" makes neither mention new.
+            named = any(w in _NAMING or w in _NOVEL for w in text.lower[max(sent_start, cue, start - 4) : start])
             if label in _NOT_RELATED or not (named or source in _COINED):
+                continue
+            if source == "gazetteer" and text.lower[cue] in _NAMING:  # "a capability called in-context learning"
                 continue
             if text.lower[start - 1] in {"on", "across"}:  # "... results on BarQA": where, not what
                 continue

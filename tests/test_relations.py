@@ -104,6 +104,12 @@ def triples(title: str, abstract: str) -> set[tuple[str, str, str]]:
             [("PAPER", "USES", "BorkNet")],
         ),
         (
+            "Better Prompts",  # "new" and "called" say it of the words right after them
+            "Models grow a capability called in-context learning. We propose new ICL methods that simplify the ICL templates.",
+            [],
+            [("PAPER", "PROPOSES", "in-context learning")],
+        ),
+        (
             "Fast Video Models",  # a name a proposal cue reaches only through "on" is where results are
             "We present strong results on BarQA2 with little compute.",
             [("PAPER", "EVALUATES_ON", "BarQA2")],
