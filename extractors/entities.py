@@ -472,6 +472,8 @@ _QUALIFIABLE = {"Method", "Task"}
 _QUALIFIER = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?<![^su]s)$")
 # Descriptive words that qualify nothing; the nouns of _DESCRIPTIVE ("data", "model") do qualify.
 _NOT_QUALIFIERS = {"model", "models", "training", "learning", "data", "task", "tasks"}
+# Words after which the next word is a verb, which qualifies nothing: "to probe", "we study".
+_BEFORE_VERBS = {"to", "can", "could", "may", "might", "will", "would", "should", "must", "we", "they", "it", "i"}
 
 
 def qualified_technique(ent: Span, known: Span | None, text: DocText) -> Span | None:
@@ -490,6 +492,8 @@ def qualified_technique(ent: Span, known: Span | None, text: DocText) -> Span | 
         start += 1
     words = text.lower[start : known.start]
     if not 1 <= len(words) <= 2 or not all(_QUALIFIER.match(w) and w not in _APPOSITION_STOP for w in words):
+        return None
+    if start > 0 and text.lower[start - 1] in _BEFORE_VERBS:  # "to probe mathematical reasoning"
         return None
     span = Span(ent.doc, start, ent.end, label=known.label_)
     return span if _in_lowercase(span, text) else None

@@ -198,6 +198,7 @@ def test_entities_context_makes_plain_words_names(nlp, abstract, expected):
         # ... descriptive words and a plural noun do not
         ("A Title\n\nWe compare it with naive distillation.", "distillation", "naive distillation"),
         ("A Title\n\nIn some cases pruning helps.", "pruning", "cases pruning"),
+        ("A Title\n\nWe test on GSM8K to probe mathematical reasoning.", "mathematical reasoning", "probe mathematical reasoning"),
     ],
 )
 def test_entities_pipeline_extent_of_known_names(text, present, absent):
