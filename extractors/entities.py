@@ -11,7 +11,8 @@ technique ("data pruning", :func:`qualified_technique`). Overlaps are settled
 by source priority, then length; generic phrases are dropped; each survivor
 gets a guideline type from its name and its context (:func:`infer_type`),
 names listed together share a type (:func:`type_by_coordination`), and so do
-the mentions of one entity. The result
+the mentions of one entity, a name of several words being one wherever the text
+says it again (:func:`repeated_names`). The result
 is ``doc.ents`` labelled Model, Method, Dataset, Benchmark, Task or Metric,
 each span's ``kb_id_`` its canonical key and ``id_`` the recogniser that won.
 """
