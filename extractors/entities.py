@@ -441,9 +441,9 @@ _NAME_END = {",", ".", "(", ")", ":", ";", "--", "—", "and", "or", "on", "in",
 
 
 def named_words(text: DocText, known_data_ends: set[int] = frozenset()) -> set[str]:
-    """Capitalised words of running text that the context makes names (see ``_NAMING_VERBS``);
-    also one listed right after a known dataset or benchmark ("on YouCook2 and Tasty"), whose
-    word positions after their ends are ``known_data_ends``.
+    """Capitalised words of running text that the context makes names (see ``_NAMING_VERBS``),
+    and one listed right after a coined name or a known dataset ("on YouCook2 and Tasty");
+    ``known_data_ends`` are the positions right after known datasets and benchmarks.
 
     A capital inside a sentence is often just a proper adjective ("Bayesian optimization"), so a
     word counts only where a name is expected and nothing continues it.

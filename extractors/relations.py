@@ -267,7 +267,7 @@ def find_relations(doc: Doc, groups: dict[str, str]) -> list[tuple[str, str, str
                     add(PAPER, "EVALUATES_ON", key, where, "evaluate-on", 0.8 if confident else 0.6)
                 continue
             # "better than X in practice on ResNets": a name after "on"/"using" is the setting, not a baseline.
-            setting = start - 1 > compare_cue and text.lower[start - 1] in _SETTING if compare_cue is not None else False
+            setting = compare_cue is not None and start - 1 > compare_cue and text.lower[start - 1] in _SETTING
             if compare_cue is not None and start > compare_cue and not setting and (first_person or head_in_sentence or variant):
                 add(variant or head_in_sentence or main, "COMPARES_WITH", key, where, "compare-cue", 0.75)
                 continue
