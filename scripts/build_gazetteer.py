@@ -316,10 +316,6 @@ def spelling_variants(name: str) -> list[str]:
     return variants
 
 
-def plural(word: str) -> str:
-    return word + ("es" if re.search(r"(s|x|ch|sh)$", word) else "s")
-
-
 def singular(word: str) -> str | None:
     if re.search(r"[^s]s$", word) and len(word) > 3:
         return word[:-1]
@@ -365,7 +361,8 @@ class CaseRule:
 
 
 def generic_phrases() -> list[str]:
-    """The generic phrases of ``scripts/gazetteer/generic.txt`` with the plural or singular of the last word."""
+    """The generic phrases of ``scripts/gazetteer/generic.txt``, with the singular of a plural last word
+    (the gazetteer component matches the plurals of lowercase phrases itself)."""
     phrases: dict[str, str] = {}
     for line in (CURATED_DIR / "generic.txt").read_text(encoding="utf-8").splitlines():
         phrase = line.strip()
@@ -373,10 +370,8 @@ def generic_phrases() -> list[str]:
             continue
         head, _, last = phrase.rpartition(" ")
         forms = [phrase]
-        if last.isalpha() and last.islower() and len(last) > 2:
-            other = singular(last) if last.endswith("s") else plural(last)
-            if other:
-                forms.append(f"{head} {other}".strip())
+        if last.isalpha() and last.islower() and len(last) > 2 and singular(last):
+            forms.append(f"{head} {singular(last)}".strip())
         for form in forms:
             phrases.setdefault(form.lower(), form)
     return sorted(phrases.values(), key=lambda p: (p.lower(), p))
