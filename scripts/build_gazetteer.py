@@ -8,7 +8,8 @@ Sources, read at build time only (nothing is fetched when the pipeline runs):
   named by ``scripts/gazetteer/lm_eval_names.tsv`` or the folder README's heading;
 * the ``torchvision`` wheel: ``torchvision.datasets.__all__`` class names are datasets;
 * the ``tensorflow-datasets`` wheel: the catalogue's builder folders and modules are datasets;
-* the ``transformers`` wheel: ``MODEL_NAMES_MAPPING`` (model types and display names) are models;
+* the ``transformers`` wheel: ``MODEL_NAMES_MAPPING`` (model types and display names) are models,
+  the pipeline registry's task names (``SUPPORTED_TASKS``) tasks;
 * the ``spacy-lookups-data`` wheel: the English lexicon (WordNet lemma index and word
   probabilities) that tells which names are also ordinary words and must match case-sensitively.
 
@@ -288,6 +289,26 @@ def transformers_candidates(wheel: Path, excluded: set[str]) -> list[Candidate]:
     return found
 
 
+def transformers_task_candidates(wheel: Path, excluded: set[str]) -> list[Candidate]:
+    """Tasks from the keys of transformers' pipeline registry (``SUPPORTED_TASKS``):
+    "object-detection" is the task "object detection"."""
+    with zipfile.ZipFile(wheel) as z:
+        module = ast.parse(z.read("transformers/pipelines/__init__.py").decode())
+    keys: list[str] = []
+    for node in module.body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "SUPPORTED_TASKS":
+            keys = [k.value for k in node.value.keys]
+    if not keys:
+        raise SystemExit(f"{wheel}: no SUPPORTED_TASKS in pipelines/__init__.py")
+    return [Candidate("Task", _task_name(key), [], "transformers") for key in sorted(set(keys) - excluded)]
+
+
+def _task_name(key: str) -> str:
+    """``zero-shot-image-classification`` -> ``zero-shot image classification``, ``image-to-text`` stays."""
+    name = re.sub(r"\b(\w+) to (\w+)\b", r"\1-to-\2", key.replace("-", " "))
+    return name.replace("zero shot", "zero-shot")
+
+
 def _tidy_model_name(name: str) -> str:
     """``Qwen2_5_VL`` -> ``Qwen2.5-VL``, ``GPT Neo`` -> ``GPT-Neo``: the spelling papers use."""
     name = re.sub(r"(?<=\d)[_-](?=\d)", ".", name).replace("_", "-")
@@ -461,6 +482,7 @@ def build(wheel_dir: Path, out_dir: Path, log) -> dict:
         *torchvision_candidates(wheel_path("torchvision", wheel_dir), excluded.get("torchvision", set())),
         *tfds_candidates(wheel_path("tensorflow-datasets", wheel_dir), lexicon, excluded.get("tensorflow-datasets", set())),
         *transformers_candidates(wheel_path("transformers", wheel_dir), excluded.get("transformers", set())),
+        *transformers_task_candidates(wheel_path("transformers", wheel_dir), excluded.get("transformers", set())),
     ]
     generic = generic_phrases()
     generic_keys = {canonical_key(p) for p in generic}

@@ -81,6 +81,8 @@ def matches(nlp, text):
         ("We use early stopping on the validation loss.", "early stopping", "Method", "earlystopping"),
         ("Merged checkpoints via model merging.", "model merging", "Method", "modelmerging"),
         ("It learns from demonstrations in context (in-context learning).", "in-context learning", "Method", "incontextlearning"),
+        # the task names of transformers' pipeline registry
+        ("We study zero-shot image classification with CLIP.", "zero-shot image classification", "Task", "zeroshotimageclassification"),
         # number formats are techniques of low-precision arithmetic, not trained models
         ("Weights are stored in INT8 after training in BF16.", "INT8", "Method", "int8"),
         # lowercase names in the plural, keyed as the singular
@@ -247,3 +249,12 @@ def test_build_records_split_exact_case_aliases_into_their_own_record(case_rule)
 )
 def test_build_spelling_variants(name, variants):
     assert set(build.spelling_variants(name)) - {name} == variants
+
+
+@pytest.mark.parametrize(
+    "key, name",
+    [("object-detection", "object detection"), ("zero-shot-image-classification", "zero-shot image classification"),
+     ("image-to-text", "image-to-text")],
+)
+def test_build_task_names_from_pipeline_keys(key, name):
+    assert build._task_name(key) == name
