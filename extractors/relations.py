@@ -49,6 +49,7 @@ _NOT_RELATED = {"Task", "Metric"}
 _KIND_NOUNS = {"method", "methods", "approach", "framework", "metric", "model", "models", "algorithm", "mechanism",
                "technique", "strategy", "family", "architecture", "paradigm", "scheme", "variant", "objective", "loss"}
 _WEAK_SOURCES = {"ner"}
+_KNOWN_SOURCES = {"gazetteer", "qualified"}
 _LIST_GLUE = {",", "and", "or", "&", "(", ")"}
 _DATA = {"Dataset", "Benchmark"}
 
@@ -223,9 +224,11 @@ def find_relations(doc: Doc, groups: dict[str, str]) -> list[tuple[str, str, str
                 propose(key, sentence(index), "proposed-variant", 0.65)
     proposed_keys = set(proposed)
     main = max(proposed, key=proposed.get) if proposed else PAPER
-    # A name only the recogniser found ("convex optimization") is as often a topic as a tool:
-    # it takes a stated use, not a mere first-person mention.
-    named_keys = {key for ents in text.ents for _, _, key, _, source in ents if source not in _WEAK_SOURCES}
+    # Said in the paper's own voice, a known name or a model is a tool. A name only the recogniser
+    # found ("convex optimization") or a coined technique the paper does not propose is as often a
+    # topic or a part of its own method: those take a stated use, not a mere first-person mention.
+    tool_keys = {key for ents in text.ents for _, _, key, label, source in ents
+                 if source in _KNOWN_SOURCES or (label == "Model" and source not in _WEAK_SOURCES)}
 
     # 2. A technique or model the title names as its means, and the paper does not propose, is a
     # tool of the paper: "Faster Decoders via Knowledge Distillation", "... by Meta-Learning".
@@ -279,7 +282,7 @@ def find_relations(doc: Doc, groups: dict[str, str]) -> list[tuple[str, str, str
                     add(PAPER, "USES", key, where, "passive-use", 0.6)
                 continue
             use_cue = text.any_match(_USE, before, start) or text.any_match(_USE, end, end + 2)
-            if not use_cue and key not in named_keys:
+            if not use_cue and key not in tool_keys:
                 continue
             add(PAPER, "USES", key, where, "use-cue" if use_cue else "first-person-mention", 0.75 if use_cue else 0.55)
             if head_in_sentence and label == "Model" and text.any_match(_BASED_ON, before, start):

@@ -104,6 +104,12 @@ def triples(title: str, abstract: str) -> set[tuple[str, str, str]]:
             [("PAPER", "USES", "BorkNet")],
         ),
         (
+            "Zorb: Faster Agents",  # said in the paper's voice, a known technique is a tool, a coined one not yet
+            "We study Gradient Flux Routing in our agents. We also tune dropout in our agents.",
+            [("PAPER", "USES", "dropout")],
+            [("PAPER", "USES", "Gradient Flux Routing")],
+        ),
+        (
             "Better Prompts",  # "new" and "called" say it of the words right after them
             "Models grow a capability called in-context learning. We propose new ICL methods that simplify the ICL templates.",
             [],
