@@ -29,7 +29,7 @@ _PROPOSE = re.compile(r"^(propos\w*|introduc\w*|present\w*|develop\w*|design\w*|
 _NAMING = {"called", "named", "dubbed", "termed", "coined"}
 _NOVEL = {"novel", "new", "first"}
 _COMPARE = re.compile(r"^(outperform\w*|surpass\w*|beat\w*|exceed\w*|compar\w*|versus|vs\.?|against|than|superior|rival\w*|match\w*|over|relative|baselines?)$", re.I)
-_COMPARE_STRONG = re.compile(r"^(outperform\w*|surpass\w*|beat\w*|exceed\w*|compar\w*|versus|vs\.?|than|superior|rival\w*|competitive|contrast|match(es|ing)?|transcend\w*)$", re.I)
+_COMPARE_STRONG = re.compile(r"^(outperform\w*|surpass\w*|beat\w*|exceed\w*|compar\w*|versus|vs\.?|than|superior|rival\w*|competitive|contrast|match(es|ing)?|transcend\w*|parity|par|trail\w*)$", re.I)
 #: "a speedup of 1.8x over X", "gains over X": "over" compares only after a word of advantage.
 _ADVANTAGE = re.compile(r"^(speedups?|gains?|improvements?|advantages?|margins?|boosts?|points?|x|better|faster|higher|lower|improv\w*|outperform\w*)$", re.I)
 _EVAL = re.compile(r"^(evaluat\w*|experiment\w*|benchmark\w*|test\w*|achiev\w*|result\w*|accura\w*|scor\w*|outperform\w*|surpass\w*|sota|state-of-the-art|gains?|improv\w*|perform\w*|demonstrat\w*|validat\w*|verif\w*|report\w*|empirical\w*)$", re.I)

@@ -110,6 +110,12 @@ def triples(title: str, abstract: str) -> set[tuple[str, str, str]]:
             [("PAPER", "USES", "Gradient Flux Routing")],
         ),
         (
+            "Zorb: Small Chat Models",  # parity and trailing are comparisons too
+            "Our Zorb reaches parity with LLaMA-2 on chat. Our Zorb still trails GPT-4.",
+            [("Zorb", "COMPARES_WITH", "LLaMA-2"), ("Zorb", "COMPARES_WITH", "GPT-4")],
+            [],
+        ),
+        (
             "Better Prompts",  # "new" and "called" say it of the words right after them
             "Models grow a capability called in-context learning. We propose new ICL methods that simplify the ICL templates.",
             [],
