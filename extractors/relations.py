@@ -36,7 +36,6 @@ _EVAL = re.compile(r"^(evaluat\w*|experiment\w*|benchmark\w*|test\w*|achiev\w*|r
 _TRAIN = re.compile(r"^(train\w*|pre-?train\w*|fine-?tun\w*|finetun\w*|distill\w*)$", re.I)
 _USE = re.compile(r"^(us(e|es|ed|ing)|utiliz\w*|utilis\w*|leverag\w*|employ\w*|adopt\w*|appl(y|ies|ied|ying)|fine-?tun\w*|finetun\w*|based|built|build\w*|initiali[sz]\w*|via|through|with|incorporat\w*|integrat\w*|extend\w*|combin\w*|augment\w*|equipp\w*|driven|powered|prompt\w*|train\w*|rel(y|ies|ying)|exploit\w*|inspired|follow\w*)$", re.I)
 _SETTING = {"on", "using", "across", "via"}
-_BE = {"is", "are", "was", "were"}
 _PASSIVE_USE = re.compile(r"^(used|employed|adopted|utili[sz]ed|leveraged|applied)$")
 _BASED_ON = re.compile(r"^(fine-?tuned|finetuned|based|built|initiali[sz]ed|derived|distilled|adapted|continued)$", re.I)
 _BACKGROUND = re.compile(r"^(recent\w*|existing|prior|previous\w*|popular|typical\w*|conventional|traditional|current\w*|widely|commonly|often|has|have|had|been|such)$", re.I)
