@@ -99,11 +99,15 @@ def _propose_cue(text: _Text, index: int) -> int | None:
 
 def _passive_proposals(text: _Text):
     """``(entity, sentence index)`` for "X is (also) proposed", "X, which is introduced here",
-    "X, a novel framework for ..."."""
-    for index, (_, sent_end) in enumerate(text.sents):
+    "X, a novel framework for ...", "our final model X"."""
+    for index, (sent_start, sent_end) in enumerate(text.sents):
         for ent in text.ents[index]:
-            _, ent_end, _, label, source = ent
+            ent_start, ent_end, _, label, source = ent
             if source not in _COINED or label in _NOT_RELATED:
+                continue
+            before = text.lower[max(sent_start, ent_start - 4) : ent_start]
+            if before and before[-1] in _KIND_NOUNS and "our" in before:  # "our final model S4D"
+                yield ent, index
                 continue
             after = text.lower[ent_end : min(sent_end, ent_end + 5)]
             if after[:2] in ([",", "a"], [",", "an"]) and any(w in _NOVEL for w in after[2:4]):

@@ -116,6 +116,12 @@ def triples(title: str, abstract: str) -> set[tuple[str, str, str]]:
             [],
         ),
         (
+            "Diagonal State Spaces",  # "our model X" is the paper's own
+            "Our final model ZS4D is a simple diagonal version of S4.",
+            [("PAPER", "PROPOSES", "ZS4D")],
+            [("PAPER", "USES", "ZS4D")],
+        ),
+        (
             "Better Prompts",  # "new" and "called" say it of the words right after them
             "Models grow a capability called in-context learning. We propose new ICL methods that simplify the ICL templates.",
             [],
