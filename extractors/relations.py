@@ -251,6 +251,7 @@ def find_relations(doc: Doc, groups: dict[str, str]) -> list[tuple[str, str, str
         passive_use = next((i for i in range(sent_start + 1, sent_end - 1) if text.lower[i] in _BE
                             and _PASSIVE_USE.match(text.lower[i + 1])), None)
         compare_cue = _compare_cue(text, sent_start, sent_end)
+        named_words = {i for start, end, *_ in text.ents[index] for i in range(start, end)}
         eval_sentence = text.any_match(_EVAL, sent_start, sent_end)
         head_in_sentence = next((e[2] for e in text.ents[index] if e[2] in proposed_keys), None)
         # "our Light-IF-32B model surpasses ...": a release of the proposal is what is compared.
@@ -260,7 +261,9 @@ def find_relations(doc: Doc, groups: dict[str, str]) -> list[tuple[str, str, str
         for start, end, key, label, _ in ents:
             before = max(sent_start, start - 6)
             if label in _DATA:
-                trained_on = text.any_match(_TRAIN, before, start) and "on" in text.lower[before:start]
+                # A training word inside a name ("outperforms fine-tuning on GLUE") trains nothing.
+                trained_on = "on" in text.lower[before:start] and any(
+                    _TRAIN.match(text.words[i]) for i in range(before, start) if i not in named_words)
                 # Only stated training makes data a part of the work; otherwise a paper that names a
                 # dataset in its own sentences reports results on it.
                 if trained_on:

@@ -122,6 +122,12 @@ def triples(title: str, abstract: str) -> set[tuple[str, str, str]]:
             [("PAPER", "USES", "ZS4D")],
         ),
         (
+            "Zorbacter: Small Adapters",  # a training word inside a baseline's name trains nothing
+            "Zorbacter outperforms full fine-tuning on SuperGLUE.",
+            [("PAPER", "EVALUATES_ON", "SuperGLUE")],
+            [("PAPER", "USES", "SuperGLUE")],
+        ),
+        (
             "Better Prompts",  # "new" and "called" say it of the words right after them
             "Models grow a capability called in-context learning. We propose new ICL methods that simplify the ICL templates.",
             [],
