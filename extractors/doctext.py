@@ -60,6 +60,8 @@ class DocText:
         """Indices of the words that are pieces of a web address: "\\url{https://github.com/Org/Repo}"
         is split into words, none of them a name."""
         found, chunk = set(), []
+        if "://" not in self.text and "www." not in self.text:  # most abstracts: no walk over the words
+            return found
         for i, word in enumerate(self.words):
             chunk.append(i)
             if i + 1 == len(self.words) or self.starts[i + 1] > self.starts[i] + len(word):  # whitespace follows
