@@ -35,7 +35,8 @@ _ADVANTAGE = re.compile(r"^(speedups?|gains?|improvements?|advantages?|margins?|
 _EVAL = re.compile(r"^(evaluat\w*|experiment\w*|benchmark\w*|test\w*|achiev\w*|result\w*|accura\w*|scor\w*|outperform\w*|surpass\w*|sota|state-of-the-art|gains?|improv\w*|perform\w*|demonstrat\w*|validat\w*|verif\w*|report\w*|empirical\w*)$", re.I)
 _TRAIN = re.compile(r"^(train\w*|pre-?train\w*|fine-?tun\w*|finetun\w*|distill\w*)$", re.I)
 _USE = re.compile(r"^(us(e|es|ed|ing)|utiliz\w*|utilis\w*|leverag\w*|employ\w*|adopt\w*|appl(y|ies|ied|ying)|fine-?tun\w*|finetun\w*|based|built|build\w*|initiali[sz]\w*|via|through|with|incorporat\w*|integrat\w*|extend\w*|combin\w*|augment\w*|equipp\w*|driven|powered|prompt\w*|train\w*|rel(y|ies|ying)|exploit\w*|inspired|follow\w*)$", re.I)
-_SETTING = {"on", "using", "across", "via"}
+_WHERE = {"on", "across"}  # "results on X", "gains across X": where results are
+_SETTING = {*_WHERE, "using", "via"}
 _PASSIVE_USE = re.compile(r"^(used|employed|adopted|utili[sz]ed|leveraged|applied)$")
 _BASED_ON = re.compile(r"^(fine-?tuned|finetuned|based|built|initiali[sz]ed|derived|distilled|adapted|continued)$", re.I)
 _BACKGROUND = re.compile(r"^(recent\w*|existing|prior|previous\w*|popular|typical\w*|conventional|traditional|current\w*|widely|commonly|often|has|have|had|been|such)$", re.I)
@@ -204,7 +205,7 @@ def find_relations(doc: Doc, groups: dict[str, str]) -> list[tuple[str, str, str
                 continue
             if source == "gazetteer" and text.lower[cue] in _NAMING:  # "a capability called in-context learning"
                 continue
-            if text.lower[start - 1] in {"on", "across"}:  # "... results on BarQA": where, not what
+            if text.lower[start - 1] in _WHERE:  # "... results on BarQA": where, not what
                 continue
             # "a novel prompt tuning method", "a new pruning metric": a known name before a kind
             # noun describes the proposal, it is not the proposal.
@@ -251,7 +252,7 @@ def find_relations(doc: Doc, groups: dict[str, str]) -> list[tuple[str, str, str
         passive_use = next((i for i in range(sent_start + 1, sent_end - 1) if text.lower[i] in _BE
                             and _PASSIVE_USE.match(text.lower[i + 1])), None)
         compare_cue = _compare_cue(text, sent_start, sent_end)
-        named_words = {i for start, end, *_ in text.ents[index] for i in range(start, end)}
+        name_positions = {i for start, end, *_ in text.ents[index] for i in range(start, end)}
         eval_sentence = text.any_match(_EVAL, sent_start, sent_end)
         head_in_sentence = next((e[2] for e in text.ents[index] if e[2] in proposed_keys), None)
         # "our Light-IF-32B model surpasses ...": a release of the proposal is what is compared.
@@ -263,7 +264,7 @@ def find_relations(doc: Doc, groups: dict[str, str]) -> list[tuple[str, str, str
             if label in _DATA:
                 # A training word inside a name ("outperforms fine-tuning on GLUE") trains nothing.
                 trained_on = "on" in text.lower[before:start] and any(
-                    _TRAIN.match(text.words[i]) for i in range(before, start) if i not in named_words)
+                    _TRAIN.match(text.words[i]) for i in range(before, start) if i not in name_positions)
                 # Only stated training makes data a part of the work; otherwise a paper that names a
                 # dataset in its own sentences reports results on it.
                 if trained_on:
@@ -272,7 +273,7 @@ def find_relations(doc: Doc, groups: dict[str, str]) -> list[tuple[str, str, str
                         add(head_in_sentence, "TRAINED_ON", key, where, "trained-on", 0.7)
                 else:
                     confident = eval_sentence or label == "Benchmark" or any(
-                        w in {"on", "across"} for w in text.lower[before:start])
+                        w in _WHERE for w in text.lower[before:start])
                     add(PAPER, "EVALUATES_ON", key, where, "evaluate-on", 0.8 if confident else 0.6)
                 continue
             # "better than X in practice on ResNets": a name after "on"/"using" is the setting, not a baseline.
