@@ -8,6 +8,7 @@ reported where it ends, after the entries before it.
 
 from __future__ import annotations
 
+import re
 from typing import Iterator
 
 from lxml import etree
@@ -19,6 +20,10 @@ __all__ = ["ATOM", "ARXIV", "parse_atom", "entry_record"]
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
+
+# An entry counts only once its end tag is in the file: on a broken feed, newer libxml2 closes
+# the open entry itself and reports it, as if the file had held the rest of it.
+_ENTRY_END = re.compile(rb"</(?:[\w.-]+:)?entry\s*>")
 
 
 def _text(entry, tag: str) -> str:
@@ -55,8 +60,12 @@ def parse_atom(source: Source, columns=None) -> Iterator[Parsed]:
     """
     parser = etree.XMLPullParser(events=("end",), tag=ATOM + "entry", resolve_entities=False, no_network=True)
     error = None
+    ends_in_file = read = 0
+    tail = b""  # the end of the last chunk, for an end tag split across two chunks
     while error is None:
         chunk = source.stream.readline(1 << 16)  # by lines: entries before a break are not lost with it
+        ends_in_file += len(_ENTRY_END.findall(tail + chunk)) - len(_ENTRY_END.findall(tail))
+        tail = chunk[-16:]
         try:
             if chunk:
                 parser.feed(chunk)
@@ -65,6 +74,9 @@ def parse_atom(source: Source, columns=None) -> Iterator[Parsed]:
         except etree.XMLSyntaxError as err:
             error = err
         for _, entry in parser.read_events():
+            if read == ends_in_file:
+                break
+            read += 1
             yield entry_record(entry)
             source.line = entry.sourceline or source.line
             entry.clear(keep_tail=False)
