@@ -4,6 +4,7 @@ bad input, and one paper from many sources."""
 from __future__ import annotations
 
 import gzip
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -507,3 +508,26 @@ def test_readers_cli_strict_stops_and_leaves_the_graph_as_it_was(tmp_path):
     assert result.exit_code == 1
     assert f"{SOURCES / 'semantic-scholar.json'}:4: 'A Survey of Survey Papers' has no abstract" in result.stderr
     assert graph.read_bytes() == before
+
+
+# ---- author fields ------------------------------------------------------------------------
+
+AUTHOR_CASES = [
+    # the author field of a CSV row or JSON record, the names read
+    ("Ada Lovelace, Alan Turing", ["Ada Lovelace", "Alan Turing"]),
+    ("Ada Lovelace, Alan M. Turing", ["Ada Lovelace", "Alan M. Turing"]),
+    ("Lovelace, Ada", ["Ada Lovelace"]),
+    ("Turing, Alan M.", ["Alan M. Turing"]),
+    ("van der Berg, Jan", ["Jan van der Berg"]),
+    ("De la Cruz, Maria Jose", ["Maria Jose De la Cruz"]),
+    ("Raman, Priya; Nyberg, Oskar", ["Priya Raman", "Oskar Nyberg"]),
+    ("Ada Lovelace, Alan Turing and Grace Hopper", ["Ada Lovelace", "Alan Turing", "Grace Hopper"]),
+]
+
+
+@pytest.mark.parametrize("field, names", AUTHOR_CASES)
+def test_readers_author_field_two_full_names_are_two_authors(tmp_path, field, names):
+    path = tmp_path / "papers.jsonl"
+    path.write_text(json.dumps({"title": "Step Verifiers", "abstract": ABSTRACT_1, "authors": field}) + "\n")
+    papers, _, _ = read([path])
+    assert papers[0].authors == names

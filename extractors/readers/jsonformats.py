@@ -59,10 +59,30 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _full_name(text: str) -> bool:
+    """Whether one side of "A, B" is a whole name (two or more capitalised words), not a last name alone.
+
+    >>> _full_name("Ada Lovelace"), _full_name("Lovelace"), _full_name("De la Cruz")
+    (True, False, False)
+    """
+    words = text.split()
+    return len(words) >= 2 and all(w[:1].isupper() for w in words)
+
+
+def _last_name_first(authors: str) -> bool:
+    """Whether an author field is "Last, First" names: ``;``-separated, or one comma between parts
+    that are not both whole names ("Lovelace, Ada" yes; "Ada Lovelace, Alan Turing" is two authors)."""
+    if ";" in authors:
+        return True
+    if authors.count(",") != 1 or " and " in authors:
+        return False
+    return not all(_full_name(part) for part in authors.split(","))
+
+
 def _names(authors: Any) -> list[str]:
     """Author names from a list of strings or of ``{"name"}`` / ``{"author": {"display_name"}}`` objects."""
     if isinstance(authors, str):
-        if ";" in authors or (authors.count(",") == 1 and " and " not in authors):
+        if _last_name_first(authors):
             # "Raman, Priya; Nyberg, Oskar" (reference managers): last name first
             return [" ".join(reversed([p.strip() for p in a.split(",", 1)])) for a in authors.split(";") if a.strip()]
         return [a.strip() for a in authors.replace(" and ", ",").split(",") if a.strip()]
