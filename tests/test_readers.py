@@ -363,6 +363,12 @@ BAD_RECORD_CASES = [
      (1, "an API error response, not paper data: 'Too Many Requests'"), "API error"),
     ("null record of a batch", "batch.json", b'[null, {"paperId": "x", "title": "T", "abstract": "' + ABSTRACT_1.encode() + b'"}]',
      1, (1, "null record"), "null record"),
+    ("lone surrogate escape in JSON", "a.jsonl",
+     b'{"title": "Step \\ud800 Verifiers", "abstract": "' + ABSTRACT_1.encode() + b'"}\n' + GOOD_OAI[2],
+     1, (1, "lone surrogate"), "not UTF-8"),
+    ("lone surrogate in an author", "a.jsonl",
+     b'{"title": "Step Verifiers", "authors": "Ada \\udfff", "abstract": "' + ABSTRACT_1.encode() + b'"}\n' + GOOD_OAI[2] + b"{",
+     2, (3, "malformed JSON"), "malformed JSON"),
 ]
 
 

@@ -26,6 +26,7 @@ be read at all is one :class:`~extractors.errors.InputError`. With
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
@@ -100,17 +101,35 @@ class _Seen:
             self._ids.setdefault(key, paper_id)
 
 
+# Undecodable bytes survive reading as lone surrogates U+DC80-U+DCFF (see sources.decode); JSON's
+# "\\ud800" escapes give any other lone surrogate. Neither is a character UTF-8 can write.
+_UNDECODED_BYTE = re.compile("[\udc80-\udcff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _clean(text: str, latex: bool) -> str:
-    # Undecodable bytes in a secondary field (a name) become U+FFFD rather than costing the record.
-    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    # A lone surrogate in a secondary field (a name) becomes U+FFFD rather than costing the record.
+    text = _SURROGATE.sub("\ufffd", text)
     return latex_to_text(text) if latex else collapse_whitespace(text)
+
+
+def _text_problem(line: int | None, text: str) -> Problem | None:
+    """The Problem of a title or abstract holding a lone surrogate, or None."""
+    if _UNDECODED_BYTE.search(text):
+        return Problem(line, "not UTF-8", "text is not UTF-8 (wrong encoding? re-save the file as UTF-8)")
+    found = _SURROGATE.search(text)
+    if found:
+        return Problem(line, "not UTF-8", f"text holds a lone surrogate (\\u{ord(found.group()):04x}), which is no "
+                                          "character (a broken JSON \\u escape?)")
+    return None
 
 
 def paper_from_record(record: RawRecord, source: str) -> Paper | Problem:
     """A clean Paper with its id, or the Problem that makes the record unusable."""
     line = record.line
-    if any("\udc80" <= c <= "\udcff" for c in record.title + record.abstract):
-        return Problem(line, "not UTF-8", "text is not UTF-8 (wrong encoding? re-save the file as UTF-8)")
+    bad_text = _text_problem(line, record.title + record.abstract)
+    if bad_text is not None:
+        return bad_text
     title = _clean(record.title or "", record.latex)
     abstract = _clean(record.abstract or "", record.latex)
     if not title:
