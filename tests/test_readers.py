@@ -162,6 +162,14 @@ def test_readers_dash_reads_standard_input():
     assert result.stdout.strip() == b"2"
 
 
+def test_readers_html_with_100k_deep_embedded_data_reads_the_page(tmp_path):
+    page = tmp_path / "page.html"
+    deep = '{"a": ' * 100_000 + "1" + "}" * 100_000
+    page.write_text(f"<html><body><div data-props='{deep}'></div><h3>Step Verifiers</h3><p>{ABSTRACT_1}</p></body></html>")
+    papers, report, problems = read([page])
+    assert [p.title for p in papers] == ["Step Verifiers"] and not problems
+
+
 def test_readers_unknown_format_names_the_choices():
     with pytest.raises(UsageError, match="unknown format 'pdf'; choose one of: listing, listing-html"):
         list(read_papers([str(SOURCES / "papers.tsv")], format="pdf"))
@@ -369,6 +377,12 @@ BAD_RECORD_CASES = [
     ("lone surrogate in an author", "a.jsonl",
      b'{"title": "Step Verifiers", "authors": "Ada \\udfff", "abstract": "' + ABSTRACT_1.encode() + b'"}\n' + GOOD_OAI[2] + b"{",
      2, (3, "malformed JSON"), "malformed JSON"),
+    ("30k-deep JSON line", "a.jsonl", b"[" * 30_000 + b"]" * 30_000 + b"\n" + GOOD_OAI[2],
+     1, (1, "nested too deeply"), "malformed JSON"),
+    ("100k-deep JSON document", "a.json", b"[" * 100_000 + b"]" * 100_000, 0, (1, "nested too deeply"), "malformed JSON"),
+    ("100k-deep record of a JSON document", "a.json",
+     b'[{"a": ' * 100_000 + b"1" + b"}" * 100_000 + b', {"paperId": "x", "title": "T", "abstract": "' + ABSTRACT_1.encode()
+     + b'"}]', 1, (1, "nested too deeply"), "malformed JSON"),
 ]
 
 

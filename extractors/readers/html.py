@@ -132,7 +132,7 @@ def embedded_records(root) -> Iterator[Parsed]:
             continue
         try:
             value = json.loads(payload)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than page data of papers is
             continue
         for record in _paper_objects(value):
             yield map_record(record, element.sourceline or 1, json_record_format(record), ColumnOptions())

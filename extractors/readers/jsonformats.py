@@ -286,7 +286,7 @@ def is_json_document(head: str) -> bool:
     whole = 0
     for line in lines:
         try:
-            json.loads(line)
+            loads(line)
             whole += 1
         except ValueError:
             pass
