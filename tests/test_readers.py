@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -160,6 +161,13 @@ def test_readers_dash_reads_standard_input():
     result = subprocess.run([sys.executable, "-c", code], input=(SOURCES / "hf-daily.json").read_bytes(),
                             capture_output=True, check=True)
     assert result.stdout.strip() == b"2"
+
+
+def test_readers_closed_standard_input_is_one_line():
+    code = ("from extractors.readers import read_papers; "
+            "list(read_papers(['-'], on_problem=lambda err: print(err)))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, preexec_fn=lambda: os.close(0))
+    assert (result.returncode, result.stdout.decode(), result.stderr) == (0, "<stdin>: standard input is closed\n", b"")
 
 
 def test_readers_html_with_100k_deep_embedded_data_reads_the_page(tmp_path):

@@ -220,8 +220,10 @@ def open_source(name: str | os.PathLike) -> Source:
     label = str(name)
     closers = []
     if label == STDIN:
-        raw: BinaryIO = sys.stdin.buffer
         label = "<stdin>"
+        if sys.stdin is None:  # started with standard input closed ("<&-")
+            raise InputError(label, "standard input is closed")
+        raw: BinaryIO = sys.stdin.buffer
     else:
         try:
             raw = open(name, "rb")
