@@ -163,6 +163,32 @@ def test_readers_dash_reads_standard_input():
     assert result.stdout.strip() == b"2"
 
 
+def _openalex_work(number: int, references: int) -> dict:
+    return {"id": f"https://openalex.org/W{number}", "title": f"Step Verifiers {number}",
+            "referenced_works": [f"https://openalex.org/W{900_000 + i}" for i in range(references)],
+            "abstract_inverted_index": {word: [i] for i, word in enumerate(ABSTRACT_1.split())}}
+
+
+LONG_FIRST_RECORD_CASES = [
+    # references of the first work (4,000: 130 KB, longer than the 64 KiB sniffed), stored as, works kept, reported
+    (3, "plain", [0, 1, 2], []),
+    (4000, "plain", [0, 1, 2], []),
+    (4000, "gzip", [0, 1, 2], []),
+    (200_000, "plain", [1, 2], ["1: line of 6,"]),  # longer than the 4 MB record limit
+]
+
+
+@pytest.mark.parametrize("references, packing, kept, reported", LONG_FIRST_RECORD_CASES)
+def test_readers_jsonl_with_a_long_first_record_keeps_every_record(tmp_path, references, packing, kept, reported):
+    text = "".join(json.dumps(_openalex_work(i, references if i == 0 else 3)) + "\n" for i in range(3))
+    path = tmp_path / "works.jsonl"
+    path.write_bytes(gzip.compress(text.encode()) if packing == "gzip" else text.encode())
+    papers, report, problems = read([path])
+    assert [p.title for p in papers] == [f"Step Verifiers {i}" for i in kept]
+    assert [str(err).removeprefix(f"{path}:")[: len(r)] for err, r in zip(problems, reported)] == reported
+    assert len(problems) == len(reported) and report.formats[str(path)] == "openalex"
+
+
 def test_readers_closed_standard_input_is_one_line():
     code = ("from extractors.readers import read_papers; "
             "list(read_papers(['-'], on_problem=lambda err: print(err)))")

@@ -98,8 +98,9 @@ def _first_json_record(text: str) -> object:
 
 
 def _key_guess(text: str) -> dict:
-    """Keys seen in a head too broken to parse: enough to tell the sources apart."""
-    return {key: "" for key in re.findall(r'"([A-Za-z_]+)"\s*:', text[:_KEY_SNIFF_CHARS])}
+    """Keys seen in a head too broken (or too cut) to parse, with their short string values: enough to
+    tell the sources apart (an OpenAlex work's ``"id": "https://openalex.org/..."``)."""
+    return dict(re.findall(r'"([A-Za-z_]+)"\s*:\s*(?:"([^"\\\n]{0,200})")?', text[:_KEY_SNIFF_CHARS]))
 
 
 _JSON_LINE = re.compile(

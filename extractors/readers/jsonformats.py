@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from email.utils import parsedate_to_datetime
 from typing import Any, Callable, Iterator
 
@@ -25,7 +26,7 @@ from .base import ColumnOptions, Parsed, Problem, RawRecord, text_value
 from .cleaning import arxiv_id, doi
 from .detect import RECORD_LISTS, json_record_format
 from .jsonstream import DUPLICATE_KEY, iter_json_records, loads
-from .sources import Source, decode
+from .sources import MAX_LINE_BYTES, SNIFF_BYTES, Source, decode
 
 __all__ = [
     "hf_record",
@@ -280,9 +281,9 @@ def map_record(record: Any, line: int, fmt: str, columns: ColumnOptions) -> Pars
     return generic_record(record, line, columns)
 
 
-def is_json_document(head: str) -> bool:
-    """Whether an input is one JSON document (else JSON Lines): most of its first lines are no whole JSON value."""
-    lines = [line for line in head.splitlines() if line.strip()][:10]
+def is_json_document(lines: list[str]) -> bool:
+    """Whether an input is one JSON document (else JSON Lines): most of its first whole lines are no JSON value."""
+    lines = [line for line in lines if line.strip()][:10]
     whole = 0
     for line in lines:
         try:
@@ -291,6 +292,28 @@ def is_json_document(head: str) -> bool:
         except ValueError:
             pass
     return whole * 2 < len(lines) or (len(lines) == 1 and not whole)
+
+
+_TOP_RECORD_LIST = re.compile(r'^\s*\{\s*"(?:%s)"\s*:\s*\[' % "|".join(RECORD_LISTS))
+
+
+def _is_json_document(source: Source) -> bool:
+    """Whether an input is one JSON document, judged on whole lines only, never on the first record's size.
+
+    The sniffed head may end inside a line; when not even the first line is whole in it (a JSON Lines
+    record over 64 KiB), that line is read ahead and judged alone.
+    """
+    head = decode(source.head).lstrip("\ufeff")
+    lines = head.splitlines()
+    if len(source.head) >= SNIFF_BYTES and not head.endswith(("\n", "\r")):
+        lines = lines[:-1]  # cut where the head ends
+    if any(line.strip() for line in lines):
+        return is_json_document(lines)
+    first = source.peek_line()
+    if first.endswith(b"\n") or len(first) < MAX_LINE_BYTES:
+        return is_json_document([decode(first).lstrip("\ufeff")])
+    # A line longer than any record: a minified document holds its records in an array, a JSON Lines line is one.
+    return not head.lstrip().startswith("{") or bool(_TOP_RECORD_LIST.match(head))
 
 
 def _json_lines(source: Source) -> Iterator[tuple[int, Any] | Problem]:
@@ -318,7 +341,7 @@ def _json_lines(source: Source) -> Iterator[tuple[int, Any] | Problem]:
 
 def parse_json(source: Source, columns: ColumnOptions, fmt: str) -> Iterator[Parsed]:
     """Records of a JSON or JSON Lines input read as format ``fmt``."""
-    if is_json_document(decode(source.head).lstrip("\ufeff")):
+    if _is_json_document(source):
         text = io.TextIOWrapper(source.stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
         items = iter_json_records(text, RECORD_LISTS)
     else:
