@@ -417,6 +417,9 @@ BAD_RECORD_CASES = [
     ("100k-deep record of a JSON document", "a.json",
      b'[{"a": ' * 100_000 + b"1" + b"}" * 100_000 + b', {"paperId": "x", "title": "T", "abstract": "' + ABSTRACT_1.encode()
      + b'"}]', 1, (1, "nested too deeply"), "malformed JSON"),
+    ("abstract of 1.5 million characters", "a.jsonl",
+     b'{"title": "Step Verifiers", "abstract": "' + b"We verify. " * 150_000 + b'"}\n' + GOOD_OAI[2],
+     1, (1, "abstract of 1,650,000 characters is longer than the 100,000-character limit"), "abstract too long"),
 ]
 
 
@@ -585,3 +588,13 @@ def test_readers_author_field_two_full_names_are_two_authors(tmp_path, field, na
     path.write_text(json.dumps({"title": "Step Verifiers", "abstract": ABSTRACT_1, "authors": field}) + "\n")
     papers, _, _ = read([path])
     assert papers[0].authors == names
+
+
+def test_readers_cli_build_skips_an_abstract_spacy_would_refuse(tmp_path):
+    huge = tmp_path / "a.jsonl"
+    huge.write_bytes(b'{"title": "Step Verifiers", "abstract": "' + b"We verify. " * 150_000 + b'"}\n' + GOOD_OAI[2])
+    graph = tmp_path / "kg.json"
+    result = _paperkg("build", "--graph", str(graph), str(huge))
+    assert result.exit_code == 0, result.output
+    assert f"{huge}:1: 'Step Verifiers': abstract of 1,650,000 characters is longer than" in result.stderr
+    assert "Traceback" not in result.output and "E088" not in result.output

@@ -40,7 +40,7 @@ from .detect import FORMATS, detect_format
 from .parsers import parser_for
 from .sources import DamagedInput, Source, open_source
 
-__all__ = ["ReadReport", "read_papers", "paper_from_record", "MIN_ABSTRACT_WORDS"]
+__all__ = ["ReadReport", "read_papers", "paper_from_record", "MIN_ABSTRACT_WORDS", "MAX_ABSTRACT_CHARS"]
 
 ProblemHandler = Callable[[InputError], None]
 
@@ -48,6 +48,9 @@ ProblemHandler = Callable[[InputError], None]
 MIN_ABSTRACT_WORDS = 8
 #: How long a title may be before it is taken for something else.
 MAX_TITLE_CHARS = 1000
+#: How long an abstract may be: real ones are a few thousand characters; a whole paper in the field
+#: would cost the pipeline gigabytes (spaCy refuses a text over a million characters outright).
+MAX_ABSTRACT_CHARS = 100_000
 
 
 @dataclass
@@ -130,6 +133,9 @@ def paper_from_record(record: RawRecord, source: str) -> Paper | Problem:
     bad_text = _text_problem(line, record.title + record.abstract)
     if bad_text is not None:
         return bad_text
+    if len(record.abstract or "") > MAX_ABSTRACT_CHARS:  # before cleaning, which costs time on a huge text
+        return Problem(line, "abstract too long", f"{_quote(collapse_whitespace(record.title[:200]))}: abstract of "
+                       f"{len(record.abstract):,} characters is longer than the {MAX_ABSTRACT_CHARS:,}-character limit")
     title = _clean(record.title or "", record.latex)
     abstract = _clean(record.abstract or "", record.latex)
     if not title:
