@@ -598,3 +598,20 @@ def test_readers_cli_build_skips_an_abstract_spacy_would_refuse(tmp_path):
     assert result.exit_code == 0, result.output
     assert f"{huge}:1: 'Step Verifiers': abstract of 1,650,000 characters is longer than" in result.stderr
     assert "Traceback" not in result.output and "E088" not in result.output
+
+
+def test_readers_duplicates_use_bounded_memory(tmp_path):
+    import tracemalloc
+
+    record = json.dumps({"title": "Step Verifiers", "abstract": ABSTRACT_1 * 12, "authors": ["Ada Lovelace"]})
+    path = tmp_path / "repeated.jsonl"
+    path.write_text((record + "\n") * 600)  # 1.3 MB of one paper: held whole, the copies took more than the bound
+    tracemalloc.start()
+    try:
+        papers, report, problems = read([path])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert (len(papers), report.duplicates, problems) == (1, 599, [])
+    assert peak < 1 << 20, f"peak {peak:,} bytes"
+    assert [(p.id, p.source, p.authors) for p in report.duplicate_papers] == [(papers[0].id, f"{path}:2", ["Ada Lovelace"])]

@@ -26,6 +26,7 @@ be read at all is one :class:`~extractors.errors.InputError`. With
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -59,18 +60,31 @@ class ReadReport:
 
     ``read`` counts records (kept, skipped or duplicate); ``skipped`` also counts
     whole inputs that could not be read (kind ``unreadable input``, ``no papers``).
-    ``duplicate_papers`` holds the later copies (with the id of the paper kept),
-    so their metadata can be merged into it; ``kept_by_input`` counts kept papers
-    per input and ``formats`` the format each input was read as.
+    ``duplicate_papers`` holds, per paper kept and input, the metadata of its later
+    copies there (with the id of the paper kept, the source of the first copy, no
+    abstract), so it can be merged into the paper; memory grows with the papers, never
+    with the copies. ``kept_by_input`` counts kept papers per input and ``formats``
+    the format each input was read as.
     """
 
     read: int = 0
     kept: int = 0
     skipped: Counter = field(default_factory=Counter)
     duplicates: int = 0
-    duplicate_papers: list[Paper] = field(default_factory=list)
     kept_by_input: Counter = field(default_factory=Counter)
     formats: dict[str, str] = field(default_factory=dict)
+    _duplicates: dict[tuple[str, str], Paper] = field(default_factory=dict, repr=False)
+
+    @property
+    def duplicate_papers(self) -> list[Paper]:
+        return list(self._duplicates.values())
+
+    def add_duplicate(self, paper: Paper, input_name: str) -> None:
+        """Count a later copy of a kept paper (``paper.id`` is the kept one's) and keep what its metadata adds."""
+        self.duplicates += 1
+        slim = dataclasses.replace(paper, abstract="")  # the text stays the kept paper's
+        held = self._duplicates.get((paper.id, input_name))
+        self._duplicates[(paper.id, input_name)] = slim if held is None else held.merge(slim)
 
 
 class _Seen:
@@ -230,9 +244,8 @@ def _read_source(source: Source, format: str | None, columns: ColumnOptions, rep
                 continue
             kept_id = seen.find(item)
             if kept_id is not None:
-                report.duplicates += 1
                 item.id = kept_id
-                report.duplicate_papers.append(item)
+                report.add_duplicate(item, source.name)
                 seen.add(item, kept_id)
                 continue
             seen.add(item, item.id)
