@@ -341,6 +341,36 @@ def test_readers_listing_title_without_abstract_is_reported():
     assert [(type(r).__name__, r.line) for r in records] == [("RawRecord", 1), ("Problem", 4), ("RawRecord", 6)]
 
 
+LABELLED_CASES = [
+    # fixture: a paper list whose fields carry labels; (title, authors, venue, url) kept; problems
+    ("listing-labelled.md",
+     [(SMA, ["Mira Okafor", "Tomás Lindqvist", "Hye-jin Park"], "NeurIPS 2023", "https://example.org/paper/12"),
+      (ROLLOUTS, ["Dana Whitfield"], "ICML 2024", "https://example.org/paper/13")],
+     {"no abstract": 1}),  # Tiny Critics: a labelled abstract of seven words is reported, not made a title
+    ("listing-labelled.txt",
+     [(SMA, ["Mira Okafor", "Tomás Lindqvist", "Hye-jin Park"], "NeurIPS 2023", "https://example.org/paper/12"),
+      (ROLLOUTS, ["Dana Whitfield", "Kenji Arakawa"], "ICML 2024", "https://example.org/paper/13")], {}),
+    ("listing-labelled-list.md",
+     [(SMA, ["Mira Okafor", "Tomás Lindqvist", "Hye-jin Park"], "NeurIPS 2023", "https://arxiv.org/abs/2411.04321"),
+      (ROLLOUTS, ["Dana Whitfield", "Kenji Arakawa"], "ICML 2024", "https://example.org/paper/13")], {}),
+]
+
+
+@pytest.mark.parametrize("fixture, expected, skipped", LABELLED_CASES, ids=[c[0] for c in LABELLED_CASES])
+@pytest.mark.parametrize("forced", [None, "listing"])
+def test_readers_listing_labelled_fields(fixture, expected, skipped, forced):
+    papers, report, _ = read([SOURCES / fixture], format=forced)
+    assert report.formats[str(SOURCES / fixture)] == "listing"
+    assert [(p.title, p.authors, p.venue, p.url) for p in papers] == expected
+    assert dict(report.skipped) == skipped
+    assert papers[0].abstract.startswith("We propose sparse mixture adapters") and papers[0].abstract.endswith("over LoRA.")
+
+
+def test_readers_listing_labelled_url_gives_the_arxiv_id():
+    papers, _, _ = read([SOURCES / "listing-labelled-list.md"])
+    assert papers[0].id == "arxiv:2411.04321"
+
+
 STRIP_CASES = [
     ("Daily PapersbyAK and the research communityMar 12From Logistic Regression", "From Logistic Regression"),
     ("Get trending papers in your email inbox!SubscribeStep Verifiers", "Step Verifiers"),
@@ -615,3 +645,4 @@ def test_readers_duplicates_use_bounded_memory(tmp_path):
     assert (len(papers), report.duplicates, problems) == (1, 599, [])
     assert peak < 1 << 20, f"peak {peak:,} bytes"
     assert [(p.id, p.source, p.authors) for p in report.duplicate_papers] == [(papers[0].id, f"{path}:2", ["Ada Lovelace"])]
+

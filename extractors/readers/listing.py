@@ -39,10 +39,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from .base import Parsed, Problem, RawRecord
 from .cleaning import arxiv_id, collapse_whitespace, doi, find_arxiv_id
+from .sources import MAX_LINE_BYTES
 
 __all__ = [
     "LAYOUT_WINDOW",
@@ -50,6 +51,7 @@ __all__ = [
     "classify",
     "is_abstract",
     "is_title",
+    "labelled_field",
     "looks_like_listing",
     "looks_like_names",
     "parse_listing",
@@ -146,6 +148,7 @@ class Line:
     arxiv_id: str | None = None
     labelled_title: bool = False  # the page said so ("Title: ...")
     columns: int = 0  # how wide the line was on the page, indentation included
+    label: str | None = None  # the field a label named ("**Abstract**:", "- Venue:"): a FieldLabel role
 
     def __post_init__(self) -> None:
         self.columns = self.columns or len(self.text)
@@ -159,6 +162,8 @@ class _Meta:
     upvotes: int | None = None
     arxiv_id: str | None = None
     doi: str | None = None
+    venue: str | None = None
+    url: str | None = None
     strong: bool = False  # names something only a paper has (authors, upvotes, id), not just a date
 
     def apply(self, record: RawRecord) -> None:
@@ -175,6 +180,10 @@ class _Meta:
             record.arxiv_id = self.arxiv_id
         if self.doi and not record.doi:
             record.doi = self.doi
+        if self.venue and not record.venue:
+            record.venue = self.venue
+        if self.url and not record.url:
+            record.url = self.url
 
 
 def _iso_date(text: str) -> str:
@@ -301,8 +310,82 @@ def strip_chrome(title: str) -> str:
 ABSTRACT, META, CHROME, TEXT = "abstract", "meta", "chrome", "text"
 
 
-def classify(text: str, repeated: frozenset[str] = frozenset()) -> tuple[str, _Meta | None]:
-    """The kind of one stripped line and, for metadata, what it says."""
+def _labelled_date(meta: _Meta, value: str) -> None:
+    found = _DATE.match(value) or _YEAR_ONLY.match(value)
+    meta.date = _iso_date(found.group(1)) if found else value[:40]
+
+
+def _labelled_url(meta: _Meta, value: str) -> None:
+    meta.url = value.split()[0] if value else None
+    meta.arxiv_id, meta.doi = find_arxiv_id(value), doi(value)
+
+
+def _labelled_authors(meta: _Meta, value: str) -> None:
+    meta.authors, meta.strong = _names(value), True
+
+
+@dataclass(frozen=True)
+class FieldLabel:
+    """A label that names one field of a paper ("**Authors**:", "Venue:", "- **Abstract:**").
+
+    ``read`` puts a metadata value on a :class:`_Meta`; the title and the abstract have none,
+    they are the lines themselves.
+    """
+
+    role: str
+    names: re.Pattern
+    read: Callable[[_Meta, str], None] | None = None
+
+
+FIELD_LABELS = [
+    FieldLabel("title", re.compile(r"(?:paper\s+)?title", re.I)),
+    FieldLabel("abstract", re.compile(r"abstract|summary|tl;?\s?dr", re.I)),
+    FieldLabel("authors", re.compile(r"authors?|author\s+list|by", re.I), _labelled_authors),
+    FieldLabel("venue", re.compile(r"conference|venue|journal|booktitle|published\s+in|proceedings|accepted\s+(?:at|to)",
+                                   re.I), lambda meta, value: setattr(meta, "venue", value)),
+    FieldLabel("url", re.compile(r"url|link|paper\s+(?:link|url)|pdf|web\s*page", re.I), _labelled_url),
+    FieldLabel("date", re.compile(r"date|year|published(?:\s+on)?|submitted(?:\s+on)?|posted", re.I), _labelled_date),
+    FieldLabel("doi", re.compile(r"doi", re.I), lambda meta, value: setattr(meta, "doi", doi(value))),
+    FieldLabel("arxiv", re.compile(r"arxiv(?:\s+id)?", re.I),
+               lambda meta, value: setattr(meta, "arxiv_id", find_arxiv_id(value) or arxiv_id(value))),
+]
+_FIELD_ROLES = {label.role: label for label in FIELD_LABELS}
+# "Label: value" with Markdown around it: "**Authors**: *A, B*", "- **Abstract:** ...", "## Title: ...".
+_LABELLED_LINE = re.compile(
+    r"^(?:[-*+>]\s+|#{1,6}\s+|\d{1,4}[.)]\s+)?(?P<mark>\*\*|__|\*|_|)\s*(?P<label>[A-Za-z][A-Za-z ;.]{0,24}?)\s*"
+    r"(?:(?P=mark)\s*[:：]|[:：]\s*(?P=mark))\s*(?P<value>.*)$"
+)
+
+
+def labelled_field(text: str) -> tuple[str, str] | None:
+    """``(role, value)`` of a line that labels a paper field, or None.
+
+    >>> labelled_field("**Authors**: *Ada Lovelace, Alan Turing*"), labelled_field("Orca 2: Small Models Reason")
+    (('authors', '*Ada Lovelace, Alan Turing*'), None)
+    """
+    match = _LABELLED_LINE.match(text)
+    if not match:
+        return None
+    label = " ".join(match.group("label").split())
+    role = next((f.role for f in FIELD_LABELS if f.names.fullmatch(label)), None)
+    return (role, match.group("value").strip()) if role else None
+
+
+def _labelled_kind(role: str, text: str) -> tuple[str, _Meta | None]:
+    """A labelled line is what its label says, whatever its length: an abstract, a title or metadata."""
+    if role == "abstract":
+        return ABSTRACT, None
+    if role == "title":
+        return TEXT, None
+    meta = _Meta()
+    _FIELD_ROLES[role].read(meta, text)
+    return META, meta
+
+
+def classify(text: str, repeated: frozenset[str] = frozenset(), label: str | None = None) -> tuple[str, _Meta | None]:
+    """The kind of one stripped line and, for metadata, what it says; ``label`` is the field its label named."""
+    if label is not None:
+        return _labelled_kind(label, text)
     if text.lower() in _CHROME_SET or text.strip("[]()<> ").lower() in _LINK_LABELS or text in repeated:
         return CHROME, None
     if is_abstract(text):
@@ -313,26 +396,68 @@ def classify(text: str, repeated: frozenset[str] = frozenset()) -> tuple[str, _M
     return TEXT, None
 
 
+def _text_line(number: int, text: str, blank: bool, label: str | None) -> Line | str | None:
+    """One line of a text page as a :class:`Line`; the role of a label standing alone; None for a blank line.
+
+    ``label`` is the role of such a lone label just above: the line is that field's value.
+    """
+    raw = collapse_whitespace(text)
+    field = labelled_field(raw)
+    if field is not None:
+        label, raw = field
+        if not raw:
+            return label
+        if label == "url":
+            raw = _MD_LINK.sub(r"\2", raw)  # the address, not the link's words
+    plain, linked = _plain(raw)
+    if not plain:
+        return None
+    titled = label == "title" or (label is None and bool(_TITLE_LABEL.match(raw)))
+    return Line(number, plain, blank, arxiv_id=linked, labelled_title=titled, columns=len(text.rstrip().expandtabs()),
+                label=label)
+
+
+def _goes_on(abstract: Line, line: Line, text: str) -> bool:
+    """Whether ``line`` continues a labelled abstract: the next line of its paragraph, mid-sentence or in lower case."""
+    return (not line.blank_before and line.label is None and not text.lstrip().startswith("#")
+            and (not abstract.text.endswith((".", "!", "?")) or line.text[:1].islower())
+            and len(abstract.text) < MAX_LINE_BYTES)
+
+
 def _nonblank(numbered: Iterable[tuple[int, str] | Problem | Line]) -> Iterator[Line | Problem]:
     blank = False
+    label: str | None = None  # a lone label above ("**Abstract**:"): its value is the next line
+    held: Line | None = None  # a labelled abstract, which may go on over the lines of its paragraph
     for item in numbered:
         if isinstance(item, (Problem, Line)):
             yield item
             continue
         number, text = item
-        raw = collapse_whitespace(text)
-        text, linked = _plain(raw)
-        if not text:
+        line = _text_line(number, text, blank, label)
+        if line is None:
             blank = True
             continue
-        yield Line(number, text, blank, arxiv_id=linked, labelled_title=bool(_TITLE_LABEL.match(raw)),
-                   columns=len(item[1].rstrip().expandtabs()))
-        blank = False
+        blank, label = False, None
+        if isinstance(line, str):
+            label = line
+            continue
+        if held is not None and _goes_on(held, line, text):
+            held.text += " " + line.text
+            continue
+        if held is not None:
+            yield held
+            held = None
+        if line.label == "abstract":
+            held = line
+        else:
+            yield line
+    if held is not None:
+        yield held
 
 
 _MD_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
 _MD_MARKS = re.compile(r"^(?:#{1,6}\s+|>\s+)|^(\*\*|__|\*|_)(.+)\1$")
-_ENUMERATION = re.compile(r"^(?:\d{1,4}[.)]|[-*+])\s+(?=\S)")
+_ENUMERATION = re.compile(r"^(?:\d{1,4}[.)]|\[\d{1,5}\]|[-*+])\s+(?=\S)")
 _TITLE_LABEL = re.compile(r"^(?:[#*_>\s]*)title\s*[:：]", re.I)
 _FIELD_LABEL = re.compile(r"^(?:title|abstract|summary|tl;?dr)\s*[:：]\s*", re.I)
 
@@ -403,9 +528,9 @@ def _unwrap(items: Iterable[Line | Problem], width: int) -> Iterator[Line | Prob
 def _learn_layout(window: list[Line | Problem]) -> tuple[bool, frozenset[str]]:
     """(metadata precedes its paper?, lines repeated often enough to be chrome) from a page's first lines."""
     lines = [x for x in window if isinstance(x, Line)]
-    counts = Counter(x.text for x in lines if len(x.text) <= 60)
+    counts = Counter(x.text for x in lines if len(x.text) <= 60 and x.label is None)
     repeated = frozenset(text for text, n in counts.items() if n >= 3 and classify(text)[0] == TEXT)
-    kinds = [classify(x.text, repeated) for x in lines]
+    kinds = [classify(x.text, repeated, x.label) for x in lines]
     abstracts = [i for i, (kind, _) in enumerate(kinds) if kind == ABSTRACT]
     if not abstracts:
         return False, repeated
@@ -447,7 +572,7 @@ def parse_listing_lines(numbered: Iterable[tuple[int, str] | Problem | Line]) ->
             yield item
             continue
         previous, last = last, item
-        kind, meta = classify(item.text, repeated)
+        kind, meta = classify(item.text, repeated, item.label)
         if kind == CHROME:
             continue
         if kind == META:
@@ -536,7 +661,7 @@ def looks_like_names(text: str) -> bool:
 
 
 def _merge_meta(into: _Meta, meta: _Meta) -> None:
-    for name in ("n_authors", "authors", "date", "upvotes", "arxiv_id", "doi"):
+    for name in ("n_authors", "authors", "date", "upvotes", "arxiv_id", "doi", "venue", "url"):
         value = getattr(meta, name)
         if value is not None:
             setattr(into, name, value)
@@ -561,7 +686,7 @@ def looks_like_listing(lines: Iterable[str]) -> bool:
     abstracts = titled = 0
     previous: Line | None = None
     for line in items:
-        kind = classify(line.text)[0]
+        kind = classify(line.text, label=line.label)[0]
         if kind == ABSTRACT:
             abstracts += 1
             titled += previous is not None and is_title(previous.text)
