@@ -371,6 +371,16 @@ def test_readers_listing_labelled_url_gives_the_arxiv_id():
     assert papers[0].id == "arxiv:2411.04321"
 
 
+@pytest.mark.parametrize("forced", [None, "listing"])
+def test_readers_listing_of_records_that_are_no_papers_is_one_error(forced):
+    path = SOURCES / "listing-untitled.txt"
+    papers, report, problems = read([path, SOURCES / "papers.tsv"], format=forced)
+    assert [str(err) for err in problems] == [
+        f"{path}: read as a listing, 3 of 3 records are no papers (titles that are author lists or web "
+        "addresses: 3); a layout paperkg cannot read (see --format)"]
+    assert report.kept_by_input[str(path)] == 0
+
+
 STRIP_CASES = [
     ("Daily PapersbyAK and the research communityMar 12From Logistic Regression", "From Logistic Regression"),
     ("Get trending papers in your email inbox!SubscribeStep Verifiers", "Step Verifiers"),
@@ -646,3 +656,9 @@ def test_readers_duplicates_use_bounded_memory(tmp_path):
     assert peak < 1 << 20, f"peak {peak:,} bytes"
     assert [(p.id, p.source, p.authors) for p in report.duplicate_papers] == [(papers[0].id, f"{path}:2", ["Ada Lovelace"])]
 
+
+def test_readers_cli_build_of_a_listing_that_yields_no_papers_exits_1(tmp_path):
+    graph = tmp_path / "kg.json"
+    result = _paperkg("build", "--graph", str(graph), "--format", "listing", str(SOURCES / "listing-untitled.txt"))
+    assert result.exit_code == 1 and "records are no papers" in result.stderr
+    assert not graph.exists()

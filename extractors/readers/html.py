@@ -24,7 +24,7 @@ from .base import ColumnOptions, Parsed
 from .cleaning import arxiv_id, collapse_whitespace
 from .detect import json_record_format
 from .jsonformats import map_record
-from .listing import Line, parse_listing_lines
+from .listing import Line, papers_only, parse_listing_lines
 from .sources import Source
 
 __all__ = ["MAX_HTML_BYTES", "page_lines", "parse_html"]
@@ -149,7 +149,7 @@ def parse_html(source: Source, columns: ColumnOptions | None = None) -> Iterator
     for item in embedded_records(root):
         found += 1
         yield item
-    for item in parse_listing_lines(page_lines(root)) if not found else ():
+    for item in papers_only(parse_listing_lines(page_lines(root)), source.name) if not found else ():
         found += 1
         yield item
     if not found:

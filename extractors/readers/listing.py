@@ -41,7 +41,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Iterable, Iterator
 
-from .base import Parsed, Problem, RawRecord
+from extractors.errors import InputError
+
+from .base import MIN_ABSTRACT_WORDS, Parsed, Problem, RawRecord
 from .cleaning import arxiv_id, collapse_whitespace, doi, find_arxiv_id
 from .sources import MAX_LINE_BYTES
 
@@ -56,6 +58,7 @@ __all__ = [
     "looks_like_names",
     "parse_listing",
     "parse_listing_lines",
+    "papers_only",
     "strip_chrome",
     "wrap_width",
 ]
@@ -672,9 +675,52 @@ def _quote(text: str, width: int = 60) -> str:
     return repr(text if len(text) <= width else text[: width - 1] + "…")
 
 
+#: How many of a listing's first records are judged, before any is kept, on whether they are papers at all.
+JUDGED_RECORDS = 20
+_WEB_ADDRESS = re.compile(r"^(?:https?://|www\.)\S*$", re.I)
+
+
+@dataclass(frozen=True)
+class NoPaperSign:
+    """What shows a record read from a listing to be no paper: a layout the parser misread."""
+
+    what: str
+    shows: Callable[[RawRecord], bool]
+
+
+NO_PAPER_SIGNS = [
+    NoPaperSign("titles that are author lists or web addresses",
+                lambda record: looks_like_names(record.title) or bool(_WEB_ADDRESS.match(record.title))),
+    NoPaperSign("abstracts too short to be abstracts", lambda record: len(record.abstract.split()) < MIN_ABSTRACT_WORDS),
+]
+
+
+def papers_only(records: Iterable[Parsed], name: str) -> Iterator[Parsed]:
+    """The records of a listing, once its first :data:`JUDGED_RECORDS` look like papers.
+
+    Raises :class:`InputError` when most of them show a :data:`NO_PAPER_SIGNS` sign: the
+    page's layout was misread, and its records would fill a graph with junk.
+    """
+    records = iter(records)
+    judged: list[Parsed] = []
+    for item in records:
+        judged.append(item)
+        if sum(isinstance(x, RawRecord) for x in judged) >= JUDGED_RECORDS or len(judged) >= 10 * JUDGED_RECORDS:
+            break
+    papers = [x for x in judged if isinstance(x, RawRecord)]
+    signs = Counter(next((sign.what for sign in NO_PAPER_SIGNS if sign.shows(r)), None) for r in papers)
+    no_papers = len(papers) - signs.pop(None, 0)
+    if no_papers * 2 > len(papers):
+        shown = ", ".join(f"{what}: {n}" for what, n in signs.most_common())
+        raise InputError(name, f"read as a listing, {no_papers} of {len(papers)} records are no papers ({shown}); "
+                               "a layout paperkg cannot read (see --format)")
+    yield from judged
+    yield from records
+
+
 def parse_listing(source) -> Iterator[Parsed]:
     """Papers of a listing page saved as text (a :class:`~extractors.readers.sources.Source`)."""
-    return parse_listing_lines(source.lines())
+    return papers_only(parse_listing_lines(source.lines()), source.name)
 
 
 def looks_like_listing(lines: Iterable[str]) -> bool:

@@ -35,7 +35,7 @@ from typing import Callable, Iterable, Iterator
 from extractors.errors import BadRecord, InputError
 from extractors.records import Paper, normalise_title, title_id
 
-from .base import ColumnOptions, Problem, RawRecord
+from .base import MIN_ABSTRACT_WORDS, ColumnOptions, Problem, RawRecord
 from .cleaning import arxiv_id, arxiv_id_from_doi, collapse_whitespace, doi, find_arxiv_id, latex_to_text
 from .detect import FORMATS, detect_format
 from .parsers import parser_for
@@ -45,8 +45,6 @@ __all__ = ["ReadReport", "read_papers", "paper_from_record", "MIN_ABSTRACT_WORDS
 
 ProblemHandler = Callable[[InputError], None]
 
-#: Fewer words than this is not an abstract (a stub, a placeholder like "N/A").
-MIN_ABSTRACT_WORDS = 8
 #: How long a title may be before it is taken for something else.
 MAX_TITLE_CHARS = 1000
 #: How long an abstract may be: real ones are a few thousand characters; a whole paper in the field
