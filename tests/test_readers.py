@@ -196,6 +196,18 @@ def test_readers_closed_standard_input_is_one_line():
     assert (result.returncode, result.stdout.decode(), result.stderr) == (0, "<stdin>: standard input is closed\n", b"")
 
 
+def test_readers_html_page_is_read_in_memory_near_its_size():
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        papers, _, _ = read([SOURCES / "listing.html"])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(papers) == 2 and peak < 4 << 20, f"peak {peak:,} bytes"
+
+
 def test_readers_html_with_100k_deep_embedded_data_reads_the_page(tmp_path):
     page = tmp_path / "page.html"
     deep = '{"a": ' * 100_000 + "1" + "}" * 100_000

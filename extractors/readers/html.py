@@ -93,10 +93,17 @@ def page_lines(root) -> list[Line]:
 
 
 def _read_page(source: Source) -> bytes:
-    data = source.stream.read(MAX_HTML_BYTES + 1)
-    if len(data) > MAX_HTML_BYTES:
+    # In pieces: one read of the whole limit allocates the limit (64 MB, three times over) for any page.
+    chunks, size = [], 0
+    while size <= MAX_HTML_BYTES:
+        chunk = source.stream.read(1 << 20)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > MAX_HTML_BYTES:
         raise InputError(source.name, f"HTML page larger than {MAX_HTML_BYTES >> 20} MB: not a listing page")
-    return data
+    return b"".join(chunks)
 
 
 def _paper_objects(value, depth: int = 0) -> Iterator[dict]:
