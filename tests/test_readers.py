@@ -463,6 +463,8 @@ BAD_RECORD_CASES = [
     ("lone surrogate in an author", "a.jsonl",
      b'{"title": "Step Verifiers", "authors": "Ada \\udfff", "abstract": "' + ABSTRACT_1.encode() + b'"}\n' + GOOD_OAI[2] + b"{",
      2, (3, "malformed JSON"), "malformed JSON"),
+    ("lines of garbage before JSON Lines", "a.jsonl", b'"title": broken\n}\n]\n' + GOOD_OAI[2],
+     1, (1, "malformed JSON"), "malformed JSON"),
     ("30k-deep JSON line", "a.jsonl", b"[" * 30_000 + b"]" * 30_000 + b"\n" + GOOD_OAI[2],
      1, (1, "nested too deeply"), "malformed JSON"),
     ("100k-deep JSON document", "a.json", b"[" * 100_000 + b"]" * 100_000, 0, (1, "nested too deeply"), "malformed JSON"),

@@ -282,8 +282,11 @@ def map_record(record: Any, line: int, fmt: str, columns: ColumnOptions) -> Pars
 
 
 def is_json_document(lines: list[str]) -> bool:
-    """Whether an input is one JSON document (else JSON Lines): most of its first whole lines are no JSON value."""
+    """Whether an input is one JSON document (else JSON Lines): it starts with ``{`` or ``[``, and most of its
+    first whole lines are no JSON value. Lines of garbage before the records make no document."""
     lines = [line for line in lines if line.strip()][:10]
+    if not lines or not lines[0].lstrip().startswith(("{", "[")):
+        return False
     whole = 0
     for line in lines:
         try:
