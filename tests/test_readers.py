@@ -529,6 +529,14 @@ def test_readers_unreadable_input_is_one_line_and_the_rest_is_read(tmp_path, nam
     assert report.kept == 2
 
 
+def test_readers_csv_header_of_odd_names_is_shown_on_one_short_line(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes(b'"name\nof it",' + b"x" * 300 + b",title\nx,y,A title\n")
+    _, _, problems = read([path], format="csv")
+    assert [str(err) for err in problems] == [f"{path}:1: no abstract column (columns: name of it, {'x' * 39}…, title); "
+                                              "name it with --abstract-col"]
+
+
 def test_readers_missing_file_and_directory(tmp_path):
     _, report, problems = read([tmp_path / "nope.txt", tmp_path])
     assert [str(e) for e in problems] == [f"{tmp_path / 'nope.txt'}: no such file", f"{tmp_path}: is a directory, not a file"]

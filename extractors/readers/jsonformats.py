@@ -23,7 +23,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Callable, Iterator
 
 from .base import ColumnOptions, Parsed, Problem, RawRecord, text_value
-from .cleaning import arxiv_id, doi
+from .cleaning import arxiv_id, collapse_whitespace, doi
 from .detect import RECORD_LISTS, json_record_format
 from .jsonstream import DUPLICATE_KEY, iter_json_records, loads
 from .sources import MAX_LINE_BYTES, SNIFF_BYTES, Source, decode
@@ -35,6 +35,7 @@ __all__ = [
     "arxiv_oai_record",
     "generic_record",
     "map_record",
+    "column_list",
     "parse_json",
     "is_json_document",
 ]
@@ -220,9 +221,9 @@ def generic_record(record: dict, line: int, columns: ColumnOptions) -> RawRecord
         column = find_column(keys, option, candidates)
         found, value = _path(record, column) if column else (False, None)
         if option and not found:
-            return Problem(line, f"no {role}", f"no column {option!r} (columns: {_columns(keys)})")
+            return Problem(line, f"no {role}", f"no column {option!r} (columns: {column_list(keys)})")
         if column is None and role != "id":
-            return Problem(line, f"no {role}", f"no {role} column (columns: {_columns(keys)}); name it with {flag}")
+            return Problem(line, f"no {role}", f"no {role} column (columns: {column_list(keys)}); name it with {flag}")
         values[role] = _text(value)
     # Without --id-col every usual id column is tried (a DOI column may be empty where a URL has the id).
     ids = [values["id"]] if columns.id_col else [_text(_field(record, name)) for name in ID_KEYS]
@@ -248,8 +249,14 @@ def _field(record: dict, *names: str) -> Any:
     return next((record[lowered[n]] for n in names if n in lowered and record[lowered[n]] not in (None, "")), None)
 
 
-def _columns(keys: list) -> str:
-    shown = ", ".join(map(str, keys[:12])) or "none"
+def column_list(keys: list) -> str:
+    """Column names as a message shows them: the first 12, each on one line and cut at 40 characters.
+
+    >>> column_list(["Title", "a\\nvery " + "long " * 20])
+    'Title, a very long long long long long long lo…'
+    """
+    names = [collapse_whitespace(str(key)) for key in keys[:12]]
+    shown = ", ".join(name if len(name) <= 40 else name[:39] + "…" for name in names) or "none"
     return shown + (", ..." if len(keys) > 12 else "")
 
 
