@@ -639,6 +639,8 @@ AUTHOR_CASES = [
     ("Turing, Alan M.", ["Alan M. Turing"]),
     ("van der Berg, Jan", ["Jan van der Berg"]),
     ("De la Cruz, Maria Jose", ["Maria Jose De la Cruz"]),
+    ("Anji Liu, Guy Van den Broeck", ["Anji Liu", "Guy Van den Broeck"]),
+    ("Davin Choo, Tommaso d'Orsi", ["Davin Choo", "Tommaso d'Orsi"]),
     ("Raman, Priya; Nyberg, Oskar", ["Priya Raman", "Oskar Nyberg"]),
     ("Ada Lovelace, Alan Turing and Grace Hopper", ["Ada Lovelace", "Alan Turing", "Grace Hopper"]),
 ]

@@ -26,6 +26,7 @@ from .base import ColumnOptions, Parsed, Problem, RawRecord, text_value
 from .cleaning import arxiv_id, collapse_whitespace, doi
 from .detect import RECORD_LISTS, json_record_format
 from .jsonstream import DUPLICATE_KEY, iter_json_records, loads
+from .listing import NAME_PARTICLES
 from .sources import MAX_LINE_BYTES, SNIFF_BYTES, Source, decode
 
 __all__ = [
@@ -61,14 +62,20 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _full_name(text: str) -> bool:
-    """Whether one side of "A, B" is a whole name (two or more capitalised words), not a last name alone.
+_ELIDED_PARTICLE = re.compile(r"^[a-z]'[A-Z]")  # d'Orsi
 
-    >>> _full_name("Ada Lovelace"), _full_name("Lovelace"), _full_name("De la Cruz")
-    (True, False, False)
+
+def _full_name(text: str) -> bool:
+    """Whether one side of "A, B" is a whole name (a given name, then capitalised words or particles),
+    not a last name alone.
+
+    >>> _full_name("Ada Lovelace"), _full_name("Guy Van den Broeck"), _full_name("Lovelace"), _full_name("De la Cruz")
+    (True, True, False, False)
     """
     words = text.split()
-    return len(words) >= 2 and all(w[:1].isupper() for w in words)
+    if len(words) < 2 or not words[0][:1].isupper() or words[0].lower() in NAME_PARTICLES:
+        return False
+    return all(w[:1].isupper() or w.lower() in NAME_PARTICLES or _ELIDED_PARTICLE.match(w) for w in words[1:])
 
 
 def _last_name_first(authors: str) -> bool:

@@ -49,6 +49,7 @@ from .sources import MAX_LINE_BYTES
 
 __all__ = [
     "LAYOUT_WINDOW",
+    "NAME_PARTICLES",
     "Line",
     "classify",
     "is_abstract",
@@ -630,7 +631,8 @@ def parse_listing_lines(numbered: Iterable[tuple[int, str] | Problem | Line]) ->
 
 
 _NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b)\s*")
-_PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "del", "la", "le", "du", "dos", "bin", "al"}
+#: Lower-case words inside names ("Guy Van den Broeck", "De la Cruz").
+NAME_PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "del", "la", "le", "du", "dos", "bin", "al"})
 
 
 _AFFILIATION = re.compile(r"\b(?:Universit\w*|Institut\w*|Lab\w*|College|School|Cent(?:er|re)|Academy|Inc|Research)\b")
@@ -657,7 +659,7 @@ def looks_like_names(text: str) -> bool:
         words = piece.split()
         if not 1 <= len(words) <= 6:
             return False
-        small = _PARTICLES | (_AFFILIATION_WORDS if _AFFILIATION.search(piece) else set())
+        small = NAME_PARTICLES | (_AFFILIATION_WORDS if _AFFILIATION.search(piece) else set())
         if not all(w[:1].isupper() or w.lower() in small for w in words):
             return False
     return sum(len(p.split()) >= 2 for p in pieces) >= 2
