@@ -12,11 +12,16 @@ fixed, so structure is recognised line by line:
 - **chrome** is a known site phrase, or a short line repeated on the page; a
   banner glued to the first title (``Daily PapersbyAK ...Mar 12From ...``) is
   cut off.
+- a **labelled field** (``**Authors**: *...*``, ``Venue: ...``, ``- **Abstract:** ...``)
+  is what its label (:data:`FIELD_LABELS`) says, whatever its length; a labelled
+  abstract goes on over the lines of its paragraph.
 
 Whether metadata follows its paper or precedes it is decided once per page
 from its first lines (metadata with an author count or upvotes before the first
 title means it precedes). Lines are classified as they stream; only the first
 :data:`LAYOUT_WINDOW` lines are held at once, to learn the page's layout.
+A listing whose first records mostly show a :data:`NO_PAPER_SIGNS` sign (titles
+that are author lists or web addresses) is a layout misread: one error, no records.
 
 >>> page = '''Daily Papers
 ... Nov 20

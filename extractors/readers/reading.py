@@ -6,7 +6,8 @@ record is cleaned (LaTeX to text, whitespace), validated (a title, an abstract,
 UTF-8 text), given an id (arXiv id, else DOI, else a hash of the normalised
 title) and checked against the papers already read: the same paper from a
 second source (same arXiv id, DOI or normalised title) is counted as a
-duplicate and kept on the report, so its metadata can still be merged.
+duplicate and its metadata kept on the report (one slim record per paper and
+input, however many copies), so it can still be merged.
 
 Each bad record is reported as a :class:`~extractors.errors.BadRecord`
 (``FILE:LINE: reason``) to ``on_problem`` and skipped; an input that cannot
