@@ -4,6 +4,8 @@ bad input, and one paper from many sources."""
 from __future__ import annotations
 
 import gzip
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -161,6 +163,59 @@ def test_readers_dash_reads_standard_input():
     assert result.stdout.strip() == b"2"
 
 
+def _openalex_work(number: int, references: int) -> dict:
+    return {"id": f"https://openalex.org/W{number}", "title": f"Step Verifiers {number}",
+            "referenced_works": [f"https://openalex.org/W{900_000 + i}" for i in range(references)],
+            "abstract_inverted_index": {word: [i] for i, word in enumerate(ABSTRACT_1.split())}}
+
+
+LONG_FIRST_RECORD_CASES = [
+    # references of the first work (4,000: 130 KB, longer than the 64 KiB sniffed), stored as, works kept, reported
+    (3, "plain", [0, 1, 2], []),
+    (4000, "plain", [0, 1, 2], []),
+    (4000, "gzip", [0, 1, 2], []),
+    (200_000, "plain", [1, 2], ["1: line of 6,"]),  # longer than the 4 MB record limit
+]
+
+
+@pytest.mark.parametrize("references, packing, kept, reported", LONG_FIRST_RECORD_CASES)
+def test_readers_jsonl_with_a_long_first_record_keeps_every_record(tmp_path, references, packing, kept, reported):
+    text = "".join(json.dumps(_openalex_work(i, references if i == 0 else 3)) + "\n" for i in range(3))
+    path = tmp_path / "works.jsonl"
+    path.write_bytes(gzip.compress(text.encode()) if packing == "gzip" else text.encode())
+    papers, report, problems = read([path])
+    assert [p.title for p in papers] == [f"Step Verifiers {i}" for i in kept]
+    assert [str(err).removeprefix(f"{path}:")[: len(r)] for err, r in zip(problems, reported)] == reported
+    assert len(problems) == len(reported) and report.formats[str(path)] == "openalex"
+
+
+def test_readers_closed_standard_input_is_one_line():
+    code = ("from extractors.readers import read_papers; "
+            "list(read_papers(['-'], on_problem=lambda err: print(err)))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, preexec_fn=lambda: os.close(0))
+    assert (result.returncode, result.stdout.decode(), result.stderr) == (0, "<stdin>: standard input is closed\n", b"")
+
+
+def test_readers_html_page_is_read_in_memory_near_its_size():
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        papers, _, _ = read([SOURCES / "listing.html"])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(papers) == 2 and peak < 4 << 20, f"peak {peak:,} bytes"
+
+
+def test_readers_html_with_100k_deep_embedded_data_reads_the_page(tmp_path):
+    page = tmp_path / "page.html"
+    deep = '{"a": ' * 100_000 + "1" + "}" * 100_000
+    page.write_text(f"<html><body><div data-props='{deep}'></div><h3>Step Verifiers</h3><p>{ABSTRACT_1}</p></body></html>")
+    papers, report, problems = read([page])
+    assert [p.title for p in papers] == ["Step Verifiers"] and not problems
+
+
 def test_readers_unknown_format_names_the_choices():
     with pytest.raises(UsageError, match="unknown format 'pdf'; choose one of: listing, listing-html"):
         list(read_papers([str(SOURCES / "papers.tsv")], format="pdf"))
@@ -298,6 +353,46 @@ def test_readers_listing_title_without_abstract_is_reported():
     assert [(type(r).__name__, r.line) for r in records] == [("RawRecord", 1), ("Problem", 4), ("RawRecord", 6)]
 
 
+LABELLED_CASES = [
+    # fixture: a paper list whose fields carry labels; (title, authors, venue, url) kept; problems
+    ("listing-labelled.md",
+     [(SMA, ["Mira Okafor", "Tomás Lindqvist", "Hye-jin Park"], "NeurIPS 2023", "https://example.org/paper/12"),
+      (ROLLOUTS, ["Dana Whitfield"], "ICML 2024", "https://example.org/paper/13")],
+     {"no abstract": 1}),  # Tiny Critics: a labelled abstract of seven words is reported, not made a title
+    ("listing-labelled.txt",
+     [(SMA, ["Mira Okafor", "Tomás Lindqvist", "Hye-jin Park"], "NeurIPS 2023", "https://example.org/paper/12"),
+      (ROLLOUTS, ["Dana Whitfield", "Kenji Arakawa"], "ICML 2024", "https://example.org/paper/13")], {}),
+    ("listing-labelled-list.md",
+     [(SMA, ["Mira Okafor", "Tomás Lindqvist", "Hye-jin Park"], "NeurIPS 2023", "https://arxiv.org/abs/2411.04321"),
+      (ROLLOUTS, ["Dana Whitfield", "Kenji Arakawa"], "ICML 2024", "https://example.org/paper/13")], {}),
+]
+
+
+@pytest.mark.parametrize("fixture, expected, skipped", LABELLED_CASES, ids=[c[0] for c in LABELLED_CASES])
+@pytest.mark.parametrize("forced", [None, "listing"])
+def test_readers_listing_labelled_fields(fixture, expected, skipped, forced):
+    papers, report, _ = read([SOURCES / fixture], format=forced)
+    assert report.formats[str(SOURCES / fixture)] == "listing"
+    assert [(p.title, p.authors, p.venue, p.url) for p in papers] == expected
+    assert dict(report.skipped) == skipped
+    assert papers[0].abstract.startswith("We propose sparse mixture adapters") and papers[0].abstract.endswith("over LoRA.")
+
+
+def test_readers_listing_labelled_url_gives_the_arxiv_id():
+    papers, _, _ = read([SOURCES / "listing-labelled-list.md"])
+    assert papers[0].id == "arxiv:2411.04321"
+
+
+@pytest.mark.parametrize("forced", [None, "listing"])
+def test_readers_listing_of_records_that_are_no_papers_is_one_error(forced):
+    path = SOURCES / "listing-untitled.txt"
+    papers, report, problems = read([path, SOURCES / "papers.tsv"], format=forced)
+    assert [str(err) for err in problems] == [
+        f"{path}: read as a listing, 3 of 3 records are no papers (titles that are author lists or web "
+        "addresses: 3); a layout paperkg cannot read (see --format)"]
+    assert report.kept_by_input[str(path)] == 0
+
+
 STRIP_CASES = [
     ("Daily PapersbyAK and the research communityMar 12From Logistic Regression", "From Logistic Regression"),
     ("Get trending papers in your email inbox!SubscribeStep Verifiers", "Step Verifiers"),
@@ -362,6 +457,23 @@ BAD_RECORD_CASES = [
      (1, "an API error response, not paper data: 'Too Many Requests'"), "API error"),
     ("null record of a batch", "batch.json", b'[null, {"paperId": "x", "title": "T", "abstract": "' + ABSTRACT_1.encode() + b'"}]',
      1, (1, "null record"), "null record"),
+    ("lone surrogate escape in JSON", "a.jsonl",
+     b'{"title": "Step \\ud800 Verifiers", "abstract": "' + ABSTRACT_1.encode() + b'"}\n' + GOOD_OAI[2],
+     1, (1, "lone surrogate"), "not UTF-8"),
+    ("lone surrogate in an author", "a.jsonl",
+     b'{"title": "Step Verifiers", "authors": "Ada \\udfff", "abstract": "' + ABSTRACT_1.encode() + b'"}\n' + GOOD_OAI[2] + b"{",
+     2, (3, "malformed JSON"), "malformed JSON"),
+    ("lines of garbage before JSON Lines", "a.jsonl", b'"title": broken\n}\n]\n' + GOOD_OAI[2],
+     1, (1, "malformed JSON"), "malformed JSON"),
+    ("30k-deep JSON line", "a.jsonl", b"[" * 30_000 + b"]" * 30_000 + b"\n" + GOOD_OAI[2],
+     1, (1, "nested too deeply"), "malformed JSON"),
+    ("100k-deep JSON document", "a.json", b"[" * 100_000 + b"]" * 100_000, 0, (1, "nested too deeply"), "malformed JSON"),
+    ("100k-deep record of a JSON document", "a.json",
+     b'[{"a": ' * 100_000 + b"1" + b"}" * 100_000 + b', {"paperId": "x", "title": "T", "abstract": "' + ABSTRACT_1.encode()
+     + b'"}]', 1, (1, "nested too deeply"), "malformed JSON"),
+    ("abstract of 1.5 million characters", "a.jsonl",
+     b'{"title": "Step Verifiers", "abstract": "' + b"We verify. " * 150_000 + b'"}\n' + GOOD_OAI[2],
+     1, (1, "abstract of 1,650,000 characters is longer than the 100,000-character limit"), "abstract too long"),
 ]
 
 
@@ -415,6 +527,14 @@ def test_readers_unreadable_input_is_one_line_and_the_rest_is_read(tmp_path, nam
     assert len(problems) == 1 and message in str(problems[0]) and "\n" not in str(problems[0])
     assert str(problems[0]).startswith(str(bad))
     assert report.kept == 2
+
+
+def test_readers_csv_header_of_odd_names_is_shown_on_one_short_line(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes(b'"name\nof it",' + b"x" * 300 + b",title\nx,y,A title\n")
+    _, _, problems = read([path], format="csv")
+    assert [str(err) for err in problems] == [f"{path}:1: no abstract column (columns: name of it, {'x' * 39}…, title); "
+                                              "name it with --abstract-col"]
 
 
 def test_readers_missing_file_and_directory(tmp_path):
@@ -507,3 +627,62 @@ def test_readers_cli_strict_stops_and_leaves_the_graph_as_it_was(tmp_path):
     assert result.exit_code == 1
     assert f"{SOURCES / 'semantic-scholar.json'}:4: 'A Survey of Survey Papers' has no abstract" in result.stderr
     assert graph.read_bytes() == before
+
+
+# ---- author fields ------------------------------------------------------------------------
+
+AUTHOR_CASES = [
+    # the author field of a CSV row or JSON record, the names read
+    ("Ada Lovelace, Alan Turing", ["Ada Lovelace", "Alan Turing"]),
+    ("Ada Lovelace, Alan M. Turing", ["Ada Lovelace", "Alan M. Turing"]),
+    ("Lovelace, Ada", ["Ada Lovelace"]),
+    ("Turing, Alan M.", ["Alan M. Turing"]),
+    ("van der Berg, Jan", ["Jan van der Berg"]),
+    ("De la Cruz, Maria Jose", ["Maria Jose De la Cruz"]),
+    ("Anji Liu, Guy Van den Broeck", ["Anji Liu", "Guy Van den Broeck"]),
+    ("Davin Choo, Tommaso d'Orsi", ["Davin Choo", "Tommaso d'Orsi"]),
+    ("Raman, Priya; Nyberg, Oskar", ["Priya Raman", "Oskar Nyberg"]),
+    ("Ada Lovelace, Alan Turing and Grace Hopper", ["Ada Lovelace", "Alan Turing", "Grace Hopper"]),
+]
+
+
+@pytest.mark.parametrize("field, names", AUTHOR_CASES)
+def test_readers_author_field_two_full_names_are_two_authors(tmp_path, field, names):
+    path = tmp_path / "papers.jsonl"
+    path.write_text(json.dumps({"title": "Step Verifiers", "abstract": ABSTRACT_1, "authors": field}) + "\n")
+    papers, _, _ = read([path])
+    assert papers[0].authors == names
+
+
+def test_readers_cli_build_skips_an_abstract_spacy_would_refuse(tmp_path):
+    huge = tmp_path / "a.jsonl"
+    huge.write_bytes(b'{"title": "Step Verifiers", "abstract": "' + b"We verify. " * 150_000 + b'"}\n' + GOOD_OAI[2])
+    graph = tmp_path / "kg.json"
+    result = _paperkg("build", "--graph", str(graph), str(huge))
+    assert result.exit_code == 0, result.output
+    assert f"{huge}:1: 'Step Verifiers': abstract of 1,650,000 characters is longer than" in result.stderr
+    assert "Traceback" not in result.output and "E088" not in result.output
+
+
+def test_readers_duplicates_use_bounded_memory(tmp_path):
+    import tracemalloc
+
+    record = json.dumps({"title": "Step Verifiers", "abstract": ABSTRACT_1 * 12, "authors": ["Ada Lovelace"]})
+    path = tmp_path / "repeated.jsonl"
+    path.write_text((record + "\n") * 600)  # 1.3 MB of one paper: held whole, the copies took more than the bound
+    tracemalloc.start()
+    try:
+        papers, report, problems = read([path])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert (len(papers), report.duplicates, problems) == (1, 599, [])
+    assert peak < 1 << 20, f"peak {peak:,} bytes"
+    assert [(p.id, p.source, p.authors) for p in report.duplicate_papers] == [(papers[0].id, f"{path}:2", ["Ada Lovelace"])]
+
+
+def test_readers_cli_build_of_a_listing_that_yields_no_papers_exits_1(tmp_path):
+    graph = tmp_path / "kg.json"
+    result = _paperkg("build", "--graph", str(graph), "--format", "listing", str(SOURCES / "listing-untitled.txt"))
+    assert result.exit_code == 1 and "records are no papers" in result.stderr
+    assert not graph.exists()

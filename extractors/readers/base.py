@@ -13,7 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-__all__ = ["RawRecord", "Problem", "Parsed", "ColumnOptions", "text_value"]
+__all__ = ["RawRecord", "Problem", "Parsed", "ColumnOptions", "text_value", "MIN_ABSTRACT_WORDS"]
+
+#: Fewer words than this is not an abstract (a stub, a placeholder like "N/A").
+MIN_ABSTRACT_WORDS = 8
 
 
 @dataclass

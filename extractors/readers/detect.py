@@ -18,6 +18,7 @@ import re
 
 from extractors.errors import InputError
 
+from .jsonstream import loads
 from .listing import looks_like_listing
 from .sources import Source, decode
 
@@ -77,7 +78,7 @@ def _first_json_record(text: str) -> object:
     """The first record a JSON or JSON Lines head shows, or None."""
     first_line = next((line for line in text.splitlines() if line.strip()), "")
     try:
-        value = json.loads(first_line)
+        value = loads(first_line)
     except ValueError:
         # A pretty-printed document: decode its first record, under a records key or in the top array.
         keys = "|".join(RECORD_LISTS)
@@ -85,7 +86,7 @@ def _first_json_record(text: str) -> object:
         at = start.end() if start else text.find("{", 1 if text.startswith("[") else 0)
         try:
             value, _ = json.JSONDecoder().raw_decode(text, max(at, 0))
-        except ValueError:
+        except (ValueError, RecursionError):
             return _key_guess(text)
     while True:
         if isinstance(value, list):
@@ -97,8 +98,9 @@ def _first_json_record(text: str) -> object:
 
 
 def _key_guess(text: str) -> dict:
-    """Keys seen in a head too broken to parse: enough to tell the sources apart."""
-    return {key: "" for key in re.findall(r'"([A-Za-z_]+)"\s*:', text[:_KEY_SNIFF_CHARS])}
+    """Keys seen in a head too broken (or too cut) to parse, with their short string values: enough to
+    tell the sources apart (an OpenAlex work's ``"id": "https://openalex.org/..."``)."""
+    return dict(re.findall(r'"([A-Za-z_]+)"\s*:\s*(?:"([^"\\\n]{0,200})")?', text[:_KEY_SNIFF_CHARS]))
 
 
 _JSON_LINE = re.compile(

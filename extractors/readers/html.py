@@ -24,7 +24,7 @@ from .base import ColumnOptions, Parsed
 from .cleaning import arxiv_id, collapse_whitespace
 from .detect import json_record_format
 from .jsonformats import map_record
-from .listing import Line, parse_listing_lines
+from .listing import Line, papers_only, parse_listing_lines
 from .sources import Source
 
 __all__ = ["MAX_HTML_BYTES", "page_lines", "parse_html"]
@@ -93,10 +93,17 @@ def page_lines(root) -> list[Line]:
 
 
 def _read_page(source: Source) -> bytes:
-    data = source.stream.read(MAX_HTML_BYTES + 1)
-    if len(data) > MAX_HTML_BYTES:
+    # In pieces: one read of the whole limit allocates the limit (64 MB, three times over) for any page.
+    chunks, size = [], 0
+    while size <= MAX_HTML_BYTES:
+        chunk = source.stream.read(1 << 20)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > MAX_HTML_BYTES:
         raise InputError(source.name, f"HTML page larger than {MAX_HTML_BYTES >> 20} MB: not a listing page")
-    return data
+    return b"".join(chunks)
 
 
 def _paper_objects(value, depth: int = 0) -> Iterator[dict]:
@@ -132,7 +139,7 @@ def embedded_records(root) -> Iterator[Parsed]:
             continue
         try:
             value = json.loads(payload)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than page data of papers is
             continue
         for record in _paper_objects(value):
             yield map_record(record, element.sourceline or 1, json_record_format(record), ColumnOptions())
@@ -149,7 +156,7 @@ def parse_html(source: Source, columns: ColumnOptions | None = None) -> Iterator
     for item in embedded_records(root):
         found += 1
         yield item
-    for item in parse_listing_lines(page_lines(root)) if not found else ():
+    for item in papers_only(parse_listing_lines(page_lines(root)), source.name) if not found else ():
         found += 1
         yield item
     if not found:

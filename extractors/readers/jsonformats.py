@@ -18,14 +18,16 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from email.utils import parsedate_to_datetime
 from typing import Any, Callable, Iterator
 
 from .base import ColumnOptions, Parsed, Problem, RawRecord, text_value
-from .cleaning import arxiv_id, doi
+from .cleaning import arxiv_id, collapse_whitespace, doi
 from .detect import RECORD_LISTS, json_record_format
 from .jsonstream import DUPLICATE_KEY, iter_json_records, loads
-from .sources import Source, decode
+from .listing import NAME_PARTICLES
+from .sources import MAX_LINE_BYTES, SNIFF_BYTES, Source, decode
 
 __all__ = [
     "hf_record",
@@ -34,6 +36,7 @@ __all__ = [
     "arxiv_oai_record",
     "generic_record",
     "map_record",
+    "column_list",
     "parse_json",
     "is_json_document",
 ]
@@ -59,10 +62,36 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+_ELIDED_PARTICLE = re.compile(r"^[a-z]'[A-Z]")  # d'Orsi
+
+
+def _full_name(text: str) -> bool:
+    """Whether one side of "A, B" is a whole name (a given name, then capitalised words or particles),
+    not a last name alone.
+
+    >>> _full_name("Ada Lovelace"), _full_name("Guy Van den Broeck"), _full_name("Lovelace"), _full_name("De la Cruz")
+    (True, True, False, False)
+    """
+    words = text.split()
+    if len(words) < 2 or not words[0][:1].isupper() or words[0].lower() in NAME_PARTICLES:
+        return False
+    return all(w[:1].isupper() or w.lower() in NAME_PARTICLES or _ELIDED_PARTICLE.match(w) for w in words[1:])
+
+
+def _last_name_first(authors: str) -> bool:
+    """Whether an author field is "Last, First" names: ``;``-separated, or one comma between parts
+    that are not both whole names ("Lovelace, Ada" yes; "Ada Lovelace, Alan Turing" is two authors)."""
+    if ";" in authors:
+        return True
+    if authors.count(",") != 1 or " and " in authors:
+        return False
+    return not all(_full_name(part) for part in authors.split(","))
+
+
 def _names(authors: Any) -> list[str]:
     """Author names from a list of strings or of ``{"name"}`` / ``{"author": {"display_name"}}`` objects."""
     if isinstance(authors, str):
-        if ";" in authors or (authors.count(",") == 1 and " and " not in authors):
+        if _last_name_first(authors):
             # "Raman, Priya; Nyberg, Oskar" (reference managers): last name first
             return [" ".join(reversed([p.strip() for p in a.split(",", 1)])) for a in authors.split(";") if a.strip()]
         return [a.strip() for a in authors.replace(" and ", ",").split(",") if a.strip()]
@@ -199,9 +228,9 @@ def generic_record(record: dict, line: int, columns: ColumnOptions) -> RawRecord
         column = find_column(keys, option, candidates)
         found, value = _path(record, column) if column else (False, None)
         if option and not found:
-            return Problem(line, f"no {role}", f"no column {option!r} (columns: {_columns(keys)})")
+            return Problem(line, f"no {role}", f"no column {option!r} (columns: {column_list(keys)})")
         if column is None and role != "id":
-            return Problem(line, f"no {role}", f"no {role} column (columns: {_columns(keys)}); name it with {flag}")
+            return Problem(line, f"no {role}", f"no {role} column (columns: {column_list(keys)}); name it with {flag}")
         values[role] = _text(value)
     # Without --id-col every usual id column is tried (a DOI column may be empty where a URL has the id).
     ids = [values["id"]] if columns.id_col else [_text(_field(record, name)) for name in ID_KEYS]
@@ -227,8 +256,14 @@ def _field(record: dict, *names: str) -> Any:
     return next((record[lowered[n]] for n in names if n in lowered and record[lowered[n]] not in (None, "")), None)
 
 
-def _columns(keys: list) -> str:
-    shown = ", ".join(map(str, keys[:12])) or "none"
+def column_list(keys: list) -> str:
+    """Column names as a message shows them: the first 12, each on one line and cut at 40 characters.
+
+    >>> column_list(["Title", "a\\nvery " + "long " * 20])
+    'Title, a very long long long long long long lo…'
+    """
+    names = [collapse_whitespace(str(key)) for key in keys[:12]]
+    shown = ", ".join(name if len(name) <= 40 else name[:39] + "…" for name in names) or "none"
     return shown + (", ..." if len(keys) > 12 else "")
 
 
@@ -260,17 +295,42 @@ def map_record(record: Any, line: int, fmt: str, columns: ColumnOptions) -> Pars
     return generic_record(record, line, columns)
 
 
-def is_json_document(head: str) -> bool:
-    """Whether an input is one JSON document (else JSON Lines): most of its first lines are no whole JSON value."""
-    lines = [line for line in head.splitlines() if line.strip()][:10]
+def is_json_document(lines: list[str]) -> bool:
+    """Whether an input is one JSON document (else JSON Lines): it starts with ``{`` or ``[``, and most of its
+    first whole lines are no JSON value. Lines of garbage before the records make no document."""
+    lines = [line for line in lines if line.strip()][:10]
+    if not lines or not lines[0].lstrip().startswith(("{", "[")):
+        return False
     whole = 0
     for line in lines:
         try:
-            json.loads(line)
+            loads(line)
             whole += 1
         except ValueError:
             pass
     return whole * 2 < len(lines) or (len(lines) == 1 and not whole)
+
+
+_TOP_RECORD_LIST = re.compile(r'^\s*\{\s*"(?:%s)"\s*:\s*\[' % "|".join(RECORD_LISTS))
+
+
+def _is_json_document(source: Source) -> bool:
+    """Whether an input is one JSON document, judged on whole lines only, never on the first record's size.
+
+    The sniffed head may end inside a line; when not even the first line is whole in it (a JSON Lines
+    record over 64 KiB), that line is read ahead and judged alone.
+    """
+    head = decode(source.head).lstrip("\ufeff")
+    lines = head.splitlines()
+    if len(source.head) >= SNIFF_BYTES and not head.endswith(("\n", "\r")):
+        lines = lines[:-1]  # cut where the head ends
+    if any(line.strip() for line in lines):
+        return is_json_document(lines)
+    first = source.peek_line()
+    if first.endswith(b"\n") or len(first) < MAX_LINE_BYTES:
+        return is_json_document([decode(first).lstrip("\ufeff")])
+    # A line longer than any record: a minified document holds its records in an array, a JSON Lines line is one.
+    return not head.lstrip().startswith("{") or bool(_TOP_RECORD_LIST.match(head))
 
 
 def _json_lines(source: Source) -> Iterator[tuple[int, Any] | Problem]:
@@ -298,7 +358,7 @@ def _json_lines(source: Source) -> Iterator[tuple[int, Any] | Problem]:
 
 def parse_json(source: Source, columns: ColumnOptions, fmt: str) -> Iterator[Parsed]:
     """Records of a JSON or JSON Lines input read as format ``fmt``."""
-    if is_json_document(decode(source.head).lstrip("\ufeff")):
+    if _is_json_document(source):
         text = io.TextIOWrapper(source.stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
         items = iter_json_records(text, RECORD_LISTS)
     else:

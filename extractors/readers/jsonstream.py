@@ -23,7 +23,7 @@ from typing import Iterator, TextIO
 from .base import Problem
 from .sources import MAX_LINE_BYTES
 
-__all__ = ["iter_json_records", "loads", "DUPLICATE_KEY"]
+__all__ = ["iter_json_records", "loads", "DUPLICATE_KEY", "TOO_DEEP"]
 
 _CHUNK = 1 << 16
 _WS = re.compile(r"\s*")
@@ -41,9 +41,19 @@ def _object_pairs(pairs: list) -> dict:
     return obj
 
 
+#: Why a value nested deeper than Python's recursion limit (no paper record is) is not read.
+TOO_DEEP = "arrays and objects nested too deeply to read"
+
+
 def loads(text: str) -> object:
-    """``json.loads`` that marks objects repeating a key (see :data:`DUPLICATE_KEY`)."""
-    return json.loads(text, object_pairs_hook=_object_pairs)
+    """``json.loads`` that marks objects repeating a key (see :data:`DUPLICATE_KEY`).
+
+    Raises ``json.JSONDecodeError`` for any text that is no JSON value, a too deeply nested one included.
+    """
+    try:
+        return json.loads(text, object_pairs_hook=_object_pairs)
+    except RecursionError:
+        raise json.JSONDecodeError(TOO_DEEP, text, 0) from None
 
 
 _DECODER = json.JSONDecoder(object_pairs_hook=_object_pairs)
@@ -90,6 +100,8 @@ class _Buffer:
         while True:
             try:
                 value, end = _DECODER.raw_decode(self.text, self.pos)
+            except RecursionError:
+                return None, self._skip(f"malformed JSON: {TOO_DEEP}")
             except json.JSONDecodeError as err:
                 if len(self.text) - self.pos > MAX_LINE_BYTES:
                     return None, self._skip(f"record is longer than the {MAX_LINE_BYTES:,}-byte limit")

@@ -12,11 +12,16 @@ fixed, so structure is recognised line by line:
 - **chrome** is a known site phrase, or a short line repeated on the page; a
   banner glued to the first title (``Daily PapersbyAK ...Mar 12From ...``) is
   cut off.
+- a **labelled field** (``**Authors**: *...*``, ``Venue: ...``, ``- **Abstract:** ...``)
+  is what its label (:data:`FIELD_LABELS`) says, whatever its length; a labelled
+  abstract goes on over the lines of its paragraph.
 
 Whether metadata follows its paper or precedes it is decided once per page
 from its first lines (metadata with an author count or upvotes before the first
 title means it precedes). Lines are classified as they stream; only the first
 :data:`LAYOUT_WINDOW` lines are held at once, to learn the page's layout.
+A listing whose first records mostly show a :data:`NO_PAPER_SIGNS` sign (titles
+that are author lists or web addresses) is a layout misread: one error, no records.
 
 >>> page = '''Daily Papers
 ... Nov 20
@@ -39,21 +44,27 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
-from .base import Parsed, Problem, RawRecord
+from extractors.errors import InputError
+
+from .base import MIN_ABSTRACT_WORDS, Parsed, Problem, RawRecord
 from .cleaning import arxiv_id, collapse_whitespace, doi, find_arxiv_id
+from .sources import MAX_LINE_BYTES
 
 __all__ = [
     "LAYOUT_WINDOW",
+    "NAME_PARTICLES",
     "Line",
     "classify",
     "is_abstract",
     "is_title",
+    "labelled_field",
     "looks_like_listing",
     "looks_like_names",
     "parse_listing",
     "parse_listing_lines",
+    "papers_only",
     "strip_chrome",
     "wrap_width",
 ]
@@ -146,6 +157,7 @@ class Line:
     arxiv_id: str | None = None
     labelled_title: bool = False  # the page said so ("Title: ...")
     columns: int = 0  # how wide the line was on the page, indentation included
+    label: str | None = None  # the field a label named ("**Abstract**:", "- Venue:"): a FieldLabel role
 
     def __post_init__(self) -> None:
         self.columns = self.columns or len(self.text)
@@ -159,6 +171,8 @@ class _Meta:
     upvotes: int | None = None
     arxiv_id: str | None = None
     doi: str | None = None
+    venue: str | None = None
+    url: str | None = None
     strong: bool = False  # names something only a paper has (authors, upvotes, id), not just a date
 
     def apply(self, record: RawRecord) -> None:
@@ -175,6 +189,10 @@ class _Meta:
             record.arxiv_id = self.arxiv_id
         if self.doi and not record.doi:
             record.doi = self.doi
+        if self.venue and not record.venue:
+            record.venue = self.venue
+        if self.url and not record.url:
+            record.url = self.url
 
 
 def _iso_date(text: str) -> str:
@@ -301,8 +319,82 @@ def strip_chrome(title: str) -> str:
 ABSTRACT, META, CHROME, TEXT = "abstract", "meta", "chrome", "text"
 
 
-def classify(text: str, repeated: frozenset[str] = frozenset()) -> tuple[str, _Meta | None]:
-    """The kind of one stripped line and, for metadata, what it says."""
+def _labelled_date(meta: _Meta, value: str) -> None:
+    found = _DATE.match(value) or _YEAR_ONLY.match(value)
+    meta.date = _iso_date(found.group(1)) if found else value[:40]
+
+
+def _labelled_url(meta: _Meta, value: str) -> None:
+    meta.url = value.split()[0] if value else None
+    meta.arxiv_id, meta.doi = find_arxiv_id(value), doi(value)
+
+
+def _labelled_authors(meta: _Meta, value: str) -> None:
+    meta.authors, meta.strong = _names(value), True
+
+
+@dataclass(frozen=True)
+class FieldLabel:
+    """A label that names one field of a paper ("**Authors**:", "Venue:", "- **Abstract:**").
+
+    ``read`` puts a metadata value on a :class:`_Meta`; the title and the abstract have none,
+    they are the lines themselves.
+    """
+
+    role: str
+    names: re.Pattern
+    read: Callable[[_Meta, str], None] | None = None
+
+
+FIELD_LABELS = [
+    FieldLabel("title", re.compile(r"(?:paper\s+)?title", re.I)),
+    FieldLabel("abstract", re.compile(r"abstract|summary|tl;?\s?dr", re.I)),
+    FieldLabel("authors", re.compile(r"authors?|author\s+list|by", re.I), _labelled_authors),
+    FieldLabel("venue", re.compile(r"conference|venue|journal|booktitle|published\s+in|proceedings|accepted\s+(?:at|to)",
+                                   re.I), lambda meta, value: setattr(meta, "venue", value)),
+    FieldLabel("url", re.compile(r"url|link|paper\s+(?:link|url)|pdf|web\s*page", re.I), _labelled_url),
+    FieldLabel("date", re.compile(r"date|year|published(?:\s+on)?|submitted(?:\s+on)?|posted", re.I), _labelled_date),
+    FieldLabel("doi", re.compile(r"doi", re.I), lambda meta, value: setattr(meta, "doi", doi(value))),
+    FieldLabel("arxiv", re.compile(r"arxiv(?:\s+id)?", re.I),
+               lambda meta, value: setattr(meta, "arxiv_id", find_arxiv_id(value) or arxiv_id(value))),
+]
+_FIELD_ROLES = {label.role: label for label in FIELD_LABELS}
+# "Label: value" with Markdown around it: "**Authors**: *A, B*", "- **Abstract:** ...", "## Title: ...".
+_LABELLED_LINE = re.compile(
+    r"^(?:[-*+>]\s+|#{1,6}\s+|\d{1,4}[.)]\s+)?(?P<mark>\*\*|__|\*|_|)\s*(?P<label>[A-Za-z][A-Za-z ;.]{0,24}?)\s*"
+    r"(?:(?P=mark)\s*[:：]|[:：]\s*(?P=mark))\s*(?P<value>.*)$"
+)
+
+
+def labelled_field(text: str) -> tuple[str, str] | None:
+    """``(role, value)`` of a line that labels a paper field, or None.
+
+    >>> labelled_field("**Authors**: *Ada Lovelace, Alan Turing*"), labelled_field("Orca 2: Small Models Reason")
+    (('authors', '*Ada Lovelace, Alan Turing*'), None)
+    """
+    match = _LABELLED_LINE.match(text)
+    if not match:
+        return None
+    label = " ".join(match.group("label").split())
+    role = next((f.role for f in FIELD_LABELS if f.names.fullmatch(label)), None)
+    return (role, match.group("value").strip()) if role else None
+
+
+def _labelled_kind(role: str, text: str) -> tuple[str, _Meta | None]:
+    """A labelled line is what its label says, whatever its length: an abstract, a title or metadata."""
+    if role == "abstract":
+        return ABSTRACT, None
+    if role == "title":
+        return TEXT, None
+    meta = _Meta()
+    _FIELD_ROLES[role].read(meta, text)
+    return META, meta
+
+
+def classify(text: str, repeated: frozenset[str] = frozenset(), label: str | None = None) -> tuple[str, _Meta | None]:
+    """The kind of one stripped line and, for metadata, what it says; ``label`` is the field its label named."""
+    if label is not None:
+        return _labelled_kind(label, text)
     if text.lower() in _CHROME_SET or text.strip("[]()<> ").lower() in _LINK_LABELS or text in repeated:
         return CHROME, None
     if is_abstract(text):
@@ -313,26 +405,68 @@ def classify(text: str, repeated: frozenset[str] = frozenset()) -> tuple[str, _M
     return TEXT, None
 
 
+def _text_line(number: int, text: str, blank: bool, label: str | None) -> Line | str | None:
+    """One line of a text page as a :class:`Line`; the role of a label standing alone; None for a blank line.
+
+    ``label`` is the role of such a lone label just above: the line is that field's value.
+    """
+    raw = collapse_whitespace(text)
+    field = labelled_field(raw)
+    if field is not None:
+        label, raw = field
+        if not raw:
+            return label
+        if label == "url":
+            raw = _MD_LINK.sub(r"\2", raw)  # the address, not the link's words
+    plain, linked = _plain(raw)
+    if not plain:
+        return None
+    titled = label == "title" or (label is None and bool(_TITLE_LABEL.match(raw)))
+    return Line(number, plain, blank, arxiv_id=linked, labelled_title=titled, columns=len(text.rstrip().expandtabs()),
+                label=label)
+
+
+def _goes_on(abstract: Line, line: Line, text: str) -> bool:
+    """Whether ``line`` continues a labelled abstract: the next line of its paragraph, mid-sentence or in lower case."""
+    return (not line.blank_before and line.label is None and not text.lstrip().startswith("#")
+            and (not abstract.text.endswith((".", "!", "?")) or line.text[:1].islower())
+            and len(abstract.text) < MAX_LINE_BYTES)
+
+
 def _nonblank(numbered: Iterable[tuple[int, str] | Problem | Line]) -> Iterator[Line | Problem]:
     blank = False
+    label: str | None = None  # a lone label above ("**Abstract**:"): its value is the next line
+    held: Line | None = None  # a labelled abstract, which may go on over the lines of its paragraph
     for item in numbered:
         if isinstance(item, (Problem, Line)):
             yield item
             continue
         number, text = item
-        raw = collapse_whitespace(text)
-        text, linked = _plain(raw)
-        if not text:
+        line = _text_line(number, text, blank, label)
+        if line is None:
             blank = True
             continue
-        yield Line(number, text, blank, arxiv_id=linked, labelled_title=bool(_TITLE_LABEL.match(raw)),
-                   columns=len(item[1].rstrip().expandtabs()))
-        blank = False
+        blank, label = False, None
+        if isinstance(line, str):
+            label = line
+            continue
+        if held is not None and _goes_on(held, line, text):
+            held.text += " " + line.text
+            continue
+        if held is not None:
+            yield held
+            held = None
+        if line.label == "abstract":
+            held = line
+        else:
+            yield line
+    if held is not None:
+        yield held
 
 
 _MD_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
 _MD_MARKS = re.compile(r"^(?:#{1,6}\s+|>\s+)|^(\*\*|__|\*|_)(.+)\1$")
-_ENUMERATION = re.compile(r"^(?:\d{1,4}[.)]|[-*+])\s+(?=\S)")
+_ENUMERATION = re.compile(r"^(?:\d{1,4}[.)]|\[\d{1,5}\]|[-*+])\s+(?=\S)")
 _TITLE_LABEL = re.compile(r"^(?:[#*_>\s]*)title\s*[:：]", re.I)
 _FIELD_LABEL = re.compile(r"^(?:title|abstract|summary|tl;?dr)\s*[:：]\s*", re.I)
 
@@ -403,9 +537,9 @@ def _unwrap(items: Iterable[Line | Problem], width: int) -> Iterator[Line | Prob
 def _learn_layout(window: list[Line | Problem]) -> tuple[bool, frozenset[str]]:
     """(metadata precedes its paper?, lines repeated often enough to be chrome) from a page's first lines."""
     lines = [x for x in window if isinstance(x, Line)]
-    counts = Counter(x.text for x in lines if len(x.text) <= 60)
+    counts = Counter(x.text for x in lines if len(x.text) <= 60 and x.label is None)
     repeated = frozenset(text for text, n in counts.items() if n >= 3 and classify(text)[0] == TEXT)
-    kinds = [classify(x.text, repeated) for x in lines]
+    kinds = [classify(x.text, repeated, x.label) for x in lines]
     abstracts = [i for i, (kind, _) in enumerate(kinds) if kind == ABSTRACT]
     if not abstracts:
         return False, repeated
@@ -447,7 +581,7 @@ def parse_listing_lines(numbered: Iterable[tuple[int, str] | Problem | Line]) ->
             yield item
             continue
         previous, last = last, item
-        kind, meta = classify(item.text, repeated)
+        kind, meta = classify(item.text, repeated, item.label)
         if kind == CHROME:
             continue
         if kind == META:
@@ -502,7 +636,8 @@ def parse_listing_lines(numbered: Iterable[tuple[int, str] | Problem | Line]) ->
 
 
 _NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b)\s*")
-_PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "del", "la", "le", "du", "dos", "bin", "al"}
+#: Lower-case words inside names ("Guy Van den Broeck", "De la Cruz").
+NAME_PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "del", "la", "le", "du", "dos", "bin", "al"})
 
 
 _AFFILIATION = re.compile(r"\b(?:Universit\w*|Institut\w*|Lab\w*|College|School|Cent(?:er|re)|Academy|Inc|Research)\b")
@@ -529,14 +664,14 @@ def looks_like_names(text: str) -> bool:
         words = piece.split()
         if not 1 <= len(words) <= 6:
             return False
-        small = _PARTICLES | (_AFFILIATION_WORDS if _AFFILIATION.search(piece) else set())
+        small = NAME_PARTICLES | (_AFFILIATION_WORDS if _AFFILIATION.search(piece) else set())
         if not all(w[:1].isupper() or w.lower() in small for w in words):
             return False
     return sum(len(p.split()) >= 2 for p in pieces) >= 2
 
 
 def _merge_meta(into: _Meta, meta: _Meta) -> None:
-    for name in ("n_authors", "authors", "date", "upvotes", "arxiv_id", "doi"):
+    for name in ("n_authors", "authors", "date", "upvotes", "arxiv_id", "doi", "venue", "url"):
         value = getattr(meta, name)
         if value is not None:
             setattr(into, name, value)
@@ -547,9 +682,52 @@ def _quote(text: str, width: int = 60) -> str:
     return repr(text if len(text) <= width else text[: width - 1] + "…")
 
 
+#: How many of a listing's first records are judged, before any is kept, on whether they are papers at all.
+JUDGED_RECORDS = 20
+_WEB_ADDRESS = re.compile(r"^(?:https?://|www\.)\S*$", re.I)
+
+
+@dataclass(frozen=True)
+class NoPaperSign:
+    """What shows a record read from a listing to be no paper: a layout the parser misread."""
+
+    what: str
+    shows: Callable[[RawRecord], bool]
+
+
+NO_PAPER_SIGNS = [
+    NoPaperSign("titles that are author lists or web addresses",
+                lambda record: looks_like_names(record.title) or bool(_WEB_ADDRESS.match(record.title))),
+    NoPaperSign("abstracts too short to be abstracts", lambda record: len(record.abstract.split()) < MIN_ABSTRACT_WORDS),
+]
+
+
+def papers_only(records: Iterable[Parsed], name: str) -> Iterator[Parsed]:
+    """The records of a listing, once its first :data:`JUDGED_RECORDS` look like papers.
+
+    Raises :class:`InputError` when most of them show a :data:`NO_PAPER_SIGNS` sign: the
+    page's layout was misread, and its records would fill a graph with junk.
+    """
+    records = iter(records)
+    judged: list[Parsed] = []
+    for item in records:
+        judged.append(item)
+        if sum(isinstance(x, RawRecord) for x in judged) >= JUDGED_RECORDS or len(judged) >= 10 * JUDGED_RECORDS:
+            break
+    papers = [x for x in judged if isinstance(x, RawRecord)]
+    signs = Counter(next((sign.what for sign in NO_PAPER_SIGNS if sign.shows(r)), None) for r in papers)
+    no_papers = len(papers) - signs.pop(None, 0)
+    if no_papers * 2 > len(papers):
+        shown = ", ".join(f"{what}: {n}" for what, n in signs.most_common())
+        raise InputError(name, f"read as a listing, {no_papers} of {len(papers)} records are no papers ({shown}); "
+                               "a layout paperkg cannot read (see --format)")
+    yield from judged
+    yield from records
+
+
 def parse_listing(source) -> Iterator[Parsed]:
     """Papers of a listing page saved as text (a :class:`~extractors.readers.sources.Source`)."""
-    return parse_listing_lines(source.lines())
+    return papers_only(parse_listing_lines(source.lines()), source.name)
 
 
 def looks_like_listing(lines: Iterable[str]) -> bool:
@@ -561,7 +739,7 @@ def looks_like_listing(lines: Iterable[str]) -> bool:
     abstracts = titled = 0
     previous: Line | None = None
     for line in items:
-        kind = classify(line.text)[0]
+        kind = classify(line.text, label=line.label)[0]
         if kind == ABSTRACT:
             abstracts += 1
             titled += previous is not None and is_title(previous.text)

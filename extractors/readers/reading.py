@@ -6,7 +6,8 @@ record is cleaned (LaTeX to text, whitespace), validated (a title, an abstract,
 UTF-8 text), given an id (arXiv id, else DOI, else a hash of the normalised
 title) and checked against the papers already read: the same paper from a
 second source (same arXiv id, DOI or normalised title) is counted as a
-duplicate and kept on the report, so its metadata can still be merged.
+duplicate and its metadata kept on the report (one slim record per paper and
+input, however many copies), so it can still be merged.
 
 Each bad record is reported as a :class:`~extractors.errors.BadRecord`
 (``FILE:LINE: reason``) to ``on_problem`` and skipped; an input that cannot
@@ -26,6 +27,8 @@ be read at all is one :class:`~extractors.errors.InputError`. With
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
@@ -33,20 +36,21 @@ from typing import Callable, Iterable, Iterator
 from extractors.errors import BadRecord, InputError
 from extractors.records import Paper, normalise_title, title_id
 
-from .base import ColumnOptions, Problem, RawRecord
+from .base import MIN_ABSTRACT_WORDS, ColumnOptions, Problem, RawRecord
 from .cleaning import arxiv_id, arxiv_id_from_doi, collapse_whitespace, doi, find_arxiv_id, latex_to_text
 from .detect import FORMATS, detect_format
 from .parsers import parser_for
 from .sources import DamagedInput, Source, open_source
 
-__all__ = ["ReadReport", "read_papers", "paper_from_record", "MIN_ABSTRACT_WORDS"]
+__all__ = ["ReadReport", "read_papers", "paper_from_record", "MIN_ABSTRACT_WORDS", "MAX_ABSTRACT_CHARS"]
 
 ProblemHandler = Callable[[InputError], None]
 
-#: Fewer words than this is not an abstract (a stub, a placeholder like "N/A").
-MIN_ABSTRACT_WORDS = 8
 #: How long a title may be before it is taken for something else.
 MAX_TITLE_CHARS = 1000
+#: How long an abstract may be: real ones are a few thousand characters; a whole paper in the field
+#: would cost the pipeline gigabytes (spaCy refuses a text over a million characters outright).
+MAX_ABSTRACT_CHARS = 100_000
 
 
 @dataclass
@@ -55,18 +59,31 @@ class ReadReport:
 
     ``read`` counts records (kept, skipped or duplicate); ``skipped`` also counts
     whole inputs that could not be read (kind ``unreadable input``, ``no papers``).
-    ``duplicate_papers`` holds the later copies (with the id of the paper kept),
-    so their metadata can be merged into it; ``kept_by_input`` counts kept papers
-    per input and ``formats`` the format each input was read as.
+    ``duplicate_papers`` holds, per paper kept and input, the metadata of its later
+    copies there (with the id of the paper kept, the source of the first copy, no
+    abstract), so it can be merged into the paper; memory grows with the papers, never
+    with the copies. ``kept_by_input`` counts kept papers per input and ``formats``
+    the format each input was read as.
     """
 
     read: int = 0
     kept: int = 0
     skipped: Counter = field(default_factory=Counter)
     duplicates: int = 0
-    duplicate_papers: list[Paper] = field(default_factory=list)
     kept_by_input: Counter = field(default_factory=Counter)
     formats: dict[str, str] = field(default_factory=dict)
+    _duplicates: dict[tuple[str, str], Paper] = field(default_factory=dict, repr=False)
+
+    @property
+    def duplicate_papers(self) -> list[Paper]:
+        return list(self._duplicates.values())
+
+    def add_duplicate(self, paper: Paper, input_name: str) -> None:
+        """Count a later copy of a kept paper (``paper.id`` is the kept one's) and keep what its metadata adds."""
+        self.duplicates += 1
+        slim = dataclasses.replace(paper, abstract="")  # the text stays the kept paper's
+        held = self._duplicates.get((paper.id, input_name))
+        self._duplicates[(paper.id, input_name)] = slim if held is None else held.merge(slim)
 
 
 class _Seen:
@@ -100,17 +117,38 @@ class _Seen:
             self._ids.setdefault(key, paper_id)
 
 
+# Undecodable bytes survive reading as lone surrogates U+DC80-U+DCFF (see sources.decode); JSON's
+# "\\ud800" escapes give any other lone surrogate. Neither is a character UTF-8 can write.
+_UNDECODED_BYTE = re.compile("[\udc80-\udcff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _clean(text: str, latex: bool) -> str:
-    # Undecodable bytes in a secondary field (a name) become U+FFFD rather than costing the record.
-    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    # A lone surrogate in a secondary field (a name) becomes U+FFFD rather than costing the record.
+    text = _SURROGATE.sub("\ufffd", text)
     return latex_to_text(text) if latex else collapse_whitespace(text)
+
+
+def _text_problem(line: int | None, text: str) -> Problem | None:
+    """The Problem of a title or abstract holding a lone surrogate, or None."""
+    if _UNDECODED_BYTE.search(text):
+        return Problem(line, "not UTF-8", "text is not UTF-8 (wrong encoding? re-save the file as UTF-8)")
+    found = _SURROGATE.search(text)
+    if found:
+        return Problem(line, "not UTF-8", f"text holds a lone surrogate (\\u{ord(found.group()):04x}), which is no "
+                                          "character (a broken JSON \\u escape?)")
+    return None
 
 
 def paper_from_record(record: RawRecord, source: str) -> Paper | Problem:
     """A clean Paper with its id, or the Problem that makes the record unusable."""
     line = record.line
-    if any("\udc80" <= c <= "\udcff" for c in record.title + record.abstract):
-        return Problem(line, "not UTF-8", "text is not UTF-8 (wrong encoding? re-save the file as UTF-8)")
+    bad_text = _text_problem(line, record.title + record.abstract)
+    if bad_text is not None:
+        return bad_text
+    if len(record.abstract or "") > MAX_ABSTRACT_CHARS:  # before cleaning, which costs time on a huge text
+        return Problem(line, "abstract too long", f"{_quote(collapse_whitespace(record.title[:200]))}: abstract of "
+                       f"{len(record.abstract):,} characters is longer than the {MAX_ABSTRACT_CHARS:,}-character limit")
     title = _clean(record.title or "", record.latex)
     abstract = _clean(record.abstract or "", record.latex)
     if not title:
@@ -205,9 +243,8 @@ def _read_source(source: Source, format: str | None, columns: ColumnOptions, rep
                 continue
             kept_id = seen.find(item)
             if kept_id is not None:
-                report.duplicates += 1
                 item.id = kept_id
-                report.duplicate_papers.append(item)
+                report.add_duplicate(item, source.name)
                 seen.add(item, kept_id)
                 continue
             seen.add(item, item.id)

@@ -162,6 +162,17 @@ class Source:
                 text = text.removeprefix("\ufeff")
             yield number, text
 
+    def peek_line(self, limit: int = MAX_LINE_BYTES) -> bytes:
+        """The bytes up to the end of the first non-blank line (at most ``limit``), left in the stream."""
+        data = b""
+        while len(data) < limit:
+            more = self.stream.readline(limit - len(data))
+            data += more
+            if not more or (more.endswith(b"\n") and data.strip()):
+                break
+        self.stream = io.BufferedReader(_HeadThenRest(data, self.stream, None), buffer_size=1 << 16)
+        return data
+
     def close(self) -> None:
         for close in reversed(self._closers):
             close()
@@ -220,8 +231,10 @@ def open_source(name: str | os.PathLike) -> Source:
     label = str(name)
     closers = []
     if label == STDIN:
-        raw: BinaryIO = sys.stdin.buffer
         label = "<stdin>"
+        if sys.stdin is None:  # started with standard input closed ("<&-")
+            raise InputError(label, "standard input is closed")
+        raw: BinaryIO = sys.stdin.buffer
     else:
         try:
             raw = open(name, "rb")

@@ -20,7 +20,7 @@ from typing import Iterator
 from extractors.errors import InputError
 
 from .base import ColumnOptions, Parsed, Problem
-from .jsonformats import ABSTRACT_KEYS, ID_KEYS, TITLE_KEYS, find_column, generic_record
+from .jsonformats import ABSTRACT_KEYS, ID_KEYS, TITLE_KEYS, column_list, find_column, generic_record
 from .sources import MAX_LINE_BYTES, Source
 
 __all__ = ["parse_csv", "parse_tsv", "parse_delimited"]
@@ -52,9 +52,9 @@ def parse_delimited(source: Source, columns: ColumnOptions, delimiter: str) -> I
     ):
         column = find_column(header, option, candidates)
         if option and column not in header:
-            raise InputError(source.name, f"no column {option!r} (columns: {', '.join(header)})", 1)
+            raise InputError(source.name, f"no column {option!r} (columns: {column_list(header)})", 1)
         if column is None and flag:
-            raise InputError(source.name, f"no {what} column (columns: {', '.join(header)}); name it with {flag}", 1)
+            raise InputError(source.name, f"no {what} column (columns: {column_list(header)}); name it with {flag}", 1)
     previous_end = reader.line_num
     while True:
         try:
