@@ -399,14 +399,18 @@ def neo4j_load(inputs: tuple[str, ...], graph_file: str | None, batch_size: int,
             report = api.build(inputs, graph_file, **kwargs)
         _finish(report, "build")
     settings = _neo4j_settings(**connection)
-    graph = read_graph(graph_path(graph_file), missing_ok=False)
+    path = graph_path(graph_file)
+    graph = read_graph(path, missing_ok=False)
     console = Console(stderr=True)
     with Progress(TextColumn("loading"), BarColumn(), MofNCompleteColumn(), TextColumn("rows"), TimeElapsedColumn(),
                   console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task("loading", total=graph.number_of_nodes() + graph.number_of_edges())
         counts = load_graph(graph, settings, batch_size=batch_size, progress=lambda n: progress.advance(task, n))
+    for skipped in counts.skipped:
+        click.echo(f"{path}: {skipped}", err=True)
     click.echo(f"neo4j {settings.uri}: {counts.nodes_created} nodes created, {counts.nodes_matched} matched; "
-               f"{counts.relationships_created} relationships created, {counts.relationships_matched} matched")
+               f"{counts.relationships_created} relationships created, {counts.relationships_matched} matched"
+               + (f"; {len(counts.skipped)} records skipped" if counts.skipped else ""))
 
 
 def _catalogue_command(name: str) -> click.Command:

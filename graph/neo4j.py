@@ -21,7 +21,10 @@ How a load writes:
   Rows are grouped by label (nodes) or by start kind, type and end kind
   (relationships), and each group's statement comes from a fixed table built
   from graph/model.py's labels and types (:func:`loader_statements`): no value
-  is ever part of query text;
+  is ever part of query text. Property keys are checked too (:data:`PROPERTY_RULES`),
+  since FalkorDB pastes parameter map keys into the query: a record with a key
+  that is not a plain name, an unknown label or type, or a value no server can
+  store is left out and reported (:attr:`LoadCounts.skipped`), the rest loads;
 * nodes are merged on ``id`` and take the graph's properties; an entity whose
   type changed loses its old type label. Relationships are merged on
   (start, type, end, ``paper``), which is the embedded graph's edge identity,
@@ -53,7 +56,7 @@ import weakref
 from collections import Counter, defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, NamedTuple
 from urllib.parse import urlsplit
 
 import networkx as nx
@@ -91,6 +94,10 @@ __all__ = [
     "schema_statements",
     "falkordb_schema_statements",
     "loader_statements",
+    "SkippedRecord",
+    "PropertyRule",
+    "PROPERTY_RULES",
+    "load_rows",
     "relationship_rows",
     "apply_schema",
     "load_graph",
@@ -152,6 +159,7 @@ class LoadCounts:
     relationships_matched: int = 0
     by_label: dict[str, int] = field(default_factory=dict)  # label -> nodes created
     by_type: dict[str, int] = field(default_factory=dict)  # type -> relationships created
+    skipped: list["SkippedRecord"] = field(default_factory=list)  # records left out, with the reason
 
 
 # -- connecting -------------------------------------------------------------------
@@ -322,8 +330,16 @@ def _falkordb_escaped(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_falkordb_escaped(v) for v in value]
     if isinstance(value, dict):
-        return {k: _falkordb_escaped(v) for k, v in value.items()}
+        return {_plain_key(k): _falkordb_escaped(v) for k, v in value.items()}
     return value
+
+
+def _plain_key(key: Any) -> str:
+    """``key`` if it is a :data:`PLAIN_KEY`: the last guard before FalkorDB pastes it into the query."""
+    if isinstance(key, str) and PLAIN_KEY.match(key):
+        return key
+    raise UsageError(f"parameter key {key!r} is not a plain name (letters, digits and _, not starting "
+                     f"with a digit); FalkorDB would read it as query text")
 
 
 # -- schema -------------------------------------------------------------------------
@@ -447,33 +463,119 @@ def loader_statements() -> dict[str, str]:
     return statements
 
 
-def _node_rows(graph: nx.MultiDiGraph) -> dict[str, list[dict[str, Any]]]:
-    rows: dict[str, list] = defaultdict(list)
+class SkippedRecord(NamedTuple):
+    """A node or relationship of the graph that a load left out, and why."""
+
+    record: str  # "node 'gsm8k'", "relationship 'arxiv:1'-[USES]->'gsm8k'"
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.record}: {self.problem}; skipped"
+
+
+@dataclass(frozen=True)
+class PropertyRule:
+    """A property the server cannot take as it is: ``problem(key, value)`` says why, else None."""
+
+    name: str
+    problem: Callable[[Any, Any], str | None]
+    dialects: frozenset[str] = frozenset({"neo4j", "falkordb"})
+
+
+#: A property key that is safe everywhere: FalkorDB's Bolt layer pastes parameter map keys
+#: into the query text as they are, so any other key could end the map and add Cypher.
+PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_SCALARS = (str, bool, int, float)
+
+
+def _listed(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _key_problem(key: Any, value: Any) -> str | None:
+    if isinstance(key, str) and PLAIN_KEY.match(key):
+        return None
+    return f"property key {key!r} is not a plain name (letters, digits and _, not starting with a digit)"
+
+
+def _value_problem(key: Any, value: Any) -> str | None:
+    items = _listed(value)
+    if all(isinstance(v, _SCALARS) for v in items) and len({type(v) for v in items}) <= 1:
+        return None
+    return (f"property {key!r} holds {str(value)[:60]!r}, which is not a string, number or boolean "
+            f"nor a list of one of them")
+
+
+def _nul_problem(key: Any, value: Any) -> str | None:
+    if any(isinstance(v, str) and "\x00" in v for v in _listed(value)):
+        return f"property {key!r} holds a NUL character, where FalkorDB would cut the string"
+    return None
+
+
+#: What every property of a loaded record must pass, in order (the first problem is reported).
+PROPERTY_RULES = [
+    PropertyRule("plain key", _key_problem),
+    PropertyRule("storable value", _value_problem),
+    PropertyRule("no NUL on FalkorDB", _nul_problem, frozenset({"falkordb"})),
+]
+
+
+def _property_problem(properties: dict[Any, Any], dialect: str) -> str | None:
+    rules = [rule for rule in PROPERTY_RULES if dialect in rule.dialects]
+    return next((problem for key, value in properties.items() for rule in rules
+                 if (problem := rule.problem(key, value))), None)
+
+
+class LoadRows(NamedTuple):
+    """A graph as load rows, by statement (label or relationship group), and what was left out."""
+
+    nodes: dict[str, list[dict[str, Any]]]
+    relationships: dict[tuple[str, str, str], list[dict[str, Any]]]
+    skipped: list[SkippedRecord]
+
+
+def load_rows(graph: nx.MultiDiGraph, dialect: str = "neo4j") -> LoadRows:
+    """The rows a load writes; a record with an unknown label or type, or a property
+    :data:`PROPERTY_RULES` refuse, is left out and listed in ``skipped``, and so is a
+    relationship whose start or end node was."""
+    nodes: dict[str, list] = defaultdict(list)
+    skipped = []
     for record in node_records(graph):
+        props = _storable(record.properties)
         if record.label not in _NODE_STATEMENTS:
-            raise UsageError(f"node {record.id!r} has label {record.label!r}; valid labels: {', '.join(LABELS)}")
-        rows[record.label].append({"id": record.id, "props": {**_storable(record.properties), "id": record.id}})
-    return rows
+            problem = f"label {record.label!r} is not one of {', '.join(LABELS)}"
+        else:
+            problem = _property_problem(props, dialect)
+        if problem:
+            skipped.append(SkippedRecord(f"node {record.id!r}", problem))
+            continue
+        nodes[record.label].append({"id": record.id, "props": {**props, "id": record.id}})
+    left_out = {record.record for record in skipped}
+    relationships: dict[tuple, list] = defaultdict(list)
+    kind = {node: PAPER_LABEL if data["label"] == PAPER_LABEL else ENTITY_LABEL for node, data in graph.nodes(data=True)}
+    for record in relationship_records(graph):
+        group = (kind[record.start], record.type, kind[record.end])
+        props = _storable(record.properties)
+        props["paper"] = record.properties.get("paper") or ""
+        ends = [f"{end} node {node!r}" for end, node in (("start", record.start), ("end", record.end))
+                if f"node {node!r}" in left_out]
+        if group not in _RELATIONSHIP_STATEMENTS:
+            problem = f"type {record.type!r} is not one of {', '.join(RELATIONSHIP_TYPES)}"
+        elif ends:
+            problem = f"its {' and '.join(ends)} was skipped"
+        else:
+            problem = _property_problem(props, dialect)
+        if problem:
+            skipped.append(SkippedRecord(f"relationship {record.start!r}-[{record.type}]->{record.end!r}", problem))
+            continue
+        relationships[group].append({"start": record.start, "end": record.end, "props": props})
+    return LoadRows(nodes, relationships, skipped)
 
 
 def relationship_rows(graph: nx.MultiDiGraph) -> dict[str, list[dict[str, Any]]]:
     """The graph's relationships as load rows, by the name of their statement in
     :func:`loader_statements` (``relationship:Paper-USES-Entity``)."""
-    return {f"relationship:{s}-{t}-{e}": rows for (s, t, e), rows in _relationship_rows(graph).items()}
-
-
-def _relationship_rows(graph: nx.MultiDiGraph) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
-    rows: dict[tuple, list] = defaultdict(list)
-    kind = {node: PAPER_LABEL if data["label"] == PAPER_LABEL else ENTITY_LABEL for node, data in graph.nodes(data=True)}
-    for record in relationship_records(graph):
-        group = (kind[record.start], record.type, kind[record.end])
-        if group not in _RELATIONSHIP_STATEMENTS:
-            raise UsageError(f"relationship {record.start!r}-[{record.type}]->{record.end!r}: type "
-                             f"{record.type!r} is not one of {', '.join(RELATIONSHIP_TYPES)}")
-        props = _storable(record.properties)
-        props["paper"] = record.properties.get("paper") or ""
-        rows[group].append({"start": record.start, "end": record.end, "props": props})
-    return rows
+    return {f"relationship:{s}-{t}-{e}": rows for (s, t, e), rows in load_rows(graph).relationships.items()}
 
 
 def _storable(properties: dict[str, Any]) -> dict[str, Any]:
@@ -546,16 +648,17 @@ def load_graph(
     ``target`` is an open driver, settings to connect with, or None (settings
     from the environment). ``progress(n)`` is called after each batch with the
     rows it wrote; all batches together write ``graph.number_of_nodes() +
-    graph.number_of_edges()`` rows. Idempotent; see the module docstring.
+    graph.number_of_edges()`` rows, less the records left out (``skipped``).
+    Idempotent; see the module docstring.
     """
     if batch_size < 1:
         raise UsageError(f"batch size must be at least 1, not {batch_size}")
-    node_rows, rel_rows = _node_rows(graph), _relationship_rows(graph)
-    counts = LoadCounts()
     with _driver(target, database) as (driver, database):
-        apply_schema(driver, database)
-
-        write_batch = _write_falkordb_batch if server_dialect(driver, database) == "falkordb" else _write_batch
+        dialect = server_dialect(driver, database)
+        rows = load_rows(graph, dialect)
+        counts = LoadCounts(skipped=rows.skipped)
+        apply_schema(driver, database, dialect)
+        write_batch = _write_falkordb_batch if dialect == "falkordb" else _write_batch
 
         def write(statement: str, batch: list) -> Counter:
             try:
@@ -568,13 +671,13 @@ def load_graph(
             return counters
 
         for label in LABELS:
-            for batch in _batches(node_rows.get(label, []), batch_size):
+            for batch in _batches(rows.nodes.get(label, []), batch_size):
                 created = write(_NODE_STATEMENTS[label], batch)["nodes_created"]
                 counts.nodes_created += created
                 counts.nodes_matched += len(batch) - created
                 counts.by_label[label] = counts.by_label.get(label, 0) + created
         for group, statement in _RELATIONSHIP_STATEMENTS.items():
-            for batch in _batches(rel_rows.get(group, []), batch_size):
+            for batch in _batches(rows.relationships.get(group, []), batch_size):
                 created = write(statement, batch)["relationships_created"]
                 counts.relationships_created += created
                 counts.relationships_matched += len(batch) - created

@@ -104,16 +104,46 @@ def test_neo4j_entity_whose_type_changed_takes_the_new_label_only(bolt_driver, b
     assert sorted(rows[0]["labels"]) == ["Dataset", "Entity"]
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda g: g.nodes["gsm8k"].update(label="Gadget"), "valid labels"),
-    (lambda g: g.add_edge("gsm8k", "gpt4", key="X|", type="LIKES", paper=""), "LIKES"),
-])
-def test_neo4j_unknown_label_or_type_is_refused_before_writing(bolt_driver, bolt_settings, change, message):
+#: A property key that, pasted into FalkorDB's query text, ends the rows map and empties the database.
+INJECTED_KEY = "a: 1}}] MATCH (m) DETACH DELETE m //"
+P1_GSM8K = ("arxiv:2401.00001", "gsm8k", "EVALUATES_ON|arxiv:2401.00001")
+
+CRAFTED_RECORDS = [  # (change to the sample graph, the record skipped, its problem)
+    (lambda g: g.nodes["gsm8k"].update({INJECTED_KEY: 1}), "node 'gsm8k'", "is not a plain name"),
+    (lambda g: g.edges[P1_GSM8K].update({INJECTED_KEY: 1}),
+     "relationship 'arxiv:2401.00001'-[EVALUATES_ON]->'gsm8k'", "is not a plain name"),
+    (lambda g: g.nodes["gsm8k"].update(extra={"a": 1}), "node 'gsm8k'", "not a string, number or boolean"),
+    (lambda g: g.nodes["gsm8k"].update(label="Gadget"), "node 'gsm8k'", "label 'Gadget' is not one of Paper, Model"),
+    (lambda g: g.add_edge("gsm8k", "gpt4", key="X|", type="LIKES", paper=""),
+     "relationship 'gsm8k'-[LIKES]->'gpt4'", "type 'LIKES' is not one of"),
+]
+
+
+@pytest.mark.parametrize("change, record, problem", CRAFTED_RECORDS)
+def test_neo4j_load_crafted_record_is_reported_and_skipped(bolt_driver, bolt_settings, change, record, problem):
+    db = bolt_settings.database
     graph = build_graph(export_sample_extractions())
+    load_graph(graph, bolt_driver, database=db)
+    before = dump(bolt_driver, db)
     change(graph)
-    with pytest.raises(UsageError, match=message):
-        load_graph(graph, bolt_driver, database=bolt_settings.database)
-    assert dump(bolt_driver, bolt_settings.database) == ([], [])
+    counts = load_graph(graph, bolt_driver, database=db)
+    reasons = {skipped.record: skipped.problem for skipped in counts.skipped}
+    assert problem in reasons.pop(record)
+    assert all("was skipped" in reason for reason in reasons.values())  # its relationships
+    assert dump(bolt_driver, db) == before
+
+
+def test_neo4j_parameter_key_never_becomes_query_text(bolt_driver, bolt_settings):
+    db = bolt_settings.database
+    load_graph(build_graph(export_sample_extractions()), bolt_driver, database=db)
+    before = dump(bolt_driver, db)
+    params = {"rows": [{"id": "x", "props": {INJECTED_KEY: 1}}]}
+    if server_dialect(bolt_driver, db) == "falkordb":
+        with pytest.raises(UsageError, match="is not a plain name"):
+            run_query_neo4j("UNWIND $rows AS row RETURN row.id AS id", params, bolt_driver, database=db)
+    else:
+        assert run_query_neo4j("UNWIND $rows AS row RETURN row.id AS id", params, bolt_driver, database=db).rows
+    assert dump(bolt_driver, db) == before
 
 
 def test_neo4j_schema_is_applied_and_reapplied(bolt_driver, bolt_settings):
@@ -276,6 +306,20 @@ def test_neo4j_cli_load_query_and_catalogue(bolt_driver, bolt_settings, tmp_path
     embedded = run_catalogue("papers-using", graph, {"key": "gsm-8k"})
     assert list(csv.reader(io.StringIO(using.output))) == [
         embedded.columns, *([row["id"], row["title"], "; ".join(row["relations"])] for row in embedded.rows)]
+
+
+def test_neo4j_cli_load_names_the_file_and_record_it_skips(bolt_driver, bolt_settings, tmp_path):
+    graph_file = tmp_path / "kg.json"
+    graph = build_graph(export_sample_extractions())
+    graph.nodes["gsm8k"][INJECTED_KEY] = 1
+    write_graph(graph, graph_file)
+    env = {"NEO4J_URI": None, "NEO4J_USERNAME": None, "NEO4J_PASSWORD": None, "NEO4J_DATABASE": None}
+    loaded = CliRunner().invoke(cli, ["neo4j", "load", "--graph", str(graph_file), *connection_args(bolt_settings)],
+                                env=env)
+    assert loaded.exit_code == 0, loaded.output
+    assert (f"{graph_file}: node 'gsm8k': property key {INJECTED_KEY!r} is not a plain name (letters, digits "
+            f"and _, not starting with a digit); skipped\n") in loaded.output
+    assert "records skipped" in loaded.output and "Traceback" not in loaded.output
 
 
 @pytest.mark.parametrize("command", [
