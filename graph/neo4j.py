@@ -111,6 +111,8 @@ DEFAULT_URI = "bolt://localhost:7687"
 DEFAULT_BATCH = 1000
 #: Attempts per statement when the server reports a transient failure.
 RETRIES = 4
+#: Seconds the driver waits to open a connection (twice that for one from its pool).
+CONNECT_SECONDS = 5
 
 _RETRYABLE = (neo4j_errors.TransientError, neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired)
 
@@ -171,12 +173,18 @@ def connect(settings: Neo4jSettings | None = None) -> neo4j.Driver:
     settings = settings or Neo4jSettings.from_env()
     bad_uri = (f"bad Neo4j URI {settings.uri!r}{{}}; expected e.g. bolt://localhost:7687 "
                f"or neo4j://host:7687 (--uri or ${ENV_URI})")
-    if urlsplit(settings.uri).scheme.partition("+")[0] not in ("bolt", "neo4j"):
+    try:
+        parsed = urlsplit(settings.uri)
+        parsed.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as err:
+        raise ServerError(bad_uri.format(f" ({err})")) from None
+    if parsed.scheme.partition("+")[0] not in ("bolt", "neo4j"):
         raise ServerError(bad_uri.format(""))
     try:
-        # The driver's own retries of a managed transaction are kept short: _with_retries
-        # backs off around them, so a dead server is reported within about half a minute.
-        driver = neo4j.GraphDatabase.driver(settings.uri, auth=settings.auth, connection_timeout=10,
+        # The driver's own timeouts and retries are kept short: _with_retries backs off
+        # around them, so a dead or silent server is reported within about half a minute.
+        driver = neo4j.GraphDatabase.driver(settings.uri, auth=settings.auth, connection_timeout=CONNECT_SECONDS,
+                                            connection_acquisition_timeout=2 * CONNECT_SECONDS,
                                             max_transaction_retry_time=5)
     except (ValueError, neo4j_errors.ConfigurationError) as err:
         raise ServerError(bad_uri.format(f" ({_message(err)})")) from None
@@ -196,29 +204,36 @@ _BOLT_VERSIONS = bytes.fromhex("00070705") + bytes(12)
 
 
 def bolt_handshake(uri: str, *, attempts: int = 3, timeout: float = 0.5) -> bool:
-    """Whether a Bolt server answers the protocol handshake at ``uri`` (plain TCP schemes only).
+    """Check that a Bolt server answers the protocol handshake at ``uri`` (plain TCP schemes only).
 
-    A refused or unresolvable address raises :class:`neo4j.exceptions.ServiceUnavailable` at once.
-    An unanswered handshake is tried again: FalkorDB leaves the first connection after any
-    client disconnects unanswered, and this spends that stall here, in half a second, rather
-    than in the driver's minute-long connection timeout. Encrypted schemes (``+s``, ``+ssc``)
-    are left to the driver (returns False).
+    Raises :class:`neo4j.exceptions.ServiceUnavailable` at once for a refused or
+    unresolvable address or a reply that is not Bolt's (a Redis or HTTP port), and
+    after ``attempts`` unanswered handshakes: FalkorDB leaves the first connection
+    after any client disconnects unanswered, so one silence is tried again, but a
+    port that never answers is reported in seconds rather than after the driver's
+    minute-long waits. Encrypted schemes (``+s``, ``+ssc``) are left to the driver
+    (returns False).
     """
     parsed = urlsplit(uri)
     if "+s" in parsed.scheme or not parsed.hostname:
         return False
     address = (parsed.hostname, parsed.port or 7687)
+    where = f"{address[0]}:{address[1]}"
     for _ in range(attempts):
         try:
             with socket.create_connection(address, timeout=timeout) as sock:
                 sock.sendall(_BOLT_MAGIC + _BOLT_VERSIONS)
-                if len(sock.recv(4)) == 4:
-                    return True
+                reply = sock.recv(4)
         except socket.timeout:
             continue
         except OSError as err:
-            raise neo4j_errors.ServiceUnavailable(f"{address[0]}:{address[1]}: {err.strerror or err}") from None
-    return False
+            raise neo4j_errors.ServiceUnavailable(f"{where}: {err.strerror or err}") from None
+        # A Bolt server answers with the version it picked, 00 00 minor major (all zero: none).
+        if len(reply) == 4 and reply[:2] == bytes(2):
+            return True
+        raise neo4j_errors.ServiceUnavailable(f"{where} answers, but not with the Bolt protocol (it sent {reply!r})")
+    raise neo4j_errors.ServiceUnavailable(f"{where} accepts connections but does not answer the Bolt handshake "
+                                          f"within {timeout:g}s ({attempts} tries): not a Bolt port?")
 
 
 def _server_error(err: BaseException, settings: Neo4jSettings) -> BaseException:

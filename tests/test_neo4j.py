@@ -246,12 +246,54 @@ def test_neo4j_query_failure_is_a_query_error(bolt_driver, bolt_settings):
     (lambda s: Neo4jSettings(uri=s.uri, username="nobody", password="wrong", database=s.database), "refused"),
     (lambda s: Neo4jSettings(uri="http://127.0.0.1:7474"), "bad Neo4j URI"),
     (lambda s: Neo4jSettings(uri="localhost:7687"), "bad Neo4j URI"),
+    (lambda s: Neo4jSettings(uri="bolt://127.0.0.1:99999"), "bad Neo4j URI .* out of range"),
 ])
 def test_neo4j_bad_connection_is_one_clear_error(bolt_settings, settings, message):
     target = settings(bolt_settings)
     with pytest.raises(ServerError, match=message) as caught:
         connect(target)
     assert target.uri in str(caught.value) and "\n" not in str(caught.value)
+
+
+def _listener(reply):
+    """A loopback port that accepts connections and sends ``reply`` (b"": nothing) to each."""
+    import socket
+    import threading
+
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def serve():
+        while True:
+            try:
+                client, _ = server.accept()
+            except OSError:  # closed
+                return
+            client.recv(20)
+            client.sendall(reply)
+            threading.Timer(30, client.close).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return server
+
+
+@pytest.mark.parametrize("reply, message", [
+    (b"", "does not answer the Bolt handshake"),
+    (b"-ERR unknown command\r\n", "answers, but not with the Bolt protocol"),
+    (b"HTTP/1.1 400 Bad Request\r\n\r\n", "answers, but not with the Bolt protocol"),
+])
+def test_neo4j_non_bolt_port_fails_fast_with_a_clear_error(reply, message):
+    import time
+
+    server = _listener(reply)
+    uri = f"bolt://127.0.0.1:{server.getsockname()[1]}"
+    started = time.monotonic()
+    try:
+        with pytest.raises(ServerError, match=message) as caught:
+            connect(Neo4jSettings(uri=uri))
+    finally:
+        server.close()
+    assert time.monotonic() - started < 10
+    assert str(caught.value).startswith(f"{uri}: no Bolt server answers there") and "\n" not in str(caught.value)
 
 
 def test_neo4j_transient_errors_are_retried_then_raised():
