@@ -25,7 +25,8 @@ How a load writes:
   since FalkorDB pastes parameter map keys into the query: a record with a key
   that is not a plain name, an unknown label or type, or a value no server can
   store is left out and reported (:attr:`LoadCounts.skipped`), the rest loads;
-* nodes are merged on ``id`` and take the graph's properties; an entity whose
+* nodes are merged on ``id`` and take the graph's properties (``SET n +=``:
+  properties users added on the server, scores or notes, stay); an entity whose
   type changed loses its old type label. Relationships are merged on
   (start, type, end, ``paper``), which is the embedded graph's edge identity,
   and keep every property (``evidence``, ``confidence``, ``extractor``,
@@ -445,15 +446,15 @@ _KINDS = (PAPER_LABEL, ENTITY_LABEL)
 
 def _node_statement(label: str) -> str:
     if label == PAPER_LABEL:
-        return f"UNWIND $rows AS row\nMERGE (n:{PAPER_LABEL} {{id: row.id}})\nSET n = row.props"
+        return f"UNWIND $rows AS row\nMERGE (n:{PAPER_LABEL} {{id: row.id}})\nSET n += row.props"
     others = ":".join(other for other in ENTITY_LABELS if other != label)
     return (f"UNWIND $rows AS row\nMERGE (n:{ENTITY_LABEL} {{id: row.id}})\n"
-            f"REMOVE n:{others}\nSET n:{label}, n = row.props")
+            f"REMOVE n:{others}\nSET n:{label}, n += row.props")
 
 
 def _relationship_statement(start_kind: str, rel_type: str, end_kind: str) -> str:
     return (f"UNWIND $rows AS row\nMATCH (a:{start_kind} {{id: row.start}})\nMATCH (b:{end_kind} {{id: row.end}})\n"
-            f"MERGE (a)-[r:{rel_type} {{paper: row.props.paper}}]->(b)\nSET r = row.props")
+            f"MERGE (a)-[r:{rel_type} {{paper: row.props.paper}}]->(b)\nSET r += row.props")
 
 
 _NODE_STATEMENTS = {label: _node_statement(label) for label in LABELS}
@@ -469,7 +470,7 @@ def loader_statements() -> dict[str, str]:
     >>> print(loader_statements()["node:Paper"])
     UNWIND $rows AS row
     MERGE (n:Paper {id: row.id})
-    SET n = row.props
+    SET n += row.props
     """
     statements = {f"node:{label}": text for label, text in _NODE_STATEMENTS.items()}
     statements.update({f"relationship:{s}-{t}-{e}": text for (s, t, e), text in _RELATIONSHIP_STATEMENTS.items()})

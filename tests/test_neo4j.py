@@ -94,6 +94,20 @@ def test_neo4j_properties_and_labels_survive_the_load(bolt_driver, bolt_settings
     assert {(r["a"], r["type"], r["b"], r["props"]["paper"]) for r in rels} == embedded
 
 
+def test_neo4j_reload_keeps_properties_users_wrote_on_the_server(bolt_driver, bolt_settings):
+    db = bolt_settings.database
+    graph = build_graph(export_sample_extractions())
+    load_graph(graph, bolt_driver, database=db)
+    run_query_neo4j("MATCH (n:Entity {id: 'gsm8k'}) SET n.score = 0.5, n.note = 'checked' "
+                    "WITH n MATCH (:Paper)-[r:PROPOSES]->() SET r.reviewed = true", {}, bolt_driver, database=db)
+    graph.nodes["gsm8k"]["aliases"] = ["GSM-8K", "Grade School Math"]
+    load_graph(graph, bolt_driver, database=db)
+    rows = run_query_neo4j("MATCH (n:Entity {id: 'gsm8k'}) MATCH ()-[r:PROPOSES]->() "
+                           "RETURN n.score AS score, n.note AS note, n.aliases AS aliases, r.reviewed AS reviewed",
+                           {}, bolt_driver, database=db).rows
+    assert rows == [{"score": 0.5, "note": "checked", "aliases": ["GSM-8K", "Grade School Math"], "reviewed": True}]
+
+
 def test_neo4j_entity_whose_type_changed_takes_the_new_label_only(bolt_driver, bolt_settings):
     db = bolt_settings.database
     graph = build_graph(export_sample_extractions())
