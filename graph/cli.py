@@ -380,7 +380,8 @@ def neo4j_load(inputs: tuple[str, ...], graph_file: str | None, batch_size: int,
 
     INPUTS, if given, are first built into the graph file (as paperkg build
     does). Loading is idempotent: MERGE on ids creates only what the server
-    lacks; nothing there is deleted.
+    lacks; properties written there stay; of a paper's relationships, those
+    the graph no longer has (re-extracted) are deleted, nothing else.
 
     \b
     Example:
@@ -410,6 +411,7 @@ def neo4j_load(inputs: tuple[str, ...], graph_file: str | None, batch_size: int,
         click.echo(f"{path}: {skipped}", err=True)
     click.echo(f"neo4j {settings.uri}: {counts.nodes_created} nodes created, {counts.nodes_matched} matched; "
                f"{counts.relationships_created} relationships created, {counts.relationships_matched} matched"
+               + (f"; {counts.relationships_deleted} stale relationships deleted" if counts.relationships_deleted else "")
                + (f"; {len(counts.skipped)} records skipped" if counts.skipped else ""))
 
 

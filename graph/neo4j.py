@@ -31,8 +31,11 @@ How a load writes:
   (start, type, end, ``paper``), which is the embedded graph's edge identity,
   and keep every property (``evidence``, ``confidence``, ``extractor``,
   ``paper``, offsets). So loading the same graph twice creates nothing the
-  second time, and loading a bigger graph creates only what is new; nothing
-  already in the database is deleted.
+  second time, and loading a bigger graph creates only what is new.
+* last, a loaded paper's relationships on the server that the graph no longer
+  has (a re-extraction dropped them) are deleted, in ``UNWIND $rows`` batches
+  too, so each paper's relationships match the graph's. Nothing else is
+  deleted: not papers absent from the graph, nor relationships users made.
 * transient failures (:class:`neo4j.exceptions.TransientError`,
   ``ServiceUnavailable``, ``SessionExpired``) are retried with exponential
   backoff; every statement is a ``MERGE``, so a retried batch is harmless.
@@ -160,6 +163,7 @@ class LoadCounts:
     nodes_matched: int = 0
     relationships_created: int = 0
     relationships_matched: int = 0
+    relationships_deleted: int = 0  # stated by a loaded paper on the server, no longer in the graph
     by_label: dict[str, int] = field(default_factory=dict)  # label -> nodes created
     by_type: dict[str, int] = field(default_factory=dict)  # type -> relationships created
     skipped: list["SkippedRecord"] = field(default_factory=list)  # records left out, with the reason
@@ -457,14 +461,36 @@ def _relationship_statement(start_kind: str, rel_type: str, end_kind: str) -> st
             f"MERGE (a)-[r:{rel_type} {{paper: row.props.paper}}]->(b)\nSET r += row.props")
 
 
+def _delete_statement(start_kind: str, rel_type: str, end_kind: str) -> str:
+    return (f"UNWIND $rows AS row\nMATCH (a:{start_kind} {{id: row.start}})-[r:{rel_type} {{paper: row.paper}}]->"
+            f"(b:{end_kind} {{id: row.end}})\nDELETE r")
+
+
+def _stated_statement(start_pattern: str) -> str:
+    """What the papers ``$rows`` state on the server: relationships from ``start_pattern`` with their ``paper``."""
+    return (f"UNWIND $rows AS row\nMATCH {start_pattern}-[r]->(b)\nWHERE r.paper = row.paper\n"
+            f"RETURN DISTINCT a.id AS start, labels(a) AS start_labels, type(r) AS type, b.id AS end, "
+            f"labels(b) AS end_labels, r.paper AS paper")
+
+
 _NODE_STATEMENTS = {label: _node_statement(label) for label in LABELS}
 _RELATIONSHIP_STATEMENTS = {(s, t, e): _relationship_statement(s, t, e)
                             for t in RELATIONSHIP_TYPES for s in _KINDS for e in _KINDS}
+# Entity-to-entity ones first: they are found through the paper's MENTIONS, deleted last.
+_DELETE_STATEMENTS = {(s, t, e): _delete_statement(s, t, e)
+                      for s in (ENTITY_LABEL, PAPER_LABEL) for t in RELATIONSHIP_TYPES for e in _KINDS}
+#: A paper's relationships are its own, plus those it states between the entities it mentions
+#: (as graph/store.py finds them when a paper is extracted again).
+_STATED_STATEMENTS = {
+    "from-paper": _stated_statement(f"(a:{PAPER_LABEL} {{id: row.paper}})"),
+    "between-entities": _stated_statement(f"(:{PAPER_LABEL} {{id: row.paper}})-[:MENTIONS]->(a:{ENTITY_LABEL})"),
+}
 
 
 def loader_statements() -> dict[str, str]:
-    """Every statement template a load runs besides the schema, by name: ``node:<Label>``
-    and ``relationship:<Start>-<TYPE>-<End>`` (each takes one parameter, ``$rows``), and
+    """Every statement template a load runs besides the schema, by name: ``node:<Label>``,
+    ``relationship:<Start>-<TYPE>-<End>``, ``stated:*`` (what the papers state on the
+    server) and ``delete:<Start>-<TYPE>-<End>`` (each takes one parameter, ``$rows``), and
     the ``probe:*`` questions that tell Neo4j from FalkorDB (no parameters).
 
     >>> print(loader_statements()["node:Paper"])
@@ -474,6 +500,8 @@ def loader_statements() -> dict[str, str]:
     """
     statements = {f"node:{label}": text for label, text in _NODE_STATEMENTS.items()}
     statements.update({f"relationship:{s}-{t}-{e}": text for (s, t, e), text in _RELATIONSHIP_STATEMENTS.items()})
+    statements.update({f"stated:{name}": text for name, text in _STATED_STATEMENTS.items()})
+    statements.update({f"delete:{s}-{t}-{e}": text for (s, t, e), text in _DELETE_STATEMENTS.items()})
     statements.update({"probe:neo4j": _NEO4J_PROBE, "probe:falkordb": _FALKORDB_PROBE,
                        "probe:falkordb-indexes": _FALKORDB_INDEXES})
     return statements
@@ -604,7 +632,34 @@ def _batches(rows: list, size: int) -> Iterator[list]:
         yield rows[i:i + size]
 
 
-_COUNTED = ("nodes_created", "relationships_created")
+_COUNTED = ("nodes_created", "relationships_created", "relationships_deleted")
+
+
+def _read_batch(driver: neo4j.Driver, statement: str, rows: list, dialect: str,
+                database: str | None) -> list[neo4j.Record]:
+    """The records of one ``UNWIND $rows`` question (in size-capped runs on FalkorDB)."""
+    chunks = _falkordb_chunks(rows) if dialect == "falkordb" else [rows]
+    return [record for chunk in chunks for record in _execute(driver, statement, {"rows": chunk}, database).records]
+
+
+def _kind(labels: list[str]) -> str | None:
+    return next((kind for kind in _KINDS if kind in labels), None)
+
+
+def _stale_rows(driver: neo4j.Driver, papers: list[str], stated: set[tuple[str, str, str, str]], dialect: str,
+                database: str | None, batch_size: int) -> dict[tuple[str, str, str], list[dict[str, str]]]:
+    """Delete rows, by group, for what ``papers`` state on the server but no longer in the graph
+    (``stated`` holds the graph's (start, type, end, paper)); relationships of other types
+    or between other nodes, which users made, are not paperkg's to delete."""
+    stale: dict[tuple, list] = defaultdict(list)
+    for batch in _batches([{"paper": paper} for paper in papers], batch_size):
+        for statement in _STATED_STATEMENTS.values():
+            for record in _read_batch(driver, statement, batch, dialect, database):
+                group = (_kind(record["start_labels"]), record["type"], _kind(record["end_labels"]))
+                identity = (record["start"], record["type"], record["end"], record["paper"])
+                if group in _DELETE_STATEMENTS and identity not in stated:
+                    stale[group].append(dict(zip(("start", "type", "end", "paper"), identity)))
+    return stale
 
 
 def _write_batch(driver: neo4j.Driver, statement: str, rows: list, database: str | None) -> Counter:
@@ -651,6 +706,15 @@ def _write_falkordb_batch(driver: neo4j.Driver, statement: str, rows: list, data
         return _with_retries(lambda: session.execute_write(work))
 
 
+def _reported(call: Callable[[], Any]) -> Any:
+    """``call()``, a server failure during a load turned into one :class:`ServerError` line."""
+    try:
+        return call()
+    except (neo4j_errors.Neo4jError, neo4j_errors.DriverError) as err:
+        raise ServerError(f"loading failed: {_message(err)}; nothing is lost, and loading "
+                          f"again resumes (MERGE keeps what was written)") from None
+
+
 def load_graph(
     graph: nx.MultiDiGraph,
     target: neo4j.Driver | Neo4jSettings | None = None,
@@ -677,11 +741,7 @@ def load_graph(
         write_batch = _write_falkordb_batch if dialect == "falkordb" else _write_batch
 
         def write(statement: str, batch: list) -> Counter:
-            try:
-                counters = write_batch(driver, statement, batch, database)
-            except (neo4j_errors.Neo4jError, neo4j_errors.DriverError) as err:
-                raise ServerError(f"loading failed: {_message(err)}; nothing is lost, and loading "
-                                  f"again resumes (MERGE keeps what was written)") from None
+            counters = _reported(lambda: write_batch(driver, statement, batch, database))
             if progress:
                 progress(len(batch))
             return counters
@@ -698,6 +758,14 @@ def load_graph(
                 counts.relationships_created += created
                 counts.relationships_matched += len(batch) - created
                 counts.by_type[group[1]] = counts.by_type.get(group[1], 0) + created
+        # Last, so an interrupted load leaves more, never less: what re-extraction dropped.
+        stated = {(start, data["type"], end, data.get("paper") or "") for start, end, data in graph.edges(data=True)}
+        papers = [row["id"] for row in rows.nodes.get(PAPER_LABEL, [])]
+        stale = _reported(lambda: _stale_rows(driver, papers, stated, dialect, database, batch_size))
+        for group, statement in _DELETE_STATEMENTS.items():
+            for batch in _batches(stale.get(group, []), batch_size):
+                deleted = _reported(lambda: write_batch(driver, statement, batch, database))
+                counts.relationships_deleted += deleted["relationships_deleted"]
     return counts
 
 

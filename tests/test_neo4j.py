@@ -94,6 +94,41 @@ def test_neo4j_properties_and_labels_survive_the_load(bolt_driver, bolt_settings
     assert {(r["a"], r["type"], r["b"], r["props"]["paper"]) for r in rels} == embedded
 
 
+def without_gsm8k(extraction):
+    """``extraction`` read again with its GSM8K relations (and mention) gone."""
+    return Extraction(extraction.paper, [e for e in extraction.entities if e.name != "GSM8K"],
+                      [r for r in extraction.relations if "GSM8K" not in (r.head, r.tail)])
+
+
+def without_comparison(extraction):
+    return Extraction(extraction.paper, extraction.entities,
+                      [r for r in extraction.relations if r.type != "COMPARES_WITH"])
+
+
+@pytest.mark.parametrize("reextract, deleted", [
+    (without_gsm8k, 2),  # EVALUATES_ON and MENTIONS from the paper
+    (without_comparison, 1),  # COMPARES_WITH between two entities the paper mentions
+])
+def test_neo4j_reload_after_reextraction_matches_the_graph(bolt_driver, bolt_settings, reextract, deleted):
+    db = bolt_settings.database
+    first, *others = [*export_sample_extractions(), extra_extraction()]
+    graph = build_graph([first, *others])
+    load_graph(graph, bolt_driver, database=db, batch_size=2)
+    run_query_neo4j("MATCH (a:Paper {id: 'arxiv:2402.00002'}), (b:Paper {id: 'arxiv:2401.00001'}) "
+                    "CREATE (a)-[:CITES]->(b)", {}, bolt_driver, database=db)  # a user's own relationship
+    build_graph([reextract(first)], graph)
+    counts = load_graph(graph, bolt_driver, database=db, batch_size=2)
+    _, rels = dump(bolt_driver, db)
+    assert {(r["a"], r["type"], r["b"], r["props"]["paper"]) for r in rels if r["type"] != "CITES"} == {
+        (a, d["type"], b, d["paper"]) for a, b, d in graph.edges(data=True)}
+    assert counts.relationships_deleted == deleted
+    assert [r["type"] for r in rels].count("CITES") == 1
+    for name, values in [("papers-using", {"key": "GSM8K"}), ("outperforms", {"key": "GPT-4"})]:
+        server = run_catalogue_neo4j(name, values, bolt_driver, database=db)
+        assert comparable(server.rows) == comparable(run_catalogue(name, graph, values).rows)
+    assert load_graph(graph, bolt_driver, database=db).relationships_deleted == 0
+
+
 def test_neo4j_reload_keeps_properties_users_wrote_on_the_server(bolt_driver, bolt_settings):
     db = bolt_settings.database
     graph = build_graph(export_sample_extractions())
