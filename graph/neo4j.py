@@ -281,11 +281,13 @@ def _with_retries(call: Callable[[], Any], *, attempts: int = RETRIES, first_wai
 def _driver(target: neo4j.Driver | Neo4jSettings | None, database: str | None) -> Iterator[tuple[neo4j.Driver, str | None]]:
     """A driver and database for ``target``: a driver is used as given; settings open (and close) one."""
     if isinstance(target, neo4j.Driver):
+        server_dialect(target, database)  # refuses a database the server cannot select
         yield target, database
         return
     settings = target or Neo4jSettings.from_env()
     driver = connect(settings)
     try:
+        server_dialect(driver, database or settings.database)
         yield driver, database or settings.database
     finally:
         driver.close()
@@ -311,6 +313,10 @@ def server_dialect(driver: neo4j.Driver, database: str | None = None) -> str:
     """
     if driver not in _DIALECTS:
         _DIALECTS[driver] = _ask_dialect(driver, database)
+    if database and _DIALECTS[driver] == "falkordb":
+        # FalkorDB takes any database name over Bolt and uses its one graph regardless.
+        raise ServerError(f"database {database!r} cannot be selected: FalkorDB serves one graph over Bolt; "
+                          f"leave out --database and ${ENV_DATABASE}")
     return _DIALECTS[driver]
 
 
@@ -324,8 +330,10 @@ def _ask_dialect(driver: neo4j.Driver, database: str | None) -> str:
     try:
         _execute(driver, _NEO4J_PROBE, {}, database)
         return "neo4j"
-    except neo4j_errors.Neo4jError:
-        pass
+    except neo4j_errors.Neo4jError as err:
+        if err.code == "Neo.ClientError.Database.DatabaseNotFound":
+            raise ServerError(f"database {database!r} does not exist on the server ({_message(err)}); "
+                              f"set --database or ${ENV_DATABASE} to one that does") from None
     try:
         names = _execute(driver, _FALKORDB_PROBE, {}, database)
     except neo4j_errors.Neo4jError as err:

@@ -129,6 +129,31 @@ def test_neo4j_reload_after_reextraction_matches_the_graph(bolt_driver, bolt_set
     assert load_graph(graph, bolt_driver, database=db).relationships_deleted == 0
 
 
+def test_neo4j_string_with_nul_survives_or_is_reported(bolt_driver, bolt_settings):
+    db = bolt_settings.database
+    graph = build_graph(export_sample_extractions())
+    title = "Before\x00after the NUL"
+    graph.nodes["arxiv:2401.00001"]["title"] = title
+    counts = load_graph(graph, bolt_driver, database=db)
+    rows = run_query_neo4j("MATCH (p:Paper {id: 'arxiv:2401.00001'}) RETURN p.title AS title", {}, bolt_driver,
+                           database=db).rows
+    if server_dialect(bolt_driver, db) == "falkordb":
+        assert str(counts.skipped[0]) == ("node 'arxiv:2401.00001': property 'title' holds a NUL character, "
+                                          "where FalkorDB would cut the string; skipped")
+        assert rows == []
+    else:
+        assert rows == [{"title": title}] and not counts.skipped
+    assert run_query_neo4j("MATCH (p:Paper) RETURN count(p) AS n", {}, bolt_driver, database=db).rows == [
+        {"n": 3 if rows else 2}]
+
+
+def test_neo4j_database_the_server_cannot_select_is_an_error_naming_it(bolt_settings):
+    settings = Neo4jSettings(uri=bolt_settings.uri, username=bolt_settings.username,
+                             password=bolt_settings.password, database="nosuchdatabase")
+    with pytest.raises(ServerError, match="database 'nosuchdatabase'"):
+        run_query_neo4j("RETURN 1 AS one", {}, settings)
+
+
 def test_neo4j_reload_keeps_properties_users_wrote_on_the_server(bolt_driver, bolt_settings):
     db = bolt_settings.database
     graph = build_graph(export_sample_extractions())
