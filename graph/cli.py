@@ -20,7 +20,7 @@ from extractors.readers import FORMATS, ColumnOptions
 
 from . import build as api
 from .query import QueryResult, catalogue, run_catalogue, run_query
-from .export import EXPORT_FORMATS, export_graph
+from .export import EXPORT_FORMATS, ExportError, export_graph
 from .store import GRAPH_ENV, graph_path, read_graph
 from .viz import DEFAULT_TOP, MAX_TOP, write_html, write_png
 
@@ -317,9 +317,12 @@ def export_command(fmt: str, output: str, graph_file: str | None) -> None:
       paperkg export --format graphml -o kg.graphml
       paperkg export --format csv -o neo4j-import/ && sh neo4j-import/import.sh
     """
-    graph = read_graph(graph_path(graph_file), missing_ok=False)
+    path = graph_path(graph_file)
+    graph = read_graph(path, missing_ok=False)
     try:
         written = export_graph(graph, fmt, output)
+    except ExportError as err:
+        raise click.ClickException(f"{path}: {err}") from None
     except BrokenPipeError:
         raise
     except OSError as err:  # the temporary file's name would only confuse: name the output
