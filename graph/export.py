@@ -340,8 +340,9 @@ def write_json(graph: nx.MultiDiGraph, path: str | os.PathLike) -> None:
 
 # -- neo4j-admin CSV -------------------------------------------------------------
 _CSV_TYPE = {"string": "string", "boolean": "boolean", "long": "long", "double": "double", "list": "string[]"}
-# The first of these that no list element contains separates array elements.
-_ARRAY_DELIMITERS = (";", "|", "\u001f")
+# The first of these that no list element contains separates array elements (neo4j-admin has
+# no escape inside an array cell); past the C0 separators come the private-use characters.
+_ARRAY_DELIMITERS = (";", "|", "\u001f", "\u001e", "\u001d", "\u001c", *map(chr, range(0xE000, 0xF900)))
 
 
 def _csv_cell(value: Any, kind: str, array_delimiter: str) -> str:

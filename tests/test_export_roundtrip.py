@@ -183,6 +183,16 @@ def test_export_csv_array_delimiter_avoids_a_character_in_the_data(tmp_path):
     assert nodes["ab"]["aliases"] == ["A;B alias", "AB"]
 
 
+def test_export_csv_array_delimiter_avoids_every_character_in_the_data(tmp_path):
+    graph = new_graph()
+    aliases = ["A;B", "A|B", "A\u001fB", "AB"]
+    graph.add_node("ab", label="Method", id="ab", name="A;B", aliases=aliases, keys=["ab"], inferred=False)
+    write_csv(graph, tmp_path / "csv")
+    assert "--array-delimiter=U+001E" in (tmp_path / "csv" / "import.sh").read_text()
+    nodes, _, _ = _read_neo4j_csv(tmp_path / "csv", array_delimiter="\u001e")
+    assert nodes["ab"]["aliases"] == aliases
+
+
 CRAFTED_NAMES = [  # a label or type that would name a file outside the export directory
     (lambda g: g.nodes["gsm8k"].update(label="../../escaped"), "node 'gsm8k' has label '../../escaped'"),
     (lambda g: g.add_edge("gsm8k", "gpt4", key="X|", type="../../escaped", paper=""),
