@@ -360,11 +360,13 @@ def _csv_cell(value: Any, kind: str, array_delimiter: str) -> str:
 
 
 def _csv_array_delimiter(graph: nx.MultiDiGraph) -> str:
-    used = set()
-    for _, data in graph.nodes(data=True):
-        for name in LIST_ATTRIBUTES:
-            for item in data.get(name) or ():
-                used.update(c for c in _ARRAY_DELIMITERS if c in item)
+    candidates, used = frozenset(_ARRAY_DELIMITERS), set()
+    attributes = (*(data for _, data in graph.nodes(data=True)), *(data for _, _, data in graph.edges(data=True)))
+    for data in attributes:
+        for value in data.values():
+            if isinstance(value, (list, tuple)):
+                for item in value:
+                    used.update(candidates.intersection(str(item)))
     return next(c for c in _ARRAY_DELIMITERS if c not in used)
 
 

@@ -183,14 +183,17 @@ def test_export_csv_array_delimiter_avoids_a_character_in_the_data(tmp_path):
     assert nodes["ab"]["aliases"] == ["A;B alias", "AB"]
 
 
-def test_export_csv_array_delimiter_avoids_every_character_in_the_data(tmp_path):
+@pytest.mark.parametrize("aliases, tags, delimiter", [
+    (["A;B", "A|B", "A\u001fB", "AB"], ["x"], "\u001e"),
+    (["A;B"], ["x|y", "z\u001f"], "\u001e"),  # any list attribute, not only the usual ones
+])
+def test_export_csv_array_delimiter_avoids_every_character_in_the_data(tmp_path, aliases, tags, delimiter):
     graph = new_graph()
-    aliases = ["A;B", "A|B", "A\u001fB", "AB"]
-    graph.add_node("ab", label="Method", id="ab", name="A;B", aliases=aliases, keys=["ab"], inferred=False)
+    graph.add_node("ab", label="Method", id="ab", name="A;B", aliases=aliases, keys=["ab"], inferred=False, tags=tags)
     write_csv(graph, tmp_path / "csv")
-    assert "--array-delimiter=U+001E" in (tmp_path / "csv" / "import.sh").read_text()
-    nodes, _, _ = _read_neo4j_csv(tmp_path / "csv", array_delimiter="\u001e")
-    assert nodes["ab"]["aliases"] == aliases
+    assert f"--array-delimiter=U+{ord(delimiter):04X}" in (tmp_path / "csv" / "import.sh").read_text()
+    nodes, _, _ = _read_neo4j_csv(tmp_path / "csv", array_delimiter=delimiter)
+    assert (nodes["ab"]["aliases"], nodes["ab"]["tags"]) == (aliases, tags)
 
 
 CRAFTED_NAMES = [  # a label or type that would name a file outside the export directory
