@@ -21,7 +21,7 @@ from graph.neo4j import (
     run_query_neo4j,
     server_dialect,
 )
-from graph.query import catalogue, run_catalogue
+from graph.query import catalogue, run_catalogue, run_query
 from graph.store import build_graph, write_graph
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -272,6 +272,58 @@ def test_neo4j_catalogue_gives_the_embedded_rows(loaded_sample, bolt_session_dri
     server = run_catalogue_neo4j(name, values, bolt_session_driver, database=bolt_settings.database)
     assert server.columns == embedded.columns
     assert comparable(server.rows) == comparable(embedded.rows)
+
+
+def normalised(result, ordered):
+    """Rows to compare across engines: lists sorted (collect() and labels() have no set order),
+    and the rows themselves sorted unless the query orders them."""
+    rows = [{k: sorted(v, key=repr) if isinstance(v, list) else v for k, v in row.items()} for row in result.rows]
+    return result.columns, rows if ordered else sorted(rows, key=repr)
+
+
+#: Free queries both engines must answer alike. Left out, and reported to the query engine's
+#: owner: forms nxcypher answers wrongly today (OPTIONAL MATCH after a labelled MATCH returns
+#: unlabelled nodes too, directed variable-length patterns and WITH ... aggregation fail,
+#: a property map with a parameter in a pattern matches nothing); the undirected
+#: variable-length and shortestPath forms are being fixed in graph/query.py.
+DIFFERENTIAL_QUERIES = [
+    "MATCH (p:Paper) RETURN p.id AS id, p.title AS title ORDER BY id",
+    "MATCH (e:Entity) RETURN e.name AS name, e.aliases AS aliases, e.keys AS keys ORDER BY name",
+    "MATCH (b:Benchmark) RETURN b.name AS name, b.keys AS keys",
+    "MATCH (e:Entity) WHERE $key IN e.keys RETURN e.id AS id, size(e.aliases) AS aliases",
+    "MATCH (p:Paper)-[r]->(e:Entity) RETURN type(r) AS type, count(*) AS n ORDER BY type",
+    "MATCH (p:Paper)-[:MENTIONS]->(e) RETURN p.id AS paper, count(e) AS entities ORDER BY entities DESC, paper",
+    "MATCH (p:Paper)-[r]->(e) RETURN e.name AS name, collect(DISTINCT type(r)) AS types",
+    "MATCH (p:Paper) WHERE p.upvotes > 10 RETURN p.id AS id, p.upvotes AS upvotes",
+    "MATCH (p:Paper) RETURN count(p) AS papers, sum(p.upvotes) AS upvotes, max(p.upvotes) AS most",
+    "MATCH (p:Paper) RETURN p.id AS id ORDER BY p.title DESC LIMIT 2",
+    "MATCH (p:Paper) RETURN p.id AS id, p.title AS title ORDER BY id SKIP 1 LIMIT 1",
+    "MATCH (e:Entity) RETURN labels(e) AS labels, count(*) AS n",
+    "MATCH (m:Model) RETURN m.name AS name, CASE WHEN m.inferred THEN 'family' ELSE 'model' END AS kind",
+    "MATCH (p:Paper) WHERE p.title CONTAINS 'scale' OR p.id STARTS WITH 'arxiv' RETURN p.id AS id",
+    "MATCH (p:Paper)-[r:EVALUATES_ON]->(b:Benchmark) WHERE $key IN b.keys "
+    "RETURN p.id AS paper, r.evidence AS evidence, r.confidence AS confidence ORDER BY confidence DESC",
+]
+
+
+@pytest.mark.parametrize("query", DIFFERENTIAL_QUERIES)
+def test_neo4j_free_query_gives_the_embedded_rows(loaded_sample, bolt_session_driver, bolt_settings, query):
+    params = {"key": "gsm8k"}
+    server = run_query_neo4j(query, params, bolt_session_driver, database=bolt_settings.database)
+    ordered = "ORDER BY" in query
+    assert normalised(server, ordered) == normalised(run_query(loaded_sample, query, params), ordered)
+    assert server.rows
+
+
+def test_neo4j_catalogue_gives_the_embedded_rows_for_every_entity(loaded_sample, bolt_session_driver, bolt_settings):
+    names = [data["name"] for _, data in loaded_sample.nodes(data=True) if data["label"] != "Paper"]
+    keyed = [name for name, query in catalogue().items() if "key" in query.arguments]
+    for name in keyed:
+        for key in names:
+            embedded = run_catalogue(name, loaded_sample, {"key": key})
+            server = run_catalogue_neo4j(name, {"key": key}, bolt_session_driver, database=bolt_settings.database)
+            ordered = "ORDER BY" in catalogue()[name].text
+            assert normalised(server, ordered) == normalised(embedded, ordered), (name, key)
 
 
 def test_neo4j_catalogue_no_match_gives_no_row_on_either_engine(loaded_sample, bolt_session_driver, bolt_settings):
