@@ -20,7 +20,7 @@ from extractors.readers import FORMATS, ColumnOptions
 
 from . import build as api
 from .query import QueryResult, catalogue, run_catalogue, run_query
-from .export import EXPORT_FORMATS, export_graph
+from .export import EXPORT_FORMATS, ExportError, export_graph
 from .store import GRAPH_ENV, graph_path, read_graph
 from .viz import DEFAULT_TOP, MAX_TOP, write_html, write_png
 
@@ -317,9 +317,12 @@ def export_command(fmt: str, output: str, graph_file: str | None) -> None:
       paperkg export --format graphml -o kg.graphml
       paperkg export --format csv -o neo4j-import/ && sh neo4j-import/import.sh
     """
-    graph = read_graph(graph_path(graph_file), missing_ok=False)
+    path = graph_path(graph_file)
+    graph = read_graph(path, missing_ok=False)
     try:
         written = export_graph(graph, fmt, output)
+    except ExportError as err:
+        raise click.ClickException(f"{path}: {err}") from None
     except BrokenPipeError:
         raise
     except OSError as err:  # the temporary file's name would only confuse: name the output
@@ -380,7 +383,8 @@ def neo4j_load(inputs: tuple[str, ...], graph_file: str | None, batch_size: int,
 
     INPUTS, if given, are first built into the graph file (as paperkg build
     does). Loading is idempotent: MERGE on ids creates only what the server
-    lacks; nothing there is deleted.
+    lacks; properties written there stay; of a paper's relationships, those
+    the graph no longer has (re-extracted) are deleted, nothing else.
 
     \b
     Example:
@@ -399,14 +403,19 @@ def neo4j_load(inputs: tuple[str, ...], graph_file: str | None, batch_size: int,
             report = api.build(inputs, graph_file, **kwargs)
         _finish(report, "build")
     settings = _neo4j_settings(**connection)
-    graph = read_graph(graph_path(graph_file), missing_ok=False)
+    path = graph_path(graph_file)
+    graph = read_graph(path, missing_ok=False)
     console = Console(stderr=True)
     with Progress(TextColumn("loading"), BarColumn(), MofNCompleteColumn(), TextColumn("rows"), TimeElapsedColumn(),
                   console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task("loading", total=graph.number_of_nodes() + graph.number_of_edges())
         counts = load_graph(graph, settings, batch_size=batch_size, progress=lambda n: progress.advance(task, n))
+    for skipped in counts.skipped:
+        click.echo(f"{path}: {skipped}", err=True)
     click.echo(f"neo4j {settings.uri}: {counts.nodes_created} nodes created, {counts.nodes_matched} matched; "
-               f"{counts.relationships_created} relationships created, {counts.relationships_matched} matched")
+               f"{counts.relationships_created} relationships created, {counts.relationships_matched} matched"
+               + (f"; {counts.relationships_deleted} stale relationships deleted" if counts.relationships_deleted else "")
+               + (f"; {len(counts.skipped)} records skipped" if counts.skipped else ""))
 
 
 def _catalogue_command(name: str) -> click.Command:

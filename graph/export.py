@@ -39,7 +39,8 @@ The formats and how the graph maps onto each:
     with ``:START_ID(Paper)`` and ``:END_ID(Benchmark)``. Columns are typed
     (``upvotes:long``, ``confidence:double``, ``aliases:string[]``); strings
     are always quoted (``""`` inside), an empty unquoted cell is a missing
-    property. neo4j-admin stores no empty array, so an empty list (a paper
+    property. The files are written into a temporary directory that takes the
+    place of the output directory at the end (:func:`write_csv`). neo4j-admin stores no empty array, so an empty list (a paper
     with no ``sources``, an entity with no ``aliases``) is an empty cell and
     the property is absent in Neo4j (``coalesce(n.aliases, [])`` reads it). ``import.sh`` beside them holds the matching
     ``neo4j-admin database import full`` command (:func:`neo4j_admin_command`).
@@ -66,6 +67,7 @@ import math
 import os
 import re
 import shlex
+import shutil
 import sys
 import tempfile
 from collections import defaultdict
@@ -78,7 +80,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import networkx as nx
 
-from extractors.errors import UsageError
+from extractors.errors import PaperkgError, UsageError
 
 from .model import (
     ENTITY_LABEL,
@@ -93,6 +95,7 @@ from .model import (
 from .store import FORMAT_VERSION
 
 __all__ = [
+    "ExportError",
     "EXPORT_FORMATS",
     "LIST_ATTRIBUTES",
     "CYPHER_BATCH",
@@ -126,6 +129,10 @@ CYPHER_BATCH = 500
 VOCAB = "https://paperkg.dev/vocab#"
 #: Where node IRIs live: ``<RESOURCE>paper/<id>`` and ``<RESOURCE>entity/<id>``.
 RESOURCE = "https://paperkg.dev/id/"
+
+
+class ExportError(PaperkgError):
+    """The graph holds something the format cannot write (a label or type outside the model's)."""
 
 
 def node_name(data: dict[str, Any]) -> str:
@@ -333,8 +340,9 @@ def write_json(graph: nx.MultiDiGraph, path: str | os.PathLike) -> None:
 
 # -- neo4j-admin CSV -------------------------------------------------------------
 _CSV_TYPE = {"string": "string", "boolean": "boolean", "long": "long", "double": "double", "list": "string[]"}
-# The first of these that no list element contains separates array elements.
-_ARRAY_DELIMITERS = (";", "|", "\u001f")
+# The first of these that no list element contains separates array elements (neo4j-admin has
+# no escape inside an array cell); past the C0 separators come the private-use characters.
+_ARRAY_DELIMITERS = (";", "|", "\u001f", "\u001e", "\u001d", "\u001c", *map(chr, range(0xE000, 0xF900)))
 
 
 def _csv_cell(value: Any, kind: str, array_delimiter: str) -> str:
@@ -352,12 +360,27 @@ def _csv_cell(value: Any, kind: str, array_delimiter: str) -> str:
 
 
 def _csv_array_delimiter(graph: nx.MultiDiGraph) -> str:
-    used = set()
-    for _, data in graph.nodes(data=True):
-        for name in LIST_ATTRIBUTES:
-            for item in data.get(name) or ():
-                used.update(c for c in _ARRAY_DELIMITERS if c in item)
+    candidates, used = frozenset(_ARRAY_DELIMITERS), set()
+    attributes = (*(data for _, data in graph.nodes(data=True)), *(data for _, _, data in graph.edges(data=True)))
+    for data in attributes:
+        for value in data.values():
+            if isinstance(value, (list, tuple)):
+                for item in value:
+                    used.update(candidates.intersection(str(item)))
     return next(c for c in _ARRAY_DELIMITERS if c not in used)
+
+
+def _check_csv_vocabulary(graph: nx.MultiDiGraph) -> None:
+    """Labels and types name the files and id spaces: only the model's own may (a crafted
+    ``../x`` would write outside the directory)."""
+    for node, data in graph.nodes(data=True):
+        if data.get("label") not in LABELS:
+            raise ExportError(f"node {node!r} has label {data.get('label')!r}; the csv export takes only "
+                             f"{', '.join(LABELS)} (they name its files)")
+    for start, end, data in graph.edges(data=True):
+        if data.get("type") not in RELATIONSHIP_TYPES:
+            raise ExportError(f"relationship {start!r}->{end!r} has type {data.get('type')!r}; the csv export "
+                             f"takes only {', '.join(RELATIONSHIP_TYPES)} (they name its files)")
 
 
 def _csv_lines(header: list[str], rows: Iterable[list[str]]) -> Iterator[str]:
@@ -382,8 +405,10 @@ def generate_csv(graph: nx.MultiDiGraph) -> Iterator[tuple[str, Iterator[str]]]:
 
     Node files stream from the graph; relationship files hold only references
     to the graph's edges, grouped by (start label, type, end label). The last
-    file is ``import.sh``: :func:`neo4j_admin_command` for these files.
+    file is ``import.sh``: :func:`neo4j_admin_command` for these files. A label or type
+    outside the model's vocabulary is an :class:`ExportError` before the first file.
     """
+    _check_csv_vocabulary(graph)
     delimiter = _csv_array_delimiter(graph)
     present = {data["label"] for _, data in graph.nodes(data=True)}
     node_files, rel_files = [], []
@@ -429,16 +454,53 @@ def neo4j_admin_command(node_files: Iterable[str], relationship_files: Iterable[
                      *_neo4j_admin_options(node_files, relationship_files, array_delimiter)])
 
 
+def _is_csv_export(path: Path) -> bool:
+    return path.name == "import.sh" or (path.suffix == ".csv" and path.is_file())
+
+
 def write_csv(graph: nx.MultiDiGraph, directory: str | os.PathLike) -> list[Path]:
-    """Write the neo4j-admin import files into ``directory``; return their paths."""
+    """Write the neo4j-admin import files into ``directory``; return their paths.
+
+    The files are written into a temporary directory beside it, which then
+    takes its place: a failed export leaves no half export and no temporary
+    files. ``directory`` may be new, empty, or an earlier csv export (replaced
+    whole); a directory holding anything else is refused.
+    """
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
         raise UsageError(f"{directory}: the csv export writes a directory of files; give a directory path")
-    paths = []
-    for name, lines in generate_csv(graph):
-        _write_chunks(lines, directory / name)
-        paths.append(directory / name)
-    return paths
+    foreign = [p.name for p in directory.iterdir() if not _is_csv_export(p)] if directory.exists() else []
+    if foreign:
+        raise UsageError(f"{directory}: holds {', '.join(sorted(foreign)[:3])}, which a csv export would replace; "
+                         f"give a new or empty directory, or one an earlier csv export wrote")
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}.", suffix=".tmp"))
+    try:
+        names = []
+        for name, lines in generate_csv(graph):
+            _write_chunks(lines, staging / name)
+            names.append(name)
+        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private; the result is an ordinary directory
+        _replace_directory(staging, directory)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return [directory / name for name in names]
+
+
+def _replace_directory(new: Path, target: Path) -> None:
+    """Put ``new`` where ``target`` is: a rename (a previous export is moved aside, then removed)."""
+    if not target.exists() or not any(target.iterdir()):
+        os.replace(new, target)  # rename(2) replaces an empty directory
+        return
+    old = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".old"))
+    os.replace(target, old)  # onto the empty directory just made
+    try:
+        os.replace(new, target)
+    except BaseException:
+        os.replace(old, target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
 
 
 # -- Cypher script ---------------------------------------------------------------

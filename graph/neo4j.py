@@ -21,14 +21,21 @@ How a load writes:
   Rows are grouped by label (nodes) or by start kind, type and end kind
   (relationships), and each group's statement comes from a fixed table built
   from graph/model.py's labels and types (:func:`loader_statements`): no value
-  is ever part of query text;
-* nodes are merged on ``id`` and take the graph's properties; an entity whose
+  is ever part of query text. Property keys are checked too (:data:`PROPERTY_RULES`),
+  since FalkorDB pastes parameter map keys into the query: a record with a key
+  that is not a plain name, an unknown label or type, or a value no server can
+  store is left out and reported (:attr:`LoadCounts.skipped`), the rest loads;
+* nodes are merged on ``id`` and take the graph's properties (``SET n +=``:
+  properties users added on the server, scores or notes, stay); an entity whose
   type changed loses its old type label. Relationships are merged on
   (start, type, end, ``paper``), which is the embedded graph's edge identity,
   and keep every property (``evidence``, ``confidence``, ``extractor``,
   ``paper``, offsets). So loading the same graph twice creates nothing the
-  second time, and loading a bigger graph creates only what is new; nothing
-  already in the database is deleted.
+  second time, and loading a bigger graph creates only what is new.
+* last, a loaded paper's relationships on the server that the graph no longer
+  has (a re-extraction dropped them) are deleted, in ``UNWIND $rows`` batches
+  too, so each paper's relationships match the graph's. Nothing else is
+  deleted: not papers absent from the graph, nor relationships users made.
 * transient failures (:class:`neo4j.exceptions.TransientError`,
   ``ServiceUnavailable``, ``SessionExpired``) are retried with exponential
   backoff; every statement is a ``MERGE``, so a retried batch is harmless.
@@ -53,7 +60,7 @@ import weakref
 from collections import Counter, defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, NamedTuple
 from urllib.parse import urlsplit
 
 import networkx as nx
@@ -91,6 +98,10 @@ __all__ = [
     "schema_statements",
     "falkordb_schema_statements",
     "loader_statements",
+    "SkippedRecord",
+    "PropertyRule",
+    "PROPERTY_RULES",
+    "load_rows",
     "relationship_rows",
     "apply_schema",
     "load_graph",
@@ -104,6 +115,8 @@ DEFAULT_URI = "bolt://localhost:7687"
 DEFAULT_BATCH = 1000
 #: Attempts per statement when the server reports a transient failure.
 RETRIES = 4
+#: Seconds the driver waits to open a connection (twice that for one from its pool).
+CONNECT_SECONDS = 5
 
 _RETRYABLE = (neo4j_errors.TransientError, neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired)
 
@@ -150,8 +163,10 @@ class LoadCounts:
     nodes_matched: int = 0
     relationships_created: int = 0
     relationships_matched: int = 0
+    relationships_deleted: int = 0  # stated by a loaded paper on the server, no longer in the graph
     by_label: dict[str, int] = field(default_factory=dict)  # label -> nodes created
     by_type: dict[str, int] = field(default_factory=dict)  # type -> relationships created
+    skipped: list["SkippedRecord"] = field(default_factory=list)  # records left out, with the reason
 
 
 # -- connecting -------------------------------------------------------------------
@@ -163,12 +178,18 @@ def connect(settings: Neo4jSettings | None = None) -> neo4j.Driver:
     settings = settings or Neo4jSettings.from_env()
     bad_uri = (f"bad Neo4j URI {settings.uri!r}{{}}; expected e.g. bolt://localhost:7687 "
                f"or neo4j://host:7687 (--uri or ${ENV_URI})")
-    if urlsplit(settings.uri).scheme.partition("+")[0] not in ("bolt", "neo4j"):
+    try:
+        parsed = urlsplit(settings.uri)
+        parsed.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as err:
+        raise ServerError(bad_uri.format(f" ({err})")) from None
+    if parsed.scheme.partition("+")[0] not in ("bolt", "neo4j"):
         raise ServerError(bad_uri.format(""))
     try:
-        # The driver's own retries of a managed transaction are kept short: _with_retries
-        # backs off around them, so a dead server is reported within about half a minute.
-        driver = neo4j.GraphDatabase.driver(settings.uri, auth=settings.auth, connection_timeout=10,
+        # The driver's own timeouts and retries are kept short: _with_retries backs off
+        # around them, so a dead or silent server is reported within about half a minute.
+        driver = neo4j.GraphDatabase.driver(settings.uri, auth=settings.auth, connection_timeout=CONNECT_SECONDS,
+                                            connection_acquisition_timeout=2 * CONNECT_SECONDS,
                                             max_transaction_retry_time=5)
     except (ValueError, neo4j_errors.ConfigurationError) as err:
         raise ServerError(bad_uri.format(f" ({_message(err)})")) from None
@@ -188,29 +209,36 @@ _BOLT_VERSIONS = bytes.fromhex("00070705") + bytes(12)
 
 
 def bolt_handshake(uri: str, *, attempts: int = 3, timeout: float = 0.5) -> bool:
-    """Whether a Bolt server answers the protocol handshake at ``uri`` (plain TCP schemes only).
+    """Check that a Bolt server answers the protocol handshake at ``uri`` (plain TCP schemes only).
 
-    A refused or unresolvable address raises :class:`neo4j.exceptions.ServiceUnavailable` at once.
-    An unanswered handshake is tried again: FalkorDB leaves the first connection after any
-    client disconnects unanswered, and this spends that stall here, in half a second, rather
-    than in the driver's minute-long connection timeout. Encrypted schemes (``+s``, ``+ssc``)
-    are left to the driver (returns False).
+    Raises :class:`neo4j.exceptions.ServiceUnavailable` at once for a refused or
+    unresolvable address or a reply that is not Bolt's (a Redis or HTTP port), and
+    after ``attempts`` unanswered handshakes: FalkorDB leaves the first connection
+    after any client disconnects unanswered, so one silence is tried again, but a
+    port that never answers is reported in seconds rather than after the driver's
+    minute-long waits. Encrypted schemes (``+s``, ``+ssc``) are left to the driver
+    (returns False).
     """
     parsed = urlsplit(uri)
     if "+s" in parsed.scheme or not parsed.hostname:
         return False
     address = (parsed.hostname, parsed.port or 7687)
+    where = f"{address[0]}:{address[1]}"
     for _ in range(attempts):
         try:
             with socket.create_connection(address, timeout=timeout) as sock:
                 sock.sendall(_BOLT_MAGIC + _BOLT_VERSIONS)
-                if len(sock.recv(4)) == 4:
-                    return True
+                reply = sock.recv(4)
         except socket.timeout:
             continue
         except OSError as err:
-            raise neo4j_errors.ServiceUnavailable(f"{address[0]}:{address[1]}: {err.strerror or err}") from None
-    return False
+            raise neo4j_errors.ServiceUnavailable(f"{where}: {err.strerror or err}") from None
+        # A Bolt server answers with the version it picked, 00 00 minor major (all zero: none).
+        if len(reply) == 4 and reply[:2] == bytes(2):
+            return True
+        raise neo4j_errors.ServiceUnavailable(f"{where} answers, but not with the Bolt protocol (it sent {reply!r})")
+    raise neo4j_errors.ServiceUnavailable(f"{where} accepts connections but does not answer the Bolt handshake "
+                                          f"within {timeout:g}s ({attempts} tries): not a Bolt port?")
 
 
 def _server_error(err: BaseException, settings: Neo4jSettings) -> BaseException:
@@ -253,11 +281,13 @@ def _with_retries(call: Callable[[], Any], *, attempts: int = RETRIES, first_wai
 def _driver(target: neo4j.Driver | Neo4jSettings | None, database: str | None) -> Iterator[tuple[neo4j.Driver, str | None]]:
     """A driver and database for ``target``: a driver is used as given; settings open (and close) one."""
     if isinstance(target, neo4j.Driver):
+        server_dialect(target, database)  # refuses a database the server cannot select
         yield target, database
         return
     settings = target or Neo4jSettings.from_env()
     driver = connect(settings)
     try:
+        server_dialect(driver, database or settings.database)
         yield driver, database or settings.database
     finally:
         driver.close()
@@ -283,6 +313,10 @@ def server_dialect(driver: neo4j.Driver, database: str | None = None) -> str:
     """
     if driver not in _DIALECTS:
         _DIALECTS[driver] = _ask_dialect(driver, database)
+    if database and _DIALECTS[driver] == "falkordb":
+        # FalkorDB takes any database name over Bolt and uses its one graph regardless.
+        raise ServerError(f"database {database!r} cannot be selected: FalkorDB serves one graph over Bolt; "
+                          f"leave out --database and ${ENV_DATABASE}")
     return _DIALECTS[driver]
 
 
@@ -296,8 +330,10 @@ def _ask_dialect(driver: neo4j.Driver, database: str | None) -> str:
     try:
         _execute(driver, _NEO4J_PROBE, {}, database)
         return "neo4j"
-    except neo4j_errors.Neo4jError:
-        pass
+    except neo4j_errors.Neo4jError as err:
+        if err.code == "Neo.ClientError.Database.DatabaseNotFound":
+            raise ServerError(f"database {database!r} does not exist on the server ({_message(err)}); "
+                              f"set --database or ${ENV_DATABASE} to one that does") from None
     try:
         names = _execute(driver, _FALKORDB_PROBE, {}, database)
     except neo4j_errors.Neo4jError as err:
@@ -322,8 +358,16 @@ def _falkordb_escaped(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_falkordb_escaped(v) for v in value]
     if isinstance(value, dict):
-        return {k: _falkordb_escaped(v) for k, v in value.items()}
+        return {_plain_key(k): _falkordb_escaped(v) for k, v in value.items()}
     return value
+
+
+def _plain_key(key: Any) -> str:
+    """``key`` if it is a :data:`PLAIN_KEY`: the last guard before FalkorDB pastes it into the query."""
+    if isinstance(key, str) and PLAIN_KEY.match(key):
+        return key
+    raise UsageError(f"parameter key {key!r} is not a plain name (letters, digits and _, not starting "
+                     f"with a digit); FalkorDB would read it as query text")
 
 
 # -- schema -------------------------------------------------------------------------
@@ -414,66 +458,176 @@ _KINDS = (PAPER_LABEL, ENTITY_LABEL)
 
 def _node_statement(label: str) -> str:
     if label == PAPER_LABEL:
-        return f"UNWIND $rows AS row\nMERGE (n:{PAPER_LABEL} {{id: row.id}})\nSET n = row.props"
+        return f"UNWIND $rows AS row\nMERGE (n:{PAPER_LABEL} {{id: row.id}})\nSET n += row.props"
     others = ":".join(other for other in ENTITY_LABELS if other != label)
     return (f"UNWIND $rows AS row\nMERGE (n:{ENTITY_LABEL} {{id: row.id}})\n"
-            f"REMOVE n:{others}\nSET n:{label}, n = row.props")
+            f"REMOVE n:{others}\nSET n:{label}, n += row.props")
 
 
 def _relationship_statement(start_kind: str, rel_type: str, end_kind: str) -> str:
     return (f"UNWIND $rows AS row\nMATCH (a:{start_kind} {{id: row.start}})\nMATCH (b:{end_kind} {{id: row.end}})\n"
-            f"MERGE (a)-[r:{rel_type} {{paper: row.props.paper}}]->(b)\nSET r = row.props")
+            f"MERGE (a)-[r:{rel_type} {{paper: row.props.paper}}]->(b)\nSET r += row.props")
+
+
+def _delete_statement(start_kind: str, rel_type: str, end_kind: str) -> str:
+    return (f"UNWIND $rows AS row\nMATCH (a:{start_kind} {{id: row.start}})-[r:{rel_type} {{paper: row.paper}}]->"
+            f"(b:{end_kind} {{id: row.end}})\nDELETE r")
+
+
+def _stated_statement(start_pattern: str) -> str:
+    """What the papers ``$rows`` state on the server: relationships from ``start_pattern`` with their ``paper``."""
+    return (f"UNWIND $rows AS row\nMATCH {start_pattern}-[r]->(b)\nWHERE r.paper = row.paper\n"
+            f"RETURN DISTINCT a.id AS start, labels(a) AS start_labels, type(r) AS type, b.id AS end, "
+            f"labels(b) AS end_labels, r.paper AS paper")
 
 
 _NODE_STATEMENTS = {label: _node_statement(label) for label in LABELS}
 _RELATIONSHIP_STATEMENTS = {(s, t, e): _relationship_statement(s, t, e)
                             for t in RELATIONSHIP_TYPES for s in _KINDS for e in _KINDS}
+# Entity-to-entity ones first: they are found through the paper's MENTIONS, deleted last.
+_DELETE_STATEMENTS = {(s, t, e): _delete_statement(s, t, e)
+                      for s in (ENTITY_LABEL, PAPER_LABEL) for t in RELATIONSHIP_TYPES for e in _KINDS}
+#: A paper's relationships are its own, plus those it states between the entities it mentions
+#: (as graph/store.py finds them when a paper is extracted again).
+_STATED_STATEMENTS = {
+    "from-paper": _stated_statement(f"(a:{PAPER_LABEL} {{id: row.paper}})"),
+    "between-entities": _stated_statement(f"(:{PAPER_LABEL} {{id: row.paper}})-[:MENTIONS]->(a:{ENTITY_LABEL})"),
+}
 
 
 def loader_statements() -> dict[str, str]:
-    """Every statement template a load runs besides the schema, by name: ``node:<Label>``
-    and ``relationship:<Start>-<TYPE>-<End>`` (each takes one parameter, ``$rows``), and
+    """Every statement template a load runs besides the schema, by name: ``node:<Label>``,
+    ``relationship:<Start>-<TYPE>-<End>``, ``stated:*`` (what the papers state on the
+    server) and ``delete:<Start>-<TYPE>-<End>`` (each takes one parameter, ``$rows``), and
     the ``probe:*`` questions that tell Neo4j from FalkorDB (no parameters).
 
     >>> print(loader_statements()["node:Paper"])
     UNWIND $rows AS row
     MERGE (n:Paper {id: row.id})
-    SET n = row.props
+    SET n += row.props
     """
     statements = {f"node:{label}": text for label, text in _NODE_STATEMENTS.items()}
     statements.update({f"relationship:{s}-{t}-{e}": text for (s, t, e), text in _RELATIONSHIP_STATEMENTS.items()})
+    statements.update({f"stated:{name}": text for name, text in _STATED_STATEMENTS.items()})
+    statements.update({f"delete:{s}-{t}-{e}": text for (s, t, e), text in _DELETE_STATEMENTS.items()})
     statements.update({"probe:neo4j": _NEO4J_PROBE, "probe:falkordb": _FALKORDB_PROBE,
                        "probe:falkordb-indexes": _FALKORDB_INDEXES})
     return statements
 
 
-def _node_rows(graph: nx.MultiDiGraph) -> dict[str, list[dict[str, Any]]]:
-    rows: dict[str, list] = defaultdict(list)
+class SkippedRecord(NamedTuple):
+    """A node or relationship of the graph that a load left out, and why."""
+
+    record: str  # "node 'gsm8k'", "relationship 'arxiv:1'-[USES]->'gsm8k'"
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.record}: {self.problem}; skipped"
+
+
+@dataclass(frozen=True)
+class PropertyRule:
+    """A property the server cannot take as it is: ``problem(key, value)`` says why, else None."""
+
+    name: str
+    problem: Callable[[Any, Any], str | None]
+    dialects: frozenset[str] = frozenset({"neo4j", "falkordb"})
+
+
+#: A property key that is safe everywhere: FalkorDB's Bolt layer pastes parameter map keys
+#: into the query text as they are, so any other key could end the map and add Cypher.
+PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_SCALARS = (str, bool, int, float)
+
+
+def _listed(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _key_problem(key: Any, value: Any) -> str | None:
+    if isinstance(key, str) and PLAIN_KEY.match(key):
+        return None
+    return f"property key {key!r} is not a plain name (letters, digits and _, not starting with a digit)"
+
+
+def _value_problem(key: Any, value: Any) -> str | None:
+    items = _listed(value)
+    if all(isinstance(v, _SCALARS) for v in items) and len({type(v) for v in items}) <= 1:
+        return None
+    return (f"property {key!r} holds {str(value)[:60]!r}, which is not a string, number or boolean "
+            f"nor a list of one of them")
+
+
+def _nul_problem(key: Any, value: Any) -> str | None:
+    if any(isinstance(v, str) and "\x00" in v for v in _listed(value)):
+        return f"property {key!r} holds a NUL character, where FalkorDB would cut the string"
+    return None
+
+
+#: What every property of a loaded record must pass, in order (the first problem is reported).
+PROPERTY_RULES = [
+    PropertyRule("plain key", _key_problem),
+    PropertyRule("storable value", _value_problem),
+    PropertyRule("no NUL on FalkorDB", _nul_problem, frozenset({"falkordb"})),
+]
+
+
+def _property_problem(properties: dict[Any, Any], dialect: str) -> str | None:
+    rules = [rule for rule in PROPERTY_RULES if dialect in rule.dialects]
+    return next((problem for key, value in properties.items() for rule in rules
+                 if (problem := rule.problem(key, value))), None)
+
+
+class LoadRows(NamedTuple):
+    """A graph as load rows, by statement (label or relationship group), and what was left out."""
+
+    nodes: dict[str, list[dict[str, Any]]]
+    relationships: dict[tuple[str, str, str], list[dict[str, Any]]]
+    skipped: list[SkippedRecord]
+
+
+def load_rows(graph: nx.MultiDiGraph, dialect: str = "neo4j") -> LoadRows:
+    """The rows a load writes; a record with an unknown label or type, or a property
+    :data:`PROPERTY_RULES` refuse, is left out and listed in ``skipped``, and so is a
+    relationship whose start or end node was."""
+    nodes: dict[str, list] = defaultdict(list)
+    skipped = []
     for record in node_records(graph):
+        props = _storable(record.properties)
         if record.label not in _NODE_STATEMENTS:
-            raise UsageError(f"node {record.id!r} has label {record.label!r}; valid labels: {', '.join(LABELS)}")
-        rows[record.label].append({"id": record.id, "props": {**_storable(record.properties), "id": record.id}})
-    return rows
+            problem = f"label {record.label!r} is not one of {', '.join(LABELS)}"
+        else:
+            problem = _property_problem(props, dialect)
+        if problem:
+            skipped.append(SkippedRecord(f"node {record.id!r}", problem))
+            continue
+        nodes[record.label].append({"id": record.id, "props": {**props, "id": record.id}})
+    left_out = {record.record for record in skipped}
+    relationships: dict[tuple, list] = defaultdict(list)
+    kind = {node: PAPER_LABEL if data["label"] == PAPER_LABEL else ENTITY_LABEL for node, data in graph.nodes(data=True)}
+    for record in relationship_records(graph):
+        group = (kind[record.start], record.type, kind[record.end])
+        props = _storable(record.properties)
+        props["paper"] = record.properties.get("paper") or ""
+        ends = [f"{end} node {node!r}" for end, node in (("start", record.start), ("end", record.end))
+                if f"node {node!r}" in left_out]
+        if group not in _RELATIONSHIP_STATEMENTS:
+            problem = f"type {record.type!r} is not one of {', '.join(RELATIONSHIP_TYPES)}"
+        elif ends:
+            problem = f"its {' and '.join(ends)} was skipped"
+        else:
+            problem = _property_problem(props, dialect)
+        if problem:
+            skipped.append(SkippedRecord(f"relationship {record.start!r}-[{record.type}]->{record.end!r}", problem))
+            continue
+        relationships[group].append({"start": record.start, "end": record.end, "props": props})
+    return LoadRows(nodes, relationships, skipped)
 
 
 def relationship_rows(graph: nx.MultiDiGraph) -> dict[str, list[dict[str, Any]]]:
     """The graph's relationships as load rows, by the name of their statement in
     :func:`loader_statements` (``relationship:Paper-USES-Entity``)."""
-    return {f"relationship:{s}-{t}-{e}": rows for (s, t, e), rows in _relationship_rows(graph).items()}
-
-
-def _relationship_rows(graph: nx.MultiDiGraph) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
-    rows: dict[tuple, list] = defaultdict(list)
-    kind = {node: PAPER_LABEL if data["label"] == PAPER_LABEL else ENTITY_LABEL for node, data in graph.nodes(data=True)}
-    for record in relationship_records(graph):
-        group = (kind[record.start], record.type, kind[record.end])
-        if group not in _RELATIONSHIP_STATEMENTS:
-            raise UsageError(f"relationship {record.start!r}-[{record.type}]->{record.end!r}: type "
-                             f"{record.type!r} is not one of {', '.join(RELATIONSHIP_TYPES)}")
-        props = _storable(record.properties)
-        props["paper"] = record.properties.get("paper") or ""
-        rows[group].append({"start": record.start, "end": record.end, "props": props})
-    return rows
+    return {f"relationship:{s}-{t}-{e}": rows for (s, t, e), rows in load_rows(graph).relationships.items()}
 
 
 def _storable(properties: dict[str, Any]) -> dict[str, Any]:
@@ -486,7 +640,34 @@ def _batches(rows: list, size: int) -> Iterator[list]:
         yield rows[i:i + size]
 
 
-_COUNTED = ("nodes_created", "relationships_created")
+_COUNTED = ("nodes_created", "relationships_created", "relationships_deleted")
+
+
+def _read_batch(driver: neo4j.Driver, statement: str, rows: list, dialect: str,
+                database: str | None) -> list[neo4j.Record]:
+    """The records of one ``UNWIND $rows`` question (in size-capped runs on FalkorDB)."""
+    chunks = _falkordb_chunks(rows) if dialect == "falkordb" else [rows]
+    return [record for chunk in chunks for record in _execute(driver, statement, {"rows": chunk}, database).records]
+
+
+def _kind(labels: list[str]) -> str | None:
+    return next((kind for kind in _KINDS if kind in labels), None)
+
+
+def _stale_rows(driver: neo4j.Driver, papers: list[str], stated: set[tuple[str, str, str, str]], dialect: str,
+                database: str | None, batch_size: int) -> dict[tuple[str, str, str], list[dict[str, str]]]:
+    """Delete rows, by group, for what ``papers`` state on the server but no longer in the graph
+    (``stated`` holds the graph's (start, type, end, paper)); relationships of other types
+    or between other nodes, which users made, are not paperkg's to delete."""
+    stale: dict[tuple, list] = defaultdict(list)
+    for batch in _batches([{"paper": paper} for paper in papers], batch_size):
+        for statement in _STATED_STATEMENTS.values():
+            for record in _read_batch(driver, statement, batch, dialect, database):
+                group = (_kind(record["start_labels"]), record["type"], _kind(record["end_labels"]))
+                identity = (record["start"], record["type"], record["end"], record["paper"])
+                if group in _DELETE_STATEMENTS and identity not in stated:
+                    stale[group].append(dict(zip(("start", "type", "end", "paper"), identity)))
+    return stale
 
 
 def _write_batch(driver: neo4j.Driver, statement: str, rows: list, database: str | None) -> Counter:
@@ -533,6 +714,15 @@ def _write_falkordb_batch(driver: neo4j.Driver, statement: str, rows: list, data
         return _with_retries(lambda: session.execute_write(work))
 
 
+def _reported(call: Callable[[], Any]) -> Any:
+    """``call()``, a server failure during a load turned into one :class:`ServerError` line."""
+    try:
+        return call()
+    except (neo4j_errors.Neo4jError, neo4j_errors.DriverError) as err:
+        raise ServerError(f"loading failed: {_message(err)}; nothing is lost, and loading "
+                          f"again resumes (MERGE keeps what was written)") from None
+
+
 def load_graph(
     graph: nx.MultiDiGraph,
     target: neo4j.Driver | Neo4jSettings | None = None,
@@ -546,39 +736,44 @@ def load_graph(
     ``target`` is an open driver, settings to connect with, or None (settings
     from the environment). ``progress(n)`` is called after each batch with the
     rows it wrote; all batches together write ``graph.number_of_nodes() +
-    graph.number_of_edges()`` rows. Idempotent; see the module docstring.
+    graph.number_of_edges()`` rows, less the records left out (``skipped``).
+    Idempotent; see the module docstring.
     """
     if batch_size < 1:
         raise UsageError(f"batch size must be at least 1, not {batch_size}")
-    node_rows, rel_rows = _node_rows(graph), _relationship_rows(graph)
-    counts = LoadCounts()
     with _driver(target, database) as (driver, database):
-        apply_schema(driver, database)
-
-        write_batch = _write_falkordb_batch if server_dialect(driver, database) == "falkordb" else _write_batch
+        dialect = server_dialect(driver, database)
+        rows = load_rows(graph, dialect)
+        counts = LoadCounts(skipped=rows.skipped)
+        apply_schema(driver, database, dialect)
+        write_batch = _write_falkordb_batch if dialect == "falkordb" else _write_batch
 
         def write(statement: str, batch: list) -> Counter:
-            try:
-                counters = write_batch(driver, statement, batch, database)
-            except (neo4j_errors.Neo4jError, neo4j_errors.DriverError) as err:
-                raise ServerError(f"loading failed: {_message(err)}; nothing is lost, and loading "
-                                  f"again resumes (MERGE keeps what was written)") from None
+            counters = _reported(lambda: write_batch(driver, statement, batch, database))
             if progress:
                 progress(len(batch))
             return counters
 
         for label in LABELS:
-            for batch in _batches(node_rows.get(label, []), batch_size):
+            for batch in _batches(rows.nodes.get(label, []), batch_size):
                 created = write(_NODE_STATEMENTS[label], batch)["nodes_created"]
                 counts.nodes_created += created
                 counts.nodes_matched += len(batch) - created
                 counts.by_label[label] = counts.by_label.get(label, 0) + created
         for group, statement in _RELATIONSHIP_STATEMENTS.items():
-            for batch in _batches(rel_rows.get(group, []), batch_size):
+            for batch in _batches(rows.relationships.get(group, []), batch_size):
                 created = write(statement, batch)["relationships_created"]
                 counts.relationships_created += created
                 counts.relationships_matched += len(batch) - created
                 counts.by_type[group[1]] = counts.by_type.get(group[1], 0) + created
+        # Last, so an interrupted load leaves more, never less: what re-extraction dropped.
+        stated = {(start, data["type"], end, data.get("paper") or "") for start, end, data in graph.edges(data=True)}
+        papers = [row["id"] for row in rows.nodes.get(PAPER_LABEL, [])]
+        stale = _reported(lambda: _stale_rows(driver, papers, stated, dialect, database, batch_size))
+        for group, statement in _DELETE_STATEMENTS.items():
+            for batch in _batches(stale.get(group, []), batch_size):
+                deleted = _reported(lambda: write_batch(driver, statement, batch, database))
+                counts.relationships_deleted += deleted["relationships_deleted"]
     return counts
 
 

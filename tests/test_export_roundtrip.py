@@ -19,6 +19,7 @@ from extractors.errors import UsageError
 from graph.export import (
     EXPORT_FORMATS,
     LIST_ATTRIBUTES,
+    ExportError,
     VOCAB,
     cypher_statements,
     export_graph,
@@ -182,6 +183,63 @@ def test_export_csv_array_delimiter_avoids_a_character_in_the_data(tmp_path):
     assert nodes["ab"]["aliases"] == ["A;B alias", "AB"]
 
 
+@pytest.mark.parametrize("aliases, tags, delimiter", [
+    (["A;B", "A|B", "A\u001fB", "AB"], ["x"], "\u001e"),
+    (["A;B"], ["x|y", "z\u001f"], "\u001e"),  # any list attribute, not only the usual ones
+])
+def test_export_csv_array_delimiter_avoids_every_character_in_the_data(tmp_path, aliases, tags, delimiter):
+    graph = new_graph()
+    graph.add_node("ab", label="Method", id="ab", name="A;B", aliases=aliases, keys=["ab"], inferred=False, tags=tags)
+    write_csv(graph, tmp_path / "csv")
+    assert f"--array-delimiter=U+{ord(delimiter):04X}" in (tmp_path / "csv" / "import.sh").read_text()
+    nodes, _, _ = _read_neo4j_csv(tmp_path / "csv", array_delimiter=delimiter)
+    assert (nodes["ab"]["aliases"], nodes["ab"]["tags"]) == (aliases, tags)
+
+
+CRAFTED_NAMES = [  # a label or type that would name a file outside the export directory
+    (lambda g: g.nodes["gsm8k"].update(label="../../escaped"), "node 'gsm8k' has label '../../escaped'"),
+    (lambda g: g.add_edge("gsm8k", "gpt4", key="X|", type="../../escaped", paper=""),
+     "relationship 'gsm8k'->'gpt4' has type '../../escaped'"),
+]
+
+
+@pytest.mark.parametrize("change, message", CRAFTED_NAMES)
+def test_export_csv_crafted_label_or_type_writes_nothing(export_graph_sample, tmp_path, change, message):
+    change(export_graph_sample)
+    target = tmp_path / "out" / "csv"
+    with pytest.raises(ExportError, match=message):
+        write_csv(export_graph_sample, target)
+    assert [p.relative_to(tmp_path) for p in tmp_path.rglob("*")] == [Path("out")]
+
+
+def test_export_csv_failure_leaves_no_half_export_and_keeps_the_old_one(export_graph_sample, tmp_path):
+    target = tmp_path / "csv"
+    old = write_csv(export_graph_sample, target)
+    before = {p.name: p.read_bytes() for p in old}
+    bad = export_graph_sample.copy()
+    bad.add_edge("gsm8k", "gpt4", key="LIKES|", type="LIKES", paper="")
+    with pytest.raises(ExportError, match="type 'LIKES'"):  # raised once the temporary directory exists
+        write_csv(bad, target)
+    assert {p.name: p.read_bytes() for p in target.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["csv"]
+
+
+def test_export_csv_replaces_an_earlier_export_whole(export_graph_sample, tmp_path):
+    target = tmp_path / "csv"
+    write_csv(export_graph_sample, target)
+    (target / "Paper-CITES-Paper.csv").write_text("stale\n")
+    written = write_csv(export_graph_sample, target)
+    assert sorted(p.name for p in target.iterdir()) == sorted(p.name for p in written)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["csv"]
+
+
+def test_export_csv_refuses_a_directory_holding_other_files(export_graph_sample, tmp_path):
+    (tmp_path / "notes.txt").write_text("mine\n")
+    with pytest.raises(UsageError, match=r"holds notes.txt, which a csv export would replace"):
+        write_csv(export_graph_sample, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
 def test_export_turtle_parses_with_rdflib(export_graph_sample, tmp_path):
     export_graph(export_graph_sample, "turtle", tmp_path / "g.ttl")
     rdf = rdflib.Graph().parse(tmp_path / "g.ttl", format="turtle")
@@ -255,6 +313,16 @@ def test_export_cli_bad_target_is_a_one_line_error(export_graph_sample, tmp_path
     result = CliRunner().invoke(cli, ["export", *args, "--graph", str(tmp_path / "kg.json")])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert message.replace("{tmp}", str(tmp_path)) in result.output
+
+
+def test_export_cli_crafted_graph_is_one_line_naming_the_file(export_graph_sample, tmp_path):
+    export_graph_sample.nodes["gsm8k"]["label"] = "../../escaped"
+    write_graph(export_graph_sample, tmp_path / "kg.json")
+    result = CliRunner().invoke(cli, ["export", "--format", "csv", "-o", str(tmp_path / "csv"),
+                                      "--graph", str(tmp_path / "kg.json")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output == (f"Error: {tmp_path / 'kg.json'}: node 'gsm8k' has label '../../escaped'; the csv export "
+                             f"takes only Paper, Model, Method, Dataset, Benchmark, Task, Metric (they name its files)\n")
 
 
 def test_export_cypher_script_loads_over_bolt_and_reruns_idempotently(export_graph_sample, bolt_driver):

@@ -21,7 +21,7 @@ from graph.neo4j import (
     run_query_neo4j,
     server_dialect,
 )
-from graph.query import catalogue, run_catalogue
+from graph.query import catalogue, run_catalogue, run_query
 from graph.store import build_graph, write_graph
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -94,6 +94,80 @@ def test_neo4j_properties_and_labels_survive_the_load(bolt_driver, bolt_settings
     assert {(r["a"], r["type"], r["b"], r["props"]["paper"]) for r in rels} == embedded
 
 
+def without_gsm8k(extraction):
+    """``extraction`` read again with its GSM8K relations (and mention) gone."""
+    return Extraction(extraction.paper, [e for e in extraction.entities if e.name != "GSM8K"],
+                      [r for r in extraction.relations if "GSM8K" not in (r.head, r.tail)])
+
+
+def without_comparison(extraction):
+    return Extraction(extraction.paper, extraction.entities,
+                      [r for r in extraction.relations if r.type != "COMPARES_WITH"])
+
+
+@pytest.mark.parametrize("reextract, deleted", [
+    (without_gsm8k, 2),  # EVALUATES_ON and MENTIONS from the paper
+    (without_comparison, 1),  # COMPARES_WITH between two entities the paper mentions
+])
+def test_neo4j_reload_after_reextraction_matches_the_graph(bolt_driver, bolt_settings, reextract, deleted):
+    db = bolt_settings.database
+    first, *others = [*export_sample_extractions(), extra_extraction()]
+    graph = build_graph([first, *others])
+    load_graph(graph, bolt_driver, database=db, batch_size=2)
+    run_query_neo4j("MATCH (a:Paper {id: 'arxiv:2402.00002'}), (b:Paper {id: 'arxiv:2401.00001'}) "
+                    "CREATE (a)-[:CITES]->(b)", {}, bolt_driver, database=db)  # a user's own relationship
+    build_graph([reextract(first)], graph)
+    counts = load_graph(graph, bolt_driver, database=db, batch_size=2)
+    _, rels = dump(bolt_driver, db)
+    assert {(r["a"], r["type"], r["b"], r["props"]["paper"]) for r in rels if r["type"] != "CITES"} == {
+        (a, d["type"], b, d["paper"]) for a, b, d in graph.edges(data=True)}
+    assert counts.relationships_deleted == deleted
+    assert [r["type"] for r in rels].count("CITES") == 1
+    for name, values in [("papers-using", {"key": "GSM8K"}), ("outperforms", {"key": "GPT-4"})]:
+        server = run_catalogue_neo4j(name, values, bolt_driver, database=db)
+        assert comparable(server.rows) == comparable(run_catalogue(name, graph, values).rows)
+    assert load_graph(graph, bolt_driver, database=db).relationships_deleted == 0
+
+
+def test_neo4j_string_with_nul_survives_or_is_reported(bolt_driver, bolt_settings):
+    db = bolt_settings.database
+    graph = build_graph(export_sample_extractions())
+    title = "Before\x00after the NUL"
+    graph.nodes["arxiv:2401.00001"]["title"] = title
+    counts = load_graph(graph, bolt_driver, database=db)
+    rows = run_query_neo4j("MATCH (p:Paper {id: 'arxiv:2401.00001'}) RETURN p.title AS title", {}, bolt_driver,
+                           database=db).rows
+    if server_dialect(bolt_driver, db) == "falkordb":
+        assert str(counts.skipped[0]) == ("node 'arxiv:2401.00001': property 'title' holds a NUL character, "
+                                          "where FalkorDB would cut the string; skipped")
+        assert rows == []
+    else:
+        assert rows == [{"title": title}] and not counts.skipped
+    assert run_query_neo4j("MATCH (p:Paper) RETURN count(p) AS n", {}, bolt_driver, database=db).rows == [
+        {"n": 3 if rows else 2}]
+
+
+def test_neo4j_database_the_server_cannot_select_is_an_error_naming_it(bolt_settings):
+    settings = Neo4jSettings(uri=bolt_settings.uri, username=bolt_settings.username,
+                             password=bolt_settings.password, database="nosuchdatabase")
+    with pytest.raises(ServerError, match="database 'nosuchdatabase'"):
+        run_query_neo4j("RETURN 1 AS one", {}, settings)
+
+
+def test_neo4j_reload_keeps_properties_users_wrote_on_the_server(bolt_driver, bolt_settings):
+    db = bolt_settings.database
+    graph = build_graph(export_sample_extractions())
+    load_graph(graph, bolt_driver, database=db)
+    run_query_neo4j("MATCH (n:Entity {id: 'gsm8k'}) SET n.score = 0.5, n.note = 'checked' "
+                    "WITH n MATCH (:Paper)-[r:PROPOSES]->() SET r.reviewed = true", {}, bolt_driver, database=db)
+    graph.nodes["gsm8k"]["aliases"] = ["GSM-8K", "Grade School Math"]
+    load_graph(graph, bolt_driver, database=db)
+    rows = run_query_neo4j("MATCH (n:Entity {id: 'gsm8k'}) MATCH ()-[r:PROPOSES]->() "
+                           "RETURN n.score AS score, n.note AS note, n.aliases AS aliases, r.reviewed AS reviewed",
+                           {}, bolt_driver, database=db).rows
+    assert rows == [{"score": 0.5, "note": "checked", "aliases": ["GSM-8K", "Grade School Math"], "reviewed": True}]
+
+
 def test_neo4j_entity_whose_type_changed_takes_the_new_label_only(bolt_driver, bolt_settings):
     db = bolt_settings.database
     graph = build_graph(export_sample_extractions())
@@ -104,16 +178,46 @@ def test_neo4j_entity_whose_type_changed_takes_the_new_label_only(bolt_driver, b
     assert sorted(rows[0]["labels"]) == ["Dataset", "Entity"]
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda g: g.nodes["gsm8k"].update(label="Gadget"), "valid labels"),
-    (lambda g: g.add_edge("gsm8k", "gpt4", key="X|", type="LIKES", paper=""), "LIKES"),
-])
-def test_neo4j_unknown_label_or_type_is_refused_before_writing(bolt_driver, bolt_settings, change, message):
+#: A property key that, pasted into FalkorDB's query text, ends the rows map and empties the database.
+INJECTED_KEY = "a: 1}}] MATCH (m) DETACH DELETE m //"
+P1_GSM8K = ("arxiv:2401.00001", "gsm8k", "EVALUATES_ON|arxiv:2401.00001")
+
+CRAFTED_RECORDS = [  # (change to the sample graph, the record skipped, its problem)
+    (lambda g: g.nodes["gsm8k"].update({INJECTED_KEY: 1}), "node 'gsm8k'", "is not a plain name"),
+    (lambda g: g.edges[P1_GSM8K].update({INJECTED_KEY: 1}),
+     "relationship 'arxiv:2401.00001'-[EVALUATES_ON]->'gsm8k'", "is not a plain name"),
+    (lambda g: g.nodes["gsm8k"].update(extra={"a": 1}), "node 'gsm8k'", "not a string, number or boolean"),
+    (lambda g: g.nodes["gsm8k"].update(label="Gadget"), "node 'gsm8k'", "label 'Gadget' is not one of Paper, Model"),
+    (lambda g: g.add_edge("gsm8k", "gpt4", key="X|", type="LIKES", paper=""),
+     "relationship 'gsm8k'-[LIKES]->'gpt4'", "type 'LIKES' is not one of"),
+]
+
+
+@pytest.mark.parametrize("change, record, problem", CRAFTED_RECORDS)
+def test_neo4j_load_crafted_record_is_reported_and_skipped(bolt_driver, bolt_settings, change, record, problem):
+    db = bolt_settings.database
     graph = build_graph(export_sample_extractions())
+    load_graph(graph, bolt_driver, database=db)
+    before = dump(bolt_driver, db)
     change(graph)
-    with pytest.raises(UsageError, match=message):
-        load_graph(graph, bolt_driver, database=bolt_settings.database)
-    assert dump(bolt_driver, bolt_settings.database) == ([], [])
+    counts = load_graph(graph, bolt_driver, database=db)
+    reasons = {skipped.record: skipped.problem for skipped in counts.skipped}
+    assert problem in reasons.pop(record)
+    assert all("was skipped" in reason for reason in reasons.values())  # its relationships
+    assert dump(bolt_driver, db) == before
+
+
+def test_neo4j_parameter_key_never_becomes_query_text(bolt_driver, bolt_settings):
+    db = bolt_settings.database
+    load_graph(build_graph(export_sample_extractions()), bolt_driver, database=db)
+    before = dump(bolt_driver, db)
+    params = {"rows": [{"id": "x", "props": {INJECTED_KEY: 1}}]}
+    if server_dialect(bolt_driver, db) == "falkordb":
+        with pytest.raises(UsageError, match="is not a plain name"):
+            run_query_neo4j("UNWIND $rows AS row RETURN row.id AS id", params, bolt_driver, database=db)
+    else:
+        assert run_query_neo4j("UNWIND $rows AS row RETURN row.id AS id", params, bolt_driver, database=db).rows
+    assert dump(bolt_driver, db) == before
 
 
 def test_neo4j_schema_is_applied_and_reapplied(bolt_driver, bolt_settings):
@@ -170,6 +274,58 @@ def test_neo4j_catalogue_gives_the_embedded_rows(loaded_sample, bolt_session_dri
     assert comparable(server.rows) == comparable(embedded.rows)
 
 
+def normalised(result, ordered):
+    """Rows to compare across engines: lists sorted (collect() and labels() have no set order),
+    and the rows themselves sorted unless the query orders them."""
+    rows = [{k: sorted(v, key=repr) if isinstance(v, list) else v for k, v in row.items()} for row in result.rows]
+    return result.columns, rows if ordered else sorted(rows, key=repr)
+
+
+#: Free queries both engines must answer alike. Left out, and reported to the query engine's
+#: owner: forms nxcypher answers wrongly today (OPTIONAL MATCH after a labelled MATCH returns
+#: unlabelled nodes too, directed variable-length patterns and WITH ... aggregation fail,
+#: a property map with a parameter in a pattern matches nothing); the undirected
+#: variable-length and shortestPath forms are being fixed in graph/query.py.
+DIFFERENTIAL_QUERIES = [
+    "MATCH (p:Paper) RETURN p.id AS id, p.title AS title ORDER BY id",
+    "MATCH (e:Entity) RETURN e.name AS name, e.aliases AS aliases, e.keys AS keys ORDER BY name",
+    "MATCH (b:Benchmark) RETURN b.name AS name, b.keys AS keys",
+    "MATCH (e:Entity) WHERE $key IN e.keys RETURN e.id AS id, size(e.aliases) AS aliases",
+    "MATCH (p:Paper)-[r]->(e:Entity) RETURN type(r) AS type, count(*) AS n ORDER BY type",
+    "MATCH (p:Paper)-[:MENTIONS]->(e) RETURN p.id AS paper, count(e) AS entities ORDER BY entities DESC, paper",
+    "MATCH (p:Paper)-[r]->(e) RETURN e.name AS name, collect(DISTINCT type(r)) AS types",
+    "MATCH (p:Paper) WHERE p.upvotes > 10 RETURN p.id AS id, p.upvotes AS upvotes",
+    "MATCH (p:Paper) RETURN count(p) AS papers, sum(p.upvotes) AS upvotes, max(p.upvotes) AS most",
+    "MATCH (p:Paper) RETURN p.id AS id ORDER BY p.title DESC LIMIT 2",
+    "MATCH (p:Paper) RETURN p.id AS id, p.title AS title ORDER BY id SKIP 1 LIMIT 1",
+    "MATCH (e:Entity) RETURN labels(e) AS labels, count(*) AS n",
+    "MATCH (m:Model) RETURN m.name AS name, CASE WHEN m.inferred THEN 'family' ELSE 'model' END AS kind",
+    "MATCH (p:Paper) WHERE p.title CONTAINS 'scale' OR p.id STARTS WITH 'arxiv' RETURN p.id AS id",
+    "MATCH (p:Paper)-[r:EVALUATES_ON]->(b:Benchmark) WHERE $key IN b.keys "
+    "RETURN p.id AS paper, r.evidence AS evidence, r.confidence AS confidence ORDER BY confidence DESC",
+]
+
+
+@pytest.mark.parametrize("query", DIFFERENTIAL_QUERIES)
+def test_neo4j_free_query_gives_the_embedded_rows(loaded_sample, bolt_session_driver, bolt_settings, query):
+    params = {"key": "gsm8k"}
+    server = run_query_neo4j(query, params, bolt_session_driver, database=bolt_settings.database)
+    ordered = "ORDER BY" in query
+    assert normalised(server, ordered) == normalised(run_query(loaded_sample, query, params), ordered)
+    assert server.rows
+
+
+def test_neo4j_catalogue_gives_the_embedded_rows_for_every_entity(loaded_sample, bolt_session_driver, bolt_settings):
+    names = [data["name"] for _, data in loaded_sample.nodes(data=True) if data["label"] != "Paper"]
+    keyed = [name for name, query in catalogue().items() if "key" in query.arguments]
+    for name in keyed:
+        for key in names:
+            embedded = run_catalogue(name, loaded_sample, {"key": key})
+            server = run_catalogue_neo4j(name, {"key": key}, bolt_session_driver, database=bolt_settings.database)
+            ordered = "ORDER BY" in catalogue()[name].text
+            assert normalised(server, ordered) == normalised(embedded, ordered), (name, key)
+
+
 def test_neo4j_catalogue_no_match_gives_no_row_on_either_engine(loaded_sample, bolt_session_driver, bolt_settings):
     values = {"key": "nothing"}
     assert run_catalogue_neo4j("outperforms", values, bolt_session_driver, database=bolt_settings.database).rows == []
@@ -216,12 +372,54 @@ def test_neo4j_query_failure_is_a_query_error(bolt_driver, bolt_settings):
     (lambda s: Neo4jSettings(uri=s.uri, username="nobody", password="wrong", database=s.database), "refused"),
     (lambda s: Neo4jSettings(uri="http://127.0.0.1:7474"), "bad Neo4j URI"),
     (lambda s: Neo4jSettings(uri="localhost:7687"), "bad Neo4j URI"),
+    (lambda s: Neo4jSettings(uri="bolt://127.0.0.1:99999"), "bad Neo4j URI .* out of range"),
 ])
 def test_neo4j_bad_connection_is_one_clear_error(bolt_settings, settings, message):
     target = settings(bolt_settings)
     with pytest.raises(ServerError, match=message) as caught:
         connect(target)
     assert target.uri in str(caught.value) and "\n" not in str(caught.value)
+
+
+def _listener(reply):
+    """A loopback port that accepts connections and sends ``reply`` (b"": nothing) to each."""
+    import socket
+    import threading
+
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def serve():
+        while True:
+            try:
+                client, _ = server.accept()
+            except OSError:  # closed
+                return
+            client.recv(20)
+            client.sendall(reply)
+            threading.Timer(30, client.close).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return server
+
+
+@pytest.mark.parametrize("reply, message", [
+    (b"", "does not answer the Bolt handshake"),
+    (b"-ERR unknown command\r\n", "answers, but not with the Bolt protocol"),
+    (b"HTTP/1.1 400 Bad Request\r\n\r\n", "answers, but not with the Bolt protocol"),
+])
+def test_neo4j_non_bolt_port_fails_fast_with_a_clear_error(reply, message):
+    import time
+
+    server = _listener(reply)
+    uri = f"bolt://127.0.0.1:{server.getsockname()[1]}"
+    started = time.monotonic()
+    try:
+        with pytest.raises(ServerError, match=message) as caught:
+            connect(Neo4jSettings(uri=uri))
+    finally:
+        server.close()
+    assert time.monotonic() - started < 10
+    assert str(caught.value).startswith(f"{uri}: no Bolt server answers there") and "\n" not in str(caught.value)
 
 
 def test_neo4j_transient_errors_are_retried_then_raised():
@@ -276,6 +474,20 @@ def test_neo4j_cli_load_query_and_catalogue(bolt_driver, bolt_settings, tmp_path
     embedded = run_catalogue("papers-using", graph, {"key": "gsm-8k"})
     assert list(csv.reader(io.StringIO(using.output))) == [
         embedded.columns, *([row["id"], row["title"], "; ".join(row["relations"])] for row in embedded.rows)]
+
+
+def test_neo4j_cli_load_names_the_file_and_record_it_skips(bolt_driver, bolt_settings, tmp_path):
+    graph_file = tmp_path / "kg.json"
+    graph = build_graph(export_sample_extractions())
+    graph.nodes["gsm8k"][INJECTED_KEY] = 1
+    write_graph(graph, graph_file)
+    env = {"NEO4J_URI": None, "NEO4J_USERNAME": None, "NEO4J_PASSWORD": None, "NEO4J_DATABASE": None}
+    loaded = CliRunner().invoke(cli, ["neo4j", "load", "--graph", str(graph_file), *connection_args(bolt_settings)],
+                                env=env)
+    assert loaded.exit_code == 0, loaded.output
+    assert (f"{graph_file}: node 'gsm8k': property key {INJECTED_KEY!r} is not a plain name (letters, digits "
+            f"and _, not starting with a digit); skipped\n") in loaded.output
+    assert "records skipped" in loaded.output and "Traceback" not in loaded.output
 
 
 @pytest.mark.parametrize("command", [
