@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any, Iterator
 
 import click
@@ -21,7 +21,7 @@ from extractors.readers import FORMATS, ColumnOptions
 from . import build as api
 from .query import QueryResult, catalogue, run_catalogue, run_query
 from .export import EXPORT_FORMATS, export_graph
-from .store import GRAPH_ENV, graph_path, read_graph
+from .store import GRAPH_ENV, graph_path, read_graph, refuse_same_file, replacing_file
 from .viz import DEFAULT_TOP, MAX_TOP, write_html, write_png
 
 __all__ = ["cli", "main"]
@@ -202,9 +202,9 @@ def build(graph_file: str | None, inputs: tuple[str, ...], **opts: Any) -> None:
 
 @cli.command()
 @input_options
-@click.option("-o", "--output", type=click.File("w", encoding="utf-8", lazy=True), default="-",
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
               help="JSON Lines file to write (default: standard output).")
-def extract(inputs: tuple[str, ...], output, **opts: Any) -> None:
+def extract(inputs: tuple[str, ...], output: str, **opts: Any) -> None:
     """Extract entities and relations from INPUTS as JSON Lines, one object per paper.
 
     \b
@@ -212,9 +212,15 @@ def extract(inputs: tuple[str, ...], output, **opts: Any) -> None:
       paperkg extract saved-page.txt -o extractions.jsonl
     """
     report = api.BuildReport()
-    with _reading(opts, "extracting") as kwargs:
-        api.write_extractions(api.extract(inputs, report=report, **kwargs), output)
+    refuse_same_file(output, inputs, "an input")
+    with _output_file(output) as out, _reading(opts, "extracting") as kwargs:
+        api.write_extractions(api.extract(inputs, report=report, **kwargs), out)
     _finish(report, "extract")
+
+
+def _output_file(output: str):
+    """Standard output for ``-``, else a file that appears only once completely written."""
+    return nullcontext(sys.stdout) if output == "-" else replacing_file(output)
 
 
 @cli.command()
@@ -317,6 +323,7 @@ def export_command(fmt: str, output: str, graph_file: str | None) -> None:
       paperkg export --format graphml -o kg.graphml
       paperkg export --format csv -o neo4j-import/ && sh neo4j-import/import.sh
     """
+    refuse_same_file(output, [graph_path(graph_file)], "the graph file")
     graph = read_graph(graph_path(graph_file), missing_ok=False)
     try:
         written = export_graph(graph, fmt, output)
@@ -349,6 +356,7 @@ def viz(output: str, around: str | None, hops: int, top: int, png: bool, graph_f
       paperkg viz --around GSM8K --hops 2 -o gsm8k.html
       paperkg viz --top 60 --png -o graph.png
     """
+    refuse_same_file(output, [graph_path(graph_file)], "the graph file")
     graph = read_graph(graph_path(graph_file), missing_ok=False)
     try:
         (write_png if png else write_html)(graph, output, around=around, hops=hops, top=top)

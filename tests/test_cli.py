@@ -143,3 +143,82 @@ def test_cli_usage_error_exits_2(tmp_path):
     result = _paperkg("build", EXAMPLES, "--format", "docx", cwd=tmp_path)
     assert result.returncode == 2
     assert "docx" in result.stderr and "Traceback" not in result.stderr
+
+
+# -- writes go only where asked ------------------------------------------------------------------
+
+def _copy_of(built: Path, directory: Path) -> Path:
+    graph = directory / "kg.json"
+    graph.write_bytes(built.read_bytes())
+    return graph
+
+
+@pytest.mark.parametrize(
+    "command, what",
+    [
+        (["extract", "{input}", "-o", "{input}"], "is also an input"),
+        (["extract", "{input}", "-o", "{link}"], "is also an input"),
+        (["build", "{graph}", "--graph", "{graph}"], "is also an input"),
+        (["export", "--format", "graphml", "-o", "{graph}", "--graph", "{graph}"], "is also the graph file"),
+        (["export", "--format", "json", "-o", "{link}", "--graph", "{graph}"], "is also the graph file"),
+        (["viz", "-o", "{graph}", "--graph", "{graph}"], "is also the graph file"),
+    ],
+)
+def test_cli_output_that_is_an_input_or_the_graph_is_refused(built, tmp_path, command, what):
+    graph = _copy_of(built, tmp_path)
+    source = tmp_path / "papers.txt"
+    source.write_bytes(EXAMPLES.read_bytes())
+    names = {"input": source, "graph": graph, "link": tmp_path / "link"}
+    names["link"].symlink_to(graph if "{graph}" in command else source)
+    result = run(*(arg.format(**names) for arg in command))
+    assert result.exit_code == 2, result.output
+    assert what in result.stderr
+    assert graph.read_bytes() == built.read_bytes()
+    assert source.read_bytes() == EXAMPLES.read_bytes()
+
+
+def test_cli_build_through_a_symlink_updates_the_target_and_keeps_its_mode(built, tmp_path):
+    target = tmp_path / "store" / "kg.json"
+    target.parent.mkdir()
+    target.write_text("")
+    target.unlink()
+    link = tmp_path / "kg.json"
+    link.symlink_to(target)
+    assert run("build", EXAMPLES, "--graph", link).exit_code == 0
+    target.chmod(0o640)
+    assert run("build", EXAMPLES, "--graph", link).exit_code == 0
+    assert link.is_symlink() and target.stat().st_mode & 0o777 == 0o640
+    assert json.loads(run("stats", "--graph", link, "--json").stdout) == json.loads(
+        run("stats", "--graph", built, "--json").stdout)
+
+
+def test_cli_build_on_a_read_only_graph_is_refused_before_extracting(built, tmp_path):
+    graph = _copy_of(built, tmp_path)
+    graph.chmod(0o444)
+    result = _paperkg("build", EXAMPLES, "--graph", graph, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [f"Error: {graph}: is read-only; it was not replaced "
+                                                  "(make it writable, or choose another file)"]
+    assert graph.read_bytes() == built.read_bytes()
+
+
+def test_cli_build_on_a_full_disk_keeps_the_graph_and_leaves_no_temporary(built, small_disk):
+    graph = small_disk.path / "kg.json"
+    graph.write_bytes(b'{"graph":{"name":"paperkg","format":1},"directed":true,"multigraph":true,'
+                      b'"nodes":[],"edges":[]}')
+    before = graph.read_bytes()
+    small_disk.fill()
+    result = _paperkg("build", EXAMPLES, "--graph", graph, cwd=small_disk.path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"Error: {graph}: cannot write: No space left on device" in result.stderr
+    assert graph.read_bytes() == before
+    assert sorted(p.name for p in small_disk.path.iterdir()) == ["filler", "kg.json"]
+
+
+def test_cli_extract_on_a_full_disk_leaves_no_file(small_disk):
+    small_disk.fill()
+    result = _paperkg("extract", EXAMPLES, "-o", small_disk.path / "out.jsonl", cwd=small_disk.path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "out.jsonl: cannot write: No space left on device" in result.stderr
+    assert [p.name for p in small_disk.path.iterdir()] == ["filler"]
