@@ -81,8 +81,10 @@ def input_options(command):
         click.option("--title-col", help="CSV/TSV/JSONL column holding the title."),
         click.option("--abstract-col", help="CSV/TSV/JSONL column holding the abstract."),
         click.option("--id-col", help="CSV/TSV/JSONL column holding an id (arXiv id or DOI)."),
-        click.option("--batch-size", default=64, show_default=True, help="Papers per spaCy batch."),
-        click.option("--n-process", default=1, show_default=True, help="Worker processes for extraction."),
+        click.option("--batch-size", default=64, show_default=True, type=click.IntRange(min=1),
+                     help="Papers per spaCy batch."),
+        click.option("--n-process", default=1, show_default=True, type=click.IntRange(min=1),
+                     help="Worker processes for extraction."),
     ]):
         command = option(command)
     return command

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -222,3 +223,26 @@ def test_cli_extract_on_a_full_disk_leaves_no_file(small_disk):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr and "out.jsonl: cannot write: No space left on device" in result.stderr
     assert [p.name for p in small_disk.path.iterdir()] == ["filler"]
+
+
+@pytest.mark.parametrize(
+    "option, value, message",
+    [
+        ("--batch-size", "-5", "Invalid value for '--batch-size': -5 is not in the range x>=1"),
+        ("--batch-size", "0", "Invalid value for '--batch-size': 0 is not in the range x>=1"),
+        ("--n-process", "0", "Invalid value for '--n-process': 0 is not in the range x>=1"),
+    ],
+)
+def test_cli_bad_batch_options_are_usage_errors(tmp_path, option, value, message):
+    result = _paperkg("build", EXAMPLES, option, value, "--graph", tmp_path / "kg.json", cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", [["build", "-", "--graph", "kg.json"], ["extract", "-"]])
+def test_cli_reading_a_closed_standard_input_is_one_line(tmp_path, command):
+    result = subprocess.run([sys.executable, "-c", "from graph.cli import main; main()", *command],
+                            cwd=tmp_path, capture_output=False, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=None, text=True, timeout=300, preexec_fn=lambda: os.close(0))
+    assert result.returncode == 1
+    assert "<stdin>: standard input is closed" in result.stderr and "Traceback" not in result.stderr

@@ -220,6 +220,8 @@ def open_source(name: str | os.PathLike) -> Source:
     label = str(name)
     closers = []
     if label == STDIN:
+        if sys.stdin is None:  # started with standard input closed (<&-)
+            raise InputError("<stdin>", "standard input is closed")
         raw: BinaryIO = sys.stdin.buffer
         label = "<stdin>"
     else:
