@@ -11,6 +11,7 @@ import csv
 import json
 import sys
 from contextlib import contextmanager, nullcontext
+from pathlib import Path
 from typing import Any, Iterator
 
 import click
@@ -19,7 +20,7 @@ from extractors.errors import PaperkgError, UsageError
 from extractors.readers import FORMATS, ColumnOptions
 
 from . import build as api
-from .query import QueryResult, catalogue, run_catalogue, run_query
+from .query import QueryResult, catalogue, read_catalogue, run_catalogue, run_query
 from .export import EXPORT_FORMATS, export_graph
 from .store import GRAPH_ENV, graph_path, read_graph, refuse_same_file, replacing_file
 from .viz import DEFAULT_TOP, MAX_TOP, write_html, write_png
@@ -29,6 +30,11 @@ __all__ = ["cli", "main"]
 
 class PaperkgGroup(click.Group):
     """Turns library errors into click errors at the edge."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        for problem in read_catalogue().problems:  # one line each; the other commands still work
+            click.echo(f"{problem}; the command {Path(problem.file).stem!r} is skipped", err=True)
+        return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

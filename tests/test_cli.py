@@ -246,3 +246,32 @@ def test_cli_reading_a_closed_standard_input_is_one_line(tmp_path, command):
                             stdin=None, text=True, timeout=300, preexec_fn=lambda: os.close(0))
     assert result.returncode == 1
     assert "<stdin>: standard input is closed" in result.stderr and "Traceback" not in result.stderr
+
+
+# -- a broken catalogue file is reported and skipped; the other commands work ---------------------
+
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        (b"// Broken.\n// scope: x hops\nMATCH (n) RETURN n\n", "broken.cypher:2: scope 'x hops' is not a whole number"),
+        (b"// Broken.\n// scope:\nMATCH (n) RETURN n\n", "broken.cypher:2: scope '' is not a whole number"),
+        (b"// Broken.\n// option: limit how many\nMATCH (n) RETURN n\n", "broken.cypher:2: option 'limit' has no default"),
+        (b"// Broken.\n// argument: $key the name\nMATCH (n) RETURN n\n", "broken.cypher:2: argument name '$key' is not"),
+        (b"", "broken.cypher:1: the first line must be a '// description'"),
+        (b"// Broken.\n// example: paperkg broken\n", "broken.cypher: holds no query"),
+        (b"// Broken \xff\nMATCH (n) RETURN n\n", "broken.cypher: cannot be read"),
+    ],
+)
+def test_cli_broken_catalogue_file_is_one_line_and_skipped(tmp_path, content, problem):
+    folder = tmp_path / "cypher"
+    folder.mkdir()
+    for query in (Path(__file__).parent.parent / "cypher").glob("*.cypher"):
+        (folder / query.name).write_bytes(query.read_bytes())
+    (folder / "broken.cypher").write_bytes(content)
+    command = [sys.executable, "-c", "from graph.cli import main; main()", "--help"]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "PYTHONPATH": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"{folder}/{problem}") and line.endswith("; the command 'broken' is skipped")
+    assert "papers-using" in result.stdout and "broken" not in result.stdout
