@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -146,11 +147,26 @@ def print_result(result: QueryResult, fmt: str | None) -> None:
         from rich.console import Console
         from rich.table import Table
 
-        table = Table(*result.columns, show_lines=False)
+        from rich.text import Text
+
+        # Text, not str: rich would read "[...]" in a title as markup
+        table = Table(show_lines=False)
+        for column in result.columns:
+            table.add_column(Text(printable(column)))
         for row in result.rows:
-            table.add_row(*(_cell(row[c]) for c in result.columns))
+            table.add_row(*(Text(printable(_cell(row[c]))) for c in result.columns))
         Console(soft_wrap=False).print(table)
         click.echo(f"{len(result.rows)} row{'s' if len(result.rows) != 1 else ''}", err=True)
+
+
+#: What a terminal acts on instead of showing: C0 and C1 controls, DEL, and the bidirectional
+#: controls that reorder the text around them.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with each character a terminal would act on written as its escape, e.g. ``\\x1b``."""
+    return _UNPRINTABLE.sub(lambda char: char.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def _cell(value: Any) -> str:
@@ -302,7 +318,7 @@ def evaluate_command(gold: str, inputs: tuple[str, ...], errors: int, as_json: b
         for label, counter in sorted(getattr(result, kind).items()):
             worst = ", ".join(f"{name} ({n})" if n > 1 else name for name, n in counter.most_common(errors))
             if worst:
-                click.echo(f"{kind.replace('_', ' ')} {label}: {worst}")
+                click.echo(printable(f"{kind.replace('_', ' ')} {label}: {worst}"))
     scores = result.to_dict()
     rows = [{"score": f"entity {t}", **scores["entities"][t]} for t in scores["entities"]]
     rows += [{"score": f"relation {t}", **scores["relations"][t]} for t in scores["relations"]]

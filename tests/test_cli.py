@@ -275,3 +275,22 @@ def test_cli_broken_catalogue_file_is_one_line_and_skipped(tmp_path, content, pr
     [line] = result.stderr.splitlines()
     assert line.startswith(f"{folder}/{problem}") and line.endswith("; the command 'broken' is skipped")
     assert "papers-using" in result.stdout and "broken" not in result.stdout
+
+
+# -- what a file holds is printed, never obeyed ----------------------------------------------------
+
+HOSTILE_TITLE = "Evil\x1b]0;owned\x07 \x1b[2J[/bold] [red]x\r\u202eflipped\x9b1m\ttab\nline é 中"
+
+
+def test_cli_table_escapes_control_characters_and_json_stays_exact(tmp_path):
+    from extractors.records import Extraction, Paper
+    from graph.store import build_graph, write_graph
+
+    graph = tmp_path / "kg.json"
+    write_graph(build_graph([Extraction(Paper(id="title:1", title=HOSTILE_TITLE, abstract="A."))]), graph)
+    cypher = "MATCH (p:Paper) RETURN p.title AS title"
+    table = CliRunner().invoke(cli, ["query", cypher, "--graph", str(graph)], env={"COLUMNS": "200"})
+    assert table.exit_code == 0, table.output
+    assert not any(ord(c) < 32 and c != "\n" or 0x7f <= ord(c) <= 0x9f or c == "\u202e" for c in table.stdout)
+    assert r"Evil\x1b]0;owned\x07 \x1b[2J[/bold] [red]x\r\u202eflipped\x9b1m\ttab\nline é 中" in table.stdout
+    assert json.loads(run("query", cypher, "--graph", graph, "--json").stdout) == [{"title": HOSTILE_TITLE}]
