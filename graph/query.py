@@ -249,9 +249,11 @@ def run_catalogue(name: str, graph: nx.MultiDiGraph, values: dict[str, Any]) -> 
     params = catalogue_params(query, values)
     view = query_view(graph)
     if query.scope is not None and "key" in params:
-        # The pattern lies within `scope` hops of the entity named by $key: search only there
-        # (nxcypher scans its whole graph for every pattern).
-        view = view.subgraph(_neighbourhood(view, _nodes_with_key(graph).get(params["key"], []), query.scope)).copy()
+        # The pattern lies within `scope` hops of the entities named by $key: search only there
+        # (nxcypher scans its whole graph for every pattern). Named by a key ending with $key, not only
+        # equal to it: a query may also match a longer name ("offline reinforcement learning").
+        starts = [node for key, nodes in _nodes_with_key(graph).items() if key.endswith(params["key"]) for node in nodes]
+        view = view.subgraph(_neighbourhood(view, starts, query.scope)).copy()
     return _run_on_view(view, query.text, params)
 
 

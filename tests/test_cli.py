@@ -46,6 +46,7 @@ def test_cli_build_then_papers_using_lists_exactly_the_papers_that_use_it(built)
         (["outperforms", "IQL"], "Curriculum Rollouts"),
         (["top-datasets", "--limit", "3"], "GSM8K"),
         (["entity", "Direct Preference Optimization"], "DPO"),
+        (["datasets-used-with", "reinforcement learning"], "D4RL"),  # the README's example: "Offline RL" names it
     ],
 )
 def test_cli_catalogue_commands_answer(built, command, expected):
@@ -294,3 +295,39 @@ def test_cli_table_escapes_control_characters_and_json_stays_exact(tmp_path):
     assert not any(ord(c) < 32 and c != "\n" or 0x7f <= ord(c) <= 0x9f or c == "\u202e" for c in table.stdout)
     assert r"Evil\x1b]0;owned\x07 \x1b[2J[/bold] [red]x\r\u202eflipped\x9b1m\ttab\nline é 中" in table.stdout
     assert json.loads(run("query", cypher, "--graph", graph, "--json").stdout) == [{"title": HOSTILE_TITLE}]
+
+
+def _hand_graph(path: Path, *papers: tuple[str, str, str, str]) -> Path:
+    """A graph file of papers ``(title, entity name, its type, the benchmark it evaluates on)``."""
+    from extractors.normalize import canonical_key
+    from extractors.records import Entity, Extraction, Paper, Relation
+    from graph.store import build_graph, write_graph
+
+    extractions = [
+        Extraction(Paper(id=f"title:{i}", title=title, abstract="A."),
+                   [Entity(canonical_key(name), name, kind), Entity(canonical_key(bench), bench, "Benchmark")],
+                   [Relation("PAPER", "EVALUATES_ON", bench, "A.", 0, 2, "rules", 0.9)])
+        for i, (title, name, kind, bench) in enumerate(papers)
+    ]
+    write_graph(build_graph(extractions), path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "name, datasets",
+    [
+        ("reinforcement learning", ["MuJoCo"]),
+        ("offline RL", ["D4RL"]),
+        ("DRL", ["Atari"]),
+        ("RL", []),  # a short key names exactly: "drl" ends in "rl" but is another method
+        ("representation learning", ["ImageNet"]),
+    ],
+)
+def test_cli_datasets_used_with_a_task_or_method_matches_longer_names_ending_in_it(tmp_path, name, datasets):
+    graph = _hand_graph(tmp_path / "kg.json",
+                        ("P1", "Offline RL", "Method", "D4RL"),
+                        ("P2", "model-based reinforcement learning", "Method", "MuJoCo"),
+                        ("P3", "DRL", "Method", "Atari"),
+                        ("P4", "contrastive representation learning", "Method", "ImageNet"))
+    result = run("datasets-used-with", name, "--graph", graph, "--json")
+    assert sorted(row["name"] for row in json.loads(result.stdout)) == datasets
