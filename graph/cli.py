@@ -21,7 +21,8 @@ from extractors.errors import PaperkgError, UsageError
 from extractors.readers import FORMATS, ColumnOptions
 
 from . import build as api
-from .query import QueryResult, catalogue, read_catalogue, run_catalogue, run_query
+from .query import (ENTITY_NAMES_CYPHER, QueryResult, catalogue, check_entity_known, entity_names, read_catalogue,
+                    run_catalogue, run_query)
 from .export import EXPORT_FORMATS, export_graph
 from .store import GRAPH_ENV, graph_path, read_graph, refuse_same_file, replacing_file
 from .viz import DEFAULT_TOP, MAX_TOP, write_html, write_png
@@ -42,8 +43,8 @@ class PaperkgGroup(click.Group):
             return super().invoke(ctx)
         except UsageError as err:
             raise click.UsageError(str(err), ctx) from None
-        except PaperkgError as err:
-            raise click.ClickException(str(err)) from None
+        except PaperkgError as err:  # messages quote names read from files: print them, never obey them
+            raise click.ClickException(printable(str(err))) from None
         except BrokenPipeError:  # `paperkg ... | head`
             sys.stderr.close()
             ctx.exit(0)
@@ -448,12 +449,19 @@ def _catalogue_command(name: str) -> click.Command:
     def run(graph_file: str | None, fmt: str | None, on_neo4j: bool, uri: str | None, user: str | None,
             password: str | None, database: str | None, **values: Any) -> None:
         if on_neo4j:
-            from .neo4j import run_catalogue_neo4j
+            from .neo4j import run_catalogue_neo4j, run_query_neo4j
 
-            print_result(run_catalogue_neo4j(name, values, _neo4j_settings(uri, user, password, database)), fmt)
+            settings = _neo4j_settings(uri, user, password, database)
+            result = run_catalogue_neo4j(name, values, settings)
+            if not result.rows and "key" in query.arguments:
+                check_entity_known(values["key"], run_query_neo4j(ENTITY_NAMES_CYPHER, {}, settings).rows)
+            print_result(result, fmt)
             return
         graph = read_graph(graph_path(graph_file), missing_ok=False)
-        print_result(run_catalogue(name, graph, values), fmt)
+        result = run_catalogue(name, graph, values)
+        if not result.rows and "key" in query.arguments:  # no row: say whether the name is the reason
+            check_entity_known(values["key"], entity_names(graph))
+        print_result(result, fmt)
 
     params = [click.Argument([arg], metavar=arg.upper()) for arg in query.arguments]
     params += [click.Option([f"--{opt}"], default=default, show_default=True, type=type(default), help=help_text)

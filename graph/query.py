@@ -16,6 +16,7 @@ where grand-cypher parses none of those.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -27,7 +28,7 @@ import networkx as nx
 from extractors.errors import InputError, PaperkgError, UsageError
 from extractors.normalize import canonical_key
 
-from .model import cypher_dir, node_labels
+from .model import PAPER_LABEL, cypher_dir, node_labels
 
 __all__ = [
     "QueryError",
@@ -37,6 +38,10 @@ __all__ = [
     "catalogue",
     "read_catalogue",
     "catalogue_params",
+    "UnknownEntity",
+    "ENTITY_NAMES_CYPHER",
+    "entity_names",
+    "check_entity_known",
     "run_query",
     "run_catalogue",
     "query_view",
@@ -163,6 +168,38 @@ def _catalogue_text(entry: Path) -> str:
 def catalogue() -> dict[str, CatalogueQuery]:
     """The installed named queries, by name (see :func:`read_catalogue`)."""
     return read_catalogue().queries
+
+
+class UnknownEntity(QueryError):
+    """No entity has the asked name or alias; the message names the closest ones."""
+
+
+#: Every entity's name and keys, on a Bolt server: what :func:`check_entity_known` compares with.
+ENTITY_NAMES_CYPHER = "MATCH (e:Entity) RETURN e.name AS name, e.keys AS keys"
+
+
+def entity_names(graph: nx.MultiDiGraph) -> list[dict[str, Any]]:
+    """Every entity's name and keys, as rows of :data:`ENTITY_NAMES_CYPHER`."""
+    return [{"name": data["name"], "keys": data.get("keys", [])}
+            for _, data in graph.nodes(data=True) if data["label"] != PAPER_LABEL]
+
+
+def check_entity_known(name: str, entities: list[dict[str, Any]]) -> None:
+    """Raise :class:`UnknownEntity` naming the closest entity names when none has ``name``'s key.
+
+    >>> check_entity_known("GSM9K", [{"name": "GSM8K", "keys": ["gsm8k"]}])
+    Traceback (most recent call last):
+    ...
+    graph.query.UnknownEntity: no entity is named 'GSM9K'; the closest names: GSM8K
+    """
+    key = canonical_key(name)
+    name_by_key = {k: row["name"] for row in entities for k in row["keys"] or ()}
+    if key in name_by_key:
+        return
+    close = difflib.get_close_matches(key, name_by_key, n=10, cutoff=0.6)
+    names = list(dict.fromkeys(name_by_key[k] for k in close))[:3]
+    hint = f"the closest names: {', '.join(names)}" if names else "no name is close"
+    raise UnknownEntity(f"no entity is named {name!r}; {hint}")
 
 
 def catalogue_params(query: CatalogueQuery, values: dict[str, Any]) -> dict[str, Any]:

@@ -331,3 +331,37 @@ def test_cli_datasets_used_with_a_task_or_method_matches_longer_names_ending_in_
                         ("P4", "contrastive representation learning", "Method", "ImageNet"))
     result = run("datasets-used-with", name, "--graph", graph, "--json")
     assert sorted(row["name"] for row in json.loads(result.stdout)) == datasets
+
+
+# -- an unknown name is said so, with the closest known names --------------------------------------
+
+@pytest.mark.parametrize(
+    "command, message",
+    [
+        (["papers-using", "GSM9K"], "no entity is named 'GSM9K'; the closest names: GSM8K"),
+        (["datasets-used-with", "reinforcement learnin"],
+         "no entity is named 'reinforcement learnin'; the closest names: Offline reinforcement learning"),
+        (["entity", "Direct Preference Optimisation"],
+         "no entity is named 'Direct Preference Optimisation'; the closest names: Direct Preference Optimization"),
+        (["outperforms", "zzzzqq"], "no entity is named 'zzzzqq'; no name is close"),
+    ],
+)
+def test_cli_unknown_name_is_one_line_with_the_closest_names_and_exit_1(built, command, message):
+    result = run(*command, "--graph", built)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [f"Error: {message}"] and result.stdout == ""
+
+
+def test_cli_known_name_with_no_row_is_an_empty_answer(built):
+    result = run("papers-using", "IQL", "--graph", built, "--json")
+    assert result.exit_code == 0 and json.loads(result.stdout) == []
+
+
+def test_cli_unknown_name_on_neo4j_names_the_closest(built, bolt_driver, bolt_settings):
+    from graph.neo4j import load_graph
+    from graph.store import read_graph
+
+    load_graph(read_graph(built), bolt_driver, database=bolt_settings.database)
+    result = run("papers-using", "GSM9K", "--neo4j", "--uri", bolt_settings.uri)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == ["Error: no entity is named 'GSM9K'; the closest names: GSM8K"]
