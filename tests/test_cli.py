@@ -365,3 +365,11 @@ def test_cli_unknown_name_on_neo4j_names_the_closest(built, bolt_driver, bolt_se
     result = run("papers-using", "GSM9K", "--neo4j", "--uri", bolt_settings.uri)
     assert result.exit_code == 1
     assert result.stderr.splitlines() == ["Error: no entity is named 'GSM9K'; the closest names: GSM8K"]
+
+
+def test_cli_entity_shows_type_aliases_and_the_papers_by_relationship(built):
+    rows = json.loads(run("entity", "dpo", "--graph", built, "--json").stdout)
+    assert {(r["name"], r["type"], tuple(r["aliases"])) for r in rows} == {
+        ("Direct Preference Optimization", "Method", ("DPO",))}
+    stepcritic = "StepCritic: Verifying Each Step of Mathematical Reasoning with a Learned Critic"
+    assert [(r["relation"], r["title"]) for r in rows] == [("MENTIONS", stepcritic), ("USES", stepcritic)]
