@@ -373,3 +373,13 @@ def test_cli_entity_shows_type_aliases_and_the_papers_by_relationship(built):
         ("Direct Preference Optimization", "Method", ("DPO",))}
     stepcritic = "StepCritic: Verifying Each Step of Mathematical Reasoning with a Learned Critic"
     assert [(r["relation"], r["title"]) for r in rows] == [("MENTIONS", stepcritic), ("USES", stepcritic)]
+
+
+def test_cli_build_on_an_immutable_graph_is_one_line_and_keeps_it(built, tmp_path, make_immutable):
+    graph = _copy_of(built, tmp_path)
+    make_immutable(graph)
+    result = _paperkg("build", EXAMPLES, "--graph", graph, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [f"Error: {graph}: is read-only; it was not replaced "
+                                                  "(make it writable, or choose another file)"]
+    assert graph.read_bytes() == built.read_bytes() and [p.name for p in tmp_path.iterdir()] == ["kg.json"]
