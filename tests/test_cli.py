@@ -319,18 +319,26 @@ def _hand_graph(path: Path, *papers: tuple[str, str, str, str]) -> Path:
         ("reinforcement learning", ["MuJoCo"]),
         ("offline RL", ["D4RL"]),
         ("DRL", ["Atari"]),
-        ("RL", []),  # a short key names exactly: "drl" ends in "rl" but is another method
         ("representation learning", ["ImageNet"]),
     ],
 )
 def test_cli_datasets_used_with_a_task_or_method_matches_longer_names_ending_in_it(tmp_path, name, datasets):
-    graph = _hand_graph(tmp_path / "kg.json",
-                        ("P1", "Offline RL", "Method", "D4RL"),
-                        ("P2", "model-based reinforcement learning", "Method", "MuJoCo"),
-                        ("P3", "DRL", "Method", "Atari"),
-                        ("P4", "contrastive representation learning", "Method", "ImageNet"))
-    result = run("datasets-used-with", name, "--graph", graph, "--json")
+    result = run("datasets-used-with", name, "--graph", _rl_graph(tmp_path), "--json")
     assert sorted(row["name"] for row in json.loads(result.stdout)) == datasets
+
+
+def test_cli_datasets_used_with_a_short_key_names_exactly(tmp_path):
+    # "drl" ends in "rl" but names another method
+    result = run("datasets-used-with", "RL", "--graph", _rl_graph(tmp_path))
+    assert result.exit_code == 1 and "no entity is named 'RL'" in result.stderr
+
+
+def _rl_graph(tmp_path: Path) -> Path:
+    return _hand_graph(tmp_path / "kg.json",
+                       ("P1", "Offline RL", "Method", "D4RL"),
+                       ("P2", "model-based reinforcement learning", "Method", "MuJoCo"),
+                       ("P3", "DRL", "Method", "Atari"),
+                       ("P4", "contrastive representation learning", "Method", "ImageNet"))
 
 
 # -- an unknown name is said so, with the closest known names --------------------------------------
