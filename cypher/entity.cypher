@@ -1,8 +1,9 @@
-// An entity's profile: how many papers relate to it, by relationship type.
+// An entity's profile: its type and aliases, and the papers related to it, by relationship.
 // example: paperkg entity GSM8K
 // argument: key  the entity's name or any alias
 // scope: 1  relationships from the entity named by $key that the pattern reaches
 MATCH (p:Paper)-[r]->(e:Entity)
 WHERE $key IN e.keys
-RETURN e.name AS name, e.aliases AS aliases, type(r) AS relation, count(DISTINCT p) AS papers
-ORDER BY relation
+RETURN e.name AS name, [label IN labels(e) WHERE label <> 'Entity'][0] AS type,
+       e.aliases AS aliases, type(r) AS relation, p.id AS paper, p.title AS title
+ORDER BY relation, title, paper

@@ -6,7 +6,7 @@ each into a one-line message and a non-zero exit code, never a traceback.
 
 from __future__ import annotations
 
-__all__ = ["PaperkgError", "InputError", "BadRecord", "UsageError", "PipelineError"]
+__all__ = ["PaperkgError", "InputError", "BadRecord", "UsageError", "PipelineError", "OutputError"]
 
 
 class PaperkgError(Exception):
@@ -40,3 +40,15 @@ class InputError(PaperkgError):
 
 class BadRecord(InputError):
     """One record of an input is unusable; readers report it and go on (unless strict)."""
+
+
+class OutputError(PaperkgError):
+    """A file cannot be written (read-only, disk full, immutable); what it held is unchanged.
+
+    ``str(err)`` is ``FILE: reason``.
+    """
+
+    def __init__(self, file: str, reason: str):
+        self.file = str(file)
+        self.reason = reason
+        super().__init__(f"{self.file}: {reason}")

@@ -29,7 +29,7 @@ from extractors.readers import ColumnOptions, ReadReport, read_papers
 from extractors.records import Extraction, Paper
 
 from .model import PAPER_LABEL
-from .store import BuildStats, GraphBuilder, graph_path, read_graph, write_graph
+from .store import BuildStats, GraphBuilder, check_writable, graph_path, read_graph, refuse_same_file, write_graph
 
 __all__ = ["BuildReport", "build", "extract", "generate_extractions_jsonl", "write_extractions", "graph_stats"]
 
@@ -91,6 +91,9 @@ def build(
     Options are those of :func:`extract`. Nothing is written when no paper was kept.
     """
     report = BuildReport(graph_path=graph_path(path))
+    inputs = list(inputs)
+    refuse_same_file(report.graph_path, inputs, "an input")
+    check_writable(report.graph_path)  # before the extraction, not after it
     graph = read_graph(report.graph_path)
     builder = GraphBuilder(graph)
     for extraction in extract(inputs, report=report, **options):

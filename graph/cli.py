@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
 from typing import Any, Iterator
 
 import click
@@ -19,9 +21,10 @@ from extractors.errors import PaperkgError, UsageError
 from extractors.readers import FORMATS, ColumnOptions
 
 from . import build as api
-from .query import QueryResult, catalogue, run_catalogue, run_query
+from .query import (ENTITY_NAMES_CYPHER, QueryResult, catalogue, check_entity_known, entity_names, read_catalogue,
+                    run_catalogue, run_query)
 from .export import EXPORT_FORMATS, ExportError, export_graph
-from .store import GRAPH_ENV, graph_path, read_graph
+from .store import GRAPH_ENV, graph_path, read_graph, refuse_same_file, replacing_file
 from .viz import DEFAULT_TOP, MAX_TOP, write_html, write_png
 
 __all__ = ["cli", "main"]
@@ -30,13 +33,18 @@ __all__ = ["cli", "main"]
 class PaperkgGroup(click.Group):
     """Turns library errors into click errors at the edge."""
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        for problem in read_catalogue().problems:  # one line each; the other commands still work
+            click.echo(f"{problem}; the command {Path(problem.file).stem!r} is skipped", err=True)
+        return super().main(*args, **kwargs)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except UsageError as err:
             raise click.UsageError(str(err), ctx) from None
-        except PaperkgError as err:
-            raise click.ClickException(str(err)) from None
+        except PaperkgError as err:  # messages quote names read from files: print them, never obey them
+            raise click.ClickException(printable(str(err))) from None
         except BrokenPipeError:  # `paperkg ... | head`
             sys.stderr.close()
             ctx.exit(0)
@@ -81,8 +89,10 @@ def input_options(command):
         click.option("--title-col", help="CSV/TSV/JSONL column holding the title."),
         click.option("--abstract-col", help="CSV/TSV/JSONL column holding the abstract."),
         click.option("--id-col", help="CSV/TSV/JSONL column holding an id (arXiv id or DOI)."),
-        click.option("--batch-size", default=64, show_default=True, help="Papers per spaCy batch."),
-        click.option("--n-process", default=1, show_default=True, help="Worker processes for extraction."),
+        click.option("--batch-size", default=64, show_default=True, type=click.IntRange(min=1),
+                     help="Papers per spaCy batch."),
+        click.option("--n-process", default=1, show_default=True, type=click.IntRange(min=1),
+                     help="Worker processes for extraction."),
     ]):
         command = option(command)
     return command
@@ -138,11 +148,26 @@ def print_result(result: QueryResult, fmt: str | None) -> None:
         from rich.console import Console
         from rich.table import Table
 
-        table = Table(*result.columns, show_lines=False)
+        from rich.text import Text
+
+        # Text, not str: rich would read "[...]" in a title as markup
+        table = Table(show_lines=False)
+        for column in result.columns:
+            table.add_column(Text(printable(column)))
         for row in result.rows:
-            table.add_row(*(_cell(row[c]) for c in result.columns))
+            table.add_row(*(Text(printable(_cell(row[c]))) for c in result.columns))
         Console(soft_wrap=False).print(table)
         click.echo(f"{len(result.rows)} row{'s' if len(result.rows) != 1 else ''}", err=True)
+
+
+#: What a terminal acts on instead of showing: C0 and C1 controls, DEL, and the bidirectional
+#: controls that reorder the text around them.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with each character a terminal would act on written as its escape, e.g. ``\\x1b``."""
+    return _UNPRINTABLE.sub(lambda char: char.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def _cell(value: Any) -> str:
@@ -202,9 +227,9 @@ def build(graph_file: str | None, inputs: tuple[str, ...], **opts: Any) -> None:
 
 @cli.command()
 @input_options
-@click.option("-o", "--output", type=click.File("w", encoding="utf-8", lazy=True), default="-",
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
               help="JSON Lines file to write (default: standard output).")
-def extract(inputs: tuple[str, ...], output, **opts: Any) -> None:
+def extract(inputs: tuple[str, ...], output: str, **opts: Any) -> None:
     """Extract entities and relations from INPUTS as JSON Lines, one object per paper.
 
     \b
@@ -212,9 +237,15 @@ def extract(inputs: tuple[str, ...], output, **opts: Any) -> None:
       paperkg extract saved-page.txt -o extractions.jsonl
     """
     report = api.BuildReport()
-    with _reading(opts, "extracting") as kwargs:
-        api.write_extractions(api.extract(inputs, report=report, **kwargs), output)
+    refuse_same_file(output, inputs, "an input")
+    with _output_file(output) as out, _reading(opts, "extracting") as kwargs:
+        api.write_extractions(api.extract(inputs, report=report, **kwargs), out)
     _finish(report, "extract")
+
+
+def _output_file(output: str):
+    """Standard output for ``-``, else a file that appears only once completely written."""
+    return nullcontext(sys.stdout) if output == "-" else replacing_file(output)
 
 
 @cli.command()
@@ -288,7 +319,7 @@ def evaluate_command(gold: str, inputs: tuple[str, ...], errors: int, as_json: b
         for label, counter in sorted(getattr(result, kind).items()):
             worst = ", ".join(f"{name} ({n})" if n > 1 else name for name, n in counter.most_common(errors))
             if worst:
-                click.echo(f"{kind.replace('_', ' ')} {label}: {worst}")
+                click.echo(printable(f"{kind.replace('_', ' ')} {label}: {worst}"))
     scores = result.to_dict()
     rows = [{"score": f"entity {t}", **scores["entities"][t]} for t in scores["entities"]]
     rows += [{"score": f"relation {t}", **scores["relations"][t]} for t in scores["relations"]]
@@ -318,6 +349,7 @@ def export_command(fmt: str, output: str, graph_file: str | None) -> None:
       paperkg export --format csv -o neo4j-import/ && sh neo4j-import/import.sh
     """
     path = graph_path(graph_file)
+    refuse_same_file(output, [path], "the graph file")
     graph = read_graph(path, missing_ok=False)
     try:
         written = export_graph(graph, fmt, output)
@@ -352,6 +384,7 @@ def viz(output: str, around: str | None, hops: int, top: int, png: bool, graph_f
       paperkg viz --around GSM8K --hops 2 -o gsm8k.html
       paperkg viz --top 60 --png -o graph.png
     """
+    refuse_same_file(output, [graph_path(graph_file)], "the graph file")
     graph = read_graph(graph_path(graph_file), missing_ok=False)
     try:
         (write_png if png else write_html)(graph, output, around=around, hops=hops, top=top)
@@ -425,12 +458,19 @@ def _catalogue_command(name: str) -> click.Command:
     def run(graph_file: str | None, fmt: str | None, on_neo4j: bool, uri: str | None, user: str | None,
             password: str | None, database: str | None, **values: Any) -> None:
         if on_neo4j:
-            from .neo4j import run_catalogue_neo4j
+            from .neo4j import run_catalogue_neo4j, run_query_neo4j
 
-            print_result(run_catalogue_neo4j(name, values, _neo4j_settings(uri, user, password, database)), fmt)
+            settings = _neo4j_settings(uri, user, password, database)
+            result = run_catalogue_neo4j(name, values, settings)
+            if not result.rows and "key" in query.arguments:
+                check_entity_known(values["key"], run_query_neo4j(ENTITY_NAMES_CYPHER, {}, settings).rows)
+            print_result(result, fmt)
             return
         graph = read_graph(graph_path(graph_file), missing_ok=False)
-        print_result(run_catalogue(name, graph, values), fmt)
+        result = run_catalogue(name, graph, values)
+        if not result.rows and "key" in query.arguments:  # no row: say whether the name is the reason
+            check_entity_known(values["key"], entity_names(graph))
+        print_result(result, fmt)
 
     params = [click.Argument([arg], metavar=arg.upper()) for arg in query.arguments]
     params += [click.Option([f"--{opt}"], default=default, show_default=True, type=type(default), help=help_text)

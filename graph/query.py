@@ -16,24 +16,32 @@ where grand-cypher parses none of those.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 
 import networkx as nx
 
-from extractors.errors import PaperkgError, UsageError
+from extractors.errors import InputError, PaperkgError, UsageError
 from extractors.normalize import canonical_key
 
-from .model import cypher_dir, node_labels
+from .model import PAPER_LABEL, cypher_dir, node_labels
 
 __all__ = [
     "QueryError",
     "QueryResult",
     "CatalogueQuery",
+    "Catalogue",
     "catalogue",
+    "read_catalogue",
     "catalogue_params",
+    "UnknownEntity",
+    "ENTITY_NAMES_CYPHER",
+    "entity_names",
+    "check_entity_known",
     "run_query",
     "run_catalogue",
     "query_view",
@@ -65,43 +73,133 @@ class CatalogueQuery:
     scope: int | None = None  # hops around the entity named by $key within which the pattern lies
 
 
+class Catalogue(NamedTuple):
+    """The named queries of a folder, and the files skipped as unreadable."""
+
+    queries: dict[str, CatalogueQuery]
+    problems: list[InputError]
+
+
 _HEADER = re.compile(r"^//\s*(example|argument|option|scope):\s*(.*)$")
+_PARAMETER_NAME = re.compile(r"[a-z][a-z0-9_]*")
+_WHOLE_NUMBER = re.compile(r"[0-9]+")
 
 
-def _parse_catalogue_file(name: str, source: str) -> CatalogueQuery:
+def _parameter_name(name: str, kind: str) -> str:
+    if not _PARAMETER_NAME.fullmatch(name):
+        raise ValueError(f"{kind} name {name!r} is not a parameter name (lower-case letters, digits, _)")
+    return name
+
+
+def _read_example(query: CatalogueQuery, rest: str) -> None:
+    query.example = rest.strip()
+
+
+def _read_argument(query: CatalogueQuery, rest: str) -> None:
+    arg, _, help_text = rest.strip().partition(" ")
+    query.arguments[_parameter_name(arg, "argument")] = help_text.strip()
+
+
+def _read_option(query: CatalogueQuery, rest: str) -> None:
+    spec, _, help_text = rest.strip().partition(" ")
+    opt, has_default, default = spec.partition("=")
+    if not has_default:
+        raise ValueError(f"option {spec!r} has no default; write NAME=DEFAULT and a help text")
+    value = int(default) if _WHOLE_NUMBER.fullmatch(default) else default
+    query.options[_parameter_name(opt, "option")] = (value, help_text.strip())
+
+
+def _read_scope(query: CatalogueQuery, rest: str) -> None:
+    hops = rest.split()[:1]
+    if not hops or not _WHOLE_NUMBER.fullmatch(hops[0]):
+        raise ValueError(f"scope {rest.strip()!r} is not a whole number of hops (0, 1, 2, ...)")
+    query.scope = int(hops[0])
+
+
+#: What each ``// kind: ...`` header line sets; each raises ValueError naming what is wrong.
+_HEADER_READERS = {"example": _read_example, "argument": _read_argument, "option": _read_option, "scope": _read_scope}
+
+
+def _parse_catalogue_file(name: str, source: str, *, file: str = "<catalogue>") -> CatalogueQuery:
+    """The query of one ``.cypher`` file; :class:`InputError` (file, line) for a malformed header."""
     lines = source.splitlines()
-    description = lines[0].lstrip("/ ").strip()
-    query = CatalogueQuery(name=name, description=description, example="", text="")
+    if not lines or not lines[0].startswith("//") or not lines[0].lstrip("/ ").strip():
+        raise InputError(file, "the first line must be a '// description' of the query", 1)
+    query = CatalogueQuery(name=name, description=lines[0].lstrip("/ ").strip(), example="", text="")
     body = []
-    for line in lines[1:]:
+    for number, line in enumerate(lines[1:], start=2):
         header = _HEADER.match(line)
         if header is None:
             body.append(line)
             continue
         kind, rest = header.groups()
-        if kind == "example":
-            query.example = rest.strip()
-        elif kind == "argument":
-            arg, _, help_text = rest.partition(" ")
-            query.arguments[arg] = help_text.strip()
-        elif kind == "scope":
-            query.scope = int(rest.split()[0])
-        else:
-            spec, _, help_text = rest.partition(" ")
-            opt, _, default = spec.partition("=")
-            query.options[opt] = (int(default) if default.isdigit() else default, help_text.strip())
+        try:
+            _HEADER_READERS[kind](query, rest)
+        except ValueError as err:
+            raise InputError(file, str(err), number) from None
     query.text = "\n".join(body).strip()
+    if not query.text:
+        raise InputError(file, "holds no query after its header")
     return query
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=None)
+def read_catalogue(directory: Path | None = None) -> Catalogue:
+    """The named queries of ``directory`` (default: the installed ``cypher/``), by name (the file name
+    without ``.cypher``; ``schema`` is not one); an unreadable file is a problem, and skipped."""
+    queries, problems = {}, []
+    for entry in sorted((directory or cypher_dir()).glob("*.cypher")):
+        if entry.name == "schema.cypher":
+            continue
+        try:
+            queries[entry.stem] = _parse_catalogue_file(entry.stem, _catalogue_text(entry), file=str(entry))
+        except InputError as err:
+            problems.append(err)
+    return Catalogue(queries, problems)
+
+
+def _catalogue_text(entry: Path) -> str:
+    try:
+        return entry.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(str(entry), f"cannot be read ({getattr(err, 'strerror', None) or err})") from None
+
+
 def catalogue() -> dict[str, CatalogueQuery]:
-    """The named queries, by name (the file name without ``.cypher``); ``schema`` is not one."""
-    found = {}
-    for entry in cypher_dir().glob("*.cypher"):
-        if entry.name != "schema.cypher":
-            found[entry.stem] = _parse_catalogue_file(entry.stem, entry.read_text(encoding="utf-8"))
-    return dict(sorted(found.items()))
+    """The installed named queries, by name (see :func:`read_catalogue`)."""
+    return read_catalogue().queries
+
+
+class UnknownEntity(QueryError):
+    """No entity has the asked name or alias; the message names the closest ones."""
+
+
+#: Every entity's name and keys, on a Bolt server: what :func:`check_entity_known` compares with.
+ENTITY_NAMES_CYPHER = "MATCH (e:Entity) RETURN e.name AS name, e.keys AS keys"
+
+
+def entity_names(graph: nx.MultiDiGraph) -> list[dict[str, Any]]:
+    """Every entity's name and keys, as rows of :data:`ENTITY_NAMES_CYPHER`."""
+    return [{"name": data["name"], "keys": data.get("keys", [])}
+            for _, data in graph.nodes(data=True) if data["label"] != PAPER_LABEL]
+
+
+def check_entity_known(name: str, entities: list[dict[str, Any]]) -> None:
+    """Raise :class:`UnknownEntity` naming the closest entity names when none has ``name``'s key.
+
+    >>> check_entity_known("GSM9K", [{"name": "GSM8K", "keys": ["gsm8k"]}])
+    Traceback (most recent call last):
+    ...
+    graph.query.UnknownEntity: no entity is named 'GSM9K'; the closest names: GSM8K
+    """
+    key = canonical_key(name)
+    name_by_key = {k: row["name"] for row in entities for k in row["keys"] or ()}
+    if key in name_by_key:
+        return
+    close = difflib.get_close_matches(key, name_by_key, n=10, cutoff=0.6)
+    names = list(dict.fromkeys(name_by_key[k] for k in close))[:3]
+    hint = f"the closest names: {', '.join(names)}" if names else "no name is close"
+    raise UnknownEntity(f"no entity is named {name!r}; {hint}")
 
 
 def catalogue_params(query: CatalogueQuery, values: dict[str, Any]) -> dict[str, Any]:
@@ -188,9 +286,11 @@ def run_catalogue(name: str, graph: nx.MultiDiGraph, values: dict[str, Any]) -> 
     params = catalogue_params(query, values)
     view = query_view(graph)
     if query.scope is not None and "key" in params:
-        # The pattern lies within `scope` hops of the entity named by $key: search only there
-        # (nxcypher scans its whole graph for every pattern).
-        view = view.subgraph(_neighbourhood(view, _nodes_with_key(graph).get(params["key"], []), query.scope)).copy()
+        # The pattern lies within `scope` hops of the entities named by $key: search only there
+        # (nxcypher scans its whole graph for every pattern). Named by a key ending with $key, not only
+        # equal to it: a query may also match a longer name ("offline reinforcement learning").
+        starts = [node for key, nodes in _nodes_with_key(graph).items() if key.endswith(params["key"]) for node in nodes]
+        view = view.subgraph(_neighbourhood(view, starts, query.scope)).copy()
     return _run_on_view(view, query.text, params)
 
 

@@ -21,15 +21,17 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import stat
 import tempfile
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import IO, Iterable, Iterator
 
 import networkx as nx
 
-from extractors.errors import InputError
+from extractors.errors import InputError, OutputError, UsageError
 from extractors.normalize import canonical_key, model_family
 from extractors.records import PAPER, Entity, Extraction, Paper, normalise_title
 
@@ -44,6 +46,9 @@ __all__ = [
     "graph_path",
     "generate_graph_json",
     "write_graph",
+    "replacing_file",
+    "check_writable",
+    "refuse_same_file",
     "parse_graph_json",
     "read_graph",
 ]
@@ -261,22 +266,80 @@ def generate_graph_json(graph: nx.MultiDiGraph) -> str:
 
 
 def write_graph(graph: nx.MultiDiGraph, path: str | os.PathLike) -> None:
-    """Write the graph atomically: a crash leaves the old file or the new one, never half of one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write the graph atomically: a crash leaves the old file or the new one, never half of one
+    (see :func:`replacing_file`)."""
     payload = generate_graph_json(graph).encode()
-    if path.suffix == ".gz":
+    if str(path).endswith(".gz"):
         payload = gzip.compress(payload, compresslevel=5)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with replacing_file(path, binary=True) as out:
+        out.write(payload)
+
+
+# -- writing files in place of others: atomically, and only where asked ---------
+@contextmanager
+def replacing_file(path: str | os.PathLike, *, binary: bool = False) -> Iterator[IO]:
+    """A UTF-8 text (or binary) file that replaces ``path`` only once it is completely written.
+
+    A symlink stays and its target is replaced; the file keeps its mode; a read-only
+    file is an error, not replaced. A failed write (disk full, read-only directory,
+    immutable file) leaves ``path`` as it was and no temporary file behind.
+    """
+    target = Path(os.path.realpath(path))
+    tmp = None
     try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(payload)
+        mode = _replaceable_mode(target, shown=path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            yield out
             out.flush()
             os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+        tmp = None
+    except OSError as err:
+        raise OutputError(str(path), f"cannot write: {err.strerror or err} (nothing was replaced)") from None
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+
+
+def check_writable(path: str | os.PathLike) -> None:
+    """Raise :class:`OutputError` now, before any work, if ``path`` could not be replaced."""
+    _replaceable_mode(Path(os.path.realpath(path)), shown=path)
+
+
+def _replaceable_mode(target: Path, *, shown: str | os.PathLike) -> int:
+    """The mode the new file gets: the old file's, else the umask's default for a new file."""
+    try:
+        old = target.stat()
+    except OSError:  # no such file yet (or it cannot be looked at: writing it will say why)
+        return 0o666 & ~_umask()
+    # root may write anything: the mode's write bits still say the owner wants it kept
+    if not old.st_mode & 0o222 or not os.access(target, os.W_OK):
+        raise OutputError(str(shown), "is read-only; it was not replaced (make it writable, or choose another file)")
+    return stat.S_IMODE(old.st_mode)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def refuse_same_file(output: str | os.PathLike, others: Iterable[str | os.PathLike], role: str) -> None:
+    """Raise :class:`UsageError` if ``output`` is one of ``others`` (through symlinks, hard links,
+    other spellings): writing it would destroy what is read from it."""
+    for other in others:
+        if str(other) != "-" and str(output) != "-" and _same_file(output, other):
+            raise UsageError(f"{output}: is also {role} ({other}); writing it would destroy it: choose another file")
+
+
+def _same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one does not exist yet: compare where they lead
+        return os.path.realpath(a) == os.path.realpath(b)
 
 
 def parse_graph_json(text: str, *, source: str = "<graph>") -> nx.MultiDiGraph:

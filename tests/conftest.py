@@ -107,3 +107,54 @@ def bolt_driver(bolt_session_driver, bolt_settings):
                                       **({"database_": bolt_settings.database} if bolt_settings.database else {}))
     return bolt_session_driver
 # ---- end of Neo4j path ---------------------------------------------------------------
+
+# ---- file writes that fail: a full disk, immutable files (root only) -----------------
+import shutil as _writes_shutil
+import subprocess as _writes_subprocess
+
+import pytest as _writes_pytest
+
+
+class SmallDisk:
+    """A directory on its own 256 KiB tmpfs; :meth:`fill` leaves it no room."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def fill(self):
+        with open(self.path / "filler", "wb", buffering=0) as out:
+            try:
+                while True:
+                    out.write(b"\0" * 4096)
+            except OSError:  # ENOSPC: full
+                pass
+
+
+@_writes_pytest.fixture
+def small_disk(tmp_path):
+    """A :class:`SmallDisk`; skips unless mounting works (root)."""
+    mount = tmp_path / "small-disk"
+    mount.mkdir()
+    if _writes_subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],
+                              capture_output=True).returncode:
+        _writes_pytest.skip("cannot mount a small tmpfs (needs root)")
+    yield SmallDisk(mount)
+    _writes_subprocess.run(["umount", str(mount)], check=True)
+
+
+@_writes_pytest.fixture
+def make_immutable():
+    """``make_immutable(path)``: chattr +i (not even root may change or replace it), undone at teardown."""
+    if _writes_shutil.which("chattr") is None:
+        _writes_pytest.skip("no chattr")
+    done = []
+
+    def immutable(path):
+        if _writes_subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode:
+            _writes_pytest.skip("chattr +i failed (needs root and a file system that supports it)")
+        done.append(path)
+
+    yield immutable
+    for path in done:
+        _writes_subprocess.run(["chattr", "-i", str(path)], check=True)
+# ---- end of failing file writes -------------------------------------------------------

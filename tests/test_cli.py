@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -45,6 +46,7 @@ def test_cli_build_then_papers_using_lists_exactly_the_papers_that_use_it(built)
         (["outperforms", "IQL"], "Curriculum Rollouts"),
         (["top-datasets", "--limit", "3"], "GSM8K"),
         (["entity", "Direct Preference Optimization"], "DPO"),
+        (["datasets-used-with", "reinforcement learning"], "D4RL"),  # the README's example: "Offline RL" names it
     ],
 )
 def test_cli_catalogue_commands_answer(built, command, expected):
@@ -143,3 +145,249 @@ def test_cli_usage_error_exits_2(tmp_path):
     result = _paperkg("build", EXAMPLES, "--format", "docx", cwd=tmp_path)
     assert result.returncode == 2
     assert "docx" in result.stderr and "Traceback" not in result.stderr
+
+
+# -- writes go only where asked ------------------------------------------------------------------
+
+def _copy_of(built: Path, directory: Path) -> Path:
+    graph = directory / "kg.json"
+    graph.write_bytes(built.read_bytes())
+    return graph
+
+
+@pytest.mark.parametrize(
+    "command, what",
+    [
+        (["extract", "{input}", "-o", "{input}"], "is also an input"),
+        (["extract", "{input}", "-o", "{link}"], "is also an input"),
+        (["build", "{graph}", "--graph", "{graph}"], "is also an input"),
+        (["export", "--format", "graphml", "-o", "{graph}", "--graph", "{graph}"], "is also the graph file"),
+        (["export", "--format", "json", "-o", "{link}", "--graph", "{graph}"], "is also the graph file"),
+        (["viz", "-o", "{graph}", "--graph", "{graph}"], "is also the graph file"),
+    ],
+)
+def test_cli_output_that_is_an_input_or_the_graph_is_refused(built, tmp_path, command, what):
+    graph = _copy_of(built, tmp_path)
+    source = tmp_path / "papers.txt"
+    source.write_bytes(EXAMPLES.read_bytes())
+    names = {"input": source, "graph": graph, "link": tmp_path / "link"}
+    names["link"].symlink_to(graph if "{graph}" in command else source)
+    result = run(*(arg.format(**names) for arg in command))
+    assert result.exit_code == 2, result.output
+    assert what in result.stderr
+    assert graph.read_bytes() == built.read_bytes()
+    assert source.read_bytes() == EXAMPLES.read_bytes()
+
+
+def test_cli_build_through_a_symlink_updates_the_target_and_keeps_its_mode(built, tmp_path):
+    target = tmp_path / "store" / "kg.json"
+    target.parent.mkdir()
+    target.write_text("")
+    target.unlink()
+    link = tmp_path / "kg.json"
+    link.symlink_to(target)
+    assert run("build", EXAMPLES, "--graph", link).exit_code == 0
+    target.chmod(0o640)
+    assert run("build", EXAMPLES, "--graph", link).exit_code == 0
+    assert link.is_symlink() and target.stat().st_mode & 0o777 == 0o640
+    assert json.loads(run("stats", "--graph", link, "--json").stdout) == json.loads(
+        run("stats", "--graph", built, "--json").stdout)
+
+
+def test_cli_build_on_a_read_only_graph_is_refused_before_extracting(built, tmp_path):
+    graph = _copy_of(built, tmp_path)
+    graph.chmod(0o444)
+    result = _paperkg("build", EXAMPLES, "--graph", graph, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [f"Error: {graph}: is read-only; it was not replaced "
+                                                  "(make it writable, or choose another file)"]
+    assert graph.read_bytes() == built.read_bytes()
+
+
+def test_cli_build_on_a_full_disk_keeps_the_graph_and_leaves_no_temporary(built, small_disk):
+    graph = small_disk.path / "kg.json"
+    graph.write_bytes(b'{"graph":{"name":"paperkg","format":1},"directed":true,"multigraph":true,'
+                      b'"nodes":[],"edges":[]}')
+    before = graph.read_bytes()
+    small_disk.fill()
+    result = _paperkg("build", EXAMPLES, "--graph", graph, cwd=small_disk.path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"Error: {graph}: cannot write: No space left on device" in result.stderr
+    assert graph.read_bytes() == before
+    assert sorted(p.name for p in small_disk.path.iterdir()) == ["filler", "kg.json"]
+
+
+def test_cli_extract_on_a_full_disk_leaves_no_file(small_disk):
+    small_disk.fill()
+    result = _paperkg("extract", EXAMPLES, "-o", small_disk.path / "out.jsonl", cwd=small_disk.path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "out.jsonl: cannot write: No space left on device" in result.stderr
+    assert [p.name for p in small_disk.path.iterdir()] == ["filler"]
+
+
+@pytest.mark.parametrize(
+    "option, value, message",
+    [
+        ("--batch-size", "-5", "Invalid value for '--batch-size': -5 is not in the range x>=1"),
+        ("--batch-size", "0", "Invalid value for '--batch-size': 0 is not in the range x>=1"),
+        ("--n-process", "0", "Invalid value for '--n-process': 0 is not in the range x>=1"),
+    ],
+)
+def test_cli_bad_batch_options_are_usage_errors(tmp_path, option, value, message):
+    result = _paperkg("build", EXAMPLES, option, value, "--graph", tmp_path / "kg.json", cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", [["build", "-", "--graph", "kg.json"], ["extract", "-"]])
+def test_cli_reading_a_closed_standard_input_is_one_line(tmp_path, command):
+    result = subprocess.run([sys.executable, "-c", "from graph.cli import main; main()", *command],
+                            cwd=tmp_path, capture_output=False, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=None, text=True, timeout=300, preexec_fn=lambda: os.close(0))
+    assert result.returncode == 1
+    assert "<stdin>: standard input is closed" in result.stderr and "Traceback" not in result.stderr
+
+
+# -- a broken catalogue file is reported and skipped; the other commands work ---------------------
+
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        (b"// Broken.\n// scope: x hops\nMATCH (n) RETURN n\n", "broken.cypher:2: scope 'x hops' is not a whole number"),
+        (b"// Broken.\n// scope:\nMATCH (n) RETURN n\n", "broken.cypher:2: scope '' is not a whole number"),
+        (b"// Broken.\n// option: limit how many\nMATCH (n) RETURN n\n", "broken.cypher:2: option 'limit' has no default"),
+        (b"// Broken.\n// argument: $key the name\nMATCH (n) RETURN n\n", "broken.cypher:2: argument name '$key' is not"),
+        (b"", "broken.cypher:1: the first line must be a '// description'"),
+        (b"// Broken.\n// example: paperkg broken\n", "broken.cypher: holds no query"),
+        (b"// Broken \xff\nMATCH (n) RETURN n\n", "broken.cypher: cannot be read"),
+    ],
+)
+def test_cli_broken_catalogue_file_is_one_line_and_skipped(tmp_path, content, problem):
+    folder = tmp_path / "cypher"
+    folder.mkdir()
+    for query in (Path(__file__).parent.parent / "cypher").glob("*.cypher"):
+        (folder / query.name).write_bytes(query.read_bytes())
+    (folder / "broken.cypher").write_bytes(content)
+    command = [sys.executable, "-c", "from graph.cli import main; main()", "--help"]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "PYTHONPATH": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"{folder}/{problem}") and line.endswith("; the command 'broken' is skipped")
+    assert "papers-using" in result.stdout and "broken" not in result.stdout
+
+
+# -- what a file holds is printed, never obeyed ----------------------------------------------------
+
+HOSTILE_TITLE = "Evil\x1b]0;owned\x07 \x1b[2J[/bold] [red]x\r\u202eflipped\x9b1m\ttab\nline é 中"
+
+
+def test_cli_table_escapes_control_characters_and_json_stays_exact(tmp_path):
+    from extractors.records import Extraction, Paper
+    from graph.store import build_graph, write_graph
+
+    graph = tmp_path / "kg.json"
+    write_graph(build_graph([Extraction(Paper(id="title:1", title=HOSTILE_TITLE, abstract="A."))]), graph)
+    cypher = "MATCH (p:Paper) RETURN p.title AS title"
+    table = CliRunner().invoke(cli, ["query", cypher, "--graph", str(graph)], env={"COLUMNS": "200"})
+    assert table.exit_code == 0, table.output
+    assert not any(ord(c) < 32 and c != "\n" or 0x7f <= ord(c) <= 0x9f or c == "\u202e" for c in table.stdout)
+    assert r"Evil\x1b]0;owned\x07 \x1b[2J[/bold] [red]x\r\u202eflipped\x9b1m\ttab\nline é 中" in table.stdout
+    assert json.loads(run("query", cypher, "--graph", graph, "--json").stdout) == [{"title": HOSTILE_TITLE}]
+
+
+def _hand_graph(path: Path, *papers: tuple[str, str, str, str]) -> Path:
+    """A graph file of papers ``(title, entity name, its type, the benchmark it evaluates on)``."""
+    from extractors.normalize import canonical_key
+    from extractors.records import Entity, Extraction, Paper, Relation
+    from graph.store import build_graph, write_graph
+
+    extractions = [
+        Extraction(Paper(id=f"title:{i}", title=title, abstract="A."),
+                   [Entity(canonical_key(name), name, kind), Entity(canonical_key(bench), bench, "Benchmark")],
+                   [Relation("PAPER", "EVALUATES_ON", bench, "A.", 0, 2, "rules", 0.9)])
+        for i, (title, name, kind, bench) in enumerate(papers)
+    ]
+    write_graph(build_graph(extractions), path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "name, datasets",
+    [
+        ("reinforcement learning", ["MuJoCo"]),
+        ("offline RL", ["D4RL"]),
+        ("DRL", ["Atari"]),
+        ("representation learning", ["ImageNet"]),
+    ],
+)
+def test_cli_datasets_used_with_a_task_or_method_matches_longer_names_ending_in_it(tmp_path, name, datasets):
+    result = run("datasets-used-with", name, "--graph", _rl_graph(tmp_path), "--json")
+    assert sorted(row["name"] for row in json.loads(result.stdout)) == datasets
+
+
+def test_cli_datasets_used_with_a_short_key_names_exactly(tmp_path):
+    # "drl" ends in "rl" but names another method
+    result = run("datasets-used-with", "RL", "--graph", _rl_graph(tmp_path))
+    assert result.exit_code == 1 and "no entity is named 'RL'" in result.stderr
+
+
+def _rl_graph(tmp_path: Path) -> Path:
+    return _hand_graph(tmp_path / "kg.json",
+                       ("P1", "Offline RL", "Method", "D4RL"),
+                       ("P2", "model-based reinforcement learning", "Method", "MuJoCo"),
+                       ("P3", "DRL", "Method", "Atari"),
+                       ("P4", "contrastive representation learning", "Method", "ImageNet"))
+
+
+# -- an unknown name is said so, with the closest known names --------------------------------------
+
+@pytest.mark.parametrize(
+    "command, message",
+    [
+        (["papers-using", "GSM9K"], "no entity is named 'GSM9K'; the closest names: GSM8K"),
+        (["datasets-used-with", "reinforcement learnin"],
+         "no entity is named 'reinforcement learnin'; the closest names: Offline reinforcement learning"),
+        (["entity", "Direct Preference Optimisation"],
+         "no entity is named 'Direct Preference Optimisation'; the closest names: Direct Preference Optimization"),
+        (["outperforms", "zzzzqq"], "no entity is named 'zzzzqq'; no name is close"),
+    ],
+)
+def test_cli_unknown_name_is_one_line_with_the_closest_names_and_exit_1(built, command, message):
+    result = run(*command, "--graph", built)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [f"Error: {message}"] and result.stdout == ""
+
+
+def test_cli_known_name_with_no_row_is_an_empty_answer(built):
+    result = run("papers-using", "IQL", "--graph", built, "--json")
+    assert result.exit_code == 0 and json.loads(result.stdout) == []
+
+
+def test_cli_unknown_name_on_neo4j_names_the_closest(built, bolt_driver, bolt_settings):
+    from graph.neo4j import load_graph
+    from graph.store import read_graph
+
+    load_graph(read_graph(built), bolt_driver, database=bolt_settings.database)
+    result = run("papers-using", "GSM9K", "--neo4j", "--uri", bolt_settings.uri)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == ["Error: no entity is named 'GSM9K'; the closest names: GSM8K"]
+
+
+def test_cli_entity_shows_type_aliases_and_the_papers_by_relationship(built):
+    rows = json.loads(run("entity", "dpo", "--graph", built, "--json").stdout)
+    assert {(r["name"], r["type"], tuple(r["aliases"])) for r in rows} == {
+        ("Direct Preference Optimization", "Method", ("DPO",))}
+    stepcritic = "StepCritic: Verifying Each Step of Mathematical Reasoning with a Learned Critic"
+    assert [(r["relation"], r["title"]) for r in rows] == [("MENTIONS", stepcritic), ("USES", stepcritic)]
+
+
+def test_cli_build_on_an_immutable_graph_is_one_line_and_keeps_it(built, tmp_path, make_immutable):
+    graph = _copy_of(built, tmp_path)
+    make_immutable(graph)
+    result = _paperkg("build", EXAMPLES, "--graph", graph, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [f"Error: {graph}: is read-only; it was not replaced "
+                                                  "(make it writable, or choose another file)"]
+    assert graph.read_bytes() == built.read_bytes() and [p.name for p in tmp_path.iterdir()] == ["kg.json"]

@@ -1,10 +1,11 @@
 import json
+import os
 
 import pytest
 
-from extractors.errors import InputError
+from extractors.errors import InputError, OutputError, UsageError
 from extractors.records import Entity, Extraction, Paper, Relation
-from graph.store import GraphBuilder, build_graph, read_graph, write_graph
+from graph.store import GraphBuilder, build_graph, read_graph, refuse_same_file, write_graph
 
 
 def paper(pid="title:a", title="Paper A", abstract="We evaluate on GSM8K."):
@@ -116,3 +117,92 @@ def test_store_build_again_on_a_read_graph(tmp_path):
     before = snapshot(graph)
     build_graph([extraction_a()], graph)
     assert snapshot(graph) == before
+
+
+# -- writes go only where asked, and a failed write changes nothing ------------------------------
+
+def test_store_write_graph_through_a_symlink_replaces_its_target(tmp_path):
+    target = tmp_path / "real" / "kg.json"
+    target.parent.mkdir()
+    write_graph(build_graph([]), target)
+    link = tmp_path / "kg.json"
+    link.symlink_to(target)
+    write_graph(build_graph([extraction_a()]), link)
+    assert link.is_symlink()
+    assert snapshot(read_graph(target)) == snapshot(build_graph([extraction_a()]))
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o664, 0o600])
+def test_store_write_graph_keeps_the_file_mode(tmp_path, mode):
+    path = tmp_path / "kg.json"
+    write_graph(build_graph([]), path)
+    path.chmod(mode)
+    write_graph(build_graph([extraction_a()]), path)
+    assert path.stat().st_mode & 0o777 == mode
+
+
+def test_store_write_graph_new_file_is_an_ordinary_file(tmp_path):
+    path = tmp_path / "kg.json"
+    write_graph(build_graph([]), path)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~_umask()
+
+
+def _umask():
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _read_only(path, make_immutable):
+    path.chmod(0o444)
+
+
+def _immutable_file(path, make_immutable):
+    make_immutable(path)
+
+
+def _immutable_directory(path, make_immutable):
+    make_immutable(path.parent)
+
+
+@pytest.mark.parametrize("protect, message", [
+    (_read_only, "kg.json: is read-only; it was not replaced"),
+    (_immutable_file, "kg.json: is read-only; it was not replaced"),
+    (_immutable_directory, "kg.json: cannot write: Operation not permitted"),
+])
+def test_store_write_graph_refused_leaves_the_old_file_and_no_temporary(tmp_path, make_immutable, protect, message):
+    path = tmp_path / "graphs" / "kg.json"
+    write_graph(build_graph([]), path)
+    before = path.read_bytes()
+    protect(path, make_immutable)
+    with pytest.raises(OutputError, match=message):
+        write_graph(build_graph([extraction_a()]), path)
+    assert path.read_bytes() == before
+    assert [p.name for p in path.parent.iterdir()] == ["kg.json"]
+
+
+def test_store_write_graph_on_a_full_disk_leaves_the_old_file_and_no_temporary(small_disk):
+    path = small_disk.path / "kg.json"
+    write_graph(build_graph([]), path)
+    before = path.read_bytes()
+    small_disk.fill()
+    with pytest.raises(OutputError, match="kg.json: cannot write: No space left on device"):
+        write_graph(build_graph([extraction_a()]), path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in small_disk.path.iterdir()) == ["filler", "kg.json"]
+
+
+@pytest.mark.parametrize("spell", [
+    lambda path: path,
+    lambda path: path.parent / "." / path.name,
+    lambda path: path.parent / "link.json",
+    lambda path: path.parent / "hard.json",
+])
+def test_store_refuse_same_file_sees_through_spellings_and_links(tmp_path, spell):
+    path = tmp_path / "in.jsonl"
+    path.write_text("{}\n")
+    (tmp_path / "link.json").symlink_to(path)
+    os.link(path, tmp_path / "hard.json")
+    with pytest.raises(UsageError, match="is also an input"):
+        refuse_same_file(spell(path), ["other.txt", path], "an input")
+    refuse_same_file(tmp_path / "out.jsonl", [path, "-"], "an input")
