@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, Iterable
 
 import networkx as nx
 
@@ -122,17 +122,20 @@ def catalogue_params(query: CatalogueQuery, values: dict[str, Any]) -> dict[str,
     return params
 
 
-def query_view(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """The graph as nxcypher reads it: labels in ``__labels__`` sets, types as edge labels."""
-    cached = graph.graph.get("_query_view")
-    if cached is not None and cached[0] == (graph.number_of_nodes(), graph.number_of_edges()):
-        return cached[1]
+def query_view(graph: nx.MultiDiGraph, nodes: Iterable[str] | None = None) -> nx.MultiDiGraph:
+    """The graph (or the part of it on ``nodes``) as nxcypher reads it: labels in ``__labels__``
+    sets, types as edge labels.
+
+    Built afresh for every query: a cache cannot see a renamed entity or a replaced edge (a
+    mutation of an attribute dict changes no count), and would not belong in ``graph.graph``,
+    which is the user's and is written to the graph file.
+    """
+    part = graph if nodes is None else graph.subgraph(nodes)
     view = nx.MultiDiGraph()
-    for node, data in graph.nodes(data=True):
+    for node, data in part.nodes(data=True):
         view.add_node(node, **{k: v for k, v in data.items() if k != "label"}, __labels__=set(node_labels(data["label"])))
-    for start, end, key, data in graph.edges(keys=True, data=True):
+    for start, end, key, data in part.edges(keys=True, data=True):
         view.add_edge(start, end, key=key, **{k: v for k, v in data.items() if k != "type"}, __labels__={data["type"]})
-    graph.graph["_query_view"] = ((graph.number_of_nodes(), graph.number_of_edges()), view)
     return view
 
 
@@ -186,31 +189,23 @@ def run_catalogue(name: str, graph: nx.MultiDiGraph, values: dict[str, Any]) -> 
         raise UsageError(f"no query named {name!r}; the catalogue has: {', '.join(queries)}")
     query = queries[name]
     params = catalogue_params(query, values)
-    view = query_view(graph)
+    nodes = None
     if query.scope is not None and "key" in params:
         # The pattern lies within `scope` hops of the entity named by $key: search only there
         # (nxcypher scans its whole graph for every pattern).
-        view = view.subgraph(_neighbourhood(view, _nodes_with_key(graph).get(params["key"], []), query.scope)).copy()
-    return _run_on_view(view, query.text, params)
+        nodes = _neighbourhood(graph, _nodes_with_key(graph, params["key"]), query.scope)
+    return _run_on_view(query_view(graph, nodes), query.text, params)
 
 
-def _nodes_with_key(graph: nx.MultiDiGraph) -> dict[str, list[str]]:
-    """Entity nodes by each canonical key of their names (cached on the graph like :func:`query_view`)."""
-    cached = graph.graph.get("_key_index")
-    if cached is not None and cached[0] == (graph.number_of_nodes(), graph.number_of_edges()):
-        return cached[1]
-    index: dict[str, list[str]] = {}
-    for node, data in graph.nodes(data=True):
-        for key in data.get("keys", ()):
-            index.setdefault(key, []).append(node)
-    graph.graph["_key_index"] = ((graph.number_of_nodes(), graph.number_of_edges()), index)
-    return index
+def _nodes_with_key(graph: nx.MultiDiGraph, key: str) -> list[str]:
+    """Entity nodes one of whose names has the canonical key ``key``."""
+    return [node for node, keys in graph.nodes(data="keys") if keys and key in keys]
 
 
-def _neighbourhood(view: nx.MultiDiGraph, starts: list[str], hops: int) -> set[str]:
+def _neighbourhood(graph: nx.MultiDiGraph, starts: list[str], hops: int) -> set[str]:
     """Nodes within ``hops`` relationships of ``starts``, in either direction."""
     seen, frontier = set(starts), set(starts)
     for _ in range(hops):
-        frontier = {n for node in frontier for n in (*view.successors(node), *view.predecessors(node))} - seen
+        frontier = {n for node in frontier for n in (*graph.successors(node), *graph.predecessors(node))} - seen
         seen |= frontier
     return seen

@@ -3,7 +3,7 @@ import pytest
 from extractors.errors import UsageError
 from extractors.records import Entity, Extraction, Paper, Relation
 from graph.query import QueryError, catalogue, catalogue_params, run_catalogue, run_query
-from graph.store import build_graph
+from graph.store import build_graph, write_graph
 
 
 def rel(head, rtype, tail):
@@ -80,3 +80,28 @@ def test_query_catalogue_scope_gives_the_rows_of_the_whole_graph(graph, name, ke
     assert query.scope is not None
     whole = run_query(graph, query.text, catalogue_params(query, {"key": key}))
     assert whole.rows and run_catalogue(name, graph, {"key": key}).rows == whole.rows
+
+
+def fresh_graph():
+    return build_graph([Extraction(Paper(id="title:1", title="T", abstract="..."),
+                                   [Entity("gsm8k", "GSM8K", "Benchmark")],
+                                   [rel("PAPER", "EVALUATES_ON", "GSM8K")])])
+
+
+def test_query_answers_from_the_graph_as_it_is_now():
+    graph = fresh_graph()
+    names = "MATCH (b:Benchmark) RETURN b.name AS name"
+    assert run_query(graph, names).rows == [{"name": "GSM8K"}]
+    graph.nodes["gsm8k"]["name"] = "GSM-8K"  # same counts of nodes and edges
+    assert run_query(graph, names).rows == [{"name": "GSM-8K"}]
+    assert run_catalogue("papers-using", graph, {"key": "gsm8k"}).rows
+    graph.nodes["gsm8k"]["keys"] = ["renamed"]
+    assert run_catalogue("papers-using", graph, {"key": "gsm8k"}).rows == []
+
+
+def test_query_leaves_the_graph_writable(tmp_path):
+    graph = fresh_graph()
+    run_query(graph, "MATCH (n) RETURN count(n) AS total")
+    run_catalogue("papers-using", graph, {"key": "gsm8k"})
+    assert graph.graph == {"name": "paperkg"}
+    write_graph(graph, tmp_path / "kg.json")
