@@ -27,7 +27,7 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, NamedTuple
 
 import networkx as nx
 
@@ -39,6 +39,10 @@ __all__ = [
     "ENTITY_LABELS",
     "LABELS",
     "RELATIONSHIP_TYPES",
+    "ValueKind",
+    "PropertyRule",
+    "NODE_PROPERTIES",
+    "EDGE_PROPERTIES",
     "NodeRecord",
     "RelationshipRecord",
     "node_records",
@@ -57,6 +61,43 @@ LABELS = (PAPER_LABEL, *ENTITY_LABELS)
 #: Relationship types of the graph: the extracted ones, a size variant's link to
 #: its family, and MENTIONS from a paper to every entity it names.
 RELATIONSHIP_TYPES = (*RELATION_TYPES, "VARIANT_OF", "MENTIONS")
+
+
+class ValueKind(NamedTuple):
+    """A kind of property value: what it is called in a message, and the test of a value."""
+
+    description: str
+    accepts: Callable[[Any], bool]
+
+
+TEXT = ValueKind("a string", lambda value: isinstance(value, str))
+TEXTS = ValueKind("a list of strings", lambda value: isinstance(value, list) and all(isinstance(v, str) for v in value))
+FLAG = ValueKind("true or false", lambda value: isinstance(value, bool))
+ENTITY_TYPE = ValueKind(f"one of {', '.join(ENTITY_LABELS)}", lambda value: value in ENTITY_LABELS)
+
+
+class PropertyRule(NamedTuple):
+    """A property every node of ``labels`` (or relationship of those types) holds, of one kind."""
+
+    name: str
+    kind: ValueKind
+    labels: tuple[str, ...]
+
+
+#: What the builder, the query engine and the writers rely on; a graph file is checked against it.
+NODE_PROPERTIES = [
+    PropertyRule("title", TEXT, (PAPER_LABEL,)),
+    PropertyRule("abstract", TEXT, (PAPER_LABEL,)),
+    PropertyRule("sources", TEXTS, (PAPER_LABEL,)),
+    PropertyRule("name", TEXT, ENTITY_LABELS),
+    PropertyRule("aliases", TEXTS, ENTITY_LABELS),
+    PropertyRule("keys", TEXTS, ENTITY_LABELS),
+    PropertyRule("inferred", FLAG, ENTITY_LABELS),
+]
+EDGE_PROPERTIES = [
+    PropertyRule("paper", TEXT, RELATIONSHIP_TYPES),
+    PropertyRule("as_type", ENTITY_TYPE, ("MENTIONS",)),
+]
 
 
 @dataclass(frozen=True)

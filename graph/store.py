@@ -25,7 +25,7 @@ import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 import networkx as nx
 
@@ -33,7 +33,8 @@ from extractors.errors import InputError
 from extractors.normalize import canonical_key, model_family
 from extractors.records import PAPER, Entity, Extraction, Paper, normalise_title
 
-from .model import PAPER_LABEL, edge_key, new_graph
+from .model import (EDGE_PROPERTIES, LABELS, NODE_PROPERTIES, PAPER_LABEL, RELATIONSHIP_TYPES, PropertyRule,
+                    edge_key, new_graph)
 
 __all__ = [
     "GRAPH_ENV",
@@ -280,18 +281,105 @@ def write_graph(graph: nx.MultiDiGraph, path: str | os.PathLike) -> None:
 
 
 def parse_graph_json(text: str, *, source: str = "<graph>") -> nx.MultiDiGraph:
-    """A graph from node-link JSON text written by :func:`generate_graph_json`."""
-    try:
-        data = json.loads(text)
-        if data.get("graph", {}).get("name") != "paperkg":
-            raise ValueError("not a paperkg graph file")
-        graph = nx.node_link_graph(data, directed=True, multigraph=True, edges="edges")
-    except (ValueError, KeyError, TypeError, AttributeError) as err:
-        raise InputError(source, f"not a readable paperkg graph ({err})") from None
-    # node-link JSON keeps a node's id only as its key: every node carries it as ``id`` too
-    for node, attributes in graph.nodes(data=True):
-        attributes["id"] = node
+    """A graph from node-link JSON text written by :func:`generate_graph_json`.
+
+    A file with a bad node or relationship is refused whole, in one line naming the first one,
+    not read in part: a build writes back the graph it read, so a skipped record would be lost.
+    """
+    document = _graph_document(text, source)
+    graph = new_graph()
+    for number, node in enumerate(document["nodes"], 1):
+        problem = _node_problem(node, graph)
+        if problem:
+            raise InputError(source, f"node {number}{_named(node)} {problem}; fix or remove it")
+        graph.add_node(node["id"], **node)
+    for number, edge in enumerate(document["edges"], 1):
+        problem = _edge_problem(edge, graph)
+        if problem:
+            raise InputError(source, f"relationship {number}{_named(edge)} {problem}; fix or remove it")
+        attributes = {k: v for k, v in edge.items() if k not in ("source", "target", "key")}
+        graph.add_edge(edge["source"], edge["target"], key=edge["key"], **attributes)
     return graph
+
+
+def _graph_document(text: str, source: str) -> dict:
+    """The parsed JSON of a graph file, once it has the paperkg header and lists of nodes and edges."""
+    try:
+        document = json.loads(text)
+    except RecursionError:
+        raise InputError(source, "not a readable paperkg graph (JSON nested too deeply)") from None
+    except ValueError as err:
+        raise InputError(source, f"not a readable paperkg graph ({err})") from None
+    header = document.get("graph") if isinstance(document, dict) else None
+    if not isinstance(header, dict) or header.get("name") != "paperkg":
+        raise InputError(source, "not a readable paperkg graph (no paperkg header)")
+    if header.get("format") != FORMAT_VERSION:
+        raise InputError(source, f"graph format {_shown(header.get('format'))}; this paperkg reads format {FORMAT_VERSION}")
+    for part in ("nodes", "edges"):
+        if not isinstance(document.get(part), list):
+            raise InputError(source, f"not a readable paperkg graph ({part!r} is not a list)")
+    return document
+
+
+def _node_problem(node: Any, graph: nx.MultiDiGraph) -> str | None:
+    if not isinstance(node, dict):
+        return f"is {_shown(node)}, not an object"
+    node_id, label = node.get("id"), node.get("label")
+    if not isinstance(node_id, str) or not node_id:
+        return "has no id (a non-empty string)"
+    if node_id in graph:
+        return "repeats the id of an earlier node"
+    if label not in LABELS:
+        return f"has label {_shown(label)}; a node's label is one of {', '.join(LABELS)}"
+    if label == PAPER_LABEL and node_id.split(":", 1)[0] not in _ID_RANK:
+        return f"is a paper whose id does not start with one of {', '.join(s + ':' for s in _ID_RANK)}"
+    return _properties_problem(node, label, NODE_PROPERTIES)
+
+
+def _edge_problem(edge: Any, graph: nx.MultiDiGraph) -> str | None:
+    if not isinstance(edge, dict):
+        return f"is {_shown(edge)}, not an object"
+    for end in ("source", "target"):
+        if not isinstance(edge.get(end), str) or edge[end] not in graph:
+            return f"has {end} {_shown(edge.get(end))}, which is no node of the file"
+    if not isinstance(edge.get("key"), str):
+        return "has no key (a string)"
+    if edge.get("type") not in RELATIONSHIP_TYPES:
+        return f"has type {_shown(edge.get('type'))}; a relationship's type is one of {', '.join(RELATIONSHIP_TYPES)}"
+    return _properties_problem(edge, edge["type"], EDGE_PROPERTIES)
+
+
+def _properties_problem(record: dict, label: str, rules: list[PropertyRule]) -> str | None:
+    for rule in rules:
+        if label in rule.labels and not rule.kind.accepts(record.get(rule.name)):
+            found = f"{rule.name!r} {_shown(record[rule.name])}" if rule.name in record else f"no {rule.name!r}"
+            return f"has {found}, not {rule.kind.description}"
+    for name, value in record.items():
+        values = value if isinstance(value, list) else [value]
+        if not all(v is None or isinstance(v, (str, int, float)) for v in values):
+            return f"has {name!r} {_shown(value)}: a property is a string, number, boolean, null or a list of them"
+        if not all(_is_utf8(v) for v in (name, *values) if isinstance(v, str)):
+            return f"has text that is not UTF-8 in {name!r} (a lone surrogate: {_shown(value)})"
+    return None
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _shown(value: Any) -> str:
+    """A value in a message: its repr, cut short."""
+    shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
+def _named(record: Any) -> str:
+    node_id = record.get("id") if isinstance(record, dict) else None
+    return f" ({_shown(node_id)})" if isinstance(node_id, str) else ""
 
 
 def read_graph(path: str | os.PathLike, *, missing_ok: bool = True) -> nx.MultiDiGraph:
@@ -301,7 +389,10 @@ def read_graph(path: str | os.PathLike, *, missing_ok: bool = True) -> nx.MultiD
         if missing_ok:
             return new_graph()
         raise InputError(str(path), "no such graph file")
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise InputError(str(path), f"cannot read the graph file ({err.strerror or err})") from None
     try:
         text = (gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode("utf-8")
     except (OSError, UnicodeDecodeError, EOFError) as err:

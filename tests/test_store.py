@@ -4,7 +4,7 @@ import pytest
 
 from extractors.errors import InputError
 from extractors.records import Entity, Extraction, Paper, Relation
-from graph.store import GraphBuilder, build_graph, read_graph, write_graph
+from graph.store import GraphBuilder, build_graph, generate_graph_json, read_graph, write_graph
 
 
 def paper(pid="title:a", title="Paper A", abstract="We evaluate on GSM8K."):
@@ -116,3 +116,53 @@ def test_store_build_again_on_a_read_graph(tmp_path):
     before = snapshot(graph)
     build_graph([extraction_a()], graph)
     assert snapshot(graph) == before
+
+
+def graph_document(nodes=None, edges=None, header=None):
+    """A graph file's JSON: the file of extraction_a() with its nodes or edges replaced."""
+    document = json.loads(generate_graph_json(build_graph([extraction_a()])))
+    document.update({k: v for k, v in (("nodes", nodes), ("edges", edges), ("graph", header)) if v is not None})
+    return json.dumps(document)
+
+
+GOOD_NODE = {"id": "gsm8k", "label": "Benchmark", "name": "GSM8K", "aliases": [], "keys": ["gsm8k"], "inferred": False}
+PAPER_NODE = {"id": "title:a", "label": "Paper", "title": "A", "abstract": "x", "sources": []}
+
+
+@pytest.mark.parametrize("text, message", [
+    (graph_document(nodes=[{k: v for k, v in GOOD_NODE.items() if k != "label"}]),
+     "node 1 ('gsm8k') has label None; a node's label is one of Paper, Model"),
+    (graph_document(nodes=[{**GOOD_NODE, "label": "Thing"}]), "node 1 ('gsm8k') has label 'Thing'"),
+    (graph_document(nodes=[{**GOOD_NODE, "keys": "gsm8k"}]), "node 1 ('gsm8k') has 'keys' 'gsm8k', not a list of strings"),
+    (graph_document(nodes=[GOOD_NODE, GOOD_NODE]), "node 2 ('gsm8k') repeats the id of an earlier node"),
+    (graph_document(nodes=[{**PAPER_NODE, "id": "paper-1"}]), "node 1 ('paper-1') is a paper whose id does not start"),
+    (graph_document(nodes=[["gsm8k"]]), "node 1 is ['gsm8k'], not an object"),
+    (graph_document(nodes=[{**GOOD_NODE, "name": {"nested": 1}}]), "node 1 ('gsm8k') has 'name' {'nested': 1}, not a string"),
+    (graph_document(nodes=[{**GOOD_NODE, "note": [[1]]}]), "node 1 ('gsm8k') has 'note' [[1]]: a property is"),
+    (graph_document(nodes=[{**GOOD_NODE, "name": "GSM\ud800"}]), "node 1 ('gsm8k') has text that is not UTF-8 in 'name'"),
+    (graph_document(nodes=[{**GOOD_NODE, "id": "x\udfff"}]), "node 1 ('x\\udfff') has text that is not UTF-8 in 'id'"),
+    (graph_document(nodes=[GOOD_NODE], edges=[{"source": "title:a", "target": "gsm8k", "key": "USES|title:a",
+                                               "type": "USES", "paper": "title:a"}]),
+     "relationship 1 has source 'title:a', which is no node of the file"),
+    (graph_document(nodes=[GOOD_NODE, PAPER_NODE], edges=[{"source": "title:a", "target": "gsm8k", "key": "k",
+                                                           "type": "LIKES", "paper": "title:a"}]),
+     "relationship 1 has type 'LIKES'; a relationship's type is one of PROPOSES"),
+    (graph_document(nodes=[GOOD_NODE, PAPER_NODE], edges=[{"source": "title:a", "target": "gsm8k", "key": "k",
+                                                           "type": "MENTIONS", "paper": "title:a"}]),
+     "relationship 1 has no 'as_type', not one of Model, Method"),
+    (graph_document(header={"name": "paperkg", "format": 2}), "graph format 2; this paperkg reads format 1"),
+    ('{"graph": {"name": "paperkg", "format": 1}, "nodes": ' + "[" * 100_000 + "]" * 100_000 + ', "edges": []}',
+     "not a readable paperkg graph (JSON nested too deeply)"),
+])
+def test_store_bad_graph_file_is_refused_in_one_line_naming_the_record(tmp_path, text, message):
+    path = tmp_path / "kg.json"
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    with pytest.raises(InputError) as refused:
+        read_graph(path)
+    assert str(refused.value).startswith(f"{path}: ") and message in str(refused.value)
+    assert "\n" not in str(refused.value)
+
+
+def test_store_graph_file_that_is_a_directory_is_one_clear_error(tmp_path):
+    with pytest.raises(InputError, match="kg.json: cannot read the graph file"):
+        read_graph(tmp_path.joinpath("kg.json").mkdir() or tmp_path / "kg.json")
