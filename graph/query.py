@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 import networkx as nx
 
@@ -154,6 +154,44 @@ def _inline_paging(cypher: str, params: dict[str, Any]) -> str:
     return _PAGING_PARAM.sub(literal, cypher)
 
 
+class UnsupportedConstruct(NamedTuple):
+    """A Cypher construct nxcypher answers wrongly or fails on obscurely (tests/test_query.py has
+    the probes): what to call it in a message, and how to find it in query text."""
+
+    name: str
+    pattern: re.Pattern
+
+
+#: Found in the query's text with its strings and comments blanked out.
+UNSUPPORTED = [
+    UnsupportedConstruct("shortestPath()", re.compile(r"\b(all)?shortestPath\s*\(", re.IGNORECASE)),
+    UnsupportedConstruct("an undirected variable-length relationship (-[*1..2]-)",
+                         re.compile(r"(?<!<)-\[[^\]]*\*[^\]]*\]-(?!>)")),
+    UnsupportedConstruct("a variable-length relationship without an upper bound (-[*]->, -[*2..]->)",
+                         re.compile(r"\[[^\]]*\*\s*(\d*\s*\.\.\s*)?\]")),
+    UnsupportedConstruct("a variable-length relationship bound to a variable (-[r*1..2]->)",
+                         re.compile(r"\[\s*\w+\s*(:[^\]*]*)?\*")),
+    UnsupportedConstruct("OPTIONAL MATCH", re.compile(r"\bOPTIONAL\s+MATCH\b", re.IGNORECASE)),
+    UnsupportedConstruct("exists() or EXISTS {...}", re.compile(r"\bEXISTS\s*[({]", re.IGNORECASE)),
+    UnsupportedConstruct("a pattern inside size() (size((n)-->()))", re.compile(r"\bsize\s*\(\s*\(", re.IGNORECASE)),
+    UnsupportedConstruct("MATCH after WITH", re.compile(r"\bWITH\b.*\bMATCH\b", re.IGNORECASE | re.DOTALL)),
+    # nxcypher fails on these with a bare KeyError
+    UnsupportedConstruct("a column named like the node whose property it is (e.name AS e)",
+                         re.compile(r"(?<![.\w])([A-Za-z_]\w*)\.\w+\s+AS\s+\1\b", re.IGNORECASE)),
+    UnsupportedConstruct("an aggregate named like the variable it reads (count(n) AS n)", re.compile(
+        r"\b(?:count|collect|sum|avg|min|max)\s*\(\s*(?:DISTINCT\s+)?([A-Za-z_]\w*)(?:\.\w+)?\s*\)\s+AS\s+\1\b",
+        re.IGNORECASE)),
+]
+
+_STRINGS_AND_COMMENTS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|//[^\n]*")
+
+
+def _unsupported_constructs(cypher: str) -> list[str]:
+    """What in ``cypher`` the embedded engine cannot answer correctly, by name."""
+    code = _STRINGS_AND_COMMENTS.sub("''", cypher)
+    return [construct.name for construct in UNSUPPORTED if construct.pattern.search(code)]
+
+
 _REQUIRED_MATCH = re.compile(r"\bMATCH\b", re.IGNORECASE)
 _OPTIONAL_MATCH = re.compile(r"\bOPTIONAL\s+MATCH\b", re.IGNORECASE)
 
@@ -166,6 +204,10 @@ def run_query(graph: nx.MultiDiGraph, cypher: str, params: dict[str, Any] | None
 def _run_on_view(view: nx.MultiDiGraph, cypher: str, params: dict[str, Any]) -> QueryResult:
     from nxcypher import NXCypher
 
+    unsupported = _unsupported_constructs(cypher)
+    if unsupported:
+        raise QueryError(f"the embedded graph's engine (nxcypher) cannot answer {'; '.join(unsupported)} correctly: "
+                         "rewrite the query without it, or run it on Neo4j (--neo4j)")
     cypher = _inline_paging(cypher, params)
     try:
         columns_to_values = NXCypher(view).run(cypher, params=params)
@@ -173,7 +215,10 @@ def _run_on_view(view: nx.MultiDiGraph, cypher: str, params: dict[str, Any]) -> 
         message = " ".join(str(err).split())[:300] or type(err).__name__
         raise QueryError(f"query failed: {message}") from None
     columns = list(columns_to_values)
-    count = len(next(iter(columns_to_values.values()), []))
+    lengths = {len(values) for values in columns_to_values.values()}
+    if len(lengths) > 1:
+        raise QueryError(f"query failed: the embedded engine (nxcypher) gave columns of unequal lengths {sorted(lengths)}")
+    count = lengths.pop() if lengths else 0
     rows = [{c: columns_to_values[c][i] for c in columns} for i in range(count)]
     if rows == [dict.fromkeys(columns)] and _REQUIRED_MATCH.search(cypher) and not _OPTIONAL_MATCH.search(cypher):
         # nxcypher answers a MATCH that finds nothing with one row of nulls when RETURN holds an
