@@ -192,8 +192,7 @@ def _unsupported_constructs(cypher: str) -> list[str]:
     return [construct.name for construct in UNSUPPORTED if construct.pattern.search(code)]
 
 
-_REQUIRED_MATCH = re.compile(r"\bMATCH\b", re.IGNORECASE)
-_OPTIONAL_MATCH = re.compile(r"\bOPTIONAL\s+MATCH\b", re.IGNORECASE)
+_MATCH = re.compile(r"\bMATCH\b", re.IGNORECASE)
 
 
 def run_query(graph: nx.MultiDiGraph, cypher: str, params: dict[str, Any] | None = None) -> QueryResult:
@@ -220,7 +219,7 @@ def _run_on_view(view: nx.MultiDiGraph, cypher: str, params: dict[str, Any]) -> 
         raise QueryError(f"query failed: the embedded engine (nxcypher) gave columns of unequal lengths {sorted(lengths)}")
     count = lengths.pop() if lengths else 0
     rows = [{c: columns_to_values[c][i] for c in columns} for i in range(count)]
-    if rows == [dict.fromkeys(columns)] and _REQUIRED_MATCH.search(cypher) and not _OPTIONAL_MATCH.search(cypher):
+    if rows == [dict.fromkeys(columns)] and _MATCH.search(cypher):
         # nxcypher answers a MATCH that finds nothing with one row of nulls when RETURN holds an
         # expression (coalesce, CASE); Neo4j, and Cypher, answer no row.
         rows = []
