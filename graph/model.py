@@ -12,11 +12,16 @@ The embedded graph is a :class:`networkx.MultiDiGraph`:
   ``keys`` (list: the canonical keys of the name and every alias, which is
   how names are looked up on every engine) and ``inferred`` (true for a model
   family created only to link its size variants).
+* an entity's key is the canonical key of its name, and its name the fullest form
+  (the expansion, not the acronym) the most papers use; see ``graph.store.resolve_entities``.
 * edge key = ``"TYPE|paper-id"``, so one paper states one relation of a type
   between two nodes once, and re-extracting a paper replaces its edges.
 * edge attributes: ``type`` (one of :data:`RELATIONSHIP_TYPES`), ``paper``
   (the id of the paper that states it), ``evidence``, ``start``, ``end``,
   ``extractor``, ``confidence``. VARIANT_OF edges have ``paper`` "" and no evidence.
+  MENTIONS edges have ``as_type`` (the type the paper gives the entity), ``confidence``
+  and the paper's naming of it: ``name``, ``aliases`` (absent when none), ``family``
+  (absent when none), from which entities are resolved again on every build.
 
 Writers (Neo4j, exports) take the same data as typed records through
 :func:`node_records` and :func:`relationship_records`.
