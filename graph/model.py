@@ -78,15 +78,19 @@ class ValueKind(NamedTuple):
 TEXT = ValueKind("a string", lambda value: isinstance(value, str))
 TEXTS = ValueKind("a list of strings", lambda value: isinstance(value, list) and all(isinstance(v, str) for v in value))
 FLAG = ValueKind("true or false", lambda value: isinstance(value, bool))
+NUMBER = ValueKind("a number", lambda value: isinstance(value, (int, float)) and not isinstance(value, bool))
+WHOLE_NUMBER = ValueKind("a whole number", lambda value: isinstance(value, int) and not isinstance(value, bool))
 ENTITY_TYPE = ValueKind(f"one of {', '.join(ENTITY_LABELS)}", lambda value: value in ENTITY_LABELS)
 
 
 class PropertyRule(NamedTuple):
-    """A property every node of ``labels`` (or relationship of those types) holds, of one kind."""
+    """A property the nodes of ``labels`` (or relationships of those types) hold (when ``required``,
+    else may hold), of one kind."""
 
     name: str
     kind: ValueKind
     labels: tuple[str, ...]
+    required: bool = True
 
 
 #: What the builder, the query engine and the writers rely on; a graph file is checked against it.
@@ -102,6 +106,14 @@ NODE_PROPERTIES = [
 EDGE_PROPERTIES = [
     PropertyRule("paper", TEXT, RELATIONSHIP_TYPES),
     PropertyRule("as_type", ENTITY_TYPE, ("MENTIONS",)),
+    # the paper's naming of the entity, which resolution reads (a graph from before has none)
+    PropertyRule("name", TEXT, ("MENTIONS",), required=False),
+    PropertyRule("aliases", TEXTS, ("MENTIONS",), required=False),
+    PropertyRule("family", TEXT, ("MENTIONS",), required=False),
+    PropertyRule("confidence", NUMBER, RELATIONSHIP_TYPES, required=False),
+    PropertyRule("start", WHOLE_NUMBER, RELATION_TYPES, required=False),
+    PropertyRule("end", WHOLE_NUMBER, RELATION_TYPES, required=False),
+    PropertyRule("evidence", TEXT, RELATION_TYPES, required=False),
 ]
 
 

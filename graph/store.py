@@ -471,6 +471,10 @@ def parse_graph_json(text: str, *, source: str = "<graph>") -> nx.MultiDiGraph:
             raise InputError(source, f"relationship {number}{_named(edge)} {problem}; fix or remove it")
         attributes = {k: v for k, v in edge.items() if k not in ("source", "target", "key")}
         graph.add_edge(edge["source"], edge["target"], key=edge["key"], **attributes)
+    for number, edge in enumerate(document["edges"], 1):  # once every MENTIONS is in
+        problem = _placement_problem(edge, graph)
+        if problem:
+            raise InputError(source, f"relationship {number} {problem}; fix or remove it")
     return graph
 
 
@@ -521,9 +525,26 @@ def _edge_problem(edge: Any, graph: nx.MultiDiGraph) -> str | None:
     return _properties_problem(edge, edge["type"], EDGE_PROPERTIES)
 
 
+def _placement_problem(edge: dict, graph: nx.MultiDiGraph) -> str | None:
+    """What is wrong with the nodes a relationship joins, for its type and paper."""
+    start, end, paper, rel_type = edge["source"], edge["target"], edge["paper"], edge["type"]
+    is_paper = [graph.nodes[node]["label"] == PAPER_LABEL for node in (start, end)]
+    if rel_type == "MENTIONS":
+        return None if is_paper == [True, False] and paper == start else "is a MENTIONS not from its paper to an entity"
+    if rel_type == "VARIANT_OF":
+        return None if not any(is_paper) else "is a VARIANT_OF not between two entities"
+    if paper not in graph or graph.nodes[paper]["label"] != PAPER_LABEL:
+        return f"({rel_type}) has paper {_shown(paper)}, which is no paper of the file"
+    for node in (start, end):
+        if node != paper and not any(d["type"] == "MENTIONS" for d in graph.get_edge_data(paper, node, default={}).values()):
+            return f"({rel_type}) joins {_shown(node)}, which its paper {_shown(paper)} does not mention"
+    return None
+
+
 def _properties_problem(record: dict, label: str, rules: list[PropertyRule]) -> str | None:
     for rule in rules:
-        if label in rule.labels and not rule.kind.accepts(record.get(rule.name)):
+        applies = label in rule.labels and (rule.required or rule.name in record)
+        if applies and not rule.kind.accepts(record.get(rule.name)):
             found = f"{rule.name!r} {_shown(record[rule.name])}" if rule.name in record else f"no {rule.name!r}"
             return f"has {found}, not {rule.kind.description}"
     for name, value in record.items():

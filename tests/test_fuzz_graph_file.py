@@ -9,9 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from extractors.errors import InputError
+from extractors.records import Entity, Extraction, Paper, Relation
 from graph.model import LABELS, RELATIONSHIP_TYPES
 from graph.query import run_query
-from graph.store import GraphBuilder, generate_graph_json, parse_graph_json, read_graph
+from graph.store import build_graph, generate_graph_json, parse_graph_json, read_graph
 
 FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -44,8 +45,9 @@ def loads_or_refuses(load):
     except InputError as err:
         assert "\n" not in str(err)
         return None
-    GraphBuilder(graph)
     run_query(graph, "MATCH (n) RETURN count(n) AS total")
+    build_graph([Extraction(Paper(id="title:fuzz", title="Fuzz", abstract="x"), [Entity("gsm8k", "GSM8K", "Benchmark")])],
+                graph)  # resolves the entities of the whole graph again
     generate_graph_json(graph).encode("utf-8")
     return graph
 
@@ -69,3 +71,39 @@ def test_fuzz_graph_file_structured_garbage(document):
 def test_fuzz_graph_file_truncated_or_surrogates(document, cut):
     text = json.dumps(document)
     loads_or_refuses(lambda: parse_graph_json(text[:cut] + '"\\ud800"' + text[cut:], source="kg.json"))
+
+
+def valid_document():
+    """A graph file's JSON from a real build: two papers, an acronym and its expansion, a relation."""
+    graph = build_graph([
+        Extraction(Paper(id="title:a", title="A", abstract="x"), [Entity("dpo", "DPO", "Method"), Entity("gsm8k", "GSM8K", "Benchmark")],
+                   [Relation("DPO", "EVALUATES_ON", "GSM8K", "e", 0, 1, "t", 0.5)]),
+        Extraction(Paper(id="title:b", title="B", abstract="y"),
+                   [Entity("dpo", "Direct Preference Optimization", "Method", aliases=["DPO"]), Entity("llama38b", "LLaMA-3-8B", "Model")]),
+    ])
+    return json.loads(generate_graph_json(graph))
+
+
+@st.composite
+def mutated_documents(draw):
+    """A valid graph file with a few of its nodes' or edges' properties replaced, dropped or swapped."""
+    document = valid_document()
+    for _ in range(draw(st.integers(min_value=1, max_value=3))):
+        records = document[draw(st.sampled_from(["nodes", "edges"]))]
+        record = draw(st.sampled_from(records))
+        name = draw(st.sampled_from(sorted(record)))
+        action = draw(st.sampled_from(["replace", "drop", "swap"]))
+        if action == "replace":  # mostly with another id of the file: a well-formed but misplaced edge
+            record[name] = draw(st.sampled_from([node["id"] for node in document["nodes"]]) | values)
+        elif action == "drop":
+            del record[name]
+        else:
+            other = draw(st.sampled_from(records))
+            record[name], other[name] = other.get(name), record[name]
+    return document
+
+
+@FUZZ
+@given(document=mutated_documents())
+def test_fuzz_graph_file_mutated_real_graph(document):
+    loads_or_refuses(lambda: parse_graph_json(json.dumps(document), source="kg.json"))
