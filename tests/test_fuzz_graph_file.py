@@ -94,7 +94,7 @@ def mutated_documents(draw):
         name = draw(st.sampled_from(sorted(record)))
         action = draw(st.sampled_from(["replace", "drop", "swap"]))
         if action == "replace":  # mostly with another id of the file: a well-formed but misplaced edge
-            record[name] = draw(st.sampled_from([node["id"] for node in document["nodes"]]) | values)
+            record[name] = draw(st.sampled_from([node.get("id") for node in document["nodes"]]) | values)
         elif action == "drop":
             del record[name]
         else:
