@@ -24,6 +24,7 @@ import os
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, NamedTuple
 
@@ -71,6 +72,11 @@ class BuildStats:
     relationships: int = 0
 
 
+#: Resolution looks up the key of every name of every paper on each build: the same few
+#: thousand names again and again.
+_key = lru_cache(maxsize=1 << 18)(canonical_key)
+
+
 class Naming(NamedTuple):
     """What one paper calls one thing: an entity's name and aliases as the paper gave them.
 
@@ -87,11 +93,11 @@ class Naming(NamedTuple):
 
     @property
     def key(self) -> str:
-        return canonical_key(self.name)
+        return _key(self.name)
 
     @property
     def alias_keys(self) -> set[str]:
-        return {canonical_key(alias) for alias in self.aliases} - {self.key}
+        return {_key(alias) for alias in self.aliases} - {self.key}
 
 
 class Statement(NamedTuple):
@@ -255,7 +261,7 @@ class GraphBuilder:
 
 def _naming(paper_id: str, entity: Entity) -> Naming:
     family = entity.family or (model_family(entity.name) if entity.type == "Model" else None)
-    if family and canonical_key(family) == canonical_key(entity.name):
+    if family and _key(family) == _key(entity.name):
         family = None
     return Naming(paper_id, entity.name, tuple(entity.aliases), entity.type, entity.confidence, family)
 
@@ -291,7 +297,7 @@ def _stored_naming(graph: nx.MultiDiGraph, paper: str, node: str, data: dict) ->
 def _mention_edge(node: str, namings: list[Naming]) -> dict[str, Any]:
     """The MENTIONS edge of one paper to one entity, keeping the paper's naming of it (the
     namings of the paper that resolved to this entity, folded into one)."""
-    name = min((n.name for n in namings), key=lambda name: (canonical_key(name) != node, name))
+    name = min((n.name for n in namings), key=lambda name: (_key(name) != node, name))
     aliases = sorted({a for n in namings for a in (n.name, *n.aliases)} - {name})
     families = sorted(n.family for n in namings if n.family)
     edge = {"type": "MENTIONS", "paper": namings[0].paper, "as_type": _vote(Counter(n.type for n in namings)),
@@ -375,22 +381,22 @@ def _entity_node(namings: list[Naming]) -> tuple[str, dict[str, Any]]:
     papers_by_key = Counter(key for _, key in {(n.paper, n.key) for n in namings})
     papers_by_name = Counter(name for _, name in {(n.paper, n.name) for n in namings})
     candidates = [n.name for n in namings if n.key not in alias_keys] or [n.name for n in namings]
-    name = min(candidates, key=lambda c: (-papers_by_key[canonical_key(c)], -papers_by_name[c], c))
-    node = canonical_key(name)
+    name = min(candidates, key=lambda c: (-papers_by_key[_key(c)], -papers_by_name[c], c))
+    node = _key(name)
     types_by_paper: dict[str, Counter] = {}
     for naming in namings:
         types_by_paper.setdefault(naming.paper, Counter())[naming.type] += 1
     label = _vote(Counter(_vote(types) for types in types_by_paper.values()))
     names = {text for n in namings for text in (n.name, *n.aliases)}
     return node, {"label": label, "id": node, "name": name,
-                  "aliases": sorted(text for text in names if canonical_key(text) != node),
-                  "keys": sorted({canonical_key(text) for text in names}), "inferred": False}
+                  "aliases": sorted(text for text in names if _key(text) != node),
+                  "keys": sorted({_key(text) for text in names}), "inferred": False}
 
 
 def _family_node(family: str, node_by_key: dict[str, str], holders: dict[str, set[str]],
                  nodes: dict[str, dict[str, Any]]) -> str:
     """The node of a size variant's family: the entity named so, or one made for it."""
-    key = canonical_key(family)
+    key = _key(family)
     if key in node_by_key:
         return node_by_key[key]
     named_by = {node_by_key[k] for k in holders.get(key, ())}
