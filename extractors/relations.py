@@ -170,8 +170,8 @@ _BETTER = rf"better|faster|stronger|superior|more {_QUALITIES}"
 _WORSE = rf"worse|slower|weaker|inferior|less {_QUALITIES}"
 
 #: The comparison lexicon. A sentence compares when it holds a cue or a frame; the one nearest
-#: before a baseline says how that comparison comes out (of two ending at the same word, the
-#: longer: "better than", not "than").
+#: before a baseline says how that comparison comes out. Of two cues over the same words the
+#: longer is read: "better than", not "than".
 COMPARISON_CUES = [
     _cue("outperformed by", r"(outperform|surpass|exceed|overtak)\w* by|beaten by", "worse"),
     _cue("worse than", rf"({_WORSE})( \S+){{0,3}}? (than|to)", "worse"),
@@ -237,13 +237,33 @@ def _comparison_cues(text: _Text, start: int, end: int, name_positions: set[int]
             continue  # inside a word that holds whitespace, or a word of a name
         negated = _NEGATION.search(joined, 0, match.start())
         found.append(_CueMatch(first, last, _NEGATED[cue.direction] if negated else cue.direction, cue.role))
-    return sorted(found, key=lambda m: (m.end, -m.start))
+    # Words a longer cue reads are not read again: "better than", not "than"; "compared to", not
+    # "compared". Of two over the same words, the one listed first.
+    kept = [m for i, m in enumerate(found) if not any(
+        o.start <= m.start and m.end <= o.end and (o.end - o.start > m.end - m.start or j < i)
+        for j, o in enumerate(found) if j != i)]
+    return sorted(kept, key=lambda m: m.end)
+
+
+#: Words that may stand between the name a comparison is said of and its cue: "GPT-4 can
+#: perform worse than", "X does not generally outperform", "X is outperformed by".
+_SUBJECT_GLUE = re.compile(r"^(can|could|may|might|will|would|does|do|did|is|are|was|were|still|also|even|only|"
+                           r"not|n't|never|perform\w*|fail\w*|to|\w+ly)$")
+
+
+def _comparison_subject(text: _Text, index: int, cue_start: int) -> str | None:
+    """The key of the name right before a comparison cue when the cue is said of it: "we show
+    that GPT-4 can perform worse than GPT-3" compares GPT-4, not the paper's own work."""
+    subject = next((e for e in reversed(text.ents[index]) if e[1] <= cue_start), None)
+    if subject is None or subject[3] in _NOT_RELATED or subject[3] in _DATA or cue_start - subject[1] > 4:
+        return None
+    return subject[2] if all(_SUBJECT_GLUE.match(w) for w in text.lower[subject[1] : cue_start]) else None
 
 
 def _direction(cues: list[_CueMatch], baseline: int) -> str:
     """What the sentence claims against the name at word ``baseline``: the cue nearest before it
     says; after "compared to", the claim of the sentence nearest that frame."""
-    nearest = max((m for m in cues if m.end <= baseline), key=lambda m: (m.end, -m.start), default=None)
+    nearest = max((m for m in cues if m.end <= baseline), key=lambda m: m.end, default=None)
     if nearest is None:
         return "compared"
     if nearest.role == "frame":
@@ -353,14 +373,16 @@ def find_relations(doc: Doc, groups: dict[str, str]) -> list[tuple[str, str, str
         # only a name that is no data can be a baseline
         cues = _comparison_cues(text, sent_start, sent_end, name_positions) if any(
             e[3] not in _DATA for e in ents) else []
-        # the last word of the first cue that makes the sentence a comparison (not a mere claim)
-        compare_cue = next((m.end - 1 for m in cues if m.role != "claim"), None)
+        first_cue = next((m for m in cues if m.role != "claim"), None)  # a mere claim compares nothing
+        compare_cue = None if first_cue is None else first_cue.end - 1
         eval_sentence = text.any_match(_EVAL, sent_start, sent_end)
         head_in_sentence = next((e[2] for e in text.ents[index] if e[2] in proposed_keys), None)
         # "our Light-IF-32B model surpasses ...": a release of the proposal is what is compared.
         variant = None if compare_cue is None else next(
             (e[2] for e in reversed(text.ents[index]) if e[1] <= compare_cue and e[2] not in proposed_keys
              and any(e[2].startswith(p) for p in proposed_keys)), None)
+        # "X compared to Y" frames a claim made elsewhere: only a cue is said of the name before it
+        subject = _comparison_subject(text, index, first_cue.start) if first_cue and first_cue.role == "cue" else None
         for start, end, key, label, _ in ents:
             before = max(sent_start, start - 6)
             if label in _DATA:
@@ -381,7 +403,7 @@ def find_relations(doc: Doc, groups: dict[str, str]) -> list[tuple[str, str, str
             # "better than X in practice on ResNets": a name after "on"/"using" is the setting, not a baseline.
             setting = compare_cue is not None and start - 1 > compare_cue and text.lower[start - 1] in _SETTING
             if compare_cue is not None and start > compare_cue and not setting and (first_person or head_in_sentence or variant):
-                add(variant or head_in_sentence or main, "COMPARES_WITH", key, where, "compare-cue", 0.75,
+                add(variant or head_in_sentence or subject or main, "COMPARES_WITH", key, where, "compare-cue", 0.75,
                     _direction(cues, start))
                 continue
             if background:

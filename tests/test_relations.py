@@ -231,3 +231,21 @@ def test_relations_direction_only_on_comparisons_and_through_the_json_form():
     assert all(("direction" in r) == (r["type"] == "COMPARES_WITH") for r in lines)
     assert next(r["direction"] for r in lines if r["type"] == "COMPARES_WITH") == "worse"
     assert Extraction.from_dict(extraction.to_dict()) == extraction
+
+
+@pytest.mark.parametrize(
+    "abstract, comparison",
+    [
+        ("We show that Blick-13B can perform worse than Quux-7B on BarQA2.", ("Blick-13B", "Quux-7B", "worse")),
+        ("We find that Blick-13B does not generally outperform Quux-7B.", ("Blick-13B", "Quux-7B", "not_better")),
+        ("We show that Blick-13B is outperformed by Quux-7B.", ("Blick-13B", "Quux-7B", "worse")),
+        # no name right before the cue, or more than verbs between: the paper's own claim
+        ("We find that these tricks do not generally outperform Quux-7B.", ("PAPER", "Quux-7B", "not_better")),
+        ("We find that prompting Blick-13B with hints outperforms Quux-7B.", ("PAPER", "Quux-7B", "better")),
+        ("We report better accuracy with Blick-13B compared to Quux-7B.", ("PAPER", "Quux-7B", "better")),
+    ],
+)
+def test_relations_comparison_is_said_of_the_name_before_its_cue(abstract, comparison):
+    found = {(r.head, r.tail, r.direction) for r in extract_text("A Study of Chat Models", abstract).relations
+             if r.type == "COMPARES_WITH"}
+    assert comparison in found, found
