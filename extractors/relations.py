@@ -260,11 +260,15 @@ def _comparison_subject(text: _Text, index: int, cue_start: int) -> str | None:
     return subject[2] if all(_SUBJECT_GLUE.match(w) for w in text.lower[subject[1] : cue_start]) else None
 
 
-def _direction(cues: list[_CueMatch], baseline: int) -> str:
+#: Words that start a new clause: a cue before them says nothing of the names after them.
+_CLAUSE_BREAKS = {";", "while", "whereas"}
+
+
+def _direction(text: _Text, cues: list[_CueMatch], baseline: int) -> str:
     """What the sentence claims against the name at word ``baseline``: the cue nearest before it
-    says; after "compared to", the claim of the sentence nearest that frame."""
+    says, within its clause; after "compared to", the claim of the sentence nearest that frame."""
     nearest = max((m for m in cues if m.end <= baseline), key=lambda m: m.end, default=None)
-    if nearest is None:
+    if nearest is None or any(w in _CLAUSE_BREAKS for w in text.lower[nearest.end : baseline]):
         return "compared"
     if nearest.role == "frame":
         claims = [m for m in cues if m.direction != "compared"]
@@ -404,7 +408,7 @@ def find_relations(doc: Doc, groups: dict[str, str]) -> list[tuple[str, str, str
             setting = compare_cue is not None and start - 1 > compare_cue and text.lower[start - 1] in _SETTING
             if compare_cue is not None and start > compare_cue and not setting and (first_person or head_in_sentence or variant):
                 add(variant or head_in_sentence or subject or main, "COMPARES_WITH", key, where, "compare-cue", 0.75,
-                    _direction(cues, start))
+                    _direction(text, cues, start))
                 continue
             if background:
                 continue

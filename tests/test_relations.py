@@ -214,6 +214,9 @@ def test_relations_comparison_cue_names_are_examples_of_their_pattern(cue):
         ("Our Zorb fails to beat Blick-13B but surpasses Quux-7B.", "Blick-13B", "not_better"),
         ("Our Zorb fails to beat Blick-13B but surpasses Quux-7B.", "Quux-7B", "better"),
         ("Our Zorb outperforms Quux-7B and is on par with Blick-13B.", "Blick-13B", "on_par"),
+        # a cue says nothing of the names in the next clause
+        ("Our Zorb outperforms Quux-7B, while Blick-13B needs more memory.", "Blick-13B", "compared"),
+        ("Our Zorb outperforms Quux-7B; Blick-13B is larger.", "Blick-13B", "compared"),
         # said twice, the claim outweighs the mere comparison
         ("We compare Zorb with Blick-13B. Our Zorb outperforms Blick-13B.", "Blick-13B", "better"),
     ],
