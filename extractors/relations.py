@@ -276,6 +276,10 @@ def _direction(text: _Text, cues: list[_CueMatch], baseline: int) -> str:
     return nearest.direction
 
 
+def _rank(confidence: float, direction: str | None) -> tuple[float, bool]:
+    return confidence, direction not in (None, "compared")
+
+
 def find_relations(doc: Doc, groups: dict[str, str]) -> list[tuple[str, str, str, int, int, str, float, str | None]]:
     """The relations the doc states (see the module docstring for the tuple);
     ``groups`` are the doc's :func:`~extractors.entities.entity_groups`."""
@@ -289,8 +293,7 @@ def find_relations(doc: Doc, groups: dict[str, str]) -> list[tuple[str, str, str
         triple = (head, rel, tail)
         # Of two statements of one relation the surer one stays; a comparison that claims an
         # outcome is surer than one that only compares.
-        rank = (confidence, direction not in (None, "compared"))
-        if head == tail or (triple in relations and (relations[triple][6], relations[triple][7] not in (None, "compared")) >= rank):
+        if head == tail or (triple in relations and _rank(*relations[triple][6:]) >= _rank(confidence, direction)):
             return
         relations[triple] = (head, rel, tail, where[0], where[1], rule, confidence, direction)
 
