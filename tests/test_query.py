@@ -8,8 +8,8 @@ from graph.query import QueryError, catalogue, catalogue_params, run_catalogue, 
 from graph.store import build_graph, write_graph
 
 
-def rel(head, rtype, tail):
-    return Relation(head, rtype, tail, f"{head} {rtype} {tail}", 0, 5, "test", 0.8)
+def rel(head, rtype, tail, direction=None):
+    return Relation(head, rtype, tail, f"{head} {rtype} {tail}", 0, 5, "test", 0.8, direction)
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,7 @@ def graph():
             Paper(id="title:1", title="Step Tuning", abstract="..."),
             [Entity("steptuner", "StepTuner", "Method"), Entity("dpo", "DPO", "Method"),
              Entity("gsm8k", "GSM8K", "Benchmark", aliases=["GSM-8K"]), Entity("reinforcementlearning", "reinforcement learning", "Method")],
-            [rel("PAPER", "PROPOSES", "StepTuner"), rel("StepTuner", "COMPARES_WITH", "DPO"),
+            [rel("PAPER", "PROPOSES", "StepTuner"), rel("StepTuner", "COMPARES_WITH", "DPO", "better"),
              rel("PAPER", "EVALUATES_ON", "GSM8K")],
         ),
         Extraction(
