@@ -13,6 +13,8 @@ from extractors.readers import read_papers
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "tests" / "fixtures" / "example-papers.txt"
+PAPERKG_COMPONENTS = ["paperkg_sentences", "paperkg_abbreviations", "paperkg_gazetteer", "paperkg_entities",
+                      "paperkg_relations"]
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +65,15 @@ def test_pipeline_spacy_gazetteer_loads_its_entries_in_initialize(tmp_path):
     nlp.initialize()
     doc = nlp("QNet beats our framework.")
     assert [(s.text, s.label_, s.kb_id_) for s in doc.spans["gazetteer"]] == [("QNet", "Model", "quokkanet"), ("our framework", "Generic", "ourframework")]
+
+
+def test_pipeline_spacy_components_declare_what_they_assign_and_require(nlp):
+    analysis = nlp.analyze_pipes()
+    assert all(not missing for missing in analysis["problems"].values()), analysis["problems"]
+    for name in PAPERKG_COMPONENTS:
+        assert analysis["summary"][name]["assigns"], name
+    assert "doc.ents" in analysis["summary"]["paperkg_entities"]["requires"]
+    assert "doc._.relations" in analysis["summary"]["paperkg_relations"]["assigns"]
 
 
 def test_pipeline_spacy_doc_extensions_are_plain_values(nlp, papers):
