@@ -1,6 +1,8 @@
 """The pipeline used the spaCy way: serialised, loaded by entry points, initialised from its config, packaged."""
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,17 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "tests" / "fixtures" / "example-papers.txt"
 PAPERKG_COMPONENTS = ["paperkg_sentences", "paperkg_abbreviations", "paperkg_gazetteer", "paperkg_entities",
                       "paperkg_relations"]
+
+#: Prints each text's entities and relations with spaCy alone: what a user without paperkg's code in
+#: hand gets from ``spacy.load``. Reads ``{"model": ..., "texts": [...]}`` on stdin.
+SPACY_ONLY = """
+import json, sys
+import spacy
+job = json.load(sys.stdin)
+nlp = spacy.load(job["model"])
+print(json.dumps([[[e.text, e.label_, e.start_char, e.end_char] for e in doc.ents] + [list(doc._.relations)]
+                  for doc in nlp.pipe(job["texts"])]))
+"""
 
 
 @pytest.fixture(scope="module")
@@ -32,11 +45,30 @@ def outputs(nlp, papers):
     return [extraction.to_dict() | {"paper": extraction.paper.id} for extraction in extract_papers(papers, nlp)]
 
 
+def spacy_only(model: str, texts: list[str], python: str = sys.executable) -> list:
+    """:data:`SPACY_ONLY` run by ``python`` in a new process that never imports paperkg itself."""
+    done = subprocess.run([python, "-c", SPACY_ONLY], input=json.dumps({"model": model, "texts": texts}),
+                          capture_output=True, text=True, cwd="/", timeout=600)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def ents_and_relations(nlp, texts: list[str]) -> list:
+    return [[[e.text, e.label_, e.start_char, e.end_char] for e in doc.ents]
+            + [json.loads(json.dumps(doc._.relations))] for doc in nlp.pipe(texts)]
+
+
 def test_pipeline_spacy_bytes_round_trip_keeps_every_entity_and_relation(nlp, papers):
     copy = spacy.util.get_lang_class("en").from_config(nlp.config)
     copy.from_bytes(nlp.to_bytes())
     assert len(copy.get_pipe("paperkg_gazetteer").entries) == len(nlp.get_pipe("paperkg_gazetteer").entries) > 2000
     assert outputs(copy, papers) == outputs(nlp, papers)
+
+
+def test_pipeline_spacy_disk_round_trip_loads_without_importing_paperkg(nlp, papers, tmp_path):
+    nlp.to_disk(tmp_path / "model")
+    texts = [paper.text for paper in papers]
+    assert spacy_only(str(tmp_path / "model"), texts) == ents_and_relations(nlp, texts)
 
 
 @pytest.mark.parametrize("exclude, kept", [((), True), (("entries",), False)])
