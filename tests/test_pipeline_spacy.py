@@ -1,8 +1,10 @@
 """The pipeline used the spaCy way: serialised, loaded by entry points, initialised from its config, packaged."""
 
 import json
+import os
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -114,3 +116,30 @@ def test_pipeline_spacy_doc_extensions_are_plain_values(nlp, papers):
     copies = list(DocBin().from_bytes(stored).get_docs(nlp.vocab))
     for doc, copy, paper in zip(docs, copies, papers):
         assert doc_to_extraction(copy, paper).to_dict() == doc_to_extraction(doc, paper).to_dict()
+
+
+def _fresh_venv(path: Path) -> Path:
+    """A new virtual environment that sees this one's packages (spaCy, paperkg) but nothing of its own."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
+    python = path / "bin" / "python"
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    # An `import` line runs: addsitedir also reads this environment's .pth files (the editable install).
+    Path(site, "parent_env.pth").write_text(f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n")
+    return python
+
+
+def test_pipeline_spacy_model_package_installs_and_loads_in_a_fresh_venv(papers, tmp_path):
+    built = subprocess.run([sys.executable, str(ROOT / "scripts" / "package_model.py"), "--output", str(tmp_path / "dist")],
+                           capture_output=True, text=True, timeout=900)
+    assert built.returncode == 0, built.stderr
+    wheel = Path(built.stdout.strip().splitlines()[-1])
+    python = _fresh_venv(tmp_path / "venv")
+    target = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--target", target, str(wheel)],
+                   check=True, env={**os.environ, "PIP_CONSTRAINT": ""})
+    got = spacy_only("en_paperkg_ml", [paper.text for paper in papers], python=str(python))
+    extracted = [sorted([m["text"], entity["type"], m["start"], m["end"]] for entity in extraction.to_dict()["entities"]
+                        for m in entity["mentions"]) for extraction in extract_papers(papers)]
+    assert [sorted(ents[:-1]) for ents in got] == extracted
