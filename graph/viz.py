@@ -53,6 +53,7 @@ from extractors.records import RELATION_TYPES
 
 from .export import _atomic_file, node_name
 from .model import LABELS, PAPER_LABEL, edge_key
+from .settings import DEFAULT_TOP, MAX_TOP
 
 __all__ = [
     "TYPE_COLOURS",
@@ -80,10 +81,6 @@ TYPE_COLOURS = {
     "Metric": "#56b4e9",
 }
 assert set(TYPE_COLOURS) == set(LABELS)
-#: Entities drawn by default (and the node limit of a neighbourhood).
-DEFAULT_TOP = 150
-#: The most entities (or neighbourhood nodes) one picture draws: the layout is quadratic in them.
-MAX_TOP = 1500
 #: Papers listed in an entity's side panel (the total is always shown).
 PAPERS_LISTED = 25
 #: Evidence sentences kept per listed paper.
