@@ -66,6 +66,7 @@ __all__ = [
     "select",
     "view_data",
     "generate_html",
+    "page_html",
     "write_html",
     "write_png",
 ]
@@ -406,11 +407,16 @@ def _view(graph: nx.MultiDiGraph, around: str | None, hops: int, top: int) -> di
                      focus=nodes[0] if around is not None else None)
 
 
+def page_html(graph: nx.MultiDiGraph, *, around: str | None = None, hops: int = 2, top: int = DEFAULT_TOP) -> str:
+    """The interactive page of :func:`select` ``(around, hops, top)``."""
+    return generate_html(_view(graph, around, hops, top))
+
+
 def write_html(graph: nx.MultiDiGraph, path: str | os.PathLike, *, around: str | None = None,
                hops: int = 2, top: int = DEFAULT_TOP) -> Path:
     """Write the interactive page of :func:`select` ``(around, hops, top)`` to ``path``."""
     with _atomic_file(path) as out:
-        out.write(generate_html(_view(graph, around, hops, top)))
+        out.write(page_html(graph, around=around, hops=hops, top=top))
     return Path(path)
 
 
