@@ -47,7 +47,7 @@ from typing import Any, Iterable
 
 import networkx as nx
 
-from extractors.errors import UsageError
+from extractors.errors import UsageError, import_optional
 from extractors.normalize import canonical_key
 from extractors.records import RELATION_TYPES
 
@@ -461,6 +461,7 @@ def write_png(graph: nx.MultiDiGraph, path: str | os.PathLike, *, around: str | 
               hops: int = 2, top: int = DEFAULT_TOP, size: tuple[float, float] = (12, 9), dpi: int = 150) -> Path:
     """Draw :func:`select` ``(around, hops, top)`` as a PNG: colour by type, area by
     paper count, names on the largest entities, a legend of the types shown."""
+    import_optional("matplotlib", "paperkg viz --png", "'paperkg[png]'")
     # A bare Figure (no pyplot): no global backend switch or figure registry in the caller's process.
     from matplotlib import patheffects
     from matplotlib.collections import LineCollection

@@ -39,6 +39,7 @@ def test_notebook_dataframes_hold_every_node_and_relationship(graph):
     [
         ("to_dataframes(graph)", "pandas", "to_dataframes needs pandas, which is not installed: pip install 'paperkg[notebook]'"),
         ("to_graphrag(graph)", "neo4j_graphrag", "to_graphrag needs neo4j_graphrag, which is not installed: pip install 'paperkg[graphrag]'"),
+        ("write_png(graph, 'g.png')", "matplotlib", "paperkg viz --png needs matplotlib, which is not installed: pip install 'paperkg[png]'"),
     ],
 )
 def test_notebook_missing_optional_package_is_one_clear_error(call, missing, says, tmp_path):
@@ -49,6 +50,7 @@ sys.modules[{missing!r}] = None
 from extractors.errors import PaperkgError
 from graph.model import new_graph
 from graph.notebook import to_dataframes, to_graphrag
+from graph.viz import write_png
 graph = new_graph()
 try:
     {call}
