@@ -90,3 +90,11 @@ def test_notebook_graphrag_records_carry_every_node_and_relationship(graph):
                                                                                 graph.nodes["gsm8k"]["keys"])
     assert {(r.start_node_id, r.type, r.end_node_id) for r in records.relationships} >= {
         ("arxiv:2401.00001", "EVALUATES_ON", "gsm8k"), ("arxiv:2401.00001", "PROPOSES", "steptune")}
+
+
+def test_notebook_docstring_examples_run():
+    import doctest
+
+    import graph.notebook
+
+    assert doctest.testmod(graph.notebook).failed == 0
