@@ -4,6 +4,7 @@ Each file is one command of the command line. Its first line is a ``// descripti
 header lines ``// example:``, ``// argument:``, ``// option:`` and ``// scope:`` follow, then the
 query. This module reads them with the standard library alone, so that the command line can
 list its commands (``paperkg --help``, shell completion) without importing a graph engine.
+The schema (``cypher/schema.cypher``) is read here too, for every writer that creates it.
 
 >>> query = catalogue()["papers-using"]
 >>> query.arguments
@@ -21,7 +22,7 @@ from typing import Any, NamedTuple
 
 from extractors.errors import InputError
 
-__all__ = ["CatalogueQuery", "Catalogue", "catalogue", "read_catalogue", "cypher_dir"]
+__all__ = ["CatalogueQuery", "Catalogue", "catalogue", "read_catalogue", "cypher_dir", "schema_statements"]
 
 
 def cypher_dir() -> Path:
@@ -32,6 +33,14 @@ def cypher_dir() -> Path:
         if (Path(location) / "schema.cypher").exists() or any(Path(location).glob("*.cypher")):
             return Path(location)
     raise FileNotFoundError("the cypher/ query files are not installed with paperkg")
+
+
+def schema_statements() -> list[str]:
+    """The statements of ``cypher/schema.cypher`` (Neo4j 5), comments dropped, no closing ``;``: the one
+    description of constraints and indexes, run by the loader and written into the Cypher-script export."""
+    text = (cypher_dir() / "schema.cypher").read_text(encoding="utf-8")
+    code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//"))
+    return [" ".join(part.split()) for part in code.split(";") if part.strip()]
 
 
 @dataclass

@@ -82,6 +82,7 @@ import networkx as nx
 
 from extractors.errors import PaperkgError, UsageError
 
+from .catalogue import schema_statements
 from .model import (
     ENTITY_LABEL,
     ENTITY_LABELS,
@@ -549,7 +550,8 @@ def _cypher_kind(label: str) -> str:
 
 
 def cypher_statements(graph: nx.MultiDiGraph, *, batch_size: int = CYPHER_BATCH) -> Iterator[str]:
-    """The statements of the Cypher script, without the closing ``;``.
+    """The statements of the Cypher script, without the closing ``;``: the schema of
+    ``cypher/schema.cypher`` (as ``paperkg neo4j load`` creates it), then the nodes and relationships.
 
     Labels and relationship types come from the model's fixed vocabulary; all
     values are literals in the ``UNWIND`` list. Statements stream: at most one
@@ -563,8 +565,7 @@ def cypher_statements(graph: nx.MultiDiGraph, *, batch_size: int = CYPHER_BATCH)
     REMOVE n:Model:Method:Dataset:Task:Metric
     SET n:Benchmark, n = row
     """
-    yield f"CREATE CONSTRAINT paper_id IF NOT EXISTS FOR (n:{PAPER_LABEL}) REQUIRE n.id IS UNIQUE"
-    yield f"CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:{ENTITY_LABEL}) REQUIRE n.id IS UNIQUE"
+    yield from schema_statements()
     for label in LABELS:
         rows = ({**record.properties, "id": record.id} for record in node_records(graph, label))
         for batch in _batches(rows, batch_size):
