@@ -162,6 +162,8 @@ def test_export_csv_is_neo4j_admin_input_with_one_id_space_per_label(export_grap
     assert back == _edges(export_graph_sample)
     command = (tmp_path / "csv" / "import.sh").read_text()
     assert 'neo4j-admin database import full "${1:-neo4j}"' in command
+    assert "cypher-shell -d DATABASE -f schema.cypher" in command
+    assert (tmp_path / "csv" / "schema.cypher").read_text() == "".join(s + ";\n" for s in schema_statements())
     assert sorted(name for name in names if name.endswith(".csv")) == sorted(
         part.split("=", 1)[1] for part in command.split() if part.startswith(("--nodes=", "--relationships=")))
 
