@@ -252,3 +252,33 @@ def test_relations_comparison_is_said_of_the_name_before_its_cue(abstract, compa
     found = {(r.head, r.tail, r.direction) for r in extract_text("A Study of Chat Models", abstract).relations
              if r.type == "COMPARES_WITH"}
     assert comparison in found, found
+
+
+@pytest.mark.parametrize(
+    "title, abstract, triple, rule",
+    [
+        ("StepTune: Tuning Steps", "We evaluate it on GSM8K.", ("PAPER", "PROPOSES", "StepTune"), "title-colon"),
+        ("Tuning Steps", "We propose StepTune, a new tuner.", ("PAPER", "PROPOSES", "StepTune"), "propose-cue"),
+        ("Tuning Steps", "We fine-tune Llama-3-8B on code.", ("PAPER", "USES", "Llama-3-8B"), "use-cue"),
+        ("Tuning Steps", "We propose StepTune. It is trained on The Pile.", ("PAPER", "USES", "The Pile"), "train-on"),
+    ],
+)
+def test_relations_rule_relations_name_their_rule(title, abstract, triple, rule):
+    from extractors.pipeline import load_pipeline
+    from extractors.records import Paper
+    from extractors.relations import RULES, rule_relations
+
+    doc = load_pipeline()(Paper(id="x", title=title, abstract=abstract).text)
+    names = {k: name for k, name in ((e.kb_id_, e.text) for e in doc.ents)}
+    groups = doc._.entity_groups
+    found = {(h if h == "PAPER" else names.get(h, h), t, names.get(tail, tail)): extractor
+             for h, t, tail, _, _, extractor, _, _ in rule_relations(doc, groups)}
+    assert found[triple] == f"rule:{rule}"
+    assert {r.name for r in RULES} >= {e.removeprefix("rule:") for e in found.values()}
+
+
+def test_relations_rules_are_one_list_of_unique_names():
+    from extractors.relations import READINGS, RULES
+
+    assert len({r.name for r in RULES}) == len(RULES)
+    assert {r.reading for r in RULES if r.scope == "mention"} <= {name for name, _ in READINGS}
