@@ -35,8 +35,10 @@ def make_pipeline(
     ner_model: str | Path = NER_MODEL,
     gazetteer: str | Path = GAZETTEER,
     generic_terms: str | Path = GENERIC_TERMS,
+    relation_model: bool = True,
 ) -> Language:
-    """A new pipeline: sentences, acronyms, trained recogniser, gazetteer, resolution, relations."""
+    """A new pipeline: sentences, acronyms, trained recogniser, gazetteer, resolution, relations
+    (``relation_model=False``: the relation rules alone, as when training the model)."""
     for path in (ner_model, gazetteer, generic_terms):
         if not Path(path).exists():
             raise PipelineError(f"{path}: pipeline data missing (reinstall paperkg, or rebuild it with scripts/)")
@@ -48,7 +50,7 @@ def make_pipeline(
     gaz.add_entries(read_entries(gazetteer))
     gaz.add_entries(read_generic_terms(generic_terms))
     nlp.add_pipe("paperkg_entities")
-    nlp.add_pipe("paperkg_relations")
+    nlp.add_pipe("paperkg_relations", config={"use_model": relation_model})
     return nlp
 
 

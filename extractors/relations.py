@@ -34,9 +34,10 @@ from .cues import (
 from .doctext import DocText
 from .entities import entity_groups
 from .records import PAPER
+from .relation_model import RelationModel
 
 __all__ = ["COMPARISON_CUES", "ComparisonCue", "RULES", "READINGS", "Rule", "RuleText", "Statement", "rule_relations",
-           "RelationExtractor"]
+           "find_relations", "RelationExtractor"]
 
 _COINED = {"shape", "phrase", "abbreviation", "title", "naming"}
 _NOT_RELATED = {"Task", "Metric"}
@@ -510,17 +511,26 @@ def rule_relations(doc: Doc, groups: dict[str, str], text: RuleText | None = Non
     return list(ctx.relations.values())
 
 
-@Language.factory("paperkg_relations", default_config={})
-class RelationExtractor:
-    """Sets ``doc._.relations`` (plain tuples) and ``doc._.entity_groups`` (key -> group key)."""
+def find_relations(doc: Doc, groups: dict[str, str], model: RelationModel | None = None) -> list[tuple]:
+    """The doc's relations: the rules', then, with ``model``, the relation model's decisions over
+    them (PROPOSES, USES, EVALUATES_ON, COMPARES_WITH; the rules keep BASED_ON and TRAINED_ON)."""
+    text = RuleText(doc, groups)
+    rules = rule_relations(doc, groups, text)
+    return rules if model is None or not doc.ents else model.relations(text, rules, doc._.abbreviations)
 
-    def __init__(self, nlp: Language, name: str):
+
+@Language.factory("paperkg_relations", default_config={"use_model": True})
+class RelationExtractor:
+    """Sets ``doc._.relations`` (plain tuples) and ``doc._.entity_groups`` (key -> group key).
+    ``use_model``: the shipped relation model decides (else the rules alone)."""
+
+    def __init__(self, nlp: Language, name: str, use_model: bool = True):
         for attr, default in (("relations", []), ("entity_groups", {}), ("abbreviations", [])):
             if not Doc.has_extension(attr):
                 Doc.set_extension(attr, default=default)
+        self.model = RelationModel.load() if use_model else None
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.entity_groups = entity_groups(doc.ents, doc._.abbreviations)
-        doc._.relations = rule_relations(doc, doc._.entity_groups)
+        doc._.relations = find_relations(doc, doc._.entity_groups, self.model)
         return doc
-
