@@ -357,3 +357,27 @@ def test_relations_model_unreadable_weights_are_one_error(tmp_path, content):
     with pytest.raises(PipelineError, match="relation_model.json"):
         RelationModel.load(path)
 
+
+def test_relations_eval_by_rule_prints_each_rules_precision(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from graph.cli import cli
+
+    title, abstract = MODEL_ABSTRACT
+    papers = tmp_path / "papers.jsonl"
+    papers.write_text(json.dumps({"title": title, "abstract": abstract}) + "\n")
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({
+        "id": "q1", "title": title,
+        "entities": [{"name": "Quorix", "type": "Method"}, {"name": "GSM8K", "type": "Benchmark"},
+                     {"name": "MATH", "type": "Benchmark"}, {"name": "Llama-3-8B", "type": "Model"}],
+        "relations": [{"head": "PAPER", "type": "PROPOSES", "tail": "Quorix"},
+                      {"head": "PAPER", "type": "EVALUATES_ON", "tail": "GSM8K"}]}) + "\n")
+    result = CliRunner().invoke(cli, ["eval", "--by-rule", "--json", str(gold), str(papers)])
+    assert result.exit_code == 0, result.output
+    rules = {row["rule"]: row for row in json.loads(result.output[result.output.index("{"):])["rules"]}
+    assert rules["rule:title-colon"] == {"rule": "rule:title-colon", "precision": 1.0, "tp": 1, "fp": 0}
+    assert rules["rule:evaluate-on"]["tp"] == 1 and rules["rule:evaluate-on"]["precision"] < 1  # MATH: not in this gold
+    assert "model" not in rules
