@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -51,8 +52,14 @@ class Candidate:
     features: set[str] = field(default_factory=set)
 
 
+@lru_cache(maxsize=65536)
+def _classes_of(word: str) -> frozenset[str]:
+    """The lexicon's word classes a lowercase word belongs to (words repeat: cached)."""
+    return frozenset(name for name, pattern in WORD_CLASSES if pattern.match(word))
+
+
 def _word_classes(words: list[str]) -> set[str]:
-    return {name for name, pattern in WORD_CLASSES for w in words if pattern.match(w)}
+    return set().union(*map(_classes_of, words))
 
 
 def _mention_features(text, start: int, end: int, sentence: int, sentence_classes: list[set[str]]) -> set[str]:
@@ -150,13 +157,17 @@ class RelationModel:
     thresholds: np.ndarray
     uses_rules: bool = True
 
+    def __post_init__(self):
+        self._padded = np.vstack([np.zeros(len(LABELS)), self.weights])
+
     def scores(self, feature_sets: list[set[str]]) -> np.ndarray:
         """Raw scores (candidates x labels)."""
-        rows = np.zeros((len(feature_sets), len(LABELS)))
-        for i, names in enumerate(feature_sets):
-            index = [self.features[f] for f in names if f in self.features]
-            rows[i] = self.weights[index].sum(axis=0) + self.bias
-        return rows
+        # one gather and one sum per row over all candidates (a zero row stands first for rows with no known feature)
+        rows = [[0, *(self.features[f] + 1 for f in names if f in self.features)] for names in feature_sets]
+        if not rows:
+            return np.zeros((0, len(LABELS)))
+        starts = np.cumsum([0, *map(len, rows[:-1])])
+        return np.add.reduceat(self._padded[np.fromiter((i for row in rows for i in row), dtype=np.int64)], starts) + self.bias
 
     def probabilities(self, feature_sets: list[set[str]]) -> np.ndarray:
         """Calibrated probabilities (candidates x labels)."""
