@@ -27,6 +27,7 @@ from functools import lru_cache
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from .cues import EVAL, NAMING, TRAINING_DATA
 from .doctext import DocText
 from .gazetteer import GENERIC, LOWERCASE_NAME
 from .normalize import canonical_key, is_acronym_plural, model_family
@@ -97,11 +98,8 @@ _CLASS_NOUN_TYPES = {
 _TASK_NOUNS = {"task", "tasks", "problem", "problems"}
 _LIST_INTRO = {"like", "including", "namely", "e.g.", "i.e.", "especially", "particularly"}
 _INDEFINITE = {"a", "an"}
-_CALLING = {"called", "named", "dubbed", "termed", "coined"}
 _APPOSITION_STOP = {"for", "that", "which", "of", "to", "with", "in", "on", "and", "or", "by", "from"}
 _MODEL_VERBS = {"fine-tune", "finetune", "fine-tuned", "finetuned", "fine-tuning", "finetuning", "pretrain", "pre-train", "prompt", "prompting", "distill", "initialize", "initialized"}
-_EVAL_WORDS = re.compile(r"^(evaluat\w*|experiment\w*|benchmark\w*|test\w*|achiev\w*|result\w*|accura\w*|score\w*|outperform\w*|surpass\w*|sota|state-of-the-art|gains?|improv\w*|perform\w*)$")
-_TRAIN_WORDS = re.compile(r"^(train\w*|pre-?train\w*|fine-?tun\w*|corpus|corpora|collected|curated)$")
 
 _MAPPED_NER = {"Method": "Method", "Task": "Task", "Metric": "Metric", "Material": "Dataset"}
 _NAME_TOKEN = re.compile(r"^(?=.*[A-Za-z])(?:[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9]*|[A-Za-z]+[0-9][A-Za-z0-9.]*|[A-Za-z0-9.]*[A-Za-z][A-Za-z0-9.]*(?:[-_+][A-Za-z0-9.{}]+)+)$")
@@ -192,9 +190,9 @@ def type_from_evidence(span: Span, source: str, label: str, sent_words: set[str]
                 return "Dataset"
         if source == "gazetteer":
             return label
-        if any(_TRAIN_WORDS.match(w) for w in sent_words) and not any(_EVAL_WORDS.match(w) for w in sent_words):
+        if any(TRAINING_DATA.match(w) for w in sent_words) and not any(EVAL.match(w) for w in sent_words):
             return "Dataset"
-        return "Benchmark" if any(_EVAL_WORDS.match(w) for w in sent_words) else "Dataset"
+        return "Benchmark" if any(EVAL.match(w) for w in sent_words) else "Dataset"
     for word in after[:1]:
         if word in _NEXT_WORD_TYPES:
             return _NEXT_WORD_TYPES[word]
@@ -229,7 +227,7 @@ def apposition_type(span: Span) -> str | None:
     i = span.start - 1
     # "an LLM named YunShan", "a training framework for LLMs called Fira" (the head noun, not the
     # noun of a prepositional phrase)
-    if i >= 1 and doc[i].lower_ in _CALLING:
+    if i >= 1 and doc[i].lower_ in NAMING:
         for j in range(i - 1, max(i - 7, 0), -1):
             if doc[j].is_punct:
                 break
@@ -269,9 +267,9 @@ def _data_context(span: Span, sent_words: set[str]) -> str | None:
     if not before or before[-1] not in {"on", "across", "from"} or any(
             w in {"based", "built", "relies", "rely", "focus", "focuses", "depend", "depends"} for w in before):
         return None
-    if before[-1] == "from" or any(_TRAIN_WORDS.match(w) for w in before):
+    if before[-1] == "from" or any(TRAINING_DATA.match(w) for w in before):
         return "Dataset"
-    return "Benchmark" if any(_EVAL_WORDS.match(w) for w in sent_words) else None
+    return "Benchmark" if any(EVAL.match(w) for w in sent_words) else None
 
 
 def _trim(span: Span) -> Span | None:

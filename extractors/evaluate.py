@@ -74,6 +74,8 @@ class EvalReport:
     false_positives: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     false_negatives: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     relation_errors: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    #: Scored relations by the extractor that stated them (``rule:<name>``, ``model``): tp and fp.
+    by_extractor: dict[str, Score] = field(default_factory=lambda: defaultdict(Score))
 
     def entity_score(self, types: Iterable[str] = SCORED_ENTITY_TYPES) -> Score:
         total = Score()
@@ -86,6 +88,15 @@ class EvalReport:
         for t in types:
             total.add(self.relations[t])
         return total
+
+    def rule_scores(self) -> list[dict]:
+        """Each extractor's precision over the scored relations it stated, in :data:`RULES` order."""
+        from .relations import RULES  # evaluation needs the rules' names only here
+
+        order = [f"rule:{r.name}" for r in RULES] + ["model"]
+        names = sorted(self.by_extractor, key=lambda n: (order.index(n) if n in order else len(order), n))
+        return [{"rule": n, "precision": round(self.by_extractor[n].precision, 4), "tp": self.by_extractor[n].tp,
+                 "fp": self.by_extractor[n].fp} for n in names]
 
     def to_dict(self) -> dict:
         def score(s: Score) -> dict:
@@ -175,17 +186,21 @@ def evaluate(gold: list[dict], extractions: Iterable[Extraction]) -> EvalReport:
 
         gold_rels = [(resolve(r["head"], gold_ents), r["type"], resolve(r["tail"], gold_ents))
                      for r in record.get("relations", []) if r["type"] in SCORED_RELATION_TYPES]
-        pred_rels = {(resolve(r.head, pred_ents), r.type, resolve(r.tail, pred_ents))
-                     for r in (extraction.relations if extraction else []) if r.type in SCORED_RELATION_TYPES}
+        pred_rels = {}  # (head, type, tail) -> the extractor that stated it first
+        for r in (extraction.relations if extraction else []):
+            if r.type in SCORED_RELATION_TYPES:
+                pred_rels.setdefault((resolve(r.head, pred_ents), r.type, resolve(r.tail, pred_ents)), r.extractor)
         found = set()
-        for head, rtype, tail in pred_rels:
+        for (head, rtype, tail), extractor in pred_rels.items():
             hit = next((i for i, (h, t, tl) in enumerate(gold_rels)
                         if i not in found and t == rtype and h & head and tl & tail), None)
             if hit is not None:
                 found.add(hit)
                 report.relations[rtype].tp += 1
+                report.by_extractor[extractor].tp += 1
             elif _find(set(tail), optional) is None and _find(set(head), optional) is None:
                 report.relations[rtype].fp += 1
+                report.by_extractor[extractor].fp += 1
                 report.relation_errors[f"FP {rtype}"][f"{_label(head)} -> {_label(tail)}"] += 1
         for i, (head, rtype, tail) in enumerate(gold_rels):
             if i not in found:

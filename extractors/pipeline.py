@@ -20,6 +20,7 @@ from spacy.language import Language
 
 from . import abbreviation, entities, relations, sentences, tokenizer  # noqa: F401  (register factories)
 from .errors import PipelineError
+from .relation_model import MODEL_PATH
 
 __all__ = ["DATA_DIR", "NER_MODEL", "GAZETTEER", "GENERIC_TERMS", "make_pipeline", "load_pipeline"]
 
@@ -27,6 +28,7 @@ DATA_DIR = Path(__file__).parent / "data"
 NER_MODEL = DATA_DIR / "ner"
 GAZETTEER = DATA_DIR / "gazetteer.jsonl"
 GENERIC_TERMS = DATA_DIR / "generic_terms.txt"
+RELATION_MODEL = MODEL_PATH
 
 _TOKENIZER = {"nlp": {"tokenizer": {"@tokenizers": "paperkg.tokenizer.v1"}}}
 
@@ -34,7 +36,8 @@ _TOKENIZER = {"nlp": {"tokenizer": {"@tokenizers": "paperkg.tokenizer.v1"}}}
 def _initialize_settings(gazetteer: str | Path, generic_terms: str | Path) -> dict:
     """The config's ``[initialize]`` section: where ``nlp.initialize()`` reads each component's data."""
     files = {"entries": str(gazetteer), "generic_terms": str(generic_terms)}
-    return {"initialize": {"components": {"paperkg_gazetteer": files}}}
+    return {"initialize": {"components": {"paperkg_gazetteer": files,
+                                          "paperkg_relations": {"model": str(RELATION_MODEL)}}}}
 
 
 def make_pipeline(
@@ -42,8 +45,10 @@ def make_pipeline(
     ner_model: str | Path = NER_MODEL,
     gazetteer: str | Path = GAZETTEER,
     generic_terms: str | Path = GENERIC_TERMS,
+    relation_model: bool = True,
 ) -> Language:
-    """A new pipeline: sentences, acronyms, trained recogniser, gazetteer, resolution, relations."""
+    """A new pipeline: sentences, acronyms, trained recogniser, gazetteer, resolution, relations
+    (``relation_model=False``: the relation rules alone, as when training the model)."""
     for path in (ner_model, gazetteer, generic_terms):
         if not Path(path).exists():
             raise PipelineError(f"{path}: pipeline data missing (reinstall paperkg, or rebuild it with scripts/)")
@@ -53,7 +58,7 @@ def make_pipeline(
     nlp.add_pipe("ner", source=spacy.load(ner_model))
     nlp.add_pipe("paperkg_gazetteer")
     nlp.add_pipe("paperkg_entities")
-    nlp.add_pipe("paperkg_relations")
+    nlp.add_pipe("paperkg_relations", config={"use_model": relation_model})
     with nlp.select_pipes(disable=["ner"]):  # trained already: initializing would reset its weights
         nlp.initialize()
     return nlp

@@ -25,6 +25,7 @@ import networkx as nx
 
 from extractors.errors import InputError
 from extractors.extract import extract_papers
+from extractors.pipeline import make_pipeline
 from extractors.readers import ColumnOptions, ReadReport, read_papers
 from extractors.records import Extraction, Paper
 
@@ -73,12 +74,15 @@ def extract(
     batch_size: int = 64,
     n_process: int = 1,
     report: BuildReport | None = None,
+    relation_model: bool = True,
 ) -> Iterator[Extraction]:
-    """Stream the extractions of every paper in ``inputs`` (see ``extractors.readers.read_papers``)."""
+    """Stream the extractions of every paper in ``inputs`` (see ``extractors.readers.read_papers``);
+    ``relation_model=False``: relations from the rules alone."""
     report = report if report is not None else BuildReport()
     papers = _papers(inputs, report.read, format=format, strict=strict, columns=columns,
                      on_problem=on_problem, progress=progress)
-    yield from extract_papers(papers, batch_size=batch_size, n_process=n_process)
+    nlp = None if relation_model else make_pipeline(relation_model=False)
+    yield from extract_papers(papers, nlp, batch_size=batch_size, n_process=n_process)
 
 
 def build(

@@ -328,15 +328,20 @@ def stats(graph_file: str | None, fmt: str | None) -> None:
 @input_options
 @click.option("--errors", default=8, show_default=True, help="How many worst false positives/negatives to show per type.")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
-def evaluate_command(gold: str, inputs: tuple[str, ...], errors: int, as_json: bool, **opts: Any) -> None:
+@click.option("--by-rule", is_flag=True, help="Relations from the rules alone, and each rule's precision.")
+def evaluate_command(gold: str, inputs: tuple[str, ...], errors: int, as_json: bool, by_rule: bool, **opts: Any) -> None:
     """Score extraction from INPUTS against GOLD annotations (the guideline's JSON Lines).
 
     Prints precision, recall and F1 per entity type and relation type, the
     "papers using dataset X" question, and the most frequent errors by type.
 
+    --by-rule scores the relation rules alone (without the relation model) and
+    prints each rule's precision over the relations it states.
+
     \b
     Example:
       paperkg eval gold.jsonl saved-page-1.txt saved-page-2.txt
+      paperkg eval --by-rule gold.jsonl saved-page-1.txt
     """
     from extractors.evaluate import evaluate, read_gold
 
@@ -346,11 +351,13 @@ def evaluate_command(gold: str, inputs: tuple[str, ...], errors: int, as_json: b
     report = api.BuildReport()
     gold_records = read_gold(gold)
     with _reading(opts, "extracting") as kwargs:
-        result = evaluate(gold_records, api.extract(inputs, report=report, **kwargs))
+        result = evaluate(gold_records, api.extract(inputs, report=report, relation_model=not by_rule, **kwargs))
     _finish(report, "eval")
     if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2))
+        click.echo(json.dumps(result.to_dict() | ({"rules": result.rule_scores()} if by_rule else {}), indent=2))
         return
+    if by_rule:
+        print_result(QueryResult(["rule", "precision", "tp", "fp"], result.rule_scores()), None)
     for kind in ("false_negatives", "false_positives", "relation_errors"):
         for label, counter in sorted(getattr(result, kind).items()):
             worst = ", ".join(f"{name} ({n})" if n > 1 else name for name, n in counter.most_common(errors))

@@ -1,16 +1,32 @@
-"""Relation rules on abstracts written for these tests, through the shipped pipeline."""
+"""Relation rules and the relation model on abstracts written for these tests.
+
+The rule tests run the pipeline with the rules alone (``rules_text``); the model tests the
+shipped pipeline, where the model decides over the rules."""
 
 from __future__ import annotations
 
 import pytest
 
+from functools import lru_cache
+
 from extractors.extract import extract_text
+from extractors.pipeline import make_pipeline
 from extractors.records import COMPARISON_DIRECTIONS, Extraction
 from extractors.relations import COMPARISON_CUES
 
 
+@lru_cache(maxsize=1)
+def _rules_pipeline():
+    return make_pipeline(relation_model=False)
+
+
+def rules_text(title: str, abstract: str) -> Extraction:
+    """The extraction of the rules alone."""
+    return extract_text(title, abstract, _rules_pipeline())
+
+
 def triples(title: str, abstract: str) -> set[tuple[str, str, str]]:
-    return {(r.head, r.type, r.tail) for r in extract_text(title, abstract).relations}
+    return {(r.head, r.type, r.tail) for r in rules_text(title, abstract).relations}
 
 
 @pytest.mark.parametrize(
@@ -222,13 +238,13 @@ def test_relations_comparison_cue_names_are_examples_of_their_pattern(cue):
     ],
 )
 def test_relations_comparison_direction_from_cue_words(abstract, baseline, direction):
-    comparisons = {r.tail: r.direction for r in extract_text("Zorb: Small Chat Models", abstract).relations
+    comparisons = {r.tail: r.direction for r in rules_text("Zorb: Small Chat Models", abstract).relations
                    if r.type == "COMPARES_WITH" and r.head == "Zorb"}
     assert comparisons.get(baseline) == direction, comparisons
 
 
 def test_relations_direction_only_on_comparisons_and_through_the_json_form():
-    extraction = extract_text("Zorb: Small Chat Models", "Our Zorb trails Blick-13B on BarQA2.")
+    extraction = rules_text("Zorb: Small Chat Models", "Our Zorb trails Blick-13B on BarQA2.")
     lines = extraction.to_dict()["relations"]
     assert {"PROPOSES", "COMPARES_WITH"} <= {r["type"] for r in lines}
     assert all(("direction" in r) == (r["type"] == "COMPARES_WITH") for r in lines)
@@ -249,6 +265,119 @@ def test_relations_direction_only_on_comparisons_and_through_the_json_form():
     ],
 )
 def test_relations_comparison_is_said_of_the_name_before_its_cue(abstract, comparison):
-    found = {(r.head, r.tail, r.direction) for r in extract_text("A Study of Chat Models", abstract).relations
+    found = {(r.head, r.tail, r.direction) for r in rules_text("A Study of Chat Models", abstract).relations
              if r.type == "COMPARES_WITH"}
     assert comparison in found, found
+
+
+@pytest.mark.parametrize(
+    "title, abstract, triple, rule",
+    [
+        ("StepTune: Tuning Steps", "We evaluate it on GSM8K.", ("PAPER", "PROPOSES", "StepTune"), "title-colon"),
+        ("Tuning Steps", "We propose StepTune, a new tuner.", ("PAPER", "PROPOSES", "StepTune"), "propose-cue"),
+        ("Tuning Steps", "We fine-tune Llama-3-8B on code.", ("PAPER", "USES", "Llama-3-8B"), "use-cue"),
+        ("Tuning Steps", "We propose StepTune. It is trained on The Pile.", ("PAPER", "USES", "The Pile"), "train-on"),
+    ],
+)
+def test_relations_rule_relations_name_their_rule(title, abstract, triple, rule):
+    from extractors.pipeline import load_pipeline
+    from extractors.records import Paper
+    from extractors.relations import RULES, rule_relations
+
+    doc = load_pipeline()(Paper(id="x", title=title, abstract=abstract).text)
+    names = {k: name for k, name in ((e.kb_id_, e.text) for e in doc.ents)}
+    groups = doc._.entity_groups
+    found = {(h if h == "PAPER" else names.get(h, h), t, names.get(tail, tail)): extractor
+             for h, t, tail, _, _, extractor, _, _ in rule_relations(doc, groups)}
+    assert found[triple] == f"rule:{rule}"
+    assert {r.name for r in RULES} >= {e.removeprefix("rule:") for e in found.values()}
+
+
+def test_relations_rules_are_one_list_of_unique_names():
+    from extractors.relations import READINGS, RULES
+
+    assert len({r.name for r in RULES}) == len(RULES)
+    assert {r.reading for r in RULES if r.scope == "mention"} <= {name for name, _ in READINGS}
+
+
+MODEL_ABSTRACT = (
+    "Quorix: Verified Steps for Math Word Problems",
+    "Large language models such as GPT-4 solve many math problems. We propose Quorix, a step verifier "
+    "that scores each reasoning step. We fine-tune Llama-3-8B with Quorix feedback on the MetaMathQA data. "
+    "Experiments on GSM8K and MATH show that Quorix outperforms Self-Consistency and Math-Shepherd by 4 points.",
+)
+
+
+@pytest.mark.parametrize(
+    "triple",
+    [("PAPER", "PROPOSES", "Quorix"), ("PAPER", "USES", "Llama-3-8B"), ("PAPER", "EVALUATES_ON", "GSM8K"),
+     ("PAPER", "EVALUATES_ON", "MATH"), ("Quorix", "COMPARES_WITH", "Self-Consistency")],
+)
+def test_relations_model_decides_the_guideline_relations(triple):
+    relations = {(r.head, r.type, r.tail): r for r in extract_text(*MODEL_ABSTRACT).relations}
+    assert triple in relations, sorted(relations)
+    relation = relations[triple]
+    assert relation.extractor == "model" and 0 < relation.confidence <= 1
+
+
+def test_relations_model_leaves_background_names_unrelated():
+    assert not [r for r in extract_text(*MODEL_ABSTRACT).relations if r.tail == "GPT-4"]
+
+
+def test_relations_model_relations_keep_their_evidence_sentence():
+    title, abstract = MODEL_ABSTRACT
+    extraction = extract_text(title, abstract)
+    text = extraction.paper.text
+    for relation in extraction.relations:
+        assert text[relation.start : relation.end].strip() == relation.evidence
+        assert relation.tail in relation.evidence or relation.start == 0
+
+
+def test_relations_model_weights_round_trip_through_json(tmp_path):
+    import json
+
+    import numpy as np
+
+    from extractors.relation_model import MODEL_PATH, RelationModel
+
+    model = RelationModel.load()
+    again = RelationModel.from_json(json.loads(json.dumps(model.to_json())))
+    features = [{"type=Dataset", "L:eval", "S:first-person", "data|L:where"}]
+    assert np.allclose(model.probabilities(features), again.probabilities(features), atol=1e-4)
+    assert MODEL_PATH.stat().st_size < 2_000_000
+
+
+@pytest.mark.parametrize("content", ["", "{not json", '{"labels": ["USES"]}'])
+def test_relations_model_unreadable_weights_are_one_error(tmp_path, content):
+    from extractors.errors import PipelineError
+    from extractors.relation_model import RelationModel
+
+    path = tmp_path / "relation_model.json"
+    path.write_text(content)
+    with pytest.raises(PipelineError, match="relation_model.json"):
+        RelationModel.load(path)
+
+
+def test_relations_eval_by_rule_prints_each_rules_precision(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from graph.cli import cli
+
+    title, abstract = MODEL_ABSTRACT
+    papers = tmp_path / "papers.jsonl"
+    papers.write_text(json.dumps({"title": title, "abstract": abstract}) + "\n")
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({
+        "id": "q1", "title": title,
+        "entities": [{"name": "Quorix", "type": "Method"}, {"name": "GSM8K", "type": "Benchmark"},
+                     {"name": "MATH", "type": "Benchmark"}, {"name": "Llama-3-8B", "type": "Model"}],
+        "relations": [{"head": "PAPER", "type": "PROPOSES", "tail": "Quorix"},
+                      {"head": "PAPER", "type": "EVALUATES_ON", "tail": "GSM8K"}]}) + "\n")
+    result = CliRunner().invoke(cli, ["eval", "--by-rule", "--json", str(gold), str(papers)])
+    assert result.exit_code == 0, result.output
+    rules = {row["rule"]: row for row in json.loads(result.output[result.output.index("{"):])["rules"]}
+    assert rules["rule:title-colon"] == {"rule": "rule:title-colon", "precision": 1.0, "tp": 1, "fp": 0}
+    assert rules["rule:evaluate-on"]["tp"] == 1 and rules["rule:evaluate-on"]["precision"] < 1  # MATH: not in this gold
+    assert "model" not in rules

@@ -1,0 +1,236 @@
+"""The learned relation model: for each entity of an abstract, the paper's relation to it.
+
+For every entity (an entity group: acronym and expansion together) the model gives four
+calibrated probabilities, one per relation type of :data:`LABELS`: the paper PROPOSES it,
+USES it, EVALUATES_ON it, and it is a baseline the paper's proposal COMPARES_WITH. Each is a
+logistic regression over sparse binary features (:func:`candidates`): the entity's type and
+recognisers, where it stands (title, name before the title's colon, first or last sentence, how
+often it is said, an acronym definition), the cue word classes of :mod:`extractors.cues` near it
+and in its sentence, the words around it, and which rules of :mod:`extractors.relations` fired
+for it. A Platt scaling fitted on held-out folds makes the score a probability, and a per-type
+threshold chosen on those folds decides. ``scripts/train_relations.py`` trains it; the weights
+ship as JSON (:data:`MODEL_PATH`).
+
+A COMPARES_WITH baseline takes its head from the rule that compared it, else the entity the
+model finds most surely proposed, else ``PAPER``; its direction comes from the rule's comparison
+cue, else ``compared``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .cues import WORD_CLASSES
+from .errors import PipelineError
+from .records import PAPER
+
+__all__ = ["LABELS", "MODEL_PATH", "Candidate", "candidates", "RelationModel", "relations_from"]
+
+LABELS = ("PROPOSES", "USES", "EVALUATES_ON", "COMPARES_WITH")
+MODEL_PATH = Path(__file__).parent / "data" / "relation_model.json"
+
+_COARSE_TYPE = {"Dataset": "data", "Benchmark": "data", "Model": "model", "Method": "method", "Task": "task",
+                "Metric": "metric"}
+_LEFT, _RIGHT = 4, 3  # words either side of a mention that its window features read
+_CONTEXT = 3  # words either side that become context-word features
+
+
+@dataclass
+class Candidate:
+    """One entity of a doc as the model sees it: ``mentions`` are ``(start, end, sentence)`` word
+    offsets; ``features`` the names of its active features."""
+
+    key: str
+    label: str
+    mentions: list[tuple[int, int, int]] = field(default_factory=list)
+    features: set[str] = field(default_factory=set)
+
+
+@lru_cache(maxsize=65536)
+def _classes_of(word: str) -> frozenset[str]:
+    """The lexicon's word classes a lowercase word belongs to (words repeat: cached)."""
+    return frozenset(name for name, pattern in WORD_CLASSES if pattern.match(word))
+
+
+def _word_classes(words: list[str]) -> set[str]:
+    return set().union(*map(_classes_of, words))
+
+
+def _mention_features(text, start: int, end: int, sentence: int, sentence_classes: list[set[str]]) -> set[str]:
+    sent_start, sent_end = text.sents[sentence]
+    left = text.lower[max(sent_start, start - _LEFT) : start]
+    right = text.lower[end : min(sent_end, end + _RIGHT)]
+    found = {f"L:{c}" for c in _word_classes(left)} | {f"R:{c}" for c in _word_classes(right)}
+    found |= {f"S:{c}" for c in sentence_classes[sentence]}
+    found.add(f"w-1={left[-1] if left else '<s>'}")
+    found.add(f"w+1={right[0] if right else '</s>'}")
+    around = (*range(max(sent_start, start - _CONTEXT), start), *range(end, min(sent_end, end + _CONTEXT)))
+    found |= {f"ctx:{text.lower[i]}" for i in around if text.lower[i].isalpha()}
+    return found
+
+
+def _position_features(text, mentions: list[tuple[int, int, int]], last_sentence: int) -> set[str]:
+    sentences = sorted({s for _, _, s in mentions})
+    body = [s for s in sentences if s > 0]
+    found = {f"mentions={min(len(mentions), 4)}", f"sentences={min(len(sentences), 3)}"}
+    if sentences[0] == 0:
+        found.add("in-title")
+        colon = next((i for i in range(text.title_end) if text.words[i] == ":"), None)
+        if colon is not None and any(s == 0 and e <= colon for s, e, _ in mentions):
+            found.add("title-before-colon")
+        if any(s == 0 and st == 0 for st, _, s in mentions):
+            found.add("title-start")
+    if body:
+        found.add(f"first-sentence={min(body[0], 4)}")
+        if last_sentence in body:
+            found.add("last-sentence")
+    else:
+        found.add("title-only")
+    return found
+
+
+def candidates(text, rule_relations: list[tuple], abbreviations: list[tuple[int, int, int, int]]) -> list[Candidate]:
+    """The doc's entities with their features. ``text`` is the relation rules' view of the doc
+    (words, sentences, entities per sentence as ``(start, end, key, label, source)``),
+    ``rule_relations`` their output, ``abbreviations`` ``doc._.abbreviations``."""
+    by_key: dict[str, Candidate] = {}
+    labels: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    sentence_classes = [_word_classes(text.lower[s:e]) for s, e in text.sents]
+    defined = {i for short_start, short_end, long_start, long_end in abbreviations
+               for i in (*range(short_start, short_end), *range(long_start, long_end))}
+    for sentence, ents in enumerate(text.ents):
+        for start, end, key, label, source in ents:
+            candidate = by_key.setdefault(key, Candidate(key, label))
+            candidate.mentions.append((start, end, sentence))
+            labels[key][label] += 1
+            candidate.features.add(f"source={source}")
+            candidate.features |= _mention_features(text, start, end, sentence, sentence_classes)
+            if start in defined:
+                candidate.features.add("acronym-defined")
+    rule_features = _rule_features(rule_relations)
+    for key, candidate in by_key.items():
+        candidate.label = max(sorted(labels[key]), key=labels[key].__getitem__)
+        candidate.features |= _position_features(text, candidate.mentions, len(text.sents) - 1)
+        candidate.features |= rule_features.get(key, set())
+        coarse = _COARSE_TYPE.get(candidate.label, "other")
+        candidate.features |= {f"{coarse}|{f}" for f in candidate.features if not f.startswith("ctx:")}
+        candidate.features.add(f"type={candidate.label}")
+    return list(by_key.values())
+
+
+def _rule_features(rule_relations: list[tuple]) -> dict[str, set[str]]:
+    """What the rules said of each entity: ``rule:<name>`` as tail, ``head:<type>`` as head."""
+    found: dict[str, set[str]] = defaultdict(set)
+    proposed = {r[2] for r in rule_relations if r[1] == "PROPOSES"}
+    for head, rel_type, tail, *_, rule, _confidence, _direction in rule_relations:
+        found[tail] |= {rule, f"rule-type:{rel_type}"}
+        if head != PAPER:
+            found[head].add(f"head:{rel_type}")
+    for key in list(found):
+        if key not in proposed and any(len(p) > 2 and key.startswith(p) for p in proposed):
+            found[key].add("variant-of-proposal")
+    return found
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+
+@dataclass
+class RelationModel:
+    """Weights of the four logistic regressions, their Platt scaling and decision thresholds.
+
+    ``features`` maps a feature name to its row of ``weights`` (features x labels); ``uses_rules``
+    says whether the rules' outputs are among the features (the combination) or not (the model alone).
+    """
+
+    features: dict[str, int]
+    weights: np.ndarray
+    bias: np.ndarray
+    platt: np.ndarray  # labels x 2: probability = sigmoid(a * score + b)
+    thresholds: np.ndarray
+    uses_rules: bool = True
+
+    def __post_init__(self):
+        self._padded = np.vstack([np.zeros(len(LABELS)), self.weights])
+
+    def scores(self, feature_sets: list[set[str]]) -> np.ndarray:
+        """Raw scores (candidates x labels)."""
+        # one gather and one sum per row over all candidates (a zero row stands first for rows with no known feature)
+        rows = [[0, *(self.features[f] + 1 for f in names if f in self.features)] for names in feature_sets]
+        if not rows:
+            return np.zeros((0, len(LABELS)))
+        starts = np.cumsum([0, *map(len, rows[:-1])])
+        return np.add.reduceat(self._padded[np.fromiter((i for row in rows for i in row), dtype=np.int64)], starts) + self.bias
+
+    def probabilities(self, feature_sets: list[set[str]]) -> np.ndarray:
+        """Calibrated probabilities (candidates x labels)."""
+        return _sigmoid(self.scores(feature_sets) * self.platt[:, 0] + self.platt[:, 1])
+
+    def relations(self, text, rule_relations: list[tuple], abbreviations: list[tuple[int, int, int, int]]) -> list[tuple]:
+        """The doc's relations as the model decides them (see :func:`relations_from`)."""
+        found = candidates(text, rule_relations, abbreviations)
+        if not found:
+            return [r for r in rule_relations if r[1] not in LABELS]
+        return relations_from(text, found, self.probabilities([c.features for c in found]), self.thresholds, rule_relations)
+
+    def to_json(self) -> dict:
+        names = sorted(self.features, key=self.features.__getitem__)
+        return {"labels": list(LABELS), "uses_rules": self.uses_rules, "bias": self.bias.round(5).tolist(),
+                "platt": self.platt.round(5).tolist(), "thresholds": self.thresholds.round(4).tolist(),
+                "weights": {name: self.weights[i].round(5).tolist() for i, name in enumerate(names)}}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "RelationModel":
+        if tuple(data.get("labels", ())) != LABELS:
+            raise ValueError(f"labels {data.get('labels')}, expected {list(LABELS)}")
+        names = list(data["weights"])
+        return cls({name: i for i, name in enumerate(names)},
+                   np.array([data["weights"][n] for n in names]).reshape(len(names), len(LABELS)),
+                   np.array(data["bias"]), np.array(data["platt"]), np.array(data["thresholds"]),
+                   data["uses_rules"])
+
+    @classmethod
+    def load(cls, path: str | Path = MODEL_PATH) -> "RelationModel":
+        try:
+            return cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+            raise PipelineError(f"{path}: relation model unreadable ({err}); rebuild it with "
+                                f"scripts/train_relations.py") from None
+
+
+def _evidence(text, candidate: Candidate) -> tuple[int, int]:
+    """Character bounds of the first sentence past the title that names the entity, else the title."""
+    sentence = next((s for _, _, s in candidate.mentions if s > 0), 0)
+    return text.char_bounds(*text.sents[sentence])
+
+
+def relations_from(text, found: list[Candidate], probabilities: np.ndarray, thresholds: np.ndarray,
+                   rule_relations: list[tuple]) -> list[tuple]:
+    """Relation tuples (as :func:`extractors.relations.find_relations`) of the model's decisions
+    (PROPOSES, USES and EVALUATES_ON from the paper, COMPARES_WITH from the proposal), and the
+    rules' relations of the types the model does not predict (BASED_ON, TRAINED_ON)."""
+    said = {(r[1], r[2]): r for r in rule_relations}
+    proposes = LABELS.index("PROPOSES")
+    chosen = [(p[proposes], c.key) for c, p in zip(found, probabilities) if p[proposes] >= thresholds[proposes]]
+    main = max(chosen)[1] if chosen else PAPER
+    relations = []
+    for candidate, row in zip(found, probabilities):
+        for label, probability, threshold in zip(LABELS, row, thresholds):
+            if probability < threshold:
+                continue
+            rule = said.get((label, candidate.key))
+            start, end = (rule[3], rule[4]) if rule else _evidence(text, candidate)
+            head, direction = PAPER, None
+            if label == "COMPARES_WITH":
+                head, direction = (rule[0], rule[7]) if rule else (main, "compared")
+                if head == candidate.key:
+                    continue
+            relations.append((head, label, candidate.key, start, end, "model", round(float(probability), 3), direction))
+    return relations + [r for r in rule_relations if r[1] not in LABELS]
