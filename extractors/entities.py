@@ -28,6 +28,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .doctext import DocText
+from .errors import PipelineError
 from .gazetteer import GENERIC, LOWERCASE_NAME
 from .normalize import canonical_key, is_acronym_plural, model_family
 
@@ -49,7 +50,14 @@ __all__ = [
 ]
 
 #: Which recogniser wins an overlap (higher first).
-SOURCE_PRIORITY = {"qualified": 5, "gazetteer": 4, "abbreviation": 3, "title": 3, "phrase": 2, "shape": 2, "naming": 2, "ner": 1}
+SOURCE_PRIORITY = {"qualified": 5, "gazetteer": 4, "abbreviation": 3, "title": 3, "learned": 1, "phrase": 2, "shape": 2,
+                   "naming": 2, "ner": 1}
+#: The recogniser trained on the guideline's types (``learned``) has learned which names count and
+#: their types; the SciREX one (``ner``) has not, so its spans pass the specificity rules first.
+NER_SOURCES = ("learned", "ner")
+#: Recognisers whose label is the type: a known name's. A trained recogniser's label is only a
+#: guess, taken when neither the name nor its context says the type (its types are the weak part).
+_TRUSTED_LABELS = {"gazetteer", "qualified"}
 
 _DETERMINERS = {"the", "a", "an", "our", "their", "its", "this", "these", "those", "that", "his", "her", "my", "your", "each", "both", "all", "any", "several", "various", "two", "three", "new", "novel", "proposed", "existing", "standard", "popular", "recent", "state-of-the-art", "strong", "different", "original", "vanilla", "conventional", "traditional", "classical", "celebrated", "well-known", "widely-used", "widely", "used", "so-called", "such"}
 
@@ -158,7 +166,7 @@ def infer_type(span: Span, source: str, label: str, sent_words: set[str] | None 
 def guessed_type(span: Span, source: str, label: str) -> str:
     """A candidate's type when nothing in its name or context says it: the recogniser's label,
     else Model for a name with a number in it ("Zephyr-7"), else Method."""
-    if source == "ner":
+    if source in NER_SOURCES:
         return _MAPPED_NER.get(label, label)
     return "Model" if any(c.isdigit() for c in span.text) else "Method"
 
@@ -174,7 +182,7 @@ def type_from_evidence(span: Span, source: str, label: str, sent_words: set[str]
         sentence = span.sent if doc.has_annotation("SENT_START") else doc[:]
         sent_words = {t.lower_ for t in sentence}
 
-    if source in {"gazetteer", "qualified"} and label not in {"Dataset", "Benchmark"}:
+    if source in _TRUSTED_LABELS and label not in {"Dataset", "Benchmark"}:
         return label
     if source != "gazetteer" and model_family(span.text):  # "ImageNet-1K" is no size variant
         return "Model"
@@ -209,7 +217,7 @@ def type_from_evidence(span: Span, source: str, label: str, sent_words: set[str]
                 return head_type
     if before in _MODEL_VERBS:
         return "Model"
-    if source == "ner":
+    if source in NER_SOURCES:
         return None
     for pattern, head_type in _HEAD_TYPES:
         if pattern.search(last_word):
@@ -500,8 +508,10 @@ def qualified_technique(ent: Span, known: Span | None, text: DocText) -> Span | 
     return span if _in_lowercase(span, text) else None
 
 
-def candidate_spans(doc: Doc, generic_keys: set[str] = frozenset(), text: DocText | None = None) -> list[tuple[Span, str]]:
-    """Every candidate with the recogniser that found it: ``(span, source)``.
+def candidate_spans(doc: Doc, generic_keys: set[str] = frozenset(), text: DocText | None = None,
+                    ner_source: str = "ner") -> list[tuple[Span, str]]:
+    """Every candidate with the recogniser that found it: ``(span, source)``; ``doc.ents`` come
+    from the recogniser ``ner_source`` (one of :data:`NER_SOURCES`).
 
     An acronym whose expansion is generic ("large language models (LLMs)") is
     no candidate, and neither is its expansion.
@@ -520,6 +530,10 @@ def candidate_spans(doc: Doc, generic_keys: set[str] = frozenset(), text: DocTex
         qualified = qualified_technique(ent, techniques.get(ent.end), text)
         if qualified is not None:
             found.append((qualified, "qualified"))
+            continue
+        if ner_source == "learned":
+            if not is_class_description(ent):
+                found.append((ent, "learned"))
             continue
         if is_class_description(ent) or not is_specific(ent, title_cased=ent.start < (title_end or 0), generic_keys=generic_keys):
             continue
@@ -586,7 +600,7 @@ def _generic_ranges(doc: Doc) -> set[tuple[int, int]]:
     return {(s.start, s.end) for s in doc.spans.get("gazetteer", []) if s.label_ == GENERIC}
 
 
-def resolve_entities(doc: Doc) -> list[Span]:
+def resolve_entities(doc: Doc, ner_source: str = "ner") -> list[Span]:
     """The final entity spans of a doc, typed and keyed (see the module docstring)."""
     generic = _generic_ranges(doc)
     text = DocText(doc)
@@ -608,7 +622,7 @@ def resolve_entities(doc: Doc) -> list[Span]:
     gazetteer_words = {i for s in doc.spans.get("gazetteer", []) for i in range(s.start, s.end)}
     url_words = text.url_words()
     ranked = []
-    for span, source in candidate_spans(doc, generic_keys, text):
+    for span, source in candidate_spans(doc, generic_keys, text, ner_source):
         trimmed = span if source == "gazetteer" else _trim(span)  # known names are matched whole ("The Pile")
         if trimmed is None:
             continue
@@ -761,14 +775,20 @@ def type_by_coordination(spans: list[Span], text: DocText) -> list[Span]:
             for s, t in zip(spans, types)]
 
 
-@Language.factory("paperkg_entities", default_config={})
+@Language.factory("paperkg_entities", default_config={"ner_source": "ner"})
 class EntityResolver:
-    """Replaces ``doc.ents`` with resolved, typed entities; ``span.id_`` names the recogniser."""
+    """Replaces ``doc.ents`` with resolved, typed entities; ``span.id_`` names the recogniser.
 
-    def __init__(self, nlp: Language, name: str):
+    ``ner_source`` says what the trained recogniser before it is (one of :data:`NER_SOURCES`).
+    """
+
+    def __init__(self, nlp: Language, name: str, ner_source: str):
+        if ner_source not in NER_SOURCES:
+            raise PipelineError(f"paperkg_entities: ner_source {ner_source!r} is none of {', '.join(NER_SOURCES)}")
+        self.ner_source = ner_source
         if not Doc.has_extension("abbreviations"):
             Doc.set_extension("abbreviations", default=[])
 
     def __call__(self, doc: Doc) -> Doc:
-        doc.ents = resolve_entities(doc)
+        doc.ents = resolve_entities(doc, self.ner_source)
         return doc
