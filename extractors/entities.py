@@ -52,8 +52,8 @@ __all__ = [
 #: Which recogniser wins an overlap (higher first).
 SOURCE_PRIORITY = {"qualified": 5, "gazetteer": 4, "abbreviation": 3, "title": 3, "learned": 1, "phrase": 2, "shape": 2,
                    "naming": 2, "ner": 1}
-#: The recogniser trained on the guideline's types (``learned``) has learned which names count and
-#: their types; the SciREX one (``ner``) has not, so its spans pass the specificity rules first.
+#: The trained recognisers: one of the guideline's types (``learned``), or of SciREX's (``ner``).
+#: Both pass the same specificity rules (cross-validated: the learned one gains by them too).
 NER_SOURCES = ("learned", "ner")
 #: Recognisers whose label is the type: a known name's. A trained recogniser's label is only a
 #: guess, taken when neither the name nor its context says the type (its types are the weak part).
@@ -531,17 +531,13 @@ def candidate_spans(doc: Doc, generic_keys: set[str] = frozenset(), text: DocTex
         if qualified is not None:
             found.append((qualified, "qualified"))
             continue
-        if ner_source == "learned":
-            if not is_class_description(ent):
-                found.append((ent, "learned"))
-            continue
         if is_class_description(ent) or not is_specific(ent, title_cased=ent.start < (title_end or 0), generic_keys=generic_keys):
             continue
         # A lowercase phrase that only the recogniser finds is a name when the abstract says it again;
         # said once it is mostly a description ("short training", "iterative sampling").
         if _in_lowercase(ent, text) and _occurrences(ent, text) < 2:
             continue
-        found.append((ent, "ner"))
+        found.append((ent, ner_source))
     for s_start, s_end, l_start, l_end in getattr(doc._, "abbreviations", []):
         long = _trim(doc[l_start:l_end])
         if long is None or canonical_key(long.text) in generic_keys:

@@ -56,10 +56,17 @@ def test_ner_model_finds_entity(ner_nlp, text, name, label):
 def test_ner_pipeline_takes_the_learned_recogniser_as_a_source():
     nlp = load_pipeline()
     assert nlp.get_pipe("paperkg_entities").ner_source == "learned"
-    # a technique no gazetteer entry and no capital marks: only the trained recogniser finds it
-    extraction = extract_text("A Study", "We train with contrastive predictive coding and evaluate on the held-out split.")
+    # a technique no gazetteer entry and no capital marks, said twice: only the trained recogniser finds it
+    extraction = extract_text("A Study", "We propose cross-lingual anchor tuning. Cross-lingual anchor tuning aligns "
+                                         "the embeddings.")
     assert [(e.name, e.type, [m.source for m in e.mentions]) for e in extraction.entities] == [
-        ("contrastive predictive coding", "Method", ["learned"])]
+        ("cross-lingual anchor tuning", "Method", ["learned", "learned"])]
+
+
+def test_ner_learned_spans_pass_the_specificity_rules():
+    # the recogniser finds a lowercase phrase said once; like any recogniser's, it is no name then
+    extraction = extract_text("A Study", "We propose cross-lingual anchor tuning for the embeddings.")
+    assert extraction.entities == []
 
 
 def test_ner_resolver_names_the_valid_recognisers():
