@@ -1,7 +1,8 @@
 """Entity resolution: candidates from every recogniser in, typed entities out.
 
 Candidates come from the gazetteer (``doc.spans["gazetteer"]``), the trained
-recogniser (``doc.ents`` with SciREX labels Method/Task/Metric/Material), the
+recogniser (``doc.ents``: the guideline's six types, source ``learned``; or, in the
+pipeline before it, SciREX labels Method/Task/Metric/Material, source ``ner``), the
 acronym definitions (``doc._.abbreviations``), a title of the form ``Name: ...``,
 capitalised phrases in running text (:func:`capitalised_phrases`), plain words
 where a name is expected (:func:`named_words`) and the shape of coined names
