@@ -22,7 +22,7 @@ from .errors import UsageError
 from .evaluate import PaperScore, paper_scores
 from .records import Paper, normalise_title, title_id
 
-__all__ = ["Fold", "FoldResult", "split_folds", "records_to_papers", "cross_validate", "CONFIG"]
+__all__ = ["Fold", "FoldResult", "split_folds", "dev_split", "records_to_papers", "cross_validate", "CONFIG"]
 
 #: The training config the shipped recogniser was trained with (it carries it as its config.cfg).
 CONFIG = Path(__file__).parent / "data" / "entities" / "config.cfg"
@@ -61,7 +61,8 @@ def records_to_papers(records: list[dict]) -> list[Paper]:
     return [Paper(id=title_id(r["title"]), title=r["title"], abstract=r["abstract"]) for r in records]
 
 
-def _dev_split(records: list[dict], seed: int) -> tuple[list[dict], list[dict]]:
+def dev_split(records: list[dict], seed: int) -> tuple[list[dict], list[dict]]:
+    """Training records and the share of them held back to pick the best checkpoint."""
     shuffled = list(records)
     random.Random(seed).shuffle(shuffled)
     cut = max(1, int(len(shuffled) * DEV_SHARE))
@@ -90,7 +91,7 @@ def cross_validate(
     from .training import train_recogniser
 
     for fold in split_folds(records, folds, seed):
-        train, dev = _dev_split(fold.train, seed)
+        train, dev = dev_split(fold.train, seed)
         with tempfile.TemporaryDirectory(prefix="paperkg-fold-") as work:
             model = Path(keep) / f"fold-{fold.index}" if keep else Path(work) / "ner"
             train_recogniser(config, train, dev, model, overrides={"system.seed": seed, **(overrides or {})},

@@ -22,7 +22,6 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import json  # noqa: E402
-import random  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -32,7 +31,7 @@ sys.path.insert(0, str(ROOT / "scripts" / "annotations"))
 
 from sample_pool import join, title_key  # noqa: E402
 
-from extractors.crossval import cross_validate  # noqa: E402
+from extractors.crossval import cross_validate, dev_split  # noqa: E402
 from extractors.evaluate import HEADLINE_MEASURES, bootstrap  # noqa: E402
 from extractors.pipeline import ENTITY_MODEL, NER_MODEL, make_pipeline  # noqa: E402
 from extractors.training import train_recogniser  # noqa: E402
@@ -102,11 +101,9 @@ def main(baselines: dict | None = None) -> None:
     if args.crossval:
         crossval(records, args, baselines)
         return
-    shuffled = list(records)
-    random.Random(args.seed).shuffle(shuffled)
-    dev = shuffled[: len(shuffled) // 10]
+    train, dev = dev_split(records, args.seed)
     started = time.perf_counter()
-    model = train_recogniser(args.config, shuffled[len(dev):], dev, args.output,
+    model = train_recogniser(args.config, train, dev, args.output,
                              overrides={"system.seed": args.seed, **_overrides(args.set)})
     size = sum(p.stat().st_size for p in model.rglob("*") if p.is_file())
     print(json.dumps({"model": str(model), "train_seconds": round(time.perf_counter() - started), "model_bytes": size}))
