@@ -1,7 +1,8 @@
 """Entity resolution: candidates from every recogniser in, typed entities out.
 
 Candidates come from the gazetteer (``doc.spans["gazetteer"]``), the trained
-recogniser (``doc.ents`` with SciREX labels Method/Task/Metric/Material), the
+recogniser (``doc.ents``: the guideline's six types, source ``learned``; or, in the
+pipeline before it, SciREX labels Method/Task/Metric/Material, source ``ner``), the
 acronym definitions (``doc._.abbreviations``), a title of the form ``Name: ...``,
 capitalised phrases in running text (:func:`capitalised_phrases`), plain words
 where a name is expected (:func:`named_words`) and the shape of coined names
@@ -29,6 +30,7 @@ from spacy.tokens import Doc, Span
 
 from .cues import EVAL, NAMING, TRAINING_DATA
 from .doctext import DocText
+from .errors import PipelineError
 from .gazetteer import GENERIC, LOWERCASE_NAME
 from .normalize import canonical_key, is_acronym_plural, model_family
 
@@ -50,7 +52,14 @@ __all__ = [
 ]
 
 #: Which recogniser wins an overlap (higher first).
-SOURCE_PRIORITY = {"qualified": 5, "gazetteer": 4, "abbreviation": 3, "title": 3, "phrase": 2, "shape": 2, "naming": 2, "ner": 1}
+SOURCE_PRIORITY = {"qualified": 5, "gazetteer": 4, "abbreviation": 3, "title": 3, "learned": 1, "phrase": 2, "shape": 2,
+                   "naming": 2, "ner": 1}
+#: The trained recognisers: one of the guideline's types (``learned``), or of SciREX's (``ner``).
+#: Both pass the same specificity rules (cross-validated: the learned one gains by them too).
+NER_SOURCES = ("learned", "ner")
+#: Recognisers whose label is the type: a known name's. A trained recogniser's label is only a
+#: guess, taken when neither the name nor its context says the type (its types are the weak part).
+_TRUSTED_LABELS = {"gazetteer", "qualified"}
 
 _DETERMINERS = {"the", "a", "an", "our", "their", "its", "this", "these", "those", "that", "his", "her", "my", "your", "each", "both", "all", "any", "several", "various", "two", "three", "new", "novel", "proposed", "existing", "standard", "popular", "recent", "state-of-the-art", "strong", "different", "original", "vanilla", "conventional", "traditional", "classical", "celebrated", "well-known", "widely-used", "widely", "used", "so-called", "such"}
 
@@ -156,7 +165,7 @@ def infer_type(span: Span, source: str, label: str, sent_words: set[str] | None 
 def guessed_type(span: Span, source: str, label: str) -> str:
     """A candidate's type when nothing in its name or context says it: the recogniser's label,
     else Model for a name with a number in it ("Zephyr-7"), else Method."""
-    if source == "ner":
+    if source in NER_SOURCES:
         return _MAPPED_NER.get(label, label)
     return "Model" if any(c.isdigit() for c in span.text) else "Method"
 
@@ -172,7 +181,7 @@ def type_from_evidence(span: Span, source: str, label: str, sent_words: set[str]
         sentence = span.sent if doc.has_annotation("SENT_START") else doc[:]
         sent_words = {t.lower_ for t in sentence}
 
-    if source in {"gazetteer", "qualified"} and label not in {"Dataset", "Benchmark"}:
+    if source in _TRUSTED_LABELS and label not in {"Dataset", "Benchmark"}:
         return label
     if source != "gazetteer" and model_family(span.text):  # "ImageNet-1K" is no size variant
         return "Model"
@@ -207,7 +216,7 @@ def type_from_evidence(span: Span, source: str, label: str, sent_words: set[str]
                 return head_type
     if before in _MODEL_VERBS:
         return "Model"
-    if source == "ner":
+    if source in NER_SOURCES:
         return None
     for pattern, head_type in _HEAD_TYPES:
         if pattern.search(last_word):
@@ -498,8 +507,10 @@ def qualified_technique(ent: Span, known: Span | None, text: DocText) -> Span | 
     return span if _in_lowercase(span, text) else None
 
 
-def candidate_spans(doc: Doc, generic_keys: set[str] = frozenset(), text: DocText | None = None) -> list[tuple[Span, str]]:
-    """Every candidate with the recogniser that found it: ``(span, source)``.
+def candidate_spans(doc: Doc, generic_keys: set[str] = frozenset(), text: DocText | None = None,
+                    ner_source: str = "ner") -> list[tuple[Span, str]]:
+    """Every candidate with the recogniser that found it: ``(span, source)``; ``doc.ents`` come
+    from the recogniser ``ner_source`` (one of :data:`NER_SOURCES`).
 
     An acronym whose expansion is generic ("large language models (LLMs)") is
     no candidate, and neither is its expansion.
@@ -525,7 +536,7 @@ def candidate_spans(doc: Doc, generic_keys: set[str] = frozenset(), text: DocTex
         # said once it is mostly a description ("short training", "iterative sampling").
         if _in_lowercase(ent, text) and _occurrences(ent, text) < 2:
             continue
-        found.append((ent, "ner"))
+        found.append((ent, ner_source))
     for s_start, s_end, l_start, l_end in getattr(doc._, "abbreviations", []):
         long = _trim(doc[l_start:l_end])
         if long is None or canonical_key(long.text) in generic_keys:
@@ -584,7 +595,7 @@ def _generic_ranges(doc: Doc) -> set[tuple[int, int]]:
     return {(s.start, s.end) for s in doc.spans.get("gazetteer", []) if s.label_ == GENERIC}
 
 
-def resolve_entities(doc: Doc) -> list[Span]:
+def resolve_entities(doc: Doc, ner_source: str = "ner") -> list[Span]:
     """The final entity spans of a doc, typed and keyed (see the module docstring)."""
     generic = _generic_ranges(doc)
     text = DocText(doc)
@@ -606,7 +617,7 @@ def resolve_entities(doc: Doc) -> list[Span]:
     gazetteer_words = {i for s in doc.spans.get("gazetteer", []) for i in range(s.start, s.end)}
     url_words = text.url_words()
     ranked = []
-    for span, source in candidate_spans(doc, generic_keys, text):
+    for span, source in candidate_spans(doc, generic_keys, text, ner_source):
         trimmed = span if source == "gazetteer" else _trim(span)  # known names are matched whole ("The Pile")
         if trimmed is None:
             continue
@@ -759,15 +770,21 @@ def type_by_coordination(spans: list[Span], text: DocText) -> list[Span]:
             for s, t in zip(spans, types)]
 
 
-@Language.factory("paperkg_entities", default_config={}, assigns=["doc.ents"],
+@Language.factory("paperkg_entities", default_config={"ner_source": "ner"}, assigns=["doc.ents"],
                   requires=["doc.ents", "doc.spans", "doc._.abbreviations", "token.is_sent_start"])
 class EntityResolver:
-    """Replaces ``doc.ents`` with resolved, typed entities; ``span.id_`` names the recogniser."""
+    """Replaces ``doc.ents`` with resolved, typed entities; ``span.id_`` names the recogniser.
 
-    def __init__(self, nlp: Language, name: str):
+    ``ner_source`` says what the trained recogniser before it is (one of :data:`NER_SOURCES`).
+    """
+
+    def __init__(self, nlp: Language, name: str, ner_source: str):
+        if ner_source not in NER_SOURCES:
+            raise PipelineError(f"paperkg_entities: ner_source {ner_source!r} is none of {', '.join(NER_SOURCES)}")
+        self.ner_source = ner_source
         if not Doc.has_extension("abbreviations"):
             Doc.set_extension("abbreviations", default=[])
 
     def __call__(self, doc: Doc) -> Doc:
-        doc.ents = resolve_entities(doc)
+        doc.ents = resolve_entities(doc, self.ner_source)
         return doc

@@ -25,7 +25,7 @@ from .records import PAPER, Entity, Extraction, Mention, Paper, Relation, title_
 __all__ = ["doc_to_extraction", "extract_papers", "extract_text"]
 
 #: How much a recogniser's word counts for an entity's confidence.
-SOURCE_CONFIDENCE = {"gazetteer": 0.95, "qualified": 0.85, "title": 0.9, "abbreviation": 0.85, "ner": 0.7, "phrase": 0.65, "shape": 0.6, "naming": 0.6}
+SOURCE_CONFIDENCE = {"gazetteer": 0.95, "qualified": 0.85, "title": 0.9, "abbreviation": 0.85, "learned": 0.8, "ner": 0.7, "phrase": 0.65, "shape": 0.6, "naming": 0.6}
 
 
 def doc_to_extraction(doc: Doc, paper: Paper) -> Extraction:

@@ -20,12 +20,14 @@ from spacy.language import Language
 
 from . import abbreviation, entities, relations, sentences, tokenizer  # noqa: F401  (register factories)
 from .errors import PipelineError
+from .records import ENTITY_TYPES
 from .relation_model import MODEL_PATH
 
-__all__ = ["DATA_DIR", "NER_MODEL", "GAZETTEER", "GENERIC_TERMS", "make_pipeline", "load_pipeline"]
+__all__ = ["DATA_DIR", "NER_MODEL", "ENTITY_MODEL", "GAZETTEER", "GENERIC_TERMS", "blank_pipeline", "make_pipeline", "load_pipeline"]
 
 DATA_DIR = Path(__file__).parent / "data"
-NER_MODEL = DATA_DIR / "ner"
+NER_MODEL = DATA_DIR / "ner"  # SciREX labels: the pipeline before the guideline-trained recogniser
+ENTITY_MODEL = DATA_DIR / "entities"  # the guideline's six types (scripts/train_entities.py)
 GAZETTEER = DATA_DIR / "gazetteer.jsonl"
 GENERIC_TERMS = DATA_DIR / "generic_terms.txt"
 RELATION_MODEL = MODEL_PATH
@@ -40,9 +42,14 @@ def _initialize_settings(gazetteer: str | Path, generic_terms: str | Path) -> di
                                           "paperkg_relations": {"model": str(RELATION_MODEL)}}}}
 
 
+def blank_pipeline(config: dict | None = None) -> Language:
+    """An empty pipeline with paperkg's tokenizer (what training and the full pipeline start from)."""
+    return spacy.blank("en", config={**_TOKENIZER, **(config or {})})
+
+
 def make_pipeline(
     *,
-    ner_model: str | Path = NER_MODEL,
+    ner_model: str | Path = ENTITY_MODEL,
     gazetteer: str | Path = GAZETTEER,
     generic_terms: str | Path = GENERIC_TERMS,
     relation_model: bool = True,
@@ -52,12 +59,14 @@ def make_pipeline(
     for path in (ner_model, gazetteer, generic_terms):
         if not Path(path).exists():
             raise PipelineError(f"{path}: pipeline data missing (reinstall paperkg, or rebuild it with scripts/)")
-    nlp = spacy.blank("en", config={**_TOKENIZER, **_initialize_settings(gazetteer, generic_terms)})
+    nlp = blank_pipeline(_initialize_settings(gazetteer, generic_terms))
     nlp.add_pipe("paperkg_sentences")
     nlp.add_pipe("paperkg_abbreviations")
-    nlp.add_pipe("ner", source=spacy.load(ner_model))
+    ner = nlp.add_pipe("ner", source=spacy.load(ner_model))
     nlp.add_pipe("paperkg_gazetteer")
-    nlp.add_pipe("paperkg_entities")
+    # A recogniser of the guideline's types has learned which names count; SciREX's has not.
+    learned = set(ner.labels) <= set(ENTITY_TYPES)
+    nlp.add_pipe("paperkg_entities", config={"ner_source": "learned" if learned else "ner"})
     nlp.add_pipe("paperkg_relations", config={"use_model": relation_model})
     with nlp.select_pipes(disable=["ner"]):  # trained already: initializing would reset its weights
         nlp.initialize()

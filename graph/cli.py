@@ -97,10 +97,12 @@ def _neo4j_settings(uri: str | None, user: str | None, password: str | None, dat
     return Neo4jSettings.from_env(uri=uri, username=user, password=password, database=database)
 
 
-def input_options(command):
+def input_options(command=None, *, inputs_required: bool = True):
     """Options shared by the commands that read paper sources."""
+    if command is None:
+        return lambda command: input_options(command, inputs_required=inputs_required)
     for option in reversed([
-        click.argument("inputs", nargs=-1, required=True, type=click.Path(allow_dash=True)),
+        click.argument("inputs", nargs=-1, required=inputs_required, type=click.Path(allow_dash=True)),
         click.option("--format", "fmt_in", type=LazyChoice("extractors.readers", "FORMATS"), help="Force the input format (default: detect)."),
         click.option("--strict", is_flag=True, help="Stop at the first bad record."),
         click.option("--title-col", help="CSV/TSV/JSONL column holding the title."),
@@ -325,15 +327,26 @@ def stats(graph_file: str | None, fmt: str | None) -> None:
 
 @cli.command(name="eval")
 @click.argument("gold", type=click.Path(exists=True, dir_okay=False))
-@input_options
+@input_options(inputs_required=False)
+@click.option("--folds", type=click.IntRange(min=2), help="Cross-validate: train the recogniser on the other folds of "
+              "GOLD's own abstracts and score each fold (no INPUTS).")
+@click.option("--train-steps", type=click.IntRange(min=1), help="Training steps per fold (default: the shipped config's).")
+@click.option("--seed", default=0, show_default=True, help="Seed of the folds, the training and the bootstrap.")
+@click.option("--bootstrap", "samples", default=1000, show_default=True, type=click.IntRange(min=0),
+              help="Bootstrap samples for the 95% intervals (0: none).")
 @click.option("--errors", default=8, show_default=True, help="How many worst false positives/negatives to show per type.")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 @click.option("--by-rule", is_flag=True, help="Relations from the rules alone, and each rule's precision.")
-def evaluate_command(gold: str, inputs: tuple[str, ...], errors: int, as_json: bool, by_rule: bool, **opts: Any) -> None:
+def evaluate_command(gold: str, inputs: tuple[str, ...], folds: int | None, train_steps: int | None, seed: int,
+                     samples: int, errors: int, as_json: bool, by_rule: bool, **opts: Any) -> None:
     """Score extraction from INPUTS against GOLD annotations (the guideline's JSON Lines).
 
     Prints precision, recall and F1 per entity type and relation type, the
-    "papers using dataset X" question, and the most frequent errors by type.
+    "papers using dataset X" question, the most frequent errors by type, and
+    bootstrap 95% intervals of the headline figures (papers resampled).
+    With --folds K it cross-validates instead: GOLD (with its abstracts) is
+    split into K folds by paper, the recogniser is trained on the other folds
+    and each fold is scored; it prints each fold, the mean and the intervals.
 
     --by-rule scores the relation rules alone (without the relation model) and
     prints each rule's precision over the relations it states.
@@ -342,19 +355,29 @@ def evaluate_command(gold: str, inputs: tuple[str, ...], errors: int, as_json: b
     Example:
       paperkg eval gold.jsonl saved-page-1.txt saved-page-2.txt
       paperkg eval --by-rule gold.jsonl saved-page-1.txt
+      paperkg eval --folds 5 gold.jsonl
     """
-    from extractors.evaluate import evaluate, read_gold
+    from extractors.evaluate import aggregate, bootstrap, paper_scores, read_gold
 
     from . import build as api
     from .query import QueryResult
 
+    if folds:
+        if inputs:
+            raise UsageError("--folds scores GOLD's own abstracts: give no INPUTS")
+        _cross_validate(gold, folds, train_steps, seed, samples, as_json)
+        return
+    if not inputs:
+        raise UsageError("give the INPUTS to score against GOLD (or --folds K to cross-validate on GOLD itself)")
     report = api.BuildReport()
     gold_records = read_gold(gold)
     with _reading(opts, "extracting") as kwargs:
-        result = evaluate(gold_records, api.extract(inputs, report=report, relation_model=not by_rule, **kwargs))
+        scored = paper_scores(gold_records, api.extract(inputs, report=report, relation_model=not by_rule, **kwargs))
     _finish(report, "eval")
+    result, intervals = aggregate(scored), bootstrap(scored, samples=samples, seed=seed)
     if as_json:
-        click.echo(json.dumps(result.to_dict() | ({"rules": result.rule_scores()} if by_rule else {}), indent=2))
+        click.echo(json.dumps({**result.to_dict(), "intervals": _intervals_dict(intervals)}
+                              | ({"rules": result.rule_scores()} if by_rule else {}), indent=2))
         return
     if by_rule:
         print_result(QueryResult(["rule", "precision", "tp", "fp"], result.rule_scores()), None)
@@ -374,6 +397,43 @@ def evaluate_command(gold: str, inputs: tuple[str, ...], errors: int, as_json: b
         f"F1 {scores['entities']['micro']['f1']:.3f}; relations F1 {scores['relations']['micro']['f1']:.3f}; "
         f"papers using dataset X: P {using['precision']:.3f} R {using['recall']:.3f} over {using['datasets']} datasets"
     )
+    if samples:
+        click.echo(f"95% bootstrap intervals ({samples} samples of the papers): " + _intervals_line(intervals))
+
+
+def _intervals_dict(intervals: dict) -> dict:
+    return {measure: {"value": round(i.value, 4), "low": round(i.low, 4), "high": round(i.high, 4)}
+            for measure, i in intervals.items()}
+
+
+def _intervals_line(intervals: dict) -> str:
+    return "; ".join(f"{measure.replace('_', ' ')} {i.value:.3f} [{i.low:.3f}, {i.high:.3f}]"
+                     for measure, i in intervals.items())
+
+
+def _cross_validate(gold: str, folds: int, train_steps: int | None, seed: int, samples: int, as_json: bool) -> None:
+    """``paperkg eval --folds``: each fold's headline figures, their mean, and the pooled intervals."""
+    from extractors.crossval import cross_validate
+    from extractors.evaluate import HEADLINE_MEASURES, bootstrap, headline, read_gold
+
+    records = read_gold(gold, with_text=True)
+    overrides = {"training.max_steps": train_steps} if train_steps else {}
+    rows, pooled = [], []
+    for result in cross_validate(records, folds, seed=seed, overrides=overrides, quiet=True):
+        scores = result.scores["trained"]
+        pooled += scores
+        rows.append({"fold": str(result.index + 1), "papers": len(scores),
+                     **{m: round(v, 4) for m, v in headline(scores).items()}})
+    rows.append({"fold": "mean", "papers": len(pooled),
+                 **{m: round(sum(r[m] for r in rows) / len(rows), 4) for m in HEADLINE_MEASURES}})
+    intervals = bootstrap(pooled, samples=samples, seed=seed)
+    if as_json:
+        click.echo(json.dumps({"folds": rows, "intervals": _intervals_dict(intervals)}, indent=2))
+        return
+    print_result(QueryResult(["fold", "papers", *HEADLINE_MEASURES], rows), None)
+    if samples:
+        click.echo(f"all {len(pooled)} held-out papers, 95% bootstrap intervals ({samples} samples): "
+                   + _intervals_line(intervals))
 
 
 @cli.command(name="export")

@@ -2,8 +2,9 @@ import json
 
 import pytest
 
-from extractors.errors import BadRecord
-from extractors.evaluate import evaluate, read_gold
+from extractors.crossval import split_folds
+from extractors.errors import BadRecord, UsageError
+from extractors.evaluate import HEADLINE_MEASURES, aggregate, bootstrap, evaluate, headline, paper_scores, read_gold
 from extractors.records import Entity, Extraction, Paper, Relation
 
 GOLD = [
@@ -67,3 +68,118 @@ def test_evaluate_bad_gold_line_names_file_and_line(tmp_path):
     path.write_text(json.dumps(GOLD[0]) + "\n{oops\n")
     with pytest.raises(BadRecord, match=r"gold.jsonl:2: not a gold record"):
         read_gold(path)
+
+
+# -- bootstrap intervals and cross-validation ---------------------------------------------------
+
+def test_evaluate_paper_scores_add_up_to_the_report():
+    scores = paper_scores(GOLD, predictions())
+    report = aggregate(scores)
+    assert len(scores) == 2
+    assert headline(scores)["entity_f1"] == pytest.approx(report.entity_score().f1)
+    assert headline(scores)["dataset_recall"] == pytest.approx(report.dataset_recall)
+
+
+def test_evaluate_bootstrap_is_seeded_and_brackets_the_value():
+    scores = paper_scores(GOLD, predictions()) * 10
+    intervals = bootstrap(scores, samples=200, seed=3)
+    assert intervals == bootstrap(scores, samples=200, seed=3)
+    for measure in HEADLINE_MEASURES:
+        low, value, high = intervals[measure].low, intervals[measure].value, intervals[measure].high
+        assert low <= value <= high
+    assert intervals["dataset_recall"].low < intervals["dataset_recall"].high  # papers differ: the interval has width
+
+
+def test_evaluate_bootstrap_of_alike_papers_is_a_point():
+    scores = paper_scores(GOLD[:1], predictions()) * 5
+    interval = bootstrap(scores, samples=50)["entity_f1"]
+    assert interval.low == interval.value == interval.high
+
+
+@pytest.mark.parametrize("folds", [2, 3, 7])
+def test_evaluate_folds_cover_every_paper_once(folds):
+    records = [{"title": f"Paper {i}"} for i in range(7)]
+    splits = split_folds(records, folds, seed=1)
+    tested = [r["title"] for fold in splits for r in fold.test]
+    assert sorted(tested) == sorted(r["title"] for r in records)
+    assert all(not {r["title"] for r in f.test} & {r["title"] for r in f.train} for f in splits)
+    assert [f.test for f in splits] == [f.test for f in split_folds(records, folds, seed=1)]
+
+
+@pytest.mark.parametrize("folds", [1, 8])
+def test_evaluate_folds_out_of_range_is_a_usage_error(folds):
+    with pytest.raises(UsageError, match=rf"--folds {folds}: needs at least 2 folds and at most one per gold paper \(7\)"):
+        split_folds([{"title": f"Paper {i}"} for i in range(7)], folds)
+
+
+def test_evaluate_gold_without_abstract_cannot_be_trained_on(tmp_path):
+    path = tmp_path / "gold.jsonl"
+    path.write_text(json.dumps(TINY_GOLD[0]) + "\n" + json.dumps(GOLD[0]) + "\n")
+    assert len(read_gold(path)) == 2
+    with pytest.raises(BadRecord, match=r"gold.jsonl:2: gold record has no abstract to train on"):
+        read_gold(path, with_text=True)
+
+
+#: A tiny annotated file, abstracts included: enough for a fold to train on with a tiny budget.
+TINY_GOLD = [
+    {"id": str(i), "title": f"{name}: {topic}",
+     "abstract": f"We propose {name}, a method for {task}. We fine-tune {model} with {method} and evaluate on {bench}. "
+                 f"{name} outperforms {method} on {bench}.",
+     "entities": [{"name": name, "type": "Method", "aliases": []}, {"name": model, "type": "Model", "aliases": []},
+                  {"name": method, "type": "Method", "aliases": []}, {"name": bench, "type": "Benchmark", "aliases": []},
+                  {"name": task, "type": "Task", "aliases": []}],
+     "relations": [{"head": "PAPER", "type": "PROPOSES", "tail": name}, {"head": "PAPER", "type": "USES", "tail": model},
+                   {"head": "PAPER", "type": "EVALUATES_ON", "tail": bench},
+                   {"head": name, "type": "COMPARES_WITH", "tail": method}]}
+    for i, (name, topic, task, model, method, bench) in enumerate([
+        ("StepTuner", "Tuning in Steps", "mathematical reasoning", "LLaMA-2-7B", "DPO", "GSM8K"),
+        ("QuickPrune", "Pruning Fast", "image classification", "ResNet-50", "knowledge distillation", "ImageNet"),
+        ("CodeFixer", "Repairing Programs", "program repair", "CodeLlama-7B", "LoRA", "HumanEval"),
+        ("GraphMix", "Mixing Graphs", "node classification", "GCN", "dropout", "Cora"),
+        ("TextLift", "Lifting Text", "machine translation", "mT5", "beam search", "WMT14"),
+        ("VisionBoost", "Boosting Vision", "object detection", "ViT-B", "AdamW", "COCO"),
+    ])
+]
+
+
+def _eval_cli(*args):
+    from click.testing import CliRunner
+
+    from graph.cli import cli
+
+    return CliRunner().invoke(cli, ["eval", *map(str, args)])
+
+
+def test_evaluate_cli_folds_prints_each_fold_the_mean_and_intervals(tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("".join(json.dumps(r) + "\n" for r in TINY_GOLD))
+    result = _eval_cli("--folds", 2, "--train-steps", 3, "--bootstrap", 20, "--json", gold)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert [row["fold"] for row in report["folds"]] == ["1", "2", "mean"]
+    assert report["folds"][-1]["papers"] == len(TINY_GOLD)
+    assert set(report["intervals"]) == set(HEADLINE_MEASURES)
+    assert all(i["low"] <= i["value"] <= i["high"] for i in report["intervals"].values())
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--folds", 2, "INPUT"], "--folds scores GOLD's own abstracts: give no INPUTS"),
+    ([], "give the INPUTS to score against GOLD"),
+    (["--folds", 1], "--folds"),
+])
+def test_evaluate_cli_folds_usage_errors(tmp_path, args, message):
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("".join(json.dumps(r) + "\n" for r in TINY_GOLD))
+    args = [tmp_path / "gold.jsonl" if a == "INPUT" else a for a in args]
+    result = _eval_cli(*args[:2], gold, *args[2:]) if args else _eval_cli(gold)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_evaluate_cli_folds_gold_without_abstract_is_one_line(tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps(TINY_GOLD[0]) + "\n" + json.dumps(GOLD[0]) + "\n")
+    result = _eval_cli("--folds", 2, gold)
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"Error: {gold}:2: gold record has no abstract to train on (--folds needs the text)"]

@@ -1,0 +1,102 @@
+"""Cross-validation of the entity recogniser over annotated abstracts.
+
+The gold records are split into ``k`` folds by paper (a fixed shuffle of their titles). For each
+fold a recogniser is trained on the other folds (:func:`extractors.training.train_recogniser`,
+a tenth of them held back to pick the best checkpoint), the full pipeline is built around it and
+the fold's papers are extracted and scored. Papers never meet the model trained on them.
+
+>>> [len(fold.test) for fold in split_folds([{"title": f"Paper {i}"} for i in range(7)], 3)]
+[3, 2, 2]
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+from pathlib import Path
+from typing import Callable, Iterator, NamedTuple
+
+from spacy.language import Language
+
+from .errors import UsageError
+from .evaluate import PaperScore, paper_scores
+from .records import Paper, normalise_title, title_id
+
+__all__ = ["Fold", "FoldResult", "split_folds", "dev_split", "records_to_papers", "cross_validate", "CONFIG"]
+
+#: The training config the shipped recogniser was trained with (it carries it as its config.cfg).
+CONFIG = Path(__file__).parent / "data" / "entities" / "config.cfg"
+#: Share of a fold's training records held back to pick the best checkpoint.
+DEV_SHARE = 0.1
+
+
+class Fold(NamedTuple):
+    """One split: train on ``train``, score on ``test``."""
+
+    index: int
+    train: list[dict]
+    test: list[dict]
+
+
+class FoldResult(NamedTuple):
+    """The scores of one fold's held-out papers, per pipeline variant (``"trained"``, ...)."""
+
+    index: int
+    scores: dict[str, list[PaperScore]]
+
+
+def split_folds(records: list[dict], folds: int, seed: int = 0) -> list[Fold]:
+    """``folds`` disjoint test sets covering ``records``, each with the rest as training data."""
+    if folds < 2 or folds > len(records):
+        raise UsageError(f"--folds {folds}: needs at least 2 folds and at most one per gold paper ({len(records)})")
+    order = sorted(range(len(records)), key=lambda i: normalise_title(records[i]["title"]))
+    random.Random(seed).shuffle(order)
+    fold_of = {index: position % folds for position, index in enumerate(order)}
+    return [Fold(k, [r for i, r in enumerate(records) if fold_of[i] != k],
+                 [r for i, r in enumerate(records) if fold_of[i] == k]) for k in range(folds)]
+
+
+def records_to_papers(records: list[dict]) -> list[Paper]:
+    """Gold records (with their abstracts) as papers to extract."""
+    return [Paper(id=title_id(r["title"]), title=r["title"], abstract=r["abstract"]) for r in records]
+
+
+def dev_split(records: list[dict], seed: int) -> tuple[list[dict], list[dict]]:
+    """Training records and the share of them held back to pick the best checkpoint."""
+    shuffled = list(records)
+    random.Random(seed).shuffle(shuffled)
+    cut = max(1, int(len(shuffled) * DEV_SHARE))
+    return shuffled[cut:], shuffled[:cut]
+
+
+def cross_validate(
+    records: list[dict],
+    folds: int = 5,
+    *,
+    config: str | Path = CONFIG,
+    seed: int = 0,
+    overrides: dict | None = None,
+    baselines: dict[str, Callable[[Path], Language]] | None = None,
+    keep: str | Path | None = None,
+    quiet: bool = False,
+) -> Iterator[FoldResult]:
+    """Train and score each fold in turn (see the module docstring).
+
+    ``baselines`` are other pipelines (name -> a function building one from the fold's trained
+    recogniser) scored on the same held-out papers; ``keep`` is a directory that keeps each fold's model (``fold-K``); ``quiet``
+    silences spaCy's training log.
+    """
+    from .extract import extract_papers
+    from .pipeline import make_pipeline
+    from .training import train_recogniser
+
+    for fold in split_folds(records, folds, seed):
+        train, dev = dev_split(fold.train, seed)
+        with tempfile.TemporaryDirectory(prefix="paperkg-fold-") as work:
+            model = Path(keep) / f"fold-{fold.index}" if keep else Path(work) / "ner"
+            train_recogniser(config, train, dev, model, overrides={"system.seed": seed, **(overrides or {})},
+                             quiet=quiet)
+            pipelines = {"trained": lambda path: make_pipeline(ner_model=path), **(baselines or {})}
+            papers = records_to_papers(fold.test)
+            yield FoldResult(fold.index, {name: paper_scores(fold.test, extract_papers(papers, build(model)))
+                                          for name, build in pipelines.items()})
