@@ -1,0 +1,94 @@
+"""Result extraction on sentences written for these tests, through the shipped pipeline."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from extractors.extract import extract_text
+from extractors.metrics import lower_is_better
+from extractors.records import Extraction
+
+
+def results(title: str, abstract: str) -> list[tuple]:
+    return [(r.subject, r.benchmark, r.metric, r.value, r.unit, r.kind)
+            for r in extract_text(title, abstract).results]
+
+
+@pytest.mark.parametrize(
+    "title, abstract, expected",
+    [
+        ("StepTune: Tuning Steps",
+         "We propose StepTune. StepTune reaches 83.1% top-1 accuracy on ImageNet.",
+         [("StepTune", "ImageNet", "top-1 accuracy", "83.1", "%", "absolute")]),
+        ("Boxer: Detection with Boxes",
+         "We introduce Boxer, a detector. Boxer achieves 46.6 box AP on COCO, +3.4 AP over the previous best.",
+         [("Boxer", "COCO", "box AP", "46.6", "", "absolute"), ("Boxer", "COCO", "AP", "3.4", "", "gain")]),
+        ("Fast Diffusion Distillation",
+         "We distil diffusion models into one step. We achieve an FID of 5.31 on CIFAR-10 and 9.39 on CelebA.",
+         [("PAPER", "CIFAR-10", "FID", "5.31", "", "absolute"), ("PAPER", "CelebA", "FID", "9.39", "", "absolute")]),
+        ("Few-Shot Detection with Kernels",
+         "We outperform the state of the art by 3.8%, 5.4% and 5.7% mAP on PASCAL VOC, LVIS, and COCO.",
+         [("PAPER", "PASCAL VOC", "mAP", "3.8", "%", "gain"), ("PAPER", "LVIS", "mAP", "5.4", "%", "gain"),
+          ("PAPER", "COCO", "mAP", "5.7", "%", "gain")]),
+        ("Hybrid Vision Networks",
+         "Our network also generalizes well on CIFAR-10 (99.2%) and CIFAR-100 (91.7%).",
+         [("PAPER", "CIFAR-10", "", "99.2", "%", "absolute"), ("PAPER", "CIFAR-100", "", "91.7", "%", "absolute")]),
+        ("Speech Models with Less Data",
+         "Our recogniser gives a 12% relative reduction in WER on LibriSpeech.",
+         [("PAPER", "LibriSpeech", "WER", "12", "%", "relative")]),
+        ("CodeStep: Stepwise Code Generation",
+         "We propose CodeStep. CodeStep improves pass@1 on HumanEval from 45.1 to 67.3.",
+         [("CodeStep", "HumanEval", "pass@1", "67.3", "", "absolute")]),
+        ("Binary Networks for Everyone",
+         "Over 90% accuracy on MNIST and CIFAR-10 is reached by our binary networks.",
+         [("PAPER", "MNIST", "accuracy", "90", "%", "absolute"), ("PAPER", "CIFAR-10", "accuracy", "90", "%", "absolute")]),
+        ("Tuning Language Models",
+         "On GLUE, our method improves the average score by 2.1 points.",
+         [("PAPER", "GLUE", "average score", "2.1", "points", "gain")]),
+    ],
+)
+def test_results_extracts_stated_scores(title, abstract, expected):
+    assert sorted(results(title, abstract)) == sorted(expected)
+
+
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "Our model has 1.5B parameters and is trained on 300 images from ImageNet.",         # sizes and counts
+        "It is 2.5x faster than prior work on ImageNet and needs 40% fewer FLOPs.",          # speed-ups, savings
+        "Our method improves accuracy by 5% over the baseline.",                             # no benchmark
+        "ImageNet contains 1,000 classes and 1.2 million images.",                           # a dataset described
+        "We reduce the number of parameters by 50% on COCO.",                                # a cost, not a score
+        "Compared with the 71.2% of prior work on ImageNet, ours is better.",                # the baseline's number
+        "Results on ImageNet in 2021 [12] were strong.",                                      # a year and a citation
+    ],
+)
+def test_results_skips_numbers_that_are_no_result(abstract):
+    assert results("A Study of Numbers", abstract) == []
+
+
+def test_results_keep_setting_evidence_and_offsets():
+    title, abstract = "Boxer: Detection with Boxes", "We introduce Boxer. Boxer reaches 46.6 box AP on COCO test-dev."
+    extraction = extract_text(title, abstract)
+    [result] = extraction.results
+    text = extraction.paper.text
+    assert result.setting == "test-dev"
+    assert text[result.start : result.end] == result.evidence == "Boxer reaches 46.6 box AP on COCO test-dev."
+    assert 0 < result.confidence <= 1
+
+
+def test_results_round_trip_through_extraction_json():
+    extraction = extract_text("StepTune: Tuning Steps", "StepTune reaches 83.1% top-1 accuracy on ImageNet.")
+    again = Extraction.from_dict(json.loads(json.dumps(extraction.to_dict())))
+    assert again.results == extraction.results != []
+
+
+@pytest.mark.parametrize(
+    "metric, lower",
+    [("top-1 error", True), ("perplexity", True), ("WER", True), ("FID", True), ("test error rate", True),
+     ("Mean-Square-Error", True), ("top-1 accuracy", False), ("box AP", False), ("BLEU", False), ("mIoU", False)],
+)
+def test_metrics_lower_is_better(metric, lower):
+    assert lower_is_better(metric) is lower
