@@ -306,14 +306,17 @@ def evaluate_command(gold: str, inputs: tuple[str, ...], errors: int, as_json: b
       paperkg eval gold.jsonl saved-page-1.txt saved-page-2.txt
     """
     from extractors.evaluate import evaluate, read_gold
+    from extractors.evaluate_results import has_results, score_results
 
     report = api.BuildReport()
     gold_records = read_gold(gold)
     with _reading(opts, "extracting") as kwargs:
-        result = evaluate(gold_records, api.extract(inputs, report=report, **kwargs))
+        extractions = list(api.extract(inputs, report=report, **kwargs))
     _finish(report, "eval")
+    result = evaluate(gold_records, extractions)
+    results = score_results(gold_records, extractions) if has_results(gold_records) else None
     if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2))
+        click.echo(json.dumps({**result.to_dict(), **({"results": results.to_dict()} if results else {})}, indent=2))
         return
     for kind in ("false_negatives", "false_positives", "relation_errors"):
         for label, counter in sorted(getattr(result, kind).items()):
@@ -331,6 +334,10 @@ def evaluate_command(gold: str, inputs: tuple[str, ...], errors: int, as_json: b
         f"F1 {scores['entities']['micro']['f1']:.3f}; relations F1 {scores['relations']['micro']['f1']:.3f}; "
         f"papers using dataset X: P {using['precision']:.3f} R {using['recall']:.3f} over {using['datasets']} datasets"
     )
+    if results:
+        s = results.score
+        click.echo(f"results (subject, benchmark, metric, value) over {results.papers} papers: P {s.precision:.3f} "
+                   f"R {s.recall:.3f} F1 {s.f1:.3f} (tp {s.tp}, fp {s.fp}, fn {s.fn})")
 
 
 @cli.command(name="export")

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from extractors.evaluate_results import score_results
 from extractors.extract import extract_text
 from extractors.metrics import lower_is_better
 from extractors.records import Extraction
@@ -92,3 +93,28 @@ def test_results_round_trip_through_extraction_json():
 )
 def test_metrics_lower_is_better(metric, lower):
     assert lower_is_better(metric) is lower
+
+
+@pytest.mark.parametrize(
+    "gold, found, counts",
+    [
+        # subject and benchmark through aliases, metric by canonical key
+        ({"subject": "Boxer", "benchmark": "MS-COCO", "metric": "Box AP", "value": "46.6"},
+         ("Boxer", "COCO", "box AP", "46.6"), (1, 0, 0)),
+        # another value is a miss on both sides
+        ({"subject": "Boxer", "benchmark": "COCO", "metric": "box AP", "value": "46.6"},
+         ("Boxer", "COCO", "box AP", "46.5"), (0, 1, 1)),
+        # PAPER matches only PAPER
+        ({"subject": "PAPER", "benchmark": "COCO", "metric": "", "value": "46.6"},
+         ("Boxer", "COCO", "", "46.6"), (0, 1, 1)),
+    ],
+)
+def test_evaluate_results_matches_subject_benchmark_metric_and_value(gold, found, counts):
+    from extractors.records import Entity, Paper, Result
+
+    record = {"title": "Boxer", "entities": [{"name": "COCO", "type": "Dataset", "aliases": ["MS-COCO"]}],
+              "results": [gold]}
+    extraction = Extraction(Paper("p", "Boxer", "..."), entities=[Entity("coco", "COCO", "Dataset")],
+                            results=[Result(*found, "", "absolute", None, None, "", 0, 0, "rule", 0.8)])
+    score = score_results([record], [extraction]).score
+    assert (score.tp, score.fp, score.fn) == counts
