@@ -29,7 +29,8 @@ HIGHER_IS_BETTER = (
     "rank-1", "pck", "miou", "kappa", "correlation", "spearman", "pearson", "score", "reward", "return",
     "driving score", "pass@1", "pass@10", "pass@100", "certified accuracy", "robust accuracy", "robustness",
     "sequence recovery", "macro-f1", "micro-f1", "wer reduction", "bleu score", "mean iou", "auc-roc", "ap@0.5",
-    "map@0.5", "box ap", "mask ap", "cider score",
+    "map@0.5", "box ap", "mask ap", "cider score", "s-measure", "e-measure", "weighted f-measure", "mean e-measure",
+    "unknown recall", "top-1 acc", "top-5 acc", "r@1", "mrr@10", "ndcg@10",
 )
 
 #: Metrics where a smaller value is better.

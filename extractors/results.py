@@ -36,15 +36,16 @@ __all__ = ["find_results", "SKIP_RULES", "BENCHMARK_RULES", "KIND_RULES", "SUBJE
 
 _DATA = {"Dataset", "Benchmark"}
 _SUBJECT_TYPES = {"Model", "Method"}
-_DATA_NOUN = re.compile(r"^(datasets?|benchmarks?|corpus|corpora|test-?sets?|splits?)$", re.I)
+_DATA_NOUN = re.compile(r"^(datasets?|benchmarks?|corpus|corpora)$", re.I)
+_TRAIN = re.compile(r"^(pre-?train\w*|train\w*|fine-?tun\w*|finetun\w*|distill\w*)$", re.I)
 _RESULT_VERB = re.compile(r"^(achiev\w*|reach\w*|obtain\w*|attain\w*|outperform\w*|surpass\w*|improv\w*|yield\w*|"
                           r"gets?|sets?|establish\w*|scor\w*|records?|delivers?|exceed\w*|beats?|boosts?|reduc\w*)$", re.I)
-_NUMBER = re.compile(r"^[$~≈+±−-]*?(?P<sign>[+±−-])?(?P<value>\d+(?:\.\d+)?)(?P<unit>%|x|×|pp|dB)?(?:\$|on|in)?$")
-_UNIT_WORDS = {"%": "%", "percent": "%", "pp": "points", "points": "points", "point": "points", "x": "x",
+_NUMBER = re.compile(r"^[$~≈+±−-]*?(?P<sign>[+±−-])?(?P<value>\d+(?:\.\d+)?)(?P<unit>\\?%|x|×|pp|dB)?\\?(?:\$|on|in)?$")
+_UNIT_WORDS = {"%": "%", "\\%": "%", "percent": "%", "pp": "points", "points": "points", "point": "points", "x": "x",
                "×": "x", "times": "x"}
 _PERCENT_POINTS = ("percentage", "percent")  # "3.0 percent points"
 _COUNT_NOUNS = re.compile(
-    r"^(param\w*|images?|samples?|examples?|tokens?|layers?|epochs?|steps?|iterations?|hours?|days?|gpus?|"
+    r"^(param\w*|\w*flops|images?|samples?|examples?|tokens?|layers?|epochs?|steps?|iterations?|hours?|days?|gpus?|"
     r"classes|categories|languages|tasks?|datasets?|benchmarks?|models?|videos?|frames?|users?|flops|gflops|macs|"
     r"mb|gb|million|billion|thousand|minutes?|seconds?|ms|fps|bits?|dimensions?|words?|sentences?|questions?|"
     r"pairs?|annotations?|labels?|slices?|runs?|queries|instances|subjects?|clients?|nodes?|edges?|objects?|"
@@ -68,6 +69,7 @@ _LIST_GLUE = {",", "and", "or", "&", "respectively", ";"}
 _APPROX = {"over", "up", "to", "about", "around", "nearly", "almost", "approximately", "roughly", "~", "a", "an",
            "of", "only", "just", "merely", "at", "least", "more", "than", "margin", "large", "by"}
 _YEAR = range(1950, 2031)
+_NEAR = 12  # words between a benchmark and a value it is read with
 #: Words between a value and its metric: "12% relative reduction in WER", "2.2% higher accuracy".
 _BEFORE_METRIC = {"absolute", "relative", "higher", "lower", "better", "in", "reduction", "improvement",
                   "improvements", "gain", "gains", "increase", "decrease"}
@@ -93,8 +95,12 @@ class Sentence:
         self.lower = text.lower
         self.ents = ents  # (start, end, group key, label)
         self.name_words = {i for s, e, _, _ in ents for i in range(s, e)}
-        # "on the USPTO-50K dataset": what the text calls a dataset is one, whatever type the name got.
-        self.data = [e for e in ents if e[3] in _DATA or e[1] < self.end and _DATA_NOUN.match(self.lower[e[1]])]
+        # "on the USPTO-50K dataset": what the text calls a dataset is one, whatever type the name got;
+        # a metric's name ("11.0% on MAE") is none.
+        # Data a model is trained on ("pre-trained on ImageNet-21K") is no benchmark.
+        self.data = [e for e in ents if (e[3] in _DATA or e[1] < self.end and _DATA_NOUN.match(self.lower[e[1]]))
+                     and (find_metric(self.words[: e[1]], e[0]) or (0, 0, -1))[2] != e[1]
+                     and not any(_TRAIN.match(w) for w in self.window(e[0] - 5, e[0]))]
         self.run_end: dict[int, int] = {}  # value word -> the end of the list of values it is in
 
     def window(self, start: int, end: int) -> list[str]:
@@ -108,7 +114,7 @@ def _read_value(sentence: Sentence, i: int) -> Value | None:
     match = _NUMBER.match(sentence.words[i])
     if match is None or i in sentence.name_words:
         return None
-    unit, end = _UNIT_WORDS.get(match["unit"] or "", ""), i + 1
+    unit, end = _UNIT_WORDS.get((match["unit"] or "").lstrip("\\"), ""), i + 1
     following = sentence.lower[end] if end < sentence.end else ""
     if not unit and following in _UNIT_WORDS:
         unit, end = _UNIT_WORDS[following], end + 1
@@ -142,9 +148,14 @@ def _is_cost(s: Sentence, v: Value) -> bool:
 
 
 def _is_baseline_value(s: Sentence, v: Value) -> bool:
-    """The number of what is compared against: "from 45.1 to 67.3", "than 71.2%", "previous SOTA of 66.6%"."""
+    """The number of what is compared against: "from 45.1 to 67.3", "than 71.2%", "previous SOTA of
+    66.6%", "compared to 0.005"; and both ends of a range ("ranging from 1.8% to 3.3%")."""
     before = s.window(v.index - 5, v.index)
-    for word in reversed(before):
+    if any(w in {"ranging", "range", "between"} for w in before) or s.window(v.index - 1, v.index) == ["="]:
+        return True
+    for position, word in reversed(list(enumerate(before))):
+        if word == "to" and position > 0 and before[position - 1] in {"compared", "relative", "close"}:
+            return True
         if word in {"by", "to", "achieves", "achieving", "reaches", "reaching", "obtains", "with"} or _NUMBER.match(word):
             return False
         if _BASELINE_CUE.match(word):
@@ -153,7 +164,10 @@ def _is_baseline_value(s: Sentence, v: Value) -> bool:
 
 
 def _is_drop(s: Sentence, v: Value) -> bool:
-    return any(_DROP.match(w) for w in s.window(v.end, v.end + 3)) and not any(
+    """ "a 2.00% drop", "the accuracy drop on ImageNet is within 2%": a loss, not a score."""
+    near = s.window(v.end, v.end + 3) + s.window(v.index - 6, v.index)
+    return any(_DROP.match(w) and w != "lower" for w in near) or any(
+        _DROP.match(w) for w in s.window(v.end, v.end + 3)) and not any(
         w in {"error", "perplexity", "wer", "fid"} for w in s.window(v.end, v.end + 3))
 
 
@@ -189,7 +203,7 @@ class Run(NamedTuple):
 def _runs(s: Sentence, items: list, start_of, end_of) -> list[Run]:
     runs: list[Run] = []
     for item in items:
-        if runs and all(w in _LIST_GLUE or w in _UNIT_WORDS or find_metric(s.words, i) or w == "%"
+        if runs and all(w in _LIST_GLUE or w in _UNIT_WORDS or find_metric(s.words, i) or w in "%()" or w.startswith("±")
                         for i, w in enumerate(s.lower[runs[-1].end : start_of(item)], runs[-1].end)):
             runs[-1] = Run(runs[-1].start, end_of(item), [*runs[-1].items, item])
         else:
@@ -203,6 +217,7 @@ class Assignment(NamedTuple):
     benchmarks: list
     rule: str
     confidence: float
+    listed: bool  # values and benchmarks listed in the same order: the pairing is sure
 
 
 class BenchmarkRule(NamedTuple):
@@ -213,9 +228,13 @@ class BenchmarkRule(NamedTuple):
 
 def _parenthesised(s, value_runs, data_runs, run, v):
     """ "CIFAR10 (99.2%)": the name right before the parenthesis."""
-    if s.window(v.index - 1, v.index) == ["("]:
-        return [d for d in s.data if d[1] == v.index - 1]  # after a word that names nothing: none
-    return None
+    if s.window(v.index - 1, v.index) != ["("]:
+        return None
+    closing = next((i for i in range(v.end, min(s.end, v.end + 4)) if s.lower[i] == ")"), None)
+    metric = find_metric(s.words[: s.end], v.end)
+    if closing is None or closing != v.end and (metric is None or metric.end != closing):
+        return None  # "(54.5 AP on COCO)": more than a score in the parentheses
+    return [d for d in s.data if d[1] == v.index - 1]  # after a word that names nothing: none
 
 
 def _aligned_after(s, value_runs, data_runs, run, v):
@@ -241,10 +260,25 @@ def _aligned_before(s, value_runs, data_runs, run, v):
     if not preceding:
         return None
     last = preceding[-1]
+    opens_sentence = last.start - s.start <= 3  # "On Nr3D and Sr3D, ..."
+    if run.start - last.end > _NEAR and not opens_sentence:
+        return None
     if len(last.items) == len(run.items) and len(run.items) > 1:
         return [last.items[run.items.index(v)]]
     if len(last.items) == 1:
         return list(last.items)
+    return None
+
+
+def _unknown_place(s, value_runs, data_runs, run, v):
+    """ "2.4% on How2QA" where How2QA was not recognised: the value is on something else."""
+    after = run.items[-1].end
+    while after < s.end and (s.lower[after] in _BEFORE_METRIC or find_metric(s.words[: s.end], after)):
+        after += (find_metric(s.words[: s.end], after) or (0, after, after + 1))[2] - after
+    if after + 1 < s.end and s.lower[after] in {"on", "in", "for"}:
+        where = after + 1 + (s.lower[after + 1] == "the")
+        if not any(d[0] == where for d in s.data):
+            return []
     return None
 
 
@@ -256,6 +290,7 @@ def _only_benchmark(s, value_runs, data_runs, run, v):
 BENCHMARK_RULES: list[BenchmarkRule] = [
     BenchmarkRule("parenthesised", 0.85, _parenthesised),
     BenchmarkRule("value-then-benchmark", 0.8, _aligned_after),
+    BenchmarkRule("unknown-place", 0.0, _unknown_place),
     BenchmarkRule("benchmark-then-value", 0.7, _aligned_before),
     BenchmarkRule("one-benchmark", 0.6, _only_benchmark),
 ]
@@ -286,6 +321,7 @@ def _metric(s: Sentence, v: Value) -> str:
     after = v.end
     while after < s.end and s.lower[after] in _BEFORE_METRIC:
         after += 1
+    after = next((d[1] for d in s.data if d[0] == after), after)  # "86.0% ImageNet top-1 accuracy"
     phrase = find_metric(s.words[: s.end], after) if after < s.end else None
     return phrase.text if phrase is not None else _metric_before(s, v)
 
@@ -326,6 +362,8 @@ def _named_subject(s: Sentence, v: Value, main: str) -> str | None:
             break
         if any(_COMPARE.match(w) for w in s.window(s.start, start)):
             break
+        if any(key == d[2] for d in s.data):  # a benchmark reports no result of its own
+            continue
         verb_follows = any(_RESULT_VERB.match(w) for w in s.window(end, end + 3))
         own = s.lower[start - 1] in {"our", "proposed"}
         if label in _SUBJECT_TYPES and (own or verb_follows and s.lower[start - 1] not in _NOT_SUBJECT_BEFORE):
@@ -381,7 +419,7 @@ def _main_proposal(doc: Doc) -> str:
 
 
 def _sentence_results(s: Sentence, main: str, names: Mapping[str, str]) -> list[Result]:
-    values = [v for i in range(s.start, s.end) if (v := _read_value(s, i)) is not None]
+    values = [v for i in range(s.start, s.end) if (v := _read_value(s, i)) is not None and not _is_spread(s, v)]
     value_runs = _runs(s, values, lambda v: v.index, lambda v: v.end)
     s.run_end = {v.index: run.items[-1].end for run in value_runs for v in run.items}
     data_runs = _runs(s, s.data, lambda d: d[0], lambda d: d[1])
@@ -390,12 +428,13 @@ def _sentence_results(s: Sentence, main: str, names: Mapping[str, str]) -> list[
         run = next(r for r in value_runs if v in r.items)
         # "by 3.8%, 5.4% and 5.7% mAP": the metric after a list of values is each one's
         metric = _metric(s, v) or _metric(s, run.items[-1])
-        if not metric and v.unit not in {"%", "points"}:
-            continue  # a bare number with nothing saying what it measures
-        assignment = next((Assignment(found, rule.name, rule.confidence) for rule in BENCHMARK_RULES
+        assignment = next((Assignment(found, rule.name, rule.confidence, len(run.items) > 1 and len(found) == 1)
+                           for rule in BENCHMARK_RULES
                            if (found := rule.assign(s, value_runs, data_runs, run, v)) is not None), None)
         if assignment is None or not assignment.benchmarks:
             continue
+        if not metric and not (assignment.listed and v.unit in {"%", "points"}) and assignment.rule != "parenthesised":
+            continue  # nothing says what it measures
         subject = next(found for rule in SUBJECT_RULES if (found := rule.find(s, v, main)) is not None)
         kind = _kind(s, v) if v is run.items[0] else _kind(s, run.items[0])  # "by 3.8%, 5.4% and 5.7%"
         baseline = _baseline(s, v, subject) if kind != "absolute" else None

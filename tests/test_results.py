@@ -45,6 +45,20 @@ def results(title: str, abstract: str) -> list[tuple]:
         ("Binary Networks for Everyone",
          "Over 90% accuracy on MNIST and CIFAR-10 is reached by our binary networks.",
          [("PAPER", "MNIST", "accuracy", "90", "%", "absolute"), ("PAPER", "CIFAR-10", "accuracy", "90", "%", "absolute")]),
+        ("Masked Segmenters",
+         "Our model sets the best results on instance segmentation (54.5 AP on COCO) and semantic segmentation "
+         "(60.8 mIoU on ADE20K).",
+         [("PAPER", "COCO", "AP", "54.5", "", "absolute"), ("PAPER", "ADE20K", "mIoU", "60.8", "", "absolute")]),
+        ("Recognising Emotions",
+         "Our accuracy on CIFAR-10 and CIFAR-100 reached 88.27% (±5.62) and 72.70% (±8.01), respectively.",
+         [("PAPER", "CIFAR-10", "accuracy", "88.27", "%", "absolute"),
+          ("PAPER", "CIFAR-100", "accuracy", "72.70", "%", "absolute")]),
+        ("Private Training of Large Networks",
+         "We achieve 96.7\\% accuracy on CIFAR-10 at $\\epsilon=1$.",
+         [("PAPER", "CIFAR-10", "accuracy", "96.7", "%", "absolute")]),
+        ("Scaling Hybrid Networks",
+         "Pre-trained on ImageNet-21K, our network reaches 88.6% top-1 accuracy on ImageNet.",
+         [("PAPER", "ImageNet", "top-1 accuracy", "88.6", "%", "absolute")]),
         ("Tuning Language Models",
          "On GLUE, our method improves the average score by 2.1 points.",
          [("PAPER", "GLUE", "average score", "2.1", "points", "gain")]),
@@ -64,6 +78,9 @@ def test_results_extracts_stated_scores(title, abstract, expected):
         "We reduce the number of parameters by 50% on COCO.",                                # a cost, not a score
         "Compared with the 71.2% of prior work on ImageNet, ours is better.",                # the baseline's number
         "Results on ImageNet in 2021 [12] were strong.",                                      # a year and a citation
+        "Our detector outperforms prior work with an average improvement of 11.0% on MAE.",  # a metric, no benchmark
+        "Its top-1 accuracy drop on ImageNet stays within 2% after quantization.",           # a drop
+        "Gains range from 1.8% to 3.3% in recall on COCO.",                                  # a range
     ],
 )
 def test_results_skips_numbers_that_are_no_result(abstract):
