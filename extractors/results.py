@@ -311,6 +311,11 @@ def _metric_before(s: Sentence, v: Value) -> str:
             continue
         while start > s.start and (longer := find_metric(s.words[: v.index], start - 1)) and longer.end == phrase.end:
             phrase, start = longer, start - 1
+        before = start - 1
+        while before > s.start and s.lower[before] in _UNIT_WORDS:
+            before -= 1
+        if _read_value(s, before) is not None:
+            return ""  # "75.9 mIoU and 92.8%": the metric of the value before
         return phrase.text
     return ""
 
@@ -363,6 +368,8 @@ def _named_subject(s: Sentence, v: Value, main: str) -> str | None:
         if any(_COMPARE.match(w) for w in s.window(s.start, start)):
             break
         if any(key == d[2] for d in s.data):  # a benchmark reports no result of its own
+            continue
+        if any(w in {"with", "using", "equipped"} for w in s.window(start - 4, start)):  # "with PointCMT, X and Y"
             continue
         verb_follows = any(_RESULT_VERB.match(w) for w in s.window(end, end + 3))
         own = s.lower[start - 1] in {"our", "proposed"}
@@ -433,7 +440,8 @@ def _sentence_results(s: Sentence, main: str, names: Mapping[str, str]) -> list[
                            if (found := rule.assign(s, value_runs, data_runs, run, v)) is not None), None)
         if assignment is None or not assignment.benchmarks:
             continue
-        if not metric and not (assignment.listed and v.unit in {"%", "points"}) and assignment.rule != "parenthesised":
+        listed = assignment.listed or assignment.rule == "parenthesised"
+        if not metric and not (listed and v.unit in {"%", "points"}):
             continue  # nothing says what it measures
         subject = next(found for rule in SUBJECT_RULES if (found := rule.find(s, v, main)) is not None)
         kind = _kind(s, v) if v is run.items[0] else _kind(s, run.items[0])  # "by 3.8%, 5.4% and 5.7%"

@@ -59,6 +59,9 @@ def results(title: str, abstract: str) -> list[tuple]:
         ("Scaling Hybrid Networks",
          "Pre-trained on ImageNet-21K, our network reaches 88.6% top-1 accuracy on ImageNet.",
          [("PAPER", "ImageNet", "top-1 accuracy", "88.6", "%", "absolute")]),
+        ("Domain Adaptation with Masks",
+         "Our method achieves 75.9 mIoU and 92.8% on GTA and VisDA-2017, respectively.",
+         [("PAPER", "GTA", "mIoU", "75.9", "", "absolute"), ("PAPER", "VisDA-2017", "", "92.8", "%", "absolute")]),
         ("Tuning Language Models",
          "On GLUE, our method improves the average score by 2.1 points.",
          [("PAPER", "GLUE", "average score", "2.1", "points", "gain")]),
@@ -81,6 +84,7 @@ def test_results_extracts_stated_scores(title, abstract, expected):
         "Our detector outperforms prior work with an average improvement of 11.0% on MAE.",  # a metric, no benchmark
         "Its top-1 accuracy drop on ImageNet stays within 2% after quantization.",           # a drop
         "Gains range from 1.8% to 3.3% in recall on COCO.",                                  # a range
+        "We extend diffusion models to the rotation group of MNIST (3).",                     # no score in parentheses
     ],
 )
 def test_results_skips_numbers_that_are_no_result(abstract):
