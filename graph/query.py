@@ -28,7 +28,7 @@ import networkx as nx
 from extractors.errors import InputError, PaperkgError, UsageError
 from extractors.normalize import canonical_key
 
-from .model import PAPER_LABEL, cypher_dir, node_labels
+from .model import cypher_dir, is_entity, node_labels
 
 __all__ = [
     "QueryError",
@@ -181,7 +181,7 @@ ENTITY_NAMES_CYPHER = "MATCH (e:Entity) RETURN e.name AS name, e.keys AS keys"
 def entity_names(graph: nx.MultiDiGraph) -> list[dict[str, Any]]:
     """Every entity's name and keys, as rows of :data:`ENTITY_NAMES_CYPHER`."""
     return [{"name": data["name"], "keys": data.get("keys", [])}
-            for _, data in graph.nodes(data=True) if data["label"] != PAPER_LABEL]
+            for _, data in graph.nodes(data=True) if is_entity(data)]
 
 
 def check_entity_known(name: str, entities: list[dict[str, Any]]) -> None:

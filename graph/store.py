@@ -33,9 +33,10 @@ import networkx as nx
 
 from extractors.errors import InputError, OutputError, UsageError
 from extractors.normalize import canonical_key, model_family
-from extractors.records import PAPER, Entity, Extraction, Paper, normalise_title
+from extractors.metrics import lower_is_better
+from extractors.records import PAPER, Entity, Extraction, Paper, Result, normalise_title
 
-from .model import PAPER_LABEL, edge_key, new_graph
+from .model import PAPER_LABEL, RESULT_LABEL, edge_key, new_graph, result_id
 
 __all__ = [
     "GRAPH_ENV",
@@ -73,6 +74,7 @@ class BuildStats:
     papers_updated: int = 0
     entities_added: int = 0
     relationships: int = 0
+    results: int = 0
 
 
 class GraphBuilder:
@@ -96,7 +98,7 @@ class GraphBuilder:
         for node, data in self.graph.nodes(data=True):
             if data["label"] == PAPER_LABEL:
                 self._paper_by_title[normalise_title(data["title"])] = node
-            else:
+            elif data["label"] != RESULT_LABEL:
                 for key in data["keys"]:
                     self._entity_by_key.setdefault(key, node)
 
@@ -144,8 +146,9 @@ class GraphBuilder:
             self._merge_metadata(node, paper, keep_text=True)
 
     def _forget_paper_statements(self, paper_id: str) -> None:
-        """Remove every edge the paper stated, and entities left with no edge."""
+        """Remove every edge and result the paper stated, and entities left with no edge."""
         graph = self.graph
+        graph.remove_nodes_from([v for _, v, d in list(graph.out_edges(paper_id, data=True)) if d["type"] == "REPORTS"])
         mentioned = [v for _, v, d in graph.out_edges(paper_id, data=True) if d["type"] == "MENTIONS"]
         doomed = [(u, v, k) for u, v, k, d in graph.out_edges(paper_id, keys=True, data=True)]
         for entity in mentioned:
@@ -239,11 +242,42 @@ class GraphBuilder:
             del props["head"], props["tail"], props["type"]
             graph.add_edge(head, tail, key=edge_key(rel.type, paper_id), type=rel.type, paper=paper_id, **props)
             self.stats.relationships += 1
+        metrics = {canonical_key(n): node for e in extraction.entities if e.type == "Metric"
+                   for n in (e.name, *e.aliases) if (node := by_name.get(e.name))}
+        for result in extraction.results:
+            self._add_result(paper_id, result, by_name, metrics)
+
+    def _add_result(self, paper_id: str, result: Result, by_name: dict[str, str], metrics: dict[str, str]) -> None:
+        """A Result node for one reported score, linked to its paper, subject, benchmark and metric."""
+        benchmark = by_name.get(result.benchmark)
+        if benchmark is None:  # not an entity of this extraction: nothing to link the score to
+            return
+        node = result_id(paper_id, result.subject, result.benchmark, result.metric, result.value, result.setting)
+        props = {k: v for k, v in result.to_dict().items() if v is not None}
+        summary = " ".join(p for p in (result.subject if result.subject != PAPER else "", f"{result.value}{result.unit}",
+                                       result.metric, "on", result.benchmark) if p)
+        self.graph.add_node(node, label=RESULT_LABEL, id=node, name=summary, paper=paper_id, score=_number(result.value),
+                            lower_is_better=lower_is_better(result.metric), **props)
+        links = [(paper_id, node, "REPORTS"), (node, benchmark, "RESULT_ON")]
+        subject = by_name.get(result.subject) if result.subject != PAPER else None
+        if subject is not None:
+            links.append((node, subject, "RESULT_OF"))
+        if metrics.get(canonical_key(result.metric or "-")):
+            links.append((node, metrics[canonical_key(result.metric)], "MEASURED_IN"))
+        for start, end, rel_type in links:
+            self.graph.add_edge(start, end, key=edge_key(rel_type, paper_id), type=rel_type, paper=paper_id,
+                                confidence=result.confidence)
+        self.stats.results += 1
 
     def add_all(self, extractions: Iterable[Extraction]) -> BuildStats:
         for extraction in extractions:
             self.add(extraction)
         return self.stats
+
+
+def _number(value: str) -> float:
+    """A result's value as a number ("1,024" -> 1024.0)."""
+    return float(value.replace(",", ""))
 
 
 def _unique(items: Iterable[str]) -> list[str]:

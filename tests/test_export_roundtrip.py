@@ -299,7 +299,7 @@ def test_export_cli_writes_each_format(export_graph_sample, tmp_path, fmt):
     assert result.exit_code == 0, result.output
     written = sorted(target.iterdir()) if fmt == "csv" else [target]
     assert written and all(path.stat().st_size > 0 for path in written)
-    assert f"export {fmt}: 10 nodes, 15 relationships" in result.output
+    assert f"export {fmt}: 13 nodes, 23 relationships" in result.output
 
 
 @pytest.mark.parametrize("args, message", [
@@ -322,7 +322,7 @@ def test_export_cli_crafted_graph_is_one_line_naming_the_file(export_graph_sampl
                                       "--graph", str(tmp_path / "kg.json")])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert result.output == (f"Error: {tmp_path / 'kg.json'}: node 'gsm8k' has label '../../escaped'; the csv export "
-                             f"takes only Paper, Model, Method, Dataset, Benchmark, Task, Metric (they name its files)\n")
+                             f"takes only Paper, Model, Method, Dataset, Benchmark, Task, Metric, Result (they name its files)\n")
 
 
 def test_export_cypher_script_loads_over_bolt_and_reruns_idempotently(export_graph_sample, bolt_driver):

@@ -139,3 +139,77 @@ def test_evaluate_results_matches_subject_benchmark_metric_and_value(gold, found
                             results=[Result(*found, "", "absolute", None, None, "", 0, 0, "rule", 0.8)])
     score = score_results([record], [extraction]).score
     assert (score.tp, score.fp, score.fn) == counts
+
+
+# -- results in the graph, the Neo4j load and the exports ------------------------------------
+
+STEPTUNE = ("StepTune: Tuning Steps",
+            "We propose StepTune, a tuning method. StepTune reaches 83.1% top-1 accuracy on ImageNet (5-shot).")
+
+
+def _papers_file(path, *papers):
+    path.write_text("".join(json.dumps({"title": t, "abstract": a}) + "\n" for t, a in papers), encoding="utf-8")
+    return path
+
+
+def _result_rows(graph):
+    from graph.query import run_query
+
+    return run_query(graph, "MATCH (p:Paper)-[:REPORTS]->(r:Result)-[:RESULT_ON]->(b:Entity) "
+                            "OPTIONAL MATCH (r)-[:RESULT_OF]->(s) OPTIONAL MATCH (r)-[:MEASURED_IN]->(m:Metric) "
+                            "RETURN p.title AS paper, s.name AS subject, b.name AS benchmark, m.name AS metric, "
+                            "r.value AS value, r.score AS score, r.setting AS setting, r.lower_is_better AS lower "
+                            "ORDER BY value").rows
+
+
+def test_results_graph_links_result_to_paper_subject_benchmark_and_metric(tmp_path):
+    from graph.build import build
+    from graph.store import read_graph
+
+    report = build([_papers_file(tmp_path / "papers.jsonl", STEPTUNE)], tmp_path / "kg.json")
+    assert report.stats.results == 1
+    assert _result_rows(read_graph(tmp_path / "kg.json")) == [
+        {"paper": STEPTUNE[0], "subject": "StepTune", "benchmark": "ImageNet", "metric": "top-1 accuracy",
+         "value": "83.1", "score": 83.1, "setting": "5-shot", "lower": False}]
+
+
+def test_results_graph_rebuild_replaces_what_a_paper_reported(tmp_path):
+    from graph.build import build
+    from graph.store import read_graph
+
+    papers, graph_file = _papers_file(tmp_path / "papers.jsonl", STEPTUNE), tmp_path / "kg.json"
+    build([papers], graph_file)
+    build([papers], graph_file)  # the same input again: one copy of everything
+    assert len(_result_rows(read_graph(graph_file))) == 1
+    corrected = (STEPTUNE[0], STEPTUNE[1].replace("83.1%", "84.0%"))
+    build([_papers_file(tmp_path / "corrected.jsonl", corrected)], graph_file)
+    graph = read_graph(graph_file)
+    assert [row["value"] for row in _result_rows(graph)] == ["84.0"]
+    assert sum(1 for _, d in graph.nodes(data=True) if d["label"] == "Result") == 1
+
+
+def test_results_neo4j_load_is_idempotent_and_drops_results_a_paper_no_longer_reports(bolt_driver, bolt_settings):
+    from graph.neo4j import load_graph, run_query_neo4j
+    from graph.store import build_graph
+
+    db = bolt_settings.database
+    graph = build_graph([extract_text(*STEPTUNE)])
+    first = load_graph(graph, bolt_driver, database=db, batch_size=2)
+    again = load_graph(graph, bolt_driver, database=db, batch_size=2)
+    assert first.by_label["Result"] == 1 and again.nodes_created == again.relationships_created == 0
+    build_graph([extract_text(STEPTUNE[0], STEPTUNE[1].replace("83.1%", "84.0%"))], graph)
+    counts = load_graph(graph, bolt_driver, database=db, batch_size=2)
+    rows = run_query_neo4j("MATCH (p:Paper)-[:REPORTS]->(r:Result)-[:RESULT_ON]->(b:Entity) "
+                           "RETURN r.value AS value, b.name AS benchmark", {}, bolt_driver, database=db).rows
+    assert rows == [{"value": "84.0", "benchmark": "ImageNet"}]
+    assert counts.results_deleted == 1
+    assert run_query_neo4j("MATCH (r:Result) RETURN count(r) AS n", {}, bolt_driver, database=db).rows == [{"n": 1}]
+
+
+def test_results_csv_export_writes_result_nodes_and_links(tmp_path):
+    from graph.export import write_csv
+    from graph.store import build_graph
+
+    written = {path.name for path in write_csv(build_graph([extract_text(*STEPTUNE)]), tmp_path / "csv")}
+    assert {"Result.csv", "Paper-REPORTS-Result.csv", "Result-RESULT_ON-Dataset.csv",
+            "Result-RESULT_OF-Method.csv", "Result-MEASURED_IN-Metric.csv"} <= written
