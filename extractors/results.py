@@ -300,8 +300,8 @@ BENCHMARK_RULES: list[BenchmarkRule] = [
 
 def _metric_before(s: Sentence, v: Value) -> str:
     """The metric nearest before the value ("an FID of 5.31 on A and 9.39 on B", "for the top-1
-    accuracy, we improved 7.1%"), the longest phrase ending there ("average mAP"), unless another
-    value's metric comes first."""
+    accuracy, we improved 7.1%"), the longest phrase ending there ("average mAP"); another value's
+    metric only when the value repeats its pattern ("41.5% pass@1 on A and 45.0% on B")."""
     for start in range(v.index - 1, s.start - 1, -1):
         earlier = _read_value(s, start)
         if earlier is not None and earlier.end < s.end and find_metric(s.words[: s.end], earlier.end):
@@ -314,8 +314,10 @@ def _metric_before(s: Sentence, v: Value) -> str:
         before = start - 1
         while before > s.start and s.lower[before] in _UNIT_WORDS:
             before -= 1
-        if _read_value(s, before) is not None:
-            return ""  # "75.9 mIoU and 92.8%": the metric of the value before
+        earlier = _read_value(s, before)
+        if earlier is not None:
+            # "41.5% pass@1 on A and 45.0% on B": the same unit, the same metric; "75.9 mIoU and 92.8%": not
+            return phrase.text if earlier.unit == v.unit and s.lower[v.end : v.end + 1] == ["on"] else ""
         return phrase.text
     return ""
 
