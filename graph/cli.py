@@ -220,7 +220,7 @@ def build(graph_file: str | None, inputs: tuple[str, ...], **opts: Any) -> None:
     stats = report.stats
     click.echo(
         f"graph {report.graph_path}: {stats.papers_added} papers added, {stats.papers_updated} updated, "
-        f"{stats.entities_added} new entities, {stats.relationships} relationships stated",
+        f"{stats.entities_added} new entities, {stats.relationships} relationships stated, {stats.results} results",
         err=True,
     )
 
@@ -455,6 +455,7 @@ def neo4j_load(inputs: tuple[str, ...], graph_file: str | None, batch_size: int,
     click.echo(f"neo4j {settings.uri}: {counts.nodes_created} nodes created, {counts.nodes_matched} matched; "
                f"{counts.relationships_created} relationships created, {counts.relationships_matched} matched"
                + (f"; {counts.relationships_deleted} stale relationships deleted" if counts.relationships_deleted else "")
+               + (f"; {counts.results_deleted} stale results deleted" if counts.results_deleted else "")
                + (f"; {len(counts.skipped)} records skipped" if counts.skipped else ""))
 
 

@@ -254,7 +254,8 @@ class GraphBuilder:
             return
         node = result_id(paper_id, result.subject, result.benchmark, result.metric, result.value, result.setting)
         props = {k: v for k, v in result.to_dict().items() if v is not None}
-        summary = " ".join(p for p in (result.subject if result.subject != PAPER else "", f"{result.value}{result.unit}",
+        value = f"{result.value} {result.unit}" if result.unit == "points" else result.value + result.unit
+        summary = " ".join(p for p in (result.subject if result.subject != PAPER else "", value,
                                        result.metric, "on", result.benchmark) if p)
         self.graph.add_node(node, label=RESULT_LABEL, id=node, name=summary, paper=paper_id, score=_number(result.value),
                             lower_is_better=lower_is_better(result.metric), **props)
