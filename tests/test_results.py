@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -217,3 +218,25 @@ def test_results_csv_export_writes_result_nodes_and_links(tmp_path):
     written = {path.name for path in write_csv(build_graph([extract_text(*STEPTUNE)]), tmp_path / "csv")}
     assert {"Result.csv", "Paper-REPORTS-Result.csv", "Result-RESULT_ON-Dataset.csv",
             "Result-RESULT_OF-Method.csv", "Result-MEASURED_IN-Metric.csv"} <= written
+
+
+def test_results_eval_cli_prints_result_precision_and_recall_when_the_gold_has_results(tmp_path):
+    from click.testing import CliRunner
+
+    from graph.cli import cli
+
+    examples = Path(__file__).parent / "fixtures" / "example-papers.txt"
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({
+        "title": "TinyCoder: Small Code Models Trained on Verified Programs",
+        "entities": [{"name": "TinyCoder-1B", "type": "Model", "aliases": []},
+                     {"name": "HumanEval", "type": "Benchmark", "aliases": []}],
+        "relations": [],
+        "results": [{"subject": "TinyCoder-1B", "benchmark": "HumanEval", "metric": "pass@1", "value": "41.5"},
+                    {"subject": "TinyCoder-1B", "benchmark": "MBPP", "metric": "pass@1", "value": "45.0"},
+                    {"subject": "TinyCoder-1B", "benchmark": "HumanEval", "metric": "pass@10", "value": "60.2"}],
+    }) + "\n")
+    scores = json.loads(CliRunner().invoke(cli, ["eval", str(gold), str(examples), "--json"]).stdout)
+    assert (scores["results"]["tp"], scores["results"]["fn"]) == (2, 1)
+    table = CliRunner().invoke(cli, ["eval", str(gold), str(examples)]).stdout
+    assert "results (subject, benchmark, metric, value) over 1 papers: P 1.000 R 0.667" in table
