@@ -55,10 +55,10 @@ def doc_to_extraction(doc: Doc, paper: Paper) -> Extraction:
         )
     relations = []
     text = doc.text  # built from the tokens on each access: once per doc
-    for head, rel_type, tail, start, end, rule, confidence in doc._.relations:
+    for head, rel_type, tail, start, end, rule, confidence, direction in doc._.relations:
         head_name = PAPER if head == PAPER else entities[head].name
         relations.append(Relation(head_name, rel_type, entities[tail].name, text[start:end].strip(),
-                                  start, end, rule, round(confidence, 3)))
+                                  start, end, rule, round(confidence, 3), direction))
     results = find_results(doc, {key: entity.name for key, entity in entities.items()})
     return Extraction(paper=paper, entities=list(entities.values()), relations=relations, results=results)
 

@@ -8,7 +8,7 @@ form of an extraction (``Extraction.to_dict``) is the line format of
     {"paper": {"id", "title", "abstract", ...},
      "entities": [{"id", "name", "type", "aliases", "mentions": [...]}],
      "relations": [{"head", "type", "tail", "evidence", "start", "end",
-                    "extractor", "confidence"}],
+                    "extractor", "confidence", "direction" (COMPARES_WITH only)}],
      "results": [{"subject", "benchmark", "metric", "value", "unit", "kind",
                   "baseline", "setting", "evidence", "start", "end", "extractor",
                   "confidence"}]}
@@ -28,6 +28,7 @@ from typing import Any
 __all__ = [
     "ENTITY_TYPES",
     "RELATION_TYPES",
+    "COMPARISON_DIRECTIONS",
     "PAPER",
     "Paper",
     "Mention",
@@ -54,6 +55,12 @@ RELATION_TYPES = (
     "BASED_ON",
     "TRAINED_ON",
 )
+
+#: What a COMPARES_WITH relation claims of its head against its tail: ``better`` (outperforms,
+#: surpasses), ``worse`` (trails, falls short of, cannot match), ``on_par`` (matches, comparable
+#: to), ``not_better`` (does not outperform, fails to beat) or ``compared`` (compared with, versus:
+#: no claim either way).
+COMPARISON_DIRECTIONS = ("better", "worse", "on_par", "not_better", "compared")
 
 #: What a result's value is: a score reached, an improvement in the metric's units, a relative change.
 RESULT_KINDS = ("absolute", "gain", "relative")
@@ -180,6 +187,8 @@ class Relation:
 
     ``head`` and ``tail`` are entity names of the same extraction, or
     :data:`PAPER`. ``start``/``end`` locate ``evidence`` in ``Paper.text``.
+    ``direction`` (one of :data:`COMPARISON_DIRECTIONS`) is what a COMPARES_WITH
+    relation claims of ``head`` against ``tail``; other types have none.
     """
 
     head: str
@@ -190,9 +199,13 @@ class Relation:
     end: int
     extractor: str
     confidence: float
+    direction: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if data["direction"] is None:
+            del data["direction"]
+        return data
 
 
 @dataclass

@@ -4,15 +4,19 @@ The rules read each sentence's tokens around the resolved entities (``doc.ents``
 and state relations between the paper (``PAPER``) and entities, or between
 entities. ``doc._.relations`` holds plain tuples, so docs stay serialisable::
 
-    (head_key, type, tail_key, sentence_start_char, sentence_end_char, rule, confidence)
+    (head_key, type, tail_key, sentence_start_char, sentence_end_char, rule, confidence, direction)
 
-where a key is an entity group key (see :func:`extractors.entities.entity_groups`) or ``PAPER``.
+where a key is an entity group key (see :func:`extractors.entities.entity_groups`) or ``PAPER``,
+and ``direction`` is what a COMPARES_WITH relation claims of its head against its tail (one of
+:data:`~extractors.records.COMPARISON_DIRECTIONS`, read from :data:`COMPARISON_CUES`; None for
+the other types).
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from typing import NamedTuple
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -21,17 +25,13 @@ from .doctext import DocText
 from .entities import entity_groups
 from .records import PAPER
 
-__all__ = ["find_relations", "RelationExtractor"]
+__all__ = ["COMPARISON_CUES", "ComparisonCue", "find_relations", "RelationExtractor"]
 
 _FIRST_PERSON = {"we", "our", "us"}
 _SELF_REFERENCE = re.compile(r"\b(this|the present|our) (paper|work|study|report|article)\b|\bhere\b", re.I)
 _PROPOSE = re.compile(r"^(propos\w*|introduc\w*|present\w*|develop\w*|design\w*|buil[dt]\w*|construct\w*|creat\w*|curat\w*|releas\w*|contribut\w*|devis\w*|formulat\w*|establish\w*|offer\w*|collect\w*|put|named|called|dubbed|termed|coined)$", re.I)
 _NAMING = {"called", "named", "dubbed", "termed", "coined"}
 _NOVEL = {"novel", "new", "first"}
-_COMPARE = re.compile(r"^(outperform\w*|surpass\w*|beat\w*|exceed\w*|compar\w*|versus|vs\.?|against|than|superior|rival\w*|match\w*|over|relative|baselines?)$", re.I)
-_COMPARE_STRONG = re.compile(r"^(outperform\w*|surpass\w*|beat\w*|exceed\w*|compar\w*|versus|vs\.?|than|superior|rival\w*|competitive|contrast|match(es|ing)?|transcend\w*|parity|par|trail\w*)$", re.I)
-#: "a speedup of 1.8x over X", "gains over X": "over" compares only after a word of advantage.
-_ADVANTAGE = re.compile(r"^(speedups?|gains?|improvements?|advantages?|margins?|boosts?|points?|x|better|faster|higher|lower|improv\w*|outperform\w*)$", re.I)
 _EVAL = re.compile(r"^(evaluat\w*|experiment\w*|benchmark\w*|test\w*|achiev\w*|result\w*|accura\w*|scor\w*|outperform\w*|surpass\w*|sota|state-of-the-art|gains?|improv\w*|perform\w*|demonstrat\w*|validat\w*|verif\w*|report\w*|empirical\w*)$", re.I)
 _TRAIN = re.compile(r"^(train\w*|pre-?train\w*|fine-?tun\w*|finetun\w*|distill\w*)$", re.I)
 _USE = re.compile(r"^(us(e|es|ed|ing)|utiliz\w*|utilis\w*|leverag\w*|employ\w*|adopt\w*|appl(y|ies|ied|ying)|fine-?tun\w*|finetun\w*|based|built|build\w*|initiali[sz]\w*|via|through|with|incorporat\w*|integrat\w*|extend\w*|combin\w*|augment\w*|equipp\w*|driven|powered|prompt\w*|train\w*|rel(y|ies|ying)|exploit\w*|inspired|follow\w*)$", re.I)
@@ -145,20 +145,142 @@ def _title_coined(text: _Text):
             yield ent
 
 
-def _compare_cue(text: _Text, start: int, end: int) -> int | None:
-    """The token index of the first comparison word of a sentence, or None."""
+class ComparisonCue(NamedTuple):
+    """Words that compare, and what they claim of the compared entity against the name after them.
+
+    ``pattern`` matches whole words of a sentence, lowercased and joined by single spaces.
+    ``role`` is ``"cue"`` (the sentence compares, and this is how the comparison with the names
+    after it comes out), ``"frame"`` ("compared to X, ...": the sentence compares, and the claim
+    is the one its clause makes elsewhere) or ``"claim"`` ("2x faster": an outcome only, which
+    makes no comparison by itself).
+    """
+
+    name: str
+    pattern: re.Pattern
+    direction: str
+    role: str = "cue"
+
+
+def _cue(name: str, pattern: str, direction: str, role: str = "cue") -> ComparisonCue:
+    return ComparisonCue(name, re.compile(rf"(?<!\S)(?:{pattern})(?!\S)"), direction, role)
+
+
+_QUALITIES = r"(accurate|efficient|effective|robust|stable|scalable|reliable|capable)"
+_BETTER = rf"better|faster|stronger|superior|more {_QUALITIES}"
+_WORSE = rf"worse|slower|weaker|inferior|less {_QUALITIES}"
+
+#: The comparison lexicon. A sentence compares when it holds a cue or a frame; the one nearest
+#: before a baseline says how that comparison comes out. Of two cues over the same words the
+#: longer is read: "better than", not "than".
+COMPARISON_CUES = [
+    _cue("outperformed by", r"(outperform|surpass|exceed|overtak)\w* by|beaten by", "worse"),
+    _cue("worse than", rf"({_WORSE})( \S+){{0,3}}? (than|to)", "worse"),
+    _cue("underperforms", r"underperform\w*", "worse"),
+    _cue("lags behind", r"lag\w*( \S+)? behind", "worse"),
+    _cue("trails", r"trail(s|ed|ing)?", "worse"),
+    _cue("falls short of", r"f[ae]ll\w* short of", "worse"),
+    _cue("on par with", r"on (a )?par( with)?|parity( with)?", "on_par"),
+    _cue("comparable to", r"comparabl[ey]( \S+){0,3}? (to|with)|comparabl[ey]", "on_par"),
+    _cue("competitive with", r"competitive( \S+){0,2}? (with|to|against)|competitive", "on_par"),
+    _cue("matches", r"match(es|ed|ing)?", "on_par"),
+    _cue("rivals", r"rival(s|ed|ing|led|ling)?", "on_par"),
+    _cue("as good as", r"as (good|well|strong|accurate|effective) as", "on_par"),
+    _cue("outperforms", r"outperform\w*", "better"),
+    _cue("surpasses", r"surpass\w*|transcend\w*", "better"),
+    _cue("beats", r"beat(s|ing)?", "better"),
+    _cue("exceeds", r"exceed\w*", "better"),
+    _cue("better than", rf"({_BETTER})( \S+){{0,3}}? (than|to)|superior", "better"),
+    _cue("improves over", r"improv\w* (over|upon)", "better"),
+    # "a speedup of 1.8x over X", "gains of 2.1 BLEU over X": "over" compares only after a word of advantage
+    _cue("gains over", r"(speedups?|gains?|improvements?|advantages?|margins?|boosts?|points?|better|faster|"
+                       r"improv\w*|outperform\w*|\d+(\.\d+)?x)( \S+){0,3}? over", "better"),
+    _cue("compared to", r"compared (to|with|against)|relative to|in contrast (to|with)|in comparison (to|with)",
+         "compared", "frame"),
+    _cue("compare", r"compar(e|es|ed|ing|isons?)|versus|vs\.?|than|(higher|lower)( \S+){0,3}? over", "compared"),
+    _cue("faster", _BETTER, "better", "claim"),
+    _cue("slower", rf"{_WORSE}|poorly", "worse", "claim"),
+]
+
+#: What a negated cue claims: "do not outperform X", "fail to beat X" -> not better;
+#: "cannot match X" -> worse; "no worse than X" -> on par.
+_NEGATED = {"better": "not_better", "on_par": "worse", "worse": "on_par", "compared": "compared"}
+#: A negation at most two words before a cue: "do not generally outperform", "fails to beat".
+_NEGATION = re.compile(r"(?<!\S)(not(?! only)|n't|never|no|cannot|unable|fail\w*)( \S+){0,2} $")
+
+
+class _CueMatch(NamedTuple):
+    """A comparison cue found in a sentence: its words ``start``..``end`` and what it claims."""
+
+    start: int
+    end: int
+    direction: str
+    role: str
+
+
+def _comparison_cues(text: _Text, start: int, end: int, name_positions: set[int]) -> list[_CueMatch]:
+    """The comparison cues of a sentence in order of their last word (words of a name are no cue)."""
+    joined = " ".join(text.lower[start:end])
+    matches = [(cue, match) for cue in COMPARISON_CUES for match in cue.pattern.finditer(joined)]
+    if not matches:
+        return []
+    word_at = {}  # character offset in ``joined`` -> word index
+    offset = 0
     for i in range(start, end):
-        if _COMPARE_STRONG.match(text.words[i]):
-            return i
-        # "a speedup of 1.8x over X", "gains over X": "over" compares only after a word of advantage.
-        if text.lower[i] == "over" and any(
-                _ADVANTAGE.match(w) or w.endswith("x") and w[:-1].replace(".", "").isdigit()
-                for w in text.words[max(start, i - 4) : i]):
-            return i
-    return None
+        word_at[offset] = i
+        offset += len(text.lower[i])
+        word_at[offset] = i + 1
+        offset += 1
+    found = []
+    for cue, match in matches:
+        first, last = word_at.get(match.start()), word_at.get(match.end())
+        if first is None or last is None or first in name_positions or last - 1 in name_positions:
+            continue  # inside a word that holds whitespace, or a word of a name
+        negated = _NEGATION.search(joined, 0, match.start())
+        found.append(_CueMatch(first, last, _NEGATED[cue.direction] if negated else cue.direction, cue.role))
+    # Words a longer cue reads are not read again: "better than", not "than"; "compared to", not
+    # "compared". Of two over the same words, the one listed first.
+    kept = [m for i, m in enumerate(found) if not any(
+        o.start <= m.start and m.end <= o.end and (o.end - o.start > m.end - m.start or j < i)
+        for j, o in enumerate(found) if j != i)]
+    return sorted(kept, key=lambda m: m.end)
 
 
-def find_relations(doc: Doc, groups: dict[str, str]) -> list[tuple[str, str, str, int, int, str, float]]:
+#: Words that may stand between the name a comparison is said of and its cue: "GPT-4 can
+#: perform worse than", "X does not generally outperform", "X is outperformed by".
+_SUBJECT_GLUE = re.compile(r"^(can|could|may|might|will|would|does|do|did|is|are|was|were|still|also|even|only|"
+                           r"not|n't|never|perform\w*|fail\w*|to|\w+ly)$")
+
+
+def _comparison_subject(text: _Text, index: int, cue_start: int) -> str | None:
+    """The key of the name right before a comparison cue when the cue is said of it: "we show
+    that GPT-4 can perform worse than GPT-3" compares GPT-4, not the paper's own work."""
+    subject = next((e for e in reversed(text.ents[index]) if e[1] <= cue_start), None)
+    if subject is None or subject[3] in _NOT_RELATED or subject[3] in _DATA or cue_start - subject[1] > 4:
+        return None
+    return subject[2] if all(_SUBJECT_GLUE.match(w) for w in text.lower[subject[1] : cue_start]) else None
+
+
+#: Words that start a new clause: a cue before them says nothing of the names after them.
+_CLAUSE_BREAKS = {";", "while", "whereas"}
+
+
+def _direction(text: _Text, cues: list[_CueMatch], baseline: int) -> str:
+    """What the sentence claims against the name at word ``baseline``: the cue nearest before it
+    says, within its clause; after "compared to", the claim of the sentence nearest that frame."""
+    nearest = max((m for m in cues if m.end <= baseline), key=lambda m: m.end, default=None)
+    if nearest is None or any(w in _CLAUSE_BREAKS for w in text.lower[nearest.end : baseline]):
+        return "compared"
+    if nearest.role == "frame":
+        claims = [m for m in cues if m.direction != "compared"]
+        return min(claims, key=lambda m: abs(m.start - nearest.start)).direction if claims else "compared"
+    return nearest.direction
+
+
+def _rank(confidence: float, direction: str | None) -> tuple[float, bool]:
+    return confidence, direction not in (None, "compared")
+
+
+def find_relations(doc: Doc, groups: dict[str, str]) -> list[tuple[str, str, str, int, int, str, float, str | None]]:
     """The relations the doc states (see the module docstring for the tuple);
     ``groups`` are the doc's :func:`~extractors.entities.entity_groups`."""
     if not doc.ents:
@@ -166,11 +288,14 @@ def find_relations(doc: Doc, groups: dict[str, str]) -> list[tuple[str, str, str
     text = _Text(doc, groups)
     relations: dict[tuple[str, str, str], tuple] = {}
 
-    def add(head: str, rel: str, tail: str, where: tuple[int, int], rule: str, confidence: float) -> None:
+    def add(head: str, rel: str, tail: str, where: tuple[int, int], rule: str, confidence: float,
+            direction: str | None = None) -> None:
         triple = (head, rel, tail)
-        if head == tail or (triple in relations and relations[triple][-1] >= confidence):
+        # Of two statements of one relation the surer one stays; a comparison that claims an
+        # outcome is surer than one that only compares.
+        if head == tail or (triple in relations and _rank(*relations[triple][6:]) >= _rank(confidence, direction)):
             return
-        relations[triple] = (head, rel, tail, where[0], where[1], rule, confidence)
+        relations[triple] = (head, rel, tail, where[0], where[1], rule, confidence, direction)
 
     def sentence(index: int) -> tuple[int, int]:
         return text.char_bounds(*text.sents[index])
@@ -251,14 +376,20 @@ def find_relations(doc: Doc, groups: dict[str, str]) -> list[tuple[str, str, str
         background = not first_person and text.any_match(_BACKGROUND, sent_start, sent_end)
         passive_use = next((i for i in range(sent_start + 1, sent_end - 1) if text.lower[i] in _BE
                             and _PASSIVE_USE.match(text.lower[i + 1])), None)
-        compare_cue = _compare_cue(text, sent_start, sent_end)
         name_positions = {i for start, end, *_ in text.ents[index] for i in range(start, end)}
+        # only a name that is no data can be a baseline
+        cues = _comparison_cues(text, sent_start, sent_end, name_positions) if any(
+            e[3] not in _DATA for e in ents) else []
+        first_cue = next((m for m in cues if m.role != "claim"), None)  # a mere claim compares nothing
+        compare_cue = None if first_cue is None else first_cue.end - 1
         eval_sentence = text.any_match(_EVAL, sent_start, sent_end)
         head_in_sentence = next((e[2] for e in text.ents[index] if e[2] in proposed_keys), None)
         # "our Light-IF-32B model surpasses ...": a release of the proposal is what is compared.
         variant = None if compare_cue is None else next(
             (e[2] for e in reversed(text.ents[index]) if e[1] <= compare_cue and e[2] not in proposed_keys
              and any(e[2].startswith(p) for p in proposed_keys)), None)
+        # "X compared to Y" frames a claim made elsewhere: only a cue is said of the name before it
+        subject = _comparison_subject(text, index, first_cue.start) if first_cue and first_cue.role == "cue" else None
         for start, end, key, label, _ in ents:
             before = max(sent_start, start - 6)
             if label in _DATA:
@@ -279,7 +410,8 @@ def find_relations(doc: Doc, groups: dict[str, str]) -> list[tuple[str, str, str
             # "better than X in practice on ResNets": a name after "on"/"using" is the setting, not a baseline.
             setting = compare_cue is not None and start - 1 > compare_cue and text.lower[start - 1] in _SETTING
             if compare_cue is not None and start > compare_cue and not setting and (first_person or head_in_sentence or variant):
-                add(variant or head_in_sentence or main, "COMPARES_WITH", key, where, "compare-cue", 0.75)
+                add(variant or head_in_sentence or subject or main, "COMPARES_WITH", key, where, "compare-cue", 0.75,
+                    _direction(text, cues, start))
                 continue
             if background:
                 continue

@@ -423,7 +423,7 @@ def _sentences(doc: Doc, groups: Mapping[str, str]) -> list[Sentence]:
 
 def _main_proposal(doc: Doc) -> str:
     """The group key of what the paper proposes most surely, or PAPER."""
-    proposals = [(confidence, tail) for _, rel, tail, _, _, _, confidence in doc._.relations if rel == "PROPOSES"]
+    proposals = [(confidence, tail) for _, rel, tail, _, _, _, confidence, *_ in doc._.relations if rel == "PROPOSES"]
     return max(proposals)[1] if proposals else PAPER
 
 

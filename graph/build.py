@@ -100,9 +100,10 @@ def build(
         builder.add(extraction)
     for paper in report.read.duplicate_papers:  # the same paper from another source: its metadata
         builder.merge_duplicate(paper)
+    graph = builder.graph  # entities resolved over every paper, which completes the stats
     report.stats = builder.stats
     if report.read.kept:
-        write_graph(builder.graph, report.graph_path)
+        write_graph(graph, report.graph_path)
     return report
 
 

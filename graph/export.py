@@ -122,7 +122,7 @@ __all__ = [
     "export_graph",
 ]
 
-#: Node attributes that hold lists (JSON text in GraphML and GEXF).
+#: Attributes that hold lists (JSON text in GraphML and GEXF); a MENTIONS edge has ``aliases`` too.
 LIST_ATTRIBUTES = ("authors", "sources", "aliases", "keys")
 #: Rows per ``UNWIND`` statement of the Cypher script.
 CYPHER_BATCH = 500
@@ -146,13 +146,13 @@ def node_name(data: dict[str, Any]) -> str:
 
 
 def restore_lists(graph: nx.Graph) -> nx.Graph:
-    """Decode the JSON-text list attributes of a graph read from GraphML or GEXF, in place.
+    """Decode the JSON-text list attributes (of nodes and edges) of a graph read from GraphML or GEXF, in place.
 
     >>> g = nx.Graph(); g.add_node("dpo", aliases='["DPO"]')
     >>> restore_lists(g).nodes["dpo"]["aliases"]
     ['DPO']
     """
-    for _, data in graph.nodes(data=True):
+    for data in (*(d for _, d in graph.nodes(data=True)), *(d for *_, d in graph.edges(data=True))):
         for name in LIST_ATTRIBUTES:
             if isinstance(data.get(name), str):
                 data[name] = json.loads(data[name])

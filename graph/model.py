@@ -12,6 +12,8 @@ The embedded graph is a :class:`networkx.MultiDiGraph`:
   ``keys`` (list: the canonical keys of the name and every alias, which is
   how names are looked up on every engine) and ``inferred`` (true for a model
   family created only to link its size variants).
+* an entity's key is the canonical key of its name, and its name the fullest form
+  (the expansion, not the acronym) the most papers use; see ``graph.store.resolve_entities``.
 * Result nodes (``id`` ``result:<hash>`` of paper, subject, benchmark, metric, value and
   setting: one per score a paper reports) with ``name`` (a readable summary), ``paper``,
   ``subject``, ``benchmark``, ``metric``, ``value`` (as written), ``score`` (the number),
@@ -25,6 +27,9 @@ The embedded graph is a :class:`networkx.MultiDiGraph`:
 * edge attributes: ``type`` (one of :data:`RELATIONSHIP_TYPES`), ``paper``
   (the id of the paper that states it), ``evidence``, ``start``, ``end``,
   ``extractor``, ``confidence``. VARIANT_OF edges have ``paper`` "" and no evidence.
+  MENTIONS edges have ``as_type`` (the type the paper gives the entity), ``confidence``
+  and the paper's naming of it: ``name``, ``aliases`` (absent when none), ``family``
+  (absent when none), from which entities are resolved again on every build.
 
 Writers (Neo4j, exports) take the same data as typed records through
 :func:`node_records` and :func:`relationship_records`.
@@ -36,7 +41,7 @@ import hashlib
 import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, NamedTuple
 
 import networkx as nx
 
@@ -51,6 +56,10 @@ __all__ = [
     "ENTITY_LABELS",
     "LABELS",
     "RELATIONSHIP_TYPES",
+    "ValueKind",
+    "PropertyRule",
+    "NODE_PROPERTIES",
+    "EDGE_PROPERTIES",
     "NodeRecord",
     "RelationshipRecord",
     "node_records",
@@ -75,6 +84,63 @@ RESULT_TYPES = ("REPORTS", "RESULT_OF", "RESULT_ON", "MEASURED_IN")
 #: Relationship types of the graph: the extracted ones, a size variant's link to
 #: its family, MENTIONS from a paper to every entity it names, and the results' links.
 RELATIONSHIP_TYPES = (*RELATION_TYPES, "VARIANT_OF", "MENTIONS", *RESULT_TYPES)
+
+
+class ValueKind(NamedTuple):
+    """A kind of property value: what it is called in a message, and the test of a value."""
+
+    description: str
+    accepts: Callable[[Any], bool]
+
+
+TEXT = ValueKind("a string", lambda value: isinstance(value, str))
+TEXTS = ValueKind("a list of strings", lambda value: isinstance(value, list) and all(isinstance(v, str) for v in value))
+FLAG = ValueKind("true or false", lambda value: isinstance(value, bool))
+NUMBER = ValueKind("a number", lambda value: isinstance(value, (int, float)) and not isinstance(value, bool))
+WHOLE_NUMBER = ValueKind("a whole number", lambda value: isinstance(value, int) and not isinstance(value, bool))
+ENTITY_TYPE = ValueKind(f"one of {', '.join(ENTITY_LABELS)}", lambda value: value in ENTITY_LABELS)
+
+
+class PropertyRule(NamedTuple):
+    """A property the nodes of ``labels`` (or relationships of those types) hold (when ``required``,
+    else may hold), of one kind."""
+
+    name: str
+    kind: ValueKind
+    labels: tuple[str, ...]
+    required: bool = True
+
+
+#: What the builder, the query engine and the writers rely on; a graph file is checked against it.
+NODE_PROPERTIES = [
+    PropertyRule("title", TEXT, (PAPER_LABEL,)),
+    PropertyRule("abstract", TEXT, (PAPER_LABEL,)),
+    PropertyRule("sources", TEXTS, (PAPER_LABEL,)),
+    PropertyRule("name", TEXT, ENTITY_LABELS),
+    PropertyRule("aliases", TEXTS, ENTITY_LABELS),
+    PropertyRule("keys", TEXTS, ENTITY_LABELS),
+    PropertyRule("inferred", FLAG, ENTITY_LABELS),
+    *(PropertyRule(name, TEXT, (RESULT_LABEL,)) for name in
+      ("name", "paper", "subject", "benchmark", "metric", "value", "unit", "kind", "evidence", "extractor")),
+    *(PropertyRule(name, TEXT, (RESULT_LABEL,), required=False) for name in ("baseline", "setting")),
+    PropertyRule("score", NUMBER, (RESULT_LABEL,)),
+    PropertyRule("lower_is_better", FLAG, (RESULT_LABEL,)),
+    PropertyRule("confidence", NUMBER, (RESULT_LABEL,)),
+    PropertyRule("start", WHOLE_NUMBER, (RESULT_LABEL,)),
+    PropertyRule("end", WHOLE_NUMBER, (RESULT_LABEL,)),
+]
+EDGE_PROPERTIES = [
+    PropertyRule("paper", TEXT, RELATIONSHIP_TYPES),
+    PropertyRule("as_type", ENTITY_TYPE, ("MENTIONS",)),
+    # the paper's naming of the entity, which resolution reads (a graph from before has none)
+    PropertyRule("name", TEXT, ("MENTIONS",), required=False),
+    PropertyRule("aliases", TEXTS, ("MENTIONS",), required=False),
+    PropertyRule("family", TEXT, ("MENTIONS",), required=False),
+    PropertyRule("confidence", NUMBER, RELATIONSHIP_TYPES, required=False),
+    PropertyRule("start", WHOLE_NUMBER, RELATION_TYPES, required=False),
+    PropertyRule("end", WHOLE_NUMBER, RELATION_TYPES, required=False),
+    PropertyRule("evidence", TEXT, RELATION_TYPES, required=False),
+]
 
 
 @dataclass(frozen=True)

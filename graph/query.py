@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Iterable, NamedTuple
 
 import networkx as nx
 
@@ -220,17 +220,20 @@ def catalogue_params(query: CatalogueQuery, values: dict[str, Any]) -> dict[str,
     return params
 
 
-def query_view(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """The graph as nxcypher reads it: labels in ``__labels__`` sets, types as edge labels."""
-    cached = graph.graph.get("_query_view")
-    if cached is not None and cached[0] == (graph.number_of_nodes(), graph.number_of_edges()):
-        return cached[1]
+def query_view(graph: nx.MultiDiGraph, nodes: Iterable[str] | None = None) -> nx.MultiDiGraph:
+    """The graph (or the part of it on ``nodes``) as nxcypher reads it: labels in ``__labels__``
+    sets, types as edge labels.
+
+    Built afresh for every query: a cache cannot see a renamed entity or a replaced edge (a
+    mutation of an attribute dict changes no count), and would not belong in ``graph.graph``,
+    which is the user's and is written to the graph file.
+    """
+    part = graph if nodes is None else graph.subgraph(nodes)
     view = nx.MultiDiGraph()
-    for node, data in graph.nodes(data=True):
+    for node, data in part.nodes(data=True):
         view.add_node(node, **{k: v for k, v in data.items() if k != "label"}, __labels__=set(node_labels(data["label"])))
-    for start, end, key, data in graph.edges(keys=True, data=True):
+    for start, end, key, data in part.edges(keys=True, data=True):
         view.add_edge(start, end, key=key, **{k: v for k, v in data.items() if k != "type"}, __labels__={data["type"]})
-    graph.graph["_query_view"] = ((graph.number_of_nodes(), graph.number_of_edges()), view)
     return view
 
 
@@ -249,8 +252,45 @@ def _inline_paging(cypher: str, params: dict[str, Any]) -> str:
     return _PAGING_PARAM.sub(literal, cypher)
 
 
-_REQUIRED_MATCH = re.compile(r"\bMATCH\b", re.IGNORECASE)
-_OPTIONAL_MATCH = re.compile(r"\bOPTIONAL\s+MATCH\b", re.IGNORECASE)
+class UnsupportedConstruct(NamedTuple):
+    """A Cypher construct nxcypher answers wrongly or fails on obscurely (tests/test_query.py has
+    the probes): what to call it in a message, and how to find it in query text."""
+
+    name: str
+    pattern: re.Pattern
+
+
+#: Found in the query's text with its strings and comments blanked out.
+UNSUPPORTED = [
+    UnsupportedConstruct("shortestPath()", re.compile(r"\b(all)?shortestPath\s*\(", re.IGNORECASE)),
+    UnsupportedConstruct("an undirected variable-length relationship (-[*1..2]-)",
+                         re.compile(r"(?<!<)-\[[^\]]*\*[^\]]*\]-(?!>)")),
+    UnsupportedConstruct("a variable-length relationship without an upper bound (-[*]->, -[*2..]->)",
+                         re.compile(r"\[[^\]]*\*\s*(\d*\s*\.\.\s*)?\]")),
+    UnsupportedConstruct("a variable-length relationship bound to a variable (-[r*1..2]->)",
+                         re.compile(r"\[\s*\w+\s*(:[^\]*]*)?\*")),
+    UnsupportedConstruct("OPTIONAL MATCH", re.compile(r"\bOPTIONAL\s+MATCH\b", re.IGNORECASE)),
+    UnsupportedConstruct("exists() or EXISTS {...}", re.compile(r"\bEXISTS\s*[({]", re.IGNORECASE)),
+    UnsupportedConstruct("a pattern inside size() (size((n)-->()))", re.compile(r"\bsize\s*\(\s*\(", re.IGNORECASE)),
+    UnsupportedConstruct("MATCH after WITH", re.compile(r"\bWITH\b.*\bMATCH\b", re.IGNORECASE | re.DOTALL)),
+    # nxcypher fails on these with a bare KeyError
+    UnsupportedConstruct("a column named like the node whose property it is (e.name AS e)",
+                         re.compile(r"(?<![.\w])([A-Za-z_]\w*)\.\w+\s+AS\s+\1\b", re.IGNORECASE)),
+    UnsupportedConstruct("an aggregate named like the variable it reads (count(n) AS n)", re.compile(
+        r"\b(?:count|collect|sum|avg|min|max)\s*\(\s*(?:DISTINCT\s+)?([A-Za-z_]\w*)(?:\.\w+)?\s*\)\s+AS\s+\1\b",
+        re.IGNORECASE)),
+]
+
+_STRINGS_AND_COMMENTS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|//[^\n]*")
+
+
+def _unsupported_constructs(cypher: str) -> list[str]:
+    """What in ``cypher`` the embedded engine cannot answer correctly, by name."""
+    code = _STRINGS_AND_COMMENTS.sub("''", cypher)
+    return [construct.name for construct in UNSUPPORTED if construct.pattern.search(code)]
+
+
+_MATCH = re.compile(r"\bMATCH\b", re.IGNORECASE)
 
 
 def run_query(graph: nx.MultiDiGraph, cypher: str, params: dict[str, Any] | None = None) -> QueryResult:
@@ -261,6 +301,10 @@ def run_query(graph: nx.MultiDiGraph, cypher: str, params: dict[str, Any] | None
 def _run_on_view(view: nx.MultiDiGraph, cypher: str, params: dict[str, Any]) -> QueryResult:
     from nxcypher import NXCypher
 
+    unsupported = _unsupported_constructs(cypher)
+    if unsupported:
+        raise QueryError(f"the embedded graph's engine (nxcypher) cannot answer {'; '.join(unsupported)} correctly: "
+                         "rewrite the query without it, or run it on Neo4j (--neo4j)")
     cypher = _inline_paging(cypher, params)
     try:
         columns_to_values = NXCypher(view).run(cypher, params=params)
@@ -268,9 +312,12 @@ def _run_on_view(view: nx.MultiDiGraph, cypher: str, params: dict[str, Any]) -> 
         message = " ".join(str(err).split())[:300] or type(err).__name__
         raise QueryError(f"query failed: {message}") from None
     columns = list(columns_to_values)
-    count = len(next(iter(columns_to_values.values()), []))
+    lengths = {len(values) for values in columns_to_values.values()}
+    if len(lengths) > 1:
+        raise QueryError(f"query failed: the embedded engine (nxcypher) gave columns of unequal lengths {sorted(lengths)}")
+    count = lengths.pop() if lengths else 0
     rows = [{c: columns_to_values[c][i] for c in columns} for i in range(count)]
-    if rows == [dict.fromkeys(columns)] and _REQUIRED_MATCH.search(cypher) and not _OPTIONAL_MATCH.search(cypher):
+    if rows == [dict.fromkeys(columns)] and _MATCH.search(cypher):
         # nxcypher answers a MATCH that finds nothing with one row of nulls when RETURN holds an
         # expression (coalesce, CASE); Neo4j, and Cypher, answer no row.
         rows = []
@@ -284,33 +331,24 @@ def run_catalogue(name: str, graph: nx.MultiDiGraph, values: dict[str, Any]) -> 
         raise UsageError(f"no query named {name!r}; the catalogue has: {', '.join(queries)}")
     query = queries[name]
     params = catalogue_params(query, values)
-    view = query_view(graph)
+    nodes = None
     if query.scope is not None and "key" in params:
         # The pattern lies within `scope` hops of the entities named by $key: search only there
         # (nxcypher scans its whole graph for every pattern). Named by a key ending with $key, not only
         # equal to it: a query may also match a longer name ("offline reinforcement learning").
-        starts = [node for key, nodes in _nodes_with_key(graph).items() if key.endswith(params["key"]) for node in nodes]
-        view = view.subgraph(_neighbourhood(view, starts, query.scope)).copy()
-    return _run_on_view(view, query.text, params)
+        nodes = _neighbourhood(graph, _nodes_with_key_ending(graph, params["key"]), query.scope)
+    return _run_on_view(query_view(graph, nodes), query.text, params)
 
 
-def _nodes_with_key(graph: nx.MultiDiGraph) -> dict[str, list[str]]:
-    """Entity nodes by each canonical key of their names (cached on the graph like :func:`query_view`)."""
-    cached = graph.graph.get("_key_index")
-    if cached is not None and cached[0] == (graph.number_of_nodes(), graph.number_of_edges()):
-        return cached[1]
-    index: dict[str, list[str]] = {}
-    for node, data in graph.nodes(data=True):
-        for key in data.get("keys", ()):
-            index.setdefault(key, []).append(node)
-    graph.graph["_key_index"] = ((graph.number_of_nodes(), graph.number_of_edges()), index)
-    return index
+def _nodes_with_key_ending(graph: nx.MultiDiGraph, key: str) -> list[str]:
+    """Entity nodes one of whose names has a canonical key ending with ``key``."""
+    return [node for node, keys in graph.nodes(data="keys") if keys and any(k.endswith(key) for k in keys)]
 
 
-def _neighbourhood(view: nx.MultiDiGraph, starts: list[str], hops: int) -> set[str]:
+def _neighbourhood(graph: nx.MultiDiGraph, starts: list[str], hops: int) -> set[str]:
     """Nodes within ``hops`` relationships of ``starts``, in either direction."""
     seen, frontier = set(starts), set(starts)
     for _ in range(hops):
-        frontier = {n for node in frontier for n in (*view.successors(node), *view.predecessors(node))} - seen
+        frontier = {n for node in frontier for n in (*graph.successors(node), *graph.predecessors(node))} - seen
         seen |= frontier
     return seen

@@ -37,7 +37,7 @@ def export_sample_extractions():
     r1 = [_ExportRelation("PAPER", "PROPOSES", "Ünïcode-Net", EXPORT_TRICKY_EVIDENCE, 0, 40, "rules", 0.9),
           _ExportRelation("PAPER", "EVALUATES_ON", "中文理解评测", EXPORT_TRICKY_EVIDENCE, 0, 40, "rules", 0.8),
           _ExportRelation("PAPER", "EVALUATES_ON", "GSM8K", "evaluate it on GSM8K", 5, 25, "rules", 0.85),
-          _ExportRelation("Ünïcode-Net", "COMPARES_WITH", "GPT-4", "better than <GPT-4>", 3, 22, "rules", 0.7)]
+          _ExportRelation("Ünïcode-Net", "COMPARES_WITH", "GPT-4", "better than <GPT-4>", 3, 22, "rules", 0.7, "better")]
     e2 = [_export_entity("Direct Preference Optimization", "Method", ["DPO"]),
           _export_entity("LLaMA-3-8B", "Model"), _export_entity("GSM8K", "Benchmark")]
     r2 = [_ExportRelation("PAPER", "USES", "Direct Preference Optimization", "with DPO", 1, 9, "rules", 1.0),

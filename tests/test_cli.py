@@ -391,3 +391,34 @@ def test_cli_build_on_an_immutable_graph_is_one_line_and_keeps_it(built, tmp_pat
     assert result.stderr.strip().splitlines() == [f"Error: {graph}: is read-only; it was not replaced "
                                                   "(make it writable, or choose another file)"]
     assert graph.read_bytes() == built.read_bytes() and [p.name for p in tmp_path.iterdir()] == ["kg.json"]
+
+
+COMPARISONS = """Zorb: Small Chat Models
+We present Zorb, a small chat model trained on curated dialogues. Our Zorb outperforms Quux-7B on BarQA2 and still trails Blick-13B.
+
+Revisiting Tricks for Chat Model Tuning
+We revisit ten tricks for tuning chat models. We find that the tricks do not generally outperform Quux-7B on BarQA2.
+
+Plink: Tiny Chat Models
+We present Plink, a tiny chat model for phones. Our Plink is on par with Quux-7B on BarQA2.
+"""
+
+
+@pytest.fixture(scope="module")
+def compared(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("compared")
+    (folder / "papers.txt").write_text(COMPARISONS, encoding="utf-8")
+    result = run("build", folder / "papers.txt", "--graph", folder / "kg.json")
+    assert result.exit_code == 0, result.output
+    return folder / "kg.json"
+
+
+@pytest.mark.parametrize("name, challengers", [("Quux-7B", ["Zorb"]), ("Zorb", ["Blick-13B"]), ("Plink", [])])
+def test_cli_outperforms_lists_only_what_is_claimed_better(compared, name, challengers):
+    result = run("outperforms", name, "--graph", compared, "--json")
+    assert [row["challenger"] for row in json.loads(result.stdout)] == challengers
+
+
+def test_cli_compared_with_shows_each_direction(compared):
+    rows = json.loads(run("compared-with", "Zorb", "--graph", compared, "--json").stdout)
+    assert [(row["baseline"], row["direction"]) for row in rows] == [("Blick-13B", "worse"), ("Quux-7B", "better")]

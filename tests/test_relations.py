@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from extractors.extract import extract_text
+from extractors.records import COMPARISON_DIRECTIONS, Extraction
+from extractors.relations import COMPARISON_CUES
 
 
 def triples(title: str, abstract: str) -> set[tuple[str, str, str]]:
@@ -176,3 +178,77 @@ def test_relations_acronym_and_expansion_are_one_entity():
     assert "Direct Preference Optimization" in names and "DPO" not in names
     entity = next(e for e in extraction.entities if e.name == "Direct Preference Optimization")
     assert "DPO" in entity.aliases
+
+
+@pytest.mark.parametrize("cue", COMPARISON_CUES, ids=lambda cue: cue.name)
+def test_relations_comparison_cue_names_are_examples_of_their_pattern(cue):
+    assert cue.pattern.fullmatch(cue.name) and cue.direction in COMPARISON_DIRECTIONS
+
+
+@pytest.mark.parametrize(
+    "abstract, baseline, direction",
+    [
+        ("Our Zorb outperforms Blick-13B on BarQA2.", "Blick-13B", "better"),
+        ("Our Zorb surpasses Blick-13B and Quux-7B.", "Quux-7B", "better"),
+        ("Our Zorb beats Blick-13B on BarQA2.", "Blick-13B", "better"),
+        ("Our Zorb is 3x faster than Blick-13B.", "Blick-13B", "better"),
+        ("Our Zorb improves over Blick-13B by 4 points.", "Blick-13B", "better"),
+        ("Our Zorb gives a speedup of 1.8x over Blick-13B.", "Blick-13B", "better"),
+        ("Our Zorb is not only faster but also outperforms Blick-13B.", "Blick-13B", "better"),
+        ("Our Zorb does not generally outperform Blick-13B.", "Blick-13B", "not_better"),
+        ("Our Zorb fails to beat Blick-13B on BarQA2.", "Blick-13B", "not_better"),
+        ("Our Zorb is no better than Blick-13B.", "Blick-13B", "not_better"),
+        ("Our Zorb cannot match Blick-13B on BarQA2.", "Blick-13B", "worse"),
+        ("Our Zorb performs worse than Blick-13B on BarQA2.", "Blick-13B", "worse"),
+        ("Our Zorb still lags behind Blick-13B.", "Blick-13B", "worse"),
+        ("Our Zorb trails Blick-13B by two points.", "Blick-13B", "worse"),
+        ("Our Zorb falls short of Blick-13B on BarQA2.", "Blick-13B", "worse"),
+        ("Our Zorb is outperformed by Blick-13B.", "Blick-13B", "worse"),
+        ("Our Zorb is on par with Blick-13B.", "Blick-13B", "on_par"),
+        ("Our Zorb is comparable to Blick-13B at a tenth of the cost.", "Blick-13B", "on_par"),
+        ("Our Zorb matches Blick-13B on BarQA2.", "Blick-13B", "on_par"),
+        ("Our Zorb is competitive with Blick-13B.", "Blick-13B", "on_par"),
+        ("We compare Zorb with Blick-13B.", "Blick-13B", "compared"),
+        ("Compared with Blick-13B, our Zorb is 2x faster.", "Blick-13B", "better"),
+        # one sentence, two outcomes: each baseline takes the cue nearest before it
+        ("Our Zorb fails to beat Blick-13B but surpasses Quux-7B.", "Blick-13B", "not_better"),
+        ("Our Zorb fails to beat Blick-13B but surpasses Quux-7B.", "Quux-7B", "better"),
+        ("Our Zorb outperforms Quux-7B and is on par with Blick-13B.", "Blick-13B", "on_par"),
+        # a cue says nothing of the names in the next clause
+        ("Our Zorb outperforms Quux-7B, while Blick-13B needs more memory.", "Blick-13B", "compared"),
+        ("Our Zorb outperforms Quux-7B; Blick-13B is larger.", "Blick-13B", "compared"),
+        # said twice, the claim outweighs the mere comparison
+        ("We compare Zorb with Blick-13B. Our Zorb outperforms Blick-13B.", "Blick-13B", "better"),
+    ],
+)
+def test_relations_comparison_direction_from_cue_words(abstract, baseline, direction):
+    comparisons = {r.tail: r.direction for r in extract_text("Zorb: Small Chat Models", abstract).relations
+                   if r.type == "COMPARES_WITH" and r.head == "Zorb"}
+    assert comparisons.get(baseline) == direction, comparisons
+
+
+def test_relations_direction_only_on_comparisons_and_through_the_json_form():
+    extraction = extract_text("Zorb: Small Chat Models", "Our Zorb trails Blick-13B on BarQA2.")
+    lines = extraction.to_dict()["relations"]
+    assert {"PROPOSES", "COMPARES_WITH"} <= {r["type"] for r in lines}
+    assert all(("direction" in r) == (r["type"] == "COMPARES_WITH") for r in lines)
+    assert next(r["direction"] for r in lines if r["type"] == "COMPARES_WITH") == "worse"
+    assert Extraction.from_dict(extraction.to_dict()) == extraction
+
+
+@pytest.mark.parametrize(
+    "abstract, comparison",
+    [
+        ("We show that Blick-13B can perform worse than Quux-7B on BarQA2.", ("Blick-13B", "Quux-7B", "worse")),
+        ("We find that Blick-13B does not generally outperform Quux-7B.", ("Blick-13B", "Quux-7B", "not_better")),
+        ("We show that Blick-13B is outperformed by Quux-7B.", ("Blick-13B", "Quux-7B", "worse")),
+        # no name right before the cue, or more than verbs between: the paper's own claim
+        ("We find that these tricks do not generally outperform Quux-7B.", ("PAPER", "Quux-7B", "not_better")),
+        ("We find that prompting Blick-13B with hints outperforms Quux-7B.", ("PAPER", "Quux-7B", "better")),
+        ("We report better accuracy with Blick-13B compared to Quux-7B.", ("PAPER", "Quux-7B", "better")),
+    ],
+)
+def test_relations_comparison_is_said_of_the_name_before_its_cue(abstract, comparison):
+    found = {(r.head, r.tail, r.direction) for r in extract_text("A Study of Chat Models", abstract).relations
+             if r.type == "COMPARES_WITH"}
+    assert comparison in found, found

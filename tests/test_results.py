@@ -158,13 +158,19 @@ def _papers_file(path, *papers):
 
 
 def _result_rows(graph):
+    """Each result with its paper, benchmark, subject and metric, read through the graph's relationships."""
     from graph.query import run_query
 
-    return run_query(graph, "MATCH (p:Paper)-[:REPORTS]->(r:Result)-[:RESULT_ON]->(b:Entity) "
-                            "OPTIONAL MATCH (r)-[:RESULT_OF]->(s) OPTIONAL MATCH (r)-[:MEASURED_IN]->(m:Metric) "
-                            "RETURN p.title AS paper, s.name AS subject, b.name AS benchmark, m.name AS metric, "
-                            "r.value AS value, r.score AS score, r.setting AS setting, r.lower_is_better AS lower "
-                            "ORDER BY value").rows
+    def linked(rel_type: str) -> dict:
+        rows = run_query(graph, f"MATCH (r:Result)-[:{rel_type}]->(e:Entity) RETURN r.id AS id, e.name AS name").rows
+        return {row["id"]: row["name"] for row in rows}
+
+    subjects, metrics = linked("RESULT_OF"), linked("MEASURED_IN")
+    rows = run_query(graph, "MATCH (p:Paper)-[:REPORTS]->(r:Result)-[:RESULT_ON]->(b:Entity) "
+                            "RETURN r.id AS id, p.title AS paper, b.name AS benchmark, r.value AS value, "
+                            "r.score AS score, r.setting AS setting, r.lower_is_better AS lower ORDER BY value").rows
+    ids = [row.pop("id") for row in rows]
+    return [{**row, "subject": subjects.get(key), "metric": metrics.get(key)} for key, row in zip(ids, rows)]
 
 
 def test_results_graph_links_result_to_paper_subject_benchmark_and_metric(tmp_path):

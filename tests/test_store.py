@@ -1,11 +1,13 @@
 import json
 import os
+from pathlib import Path
 
 import pytest
 
 from extractors.errors import InputError, OutputError, UsageError
 from extractors.records import Entity, Extraction, Paper, Relation
-from graph.store import GraphBuilder, build_graph, read_graph, refuse_same_file, write_graph
+from graph.build import build
+from graph.store import GraphBuilder, build_graph, generate_graph_json, read_graph, refuse_same_file, write_graph
 
 
 def paper(pid="title:a", title="Paper A", abstract="We evaluate on GSM8K."):
@@ -206,3 +208,175 @@ def test_store_refuse_same_file_sees_through_spellings_and_links(tmp_path, spell
     with pytest.raises(UsageError, match="is also an input"):
         refuse_same_file(spell(path), ["other.txt", path], "an input")
     refuse_same_file(tmp_path / "out.jsonl", [path, "-"], "an input")
+
+
+def graph_document(nodes=None, edges=None, header=None):
+    """A graph file's JSON: the file of extraction_a() with its nodes or edges replaced."""
+    document = json.loads(generate_graph_json(build_graph([extraction_a()])))
+    document.update({k: v for k, v in (("nodes", nodes), ("edges", edges), ("graph", header)) if v is not None})
+    return json.dumps(document)
+
+
+GOOD_NODE = {"id": "gsm8k", "label": "Benchmark", "name": "GSM8K", "aliases": [], "keys": ["gsm8k"], "inferred": False}
+PAPER_NODE = {"id": "title:a", "label": "Paper", "title": "A", "abstract": "x", "sources": []}
+
+
+@pytest.mark.parametrize("text, message", [
+    (graph_document(nodes=[{k: v for k, v in GOOD_NODE.items() if k != "label"}]),
+     "node 1 ('gsm8k') has label None; a node's label is one of Paper, Model"),
+    (graph_document(nodes=[{**GOOD_NODE, "label": "Thing"}]), "node 1 ('gsm8k') has label 'Thing'"),
+    (graph_document(nodes=[{**GOOD_NODE, "keys": "gsm8k"}]), "node 1 ('gsm8k') has 'keys' 'gsm8k', not a list of strings"),
+    (graph_document(nodes=[GOOD_NODE, GOOD_NODE]), "node 2 ('gsm8k') repeats the id of an earlier node"),
+    (graph_document(nodes=[{**PAPER_NODE, "id": "paper-1"}]), "node 1 ('paper-1') is a paper whose id does not start"),
+    (graph_document(nodes=[["gsm8k"]]), "node 1 is ['gsm8k'], not an object"),
+    (graph_document(nodes=[{**GOOD_NODE, "name": {"nested": 1}}]), "node 1 ('gsm8k') has 'name' {'nested': 1}, not a string"),
+    (graph_document(nodes=[{**GOOD_NODE, "note": [[1]]}]), "node 1 ('gsm8k') has 'note' [[1]]: a property is"),
+    (graph_document(nodes=[{**GOOD_NODE, "name": "GSM\ud800"}]), "node 1 ('gsm8k') has text that is not UTF-8 in 'name'"),
+    (graph_document(nodes=[{**GOOD_NODE, "id": "x\udfff"}]), "node 1 ('x\\udfff') has text that is not UTF-8 in 'id'"),
+    (graph_document(nodes=[GOOD_NODE], edges=[{"source": "title:a", "target": "gsm8k", "key": "USES|title:a",
+                                               "type": "USES", "paper": "title:a"}]),
+     "relationship 1 has source 'title:a', which is no node of the file"),
+    (graph_document(nodes=[GOOD_NODE, PAPER_NODE], edges=[{"source": "title:a", "target": "gsm8k", "key": "k",
+                                                           "type": "LIKES", "paper": "title:a"}]),
+     "relationship 1 has type 'LIKES'; a relationship's type is one of PROPOSES"),
+    (graph_document(nodes=[GOOD_NODE, PAPER_NODE], edges=[{"source": "title:a", "target": "gsm8k", "key": "k",
+                                                           "type": "MENTIONS", "paper": "title:a"}]),
+     "relationship 1 has no 'as_type', not one of Model, Method"),
+    (graph_document(nodes=[GOOD_NODE, PAPER_NODE], edges=[{"source": "title:a", "target": "gsm8k", "key": "USES|title:a",
+                                                           "type": "USES", "paper": "title:a"}]),
+     "relationship 1 (USES) joins 'gsm8k', which its paper 'title:a' does not mention"),
+    (graph_document(nodes=[GOOD_NODE, PAPER_NODE], edges=[{"source": "gsm8k", "target": "title:a", "key": "MENTIONS|x",
+                                                           "type": "MENTIONS", "paper": "gsm8k", "as_type": "Model"}]),
+     "relationship 1 is a MENTIONS not from its paper to an entity"),
+    (graph_document(nodes=[GOOD_NODE, PAPER_NODE], edges=[{"source": "title:a", "target": "gsm8k", "key": "MENTIONS|title:a",
+                                                           "type": "MENTIONS", "paper": "title:a", "as_type": "Benchmark",
+                                                           "aliases": "GSM"}]),
+     "relationship 1 has 'aliases' 'GSM', not a list of strings"),
+    (graph_document(header={"name": "paperkg", "format": 2}), "graph format 2; this paperkg reads format 1"),
+    ('{"graph": {"name": "paperkg", "format": 1}, "nodes": ' + "[" * 100_000 + "]" * 100_000 + ', "edges": []}',
+     "not a readable paperkg graph (JSON nested too deeply)"),
+])
+def test_store_bad_graph_file_is_refused_in_one_line_naming_the_record(tmp_path, text, message):
+    path = tmp_path / "kg.json"
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    with pytest.raises(InputError) as refused:
+        read_graph(path)
+    assert str(refused.value).startswith(f"{path}: ") and message in str(refused.value)
+    assert "\n" not in str(refused.value)
+
+
+def test_store_graph_file_that_is_a_directory_is_one_clear_error(tmp_path):
+    with pytest.raises(InputError, match="kg.json: cannot read the graph file"):
+        read_graph(tmp_path.joinpath("kg.json").mkdir() or tmp_path / "kg.json")
+
+
+# The acronym alone in one paper, its expansion in another; and across types (CLIP as a Model, its
+# expansion as a Method).
+ACRONYM_PAPERS = {
+    "acronyms.txt": """Sharp Minima and Step Sizes
+
+We show that GD with large step sizes finds flatter minima than small-batch training. Experiments on CIFAR-10 with ResNet-18 confirm that GD generalises better than SGD.
+
+Zero-Shot Transfer with Small Encoders
+
+We fine-tune the CLIP model on COCO captions and evaluate zero-shot retrieval on Flickr30K. The fine-tuned CLIP model outperforms ALIGN while using fewer parameters and less training data.
+""",
+    "expansions.txt": """Faster Training with Momentum Schedules
+
+We study gradient descent (GD) with momentum schedules for training ResNet-50 on ImageNet. Our schedule speeds up GD by 30% and outperforms Adam on CIFAR-10.
+
+Vision Language Pretraining at Scale
+
+We revisit Contrastive Language-Image Pretraining (CLIP) and evaluate it on ImageNet zero-shot classification. Models trained with our recipe on LAION-400M match the original results at a third of the compute budget.
+""",
+}
+
+
+def graph_content(graph):
+    nodes = sorted((n, d["label"], d.get("name", d.get("title"))) for n, d in graph.nodes(data=True))
+    edges = sorted((u, v, k, d["type"]) for u, v, k, d in graph.edges(keys=True, data=True))
+    return nodes, edges
+
+
+@pytest.fixture(scope="module")
+def acronym_inputs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("inputs")
+    for name, text in ACRONYM_PAPERS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return [str(Path(__file__).parent / "fixtures" / "example-papers.txt"), str(folder / "acronyms.txt"),
+            str(folder / "expansions.txt")]
+
+
+@pytest.mark.parametrize("runs", [
+    pytest.param([[0, 1, 2], [0, 1, 2]], id="twice"),
+    pytest.param([[1], [0, 2]], id="acronyms-first"),
+    pytest.param([[2, 0], [1]], id="expansions-first"),
+    pytest.param([[2], [1], [2], [0]], id="again-and-again"),
+])
+def test_store_build_gives_one_graph_whatever_the_runs(tmp_path, acronym_inputs, runs):
+    once = tmp_path / "once.json"
+    build(acronym_inputs, once)
+    path = tmp_path / "runs.json"
+    for run in runs:
+        build([acronym_inputs[i] for i in run], path)
+    assert graph_content(read_graph(path)) == graph_content(read_graph(once))
+
+
+def test_store_acronym_and_expansion_are_one_node_across_types(tmp_path, acronym_inputs):
+    path = tmp_path / "kg.json"
+    build(acronym_inputs, path)
+    graph = read_graph(path)
+    by_key = {key: node for node, data in graph.nodes(data=True) for key in data.get("keys", ())}
+    assert by_key["gd"] == by_key["gradientdescent"] == "gradientdescent"
+    assert by_key["clip"] == by_key["contrastivelanguageimagepretraining"]
+    clip = graph.nodes[by_key["clip"]]
+    assert (clip["name"], clip["aliases"]) == ("Contrastive Language-Image Pretraining", ["CLIP"])
+    assert clip["label"] in ("Method", "Model")
+
+
+def dpo_extractions():
+    return [Extraction(paper("title:b", "Paper B"), [Entity("dpo", "DPO", "Method")], [rel("PAPER", "USES", "DPO")]),
+            Extraction(paper("title:c", "Paper C"),
+                       [Entity("directpreferenceoptimization", "Direct Preference Optimization", "Method", aliases=["DPO"])],
+                       [rel("PAPER", "PROPOSES", "Direct Preference Optimization")])]
+
+
+def test_store_graph_file_from_before_namings_builds_on(tmp_path):
+    """A graph written before MENTIONS edges kept the paper's naming resolves from the entities' names."""
+    fresh = build_graph([extraction_a(), *dpo_extractions()])
+    old = build_graph([extraction_a(), *dpo_extractions()[:1]])
+    for *_, data in old.edges(data=True):
+        for name in ("name", "aliases", "family"):
+            data.pop(name, None)
+    write_graph(old, tmp_path / "kg.json")
+    again = build_graph(dpo_extractions()[1:], read_graph(tmp_path / "kg.json"))
+    assert graph_content(again) == graph_content(fresh)
+
+
+@pytest.mark.parametrize("order", [[0, 1, 2], [2, 1, 0], [1, 2, 0]])
+def test_store_entities_do_not_depend_on_the_order_of_papers(order):
+    extractions = [extraction_a(), *dpo_extractions()]
+    graph = build_graph([extractions[i] for i in order])
+    assert graph_content(graph) == graph_content(build_graph(extractions))
+    assert graph.nodes["directpreferenceoptimization"]["aliases"] == ["DPO"]
+
+
+def test_store_acronym_of_two_expansions_joins_neither():
+    graph = build_graph([
+        Extraction(paper("title:b", "B"), [Entity("sma", "SMA", "Method")]),
+        Extraction(paper("title:c", "C"), [Entity("sparsemixtureadapters", "Sparse Mixture Adapters", "Method", aliases=["SMA"])]),
+        Extraction(paper("title:d", "D"), [Entity("slidingmemoryattention", "Sliding Memory Attention", "Method", aliases=["SMA"])]),
+    ])
+    assert sorted(n for n, d in graph.nodes(data=True) if d["label"] != "Paper") == [
+        "slidingmemoryattention", "sma", "sparsemixtureadapter"]
+
+
+def test_store_type_is_the_vote_of_the_papers_across_acronym_and_expansion():
+    graph = build_graph([
+        Extraction(paper("title:b", "B"), [Entity("clip", "CLIP", "Model")]),
+        Extraction(paper("title:c", "C"), [Entity("clip", "CLIP", "Model")]),
+        Extraction(paper("title:d", "D"), [Entity("contrastivelanguageimagepretraining",
+                                                  "Contrastive Language-Image Pretraining", "Method", aliases=["CLIP"])]),
+    ])
+    entities = [(n, d["label"]) for n, d in graph.nodes(data=True) if d["label"] != "Paper"]
+    assert entities == [("contrastivelanguageimagepretraining", "Model")]
