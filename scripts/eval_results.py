@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import sys
 from pathlib import Path
 
@@ -25,10 +24,10 @@ sys.path.insert(0, str(HERE / "annotations"))
 sys.path.insert(0, str(HERE.parent))
 
 import sample_pool  # noqa: E402
+from agreement import read_annotations, result_agreement  # noqa: E402
 
 from extractors.evaluate_results import ResultReport, score_results  # noqa: E402
 from extractors.extract import extract_papers  # noqa: E402
-from extractors.normalize import canonical_key  # noqa: E402
 from extractors.records import Paper, title_id  # noqa: E402
 from extractors.readers.cleaning import collapse_whitespace  # noqa: E402
 
@@ -36,19 +35,6 @@ from extractors.readers.cleaning import collapse_whitespace  # noqa: E402
 def half(title: str) -> str:
     """ "dev" or "held-out", fixed by the title."""
     return "dev" if int(hashlib.sha1(title.encode()).hexdigest(), 16) % 2 == 0 else "held-out"
-
-
-def agreement(records: list[dict]) -> tuple[int, int, int]:
-    """Results of the first and second annotators of each doubly annotated abstract, and how many agree."""
-    by_qid: dict[str, list[dict]] = {}
-    for record in records:
-        by_qid.setdefault(record["qid"], []).append(record)
-    first = second = both = 0
-    for pair in (p for p in by_qid.values() if len(p) == 2):
-        keys = [{tuple(canonical_key(r[f]) if r[f] else "" for f in ("subject", "benchmark", "metric", "value"))
-                 for r in annotation["results"]} for annotation in pair]
-        first, second, both = first + len(keys[0]), second + len(keys[1]), both + len(keys[0] & keys[1])
-    return first, second, both
 
 
 def measure(records: list[dict]) -> ResultReport:
@@ -63,18 +49,19 @@ def main() -> None:
     parser.add_argument("--errors", type=int, default=0, help="list this many errors of the development half")
     args = parser.parse_args()
     by_title = {sample_pool.title_key(r["title"]): r for r in sample_pool.pool_records(args.pool)}
+    by_qid = read_annotations()
+    pairs = [tuple(sorted(a.items()))[:2] for a in by_qid.values() if len(a) == 2]
+    agreed = result_agreement([(first, second) for (_, first), (_, second) in pairs])
+    print(f"annotator agreement on {len(pairs)} doubly annotated abstracts: {agreed.tp} of "
+          f"{agreed.tp + agreed.fn} / {agreed.tp + agreed.fp} results agree (F1 {agreed.f1:.3f})")
     records = []
-    for path in sorted((HERE / "annotations" / "pool").glob("*.jsonl")):
-        for annotation in map(json.loads, path.read_text(encoding="utf-8").splitlines()):
-            text = by_title.get(sample_pool.title_key(annotation["title"]))
-            if text is not None:
-                records.append({**annotation, "abstract": text["abstract"]})
-    first, second, both = agreement(records)
-    print(f"annotator agreement on {len(records) - len({r['qid'] for r in records})} doubly annotated "
-          f"abstracts: {both} of {first} / {second} results agree")
-    unique = list({r["qid"]: r for r in reversed(records)}.values())  # the first annotation of each pair
+    for annotations in by_qid.values():
+        first = annotations[min(annotations)]  # one annotation of each pair: the first annotator's
+        text = by_title.get(sample_pool.title_key(first["title"]))
+        if text is not None:
+            records.append({**first, "abstract": text["abstract"]})
     for name in ("dev", "held-out"):
-        part = [r for r in unique if half(r["title"]) == name]
+        part = [r for r in records if half(r["title"]) == name]
         report = measure(part)
         s = report.score
         print(f"{name}: {len(part)} abstracts, {s.tp + s.fn} results: precision {s.precision:.3f} recall {s.recall:.3f} "

@@ -246,3 +246,22 @@ def test_results_eval_cli_prints_result_precision_and_recall_when_the_gold_has_r
     assert (scores["results"]["tp"], scores["results"]["fn"]) == (2, 1)
     table = CliRunner().invoke(cli, ["eval", str(gold), str(examples)]).stdout
     assert "results (subject, benchmark, metric, value) over 1 papers: P 1.000 R 0.667" in table
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda doc: doc.update(edges=[e for e in doc["edges"] if e["type"] != "REPORTS"]),
+     "is not reported by its paper on a benchmark"),
+    (lambda doc: [e.update(target="title:0000000000000000") for e in doc["edges"] if e["type"] == "RESULT_ON"],
+     "which is no node of the file"),
+    (lambda doc: [n.pop("score") for n in doc["nodes"] if n["label"] == "Result"], "has no 'score', not a number"),
+])
+def test_results_graph_file_with_a_broken_result_is_one_line_naming_it(tmp_path, damage, message):
+    from extractors.errors import InputError
+    from graph.store import build_graph, generate_graph_json, read_graph
+
+    document = json.loads(generate_graph_json(build_graph([extract_text(*STEPTUNE)])))
+    damage(document)
+    (tmp_path / "kg.json").write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        read_graph(tmp_path / "kg.json")
+    assert message in str(error.value) and "\n" not in str(error.value)
