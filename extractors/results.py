@@ -53,7 +53,9 @@ _COUNT_NOUNS = re.compile(
 _COST = re.compile(
     r"^(faster|slower|speed\w*|fewer|smaller|less|cheaper|memory|latency|throughput|compress\w*|savings?|"
     r"inference|training|cost|costs|time|flops|parameters|params|storage|energy|compute)$", re.I)
-_DROP = re.compile(r"^(drops?|degradation|decrease[sd]?|loss|lower)$", re.I)
+_DROP = re.compile(r"^(drops?|degradation|decrease[sd]?|loss|lower|gaps?|difference)$", re.I)
+#: Words of a sentence about others' work: "A recent study hypothesized that ... over 80% on GSM8K".
+_BACKGROUND = re.compile(r"^(recent|existing|prior|hypothesi\w*|typically|commonly|conventional\w*|reportedly)$", re.I)
 _BASELINE_CUE = re.compile(r"^(from|than|vs\.?|versus|compared|previous|prior|existing|baselines?|sota|"
                            r"state-of-the-art|while|whereas|only)$", re.I)
 _GAIN_BEFORE = re.compile(r"^(by|improv\w*|gains?|boost\w*|increas\w*|outperform\w*|surpass\w*|\+)$", re.I)
@@ -180,6 +182,13 @@ def _is_spread(s: Sentence, v: Value) -> bool:
     return v.sign == "±" or s.window(v.index - 1, v.index) in (["±"], ["+/-"])
 
 
+def _is_background(s: Sentence, v: Value) -> bool:
+    """A number the sentence gives of others' work: no first person, no named subject, a word of background."""
+    before = s.text_of(s.start, v.index)
+    return (not _FIRST_PERSON.search(before) and _named_subject(s, v, PAPER) is None
+            and any(_BACKGROUND.match(w) for w in s.window(s.start, v.index)))
+
+
 SKIP_RULES: list[SkipRule] = [
     SkipRule("size-or-count", _is_count),
     SkipRule("speed-or-cost", _is_cost),
@@ -187,6 +196,7 @@ SKIP_RULES: list[SkipRule] = [
     SkipRule("drop", _is_drop),
     SkipRule("year-or-citation", _is_year_or_citation),
     SkipRule("spread", _is_spread),
+    SkipRule("background", _is_background),
 ]
 
 

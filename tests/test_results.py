@@ -90,6 +90,8 @@ def test_results_extracts_stated_scores(title, abstract, expected):
         "Its top-1 accuracy drop on ImageNet stays within 2% after quantization.",           # a drop
         "Gains range from 1.8% to 3.3% in recall on COCO.",                                  # a range
         "We extend diffusion models to the rotation group of MNIST (3).",                     # no score in parentheses
+        "A recent study hypothesized that over 80% accuracy on GSM8K needs 34B parameters.",   # others' claim
+        "Training on hard supervision can lead to a 30% accuracy gap on MATH.",                # a gap
     ],
 )
 def test_results_skips_numbers_that_are_no_result(abstract):
