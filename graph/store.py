@@ -39,6 +39,7 @@ from extractors.records import PAPER, Entity, Extraction, Paper, Result, normali
 
 from .model import (EDGE_PROPERTIES, LABELS, NODE_PROPERTIES, PAPER_LABEL, RELATIONSHIP_TYPES, RESULT_LABEL,
                     RESULT_TYPES, PropertyRule, edge_key, is_entity, new_graph, result_id)
+from .settings import GRAPH_ENV
 
 __all__ = [
     "GRAPH_ENV",
@@ -56,7 +57,6 @@ __all__ = [
     "read_graph",
 ]
 
-GRAPH_ENV = "PAPERKG_GRAPH"
 DEFAULT_GRAPH = "paperkg-graph.json"
 FORMAT_VERSION = 1
 
