@@ -21,6 +21,7 @@ from .normalize import model_family
 from .pipeline import load_pipeline
 from .readers.cleaning import collapse_whitespace
 from .records import PAPER, Entity, Extraction, Mention, Paper, Relation, title_id
+from .results import find_results
 
 __all__ = ["doc_to_extraction", "extract_papers", "extract_text"]
 
@@ -29,7 +30,7 @@ SOURCE_CONFIDENCE = {"gazetteer": 0.95, "qualified": 0.85, "title": 0.9, "abbrev
 
 
 def doc_to_extraction(doc: Doc, paper: Paper) -> Extraction:
-    """Group a processed doc's entities (acronym and expansion together) and name its relations."""
+    """Group a processed doc's entities (acronym and expansion together), name its relations and read its results."""
     groups: dict[str, str] = doc._.entity_groups
     members = defaultdict(list)
     for ent in doc.ents:
@@ -58,7 +59,8 @@ def doc_to_extraction(doc: Doc, paper: Paper) -> Extraction:
         head_name = PAPER if head == PAPER else entities[head].name
         relations.append(Relation(head_name, rel_type, entities[tail].name, text[start:end].strip(),
                                   start, end, rule, round(confidence, 3), direction))
-    return Extraction(paper=paper, entities=list(entities.values()), relations=relations)
+    results = find_results(doc, {key: entity.name for key, entity in entities.items()})
+    return Extraction(paper=paper, entities=list(entities.values()), relations=relations, results=results)
 
 
 def extract_papers(

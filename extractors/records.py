@@ -8,7 +8,10 @@ form of an extraction (``Extraction.to_dict``) is the line format of
     {"paper": {"id", "title", "abstract", ...},
      "entities": [{"id", "name", "type", "aliases", "mentions": [...]}],
      "relations": [{"head", "type", "tail", "evidence", "start", "end",
-                    "extractor", "confidence", "direction" (COMPARES_WITH only)}]}
+                    "extractor", "confidence", "direction" (COMPARES_WITH only)}],
+     "results": [{"subject", "benchmark", "metric", "value", "unit", "kind",
+                  "baseline", "setting", "evidence", "start", "end", "extractor",
+                  "confidence"}]}
 
 Character offsets (``start``/``end`` of mentions and evidence) index into
 ``Paper.text``: the title, a blank line, then the abstract.
@@ -31,6 +34,8 @@ __all__ = [
     "Mention",
     "Entity",
     "Relation",
+    "Result",
+    "RESULT_KINDS",
     "Extraction",
     "normalise_title",
     "title_id",
@@ -56,6 +61,9 @@ RELATION_TYPES = (
 #: to), ``not_better`` (does not outperform, fails to beat) or ``compared`` (compared with, versus:
 #: no claim either way).
 COMPARISON_DIRECTIONS = ("better", "worse", "on_par", "not_better", "compared")
+
+#: What a result's value is: a score reached, an improvement in the metric's units, a relative change.
+RESULT_KINDS = ("absolute", "gain", "relative")
 
 #: The head or tail that stands for the paper itself.
 PAPER = "PAPER"
@@ -201,18 +209,54 @@ class Relation:
 
 
 @dataclass
+class Result:
+    """A score an abstract reports: ``subject`` reaches ``value`` (``unit``: "%", "points", "x" or "")
+    in ``metric`` on ``benchmark``.
+
+    ``subject``, ``benchmark`` and ``baseline`` are entity names of the same extraction
+    (``subject`` may be :data:`PAPER`); ``metric`` is as the text writes it ("" when it names
+    none); ``kind`` is one of :data:`RESULT_KINDS`; ``setting`` is the split or setting stated
+    ("test-dev", "5-shot"). ``start``/``end`` locate ``evidence`` in ``Paper.text``.
+    """
+
+    subject: str
+    benchmark: str
+    metric: str
+    value: str
+    unit: str
+    kind: str
+    baseline: str | None
+    setting: str | None
+    evidence: str
+    start: int
+    end: int
+    extractor: str
+    confidence: float
+
+    @property
+    def key_fields(self) -> tuple[str, str, str, str, str | None]:
+        """What makes two results one: subject, benchmark, metric, value and setting."""
+        return self.subject, self.benchmark, self.metric, self.value, self.setting
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
 class Extraction:
     """Everything extraction found in one paper."""
 
     paper: Paper
     entities: list[Entity] = field(default_factory=list)
     relations: list[Relation] = field(default_factory=list)
+    results: list[Result] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "paper": self.paper.to_dict(),
             "entities": [e.to_dict() for e in self.entities],
             "relations": [r.to_dict() for r in self.relations],
+            "results": [r.to_dict() for r in self.results],
         }
 
     @classmethod
@@ -221,4 +265,5 @@ class Extraction:
             paper=Paper.from_dict(data["paper"]),
             entities=[Entity.from_dict(e) for e in data.get("entities", [])],
             relations=[Relation(**r) for r in data.get("relations", [])],
+            results=[Result(**r) for r in data.get("results", [])],
         )

@@ -243,7 +243,7 @@ def build(graph_file: str | None, inputs: tuple[str, ...], **opts: Any) -> None:
     stats = report.stats
     click.echo(
         f"graph {report.graph_path}: {stats.papers_added} papers added, {stats.papers_updated} updated, "
-        f"{stats.entities_added} new entities, {stats.relationships} relationships stated",
+        f"{stats.entities_added} new entities, {stats.relationships} relationships stated, {stats.results} results",
         err=True,
     )
 
@@ -358,6 +358,7 @@ def evaluate_command(gold: str, inputs: tuple[str, ...], folds: int | None, trai
       paperkg eval --folds 5 gold.jsonl
     """
     from extractors.evaluate import aggregate, bootstrap, paper_scores, read_gold
+    from extractors.evaluate_results import has_results, score_results
 
     from . import build as api
     from .query import QueryResult
@@ -372,12 +373,15 @@ def evaluate_command(gold: str, inputs: tuple[str, ...], folds: int | None, trai
     report = api.BuildReport()
     gold_records = read_gold(gold)
     with _reading(opts, "extracting") as kwargs:
-        scored = paper_scores(gold_records, api.extract(inputs, report=report, relation_model=not by_rule, **kwargs))
+        extractions = list(api.extract(inputs, report=report, relation_model=not by_rule, **kwargs))
     _finish(report, "eval")
+    scored = paper_scores(gold_records, extractions)
     result, intervals = aggregate(scored), bootstrap(scored, samples=samples, seed=seed)
+    results = score_results(gold_records, extractions) if has_results(gold_records) else None
     if as_json:
         click.echo(json.dumps({**result.to_dict(), "intervals": _intervals_dict(intervals)}
-                              | ({"rules": result.rule_scores()} if by_rule else {}), indent=2))
+                              | ({"rules": result.rule_scores()} if by_rule else {})
+                              | ({"results": results.to_dict()} if results else {}), indent=2))
         return
     if by_rule:
         print_result(QueryResult(["rule", "precision", "tp", "fp"], result.rule_scores()), None)
@@ -399,6 +403,10 @@ def evaluate_command(gold: str, inputs: tuple[str, ...], folds: int | None, trai
     )
     if samples:
         click.echo(f"95% bootstrap intervals ({samples} samples of the papers): " + _intervals_line(intervals))
+    if results:
+        s = results.score
+        click.echo(f"results (subject, benchmark, metric, value) over {results.papers} papers: P {s.precision:.3f} "
+                   f"R {s.recall:.3f} F1 {s.f1:.3f} (tp {s.tp}, fp {s.fp}, fn {s.fn})")
 
 
 def _intervals_dict(intervals: dict) -> dict:
@@ -559,6 +567,7 @@ def neo4j_load(inputs: tuple[str, ...], graph_file: str | None, batch_size: int,
     click.echo(f"neo4j {settings.uri}: {counts.nodes_created} nodes created, {counts.nodes_matched} matched; "
                f"{counts.relationships_created} relationships created, {counts.relationships_matched} matched"
                + (f"; {counts.relationships_deleted} stale relationships deleted" if counts.relationships_deleted else "")
+               + (f"; {counts.results_deleted} stale results deleted" if counts.results_deleted else "")
                + (f"; {len(counts.skipped)} records skipped" if counts.skipped else ""))
 
 

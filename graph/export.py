@@ -89,6 +89,7 @@ from .model import (
     LABELS,
     PAPER_LABEL,
     RELATIONSHIP_TYPES,
+    RESULT_LABEL,
     node_labels,
     node_records,
     relationship_records,
@@ -128,7 +129,7 @@ LIST_ATTRIBUTES = ("authors", "sources", "aliases", "keys")
 CYPHER_BATCH = 500
 #: The namespace of the RDF vocabulary.
 VOCAB = "https://paperkg.dev/vocab#"
-#: Where node IRIs live: ``<RESOURCE>paper/<id>`` and ``<RESOURCE>entity/<id>``.
+#: Where node IRIs live: ``<RESOURCE>paper/<id>``, ``<RESOURCE>entity/<id>`` and ``<RESOURCE>result/<id>``.
 RESOURCE = "https://paperkg.dev/id/"
 
 
@@ -554,7 +555,7 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
 
 
 def _cypher_kind(label: str) -> str:
-    return PAPER_LABEL if label == PAPER_LABEL else ENTITY_LABEL
+    return label if label in (PAPER_LABEL, RESULT_LABEL) else ENTITY_LABEL
 
 
 def cypher_statements(graph: nx.MultiDiGraph, *, batch_size: int = CYPHER_BATCH) -> Iterator[str]:
@@ -577,8 +578,8 @@ def cypher_statements(graph: nx.MultiDiGraph, *, batch_size: int = CYPHER_BATCH)
     for label in LABELS:
         rows = ({**record.properties, "id": record.id} for record in node_records(graph, label))
         for batch in _batches(rows, batch_size):
-            if label == PAPER_LABEL:
-                yield f"UNWIND {_cypher_literal(batch)} AS row\nMERGE (n:{PAPER_LABEL} {{id: row.id}})\nSET n = row"
+            if label in (PAPER_LABEL, RESULT_LABEL):
+                yield f"UNWIND {_cypher_literal(batch)} AS row\nMERGE (n:{label} {{id: row.id}})\nSET n = row"
             else:
                 others = ":".join(other for other in ENTITY_LABELS if other != label)
                 yield (f"UNWIND {_cypher_literal(batch)} AS row\nMERGE (n:{ENTITY_LABEL} {{id: row.id}})\n"
@@ -653,7 +654,7 @@ def _turtle_literal(value: Any) -> str:
 
 
 def _node_iri(node: str, label: str) -> str:
-    kind = "paper" if label == PAPER_LABEL else "entity"
+    kind = label.lower() if label in (PAPER_LABEL, RESULT_LABEL) else "entity"
     return f"<{RESOURCE}{kind}/{quote(node, safe=':')}>"
 
 
@@ -662,8 +663,8 @@ def generate_turtle(graph: nx.MultiDiGraph) -> Iterator[str]:
 
     The vocabulary (``pkg:`` = :data:`VOCAB`):
 
-    * node ``<https://paperkg.dev/id/paper/ID>`` or ``.../entity/ID`` (ID
-      percent-encoded), ``a pkg:Paper`` or ``a pkg:Entity, pkg:<Type>``;
+    * node ``<https://paperkg.dev/id/paper/ID>``, ``.../entity/ID`` or ``.../result/ID``
+      (ID percent-encoded), ``a pkg:Paper``, ``a pkg:Entity, pkg:<Type>`` or ``a pkg:Result``;
       ``rdfs:label`` is its name or title, ``pkg:id`` its id;
     * each property is ``pkg:<name>``; ``authors`` is an ordered RDF list
       (``pkg:authors ( "A" "B" )``); the other lists (aliases, keys, sources)
@@ -678,7 +679,7 @@ def generate_turtle(graph: nx.MultiDiGraph) -> Iterator[str]:
            f"@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n@prefix xsd: <{_XSD}> .\n\n")
     for node, data in graph.nodes(data=True):
         label = data["label"]
-        classes = "pkg:Paper" if label == PAPER_LABEL else f"pkg:{ENTITY_LABEL}, pkg:{label}"
+        classes = ", ".join(f"pkg:{name}" for name in node_labels(label))
         lines = [f"{_node_iri(node, label)} a {classes}", f"rdfs:label {_turtle_literal(node_name(data))}",
                  f"pkg:id {_turtle_literal(node)}"]
         for name, value in data.items():

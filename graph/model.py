@@ -14,6 +14,14 @@ The embedded graph is a :class:`networkx.MultiDiGraph`:
   family created only to link its size variants).
 * an entity's key is the canonical key of its name, and its name the fullest form
   (the expansion, not the acronym) the most papers use; see ``graph.store.resolve_entities``.
+* Result nodes (``id`` ``result:<hash>`` of paper, subject, benchmark, metric, value and
+  setting: one per score a paper reports) with ``name`` (a readable summary), ``paper``,
+  ``subject``, ``benchmark``, ``metric``, ``value`` (as written), ``score`` (the number),
+  ``unit``, ``kind``, ``baseline``, ``setting`` (absent when none), ``lower_is_better``,
+  ``evidence``, ``start``, ``end``, ``extractor``, ``confidence``; linked by
+  :data:`RESULT_TYPES`: the paper ``REPORTS`` it, it is ``RESULT_OF`` its subject
+  entity (none when the subject is the paper's unnamed approach), ``RESULT_ON`` its
+  benchmark and ``MEASURED_IN`` its metric (when the paper names it as a Metric entity).
 * edge key = ``"TYPE|paper-id"``, so one paper states one relation of a type
   between two nodes once, and re-extracting a paper replaces its edges.
 * edge attributes: ``type`` (one of :data:`RELATIONSHIP_TYPES`), ``paper``
@@ -29,17 +37,21 @@ Writers (Neo4j, exports) take the same data as typed records through
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, NamedTuple
 
 import networkx as nx
 
+from extractors.normalize import canonical_key
 from extractors.records import ENTITY_TYPES, RELATION_TYPES
 
 from .catalogue import cypher_dir
 
 __all__ = [
     "PAPER_LABEL",
+    "RESULT_LABEL",
+    "RESULT_TYPES",
     "ENTITY_LABEL",
     "ENTITY_LABELS",
     "LABELS",
@@ -53,19 +65,25 @@ __all__ = [
     "node_records",
     "relationship_records",
     "edge_key",
+    "result_id",
     "node_labels",
+    "is_entity",
     "new_graph",
     "cypher_dir",
 ]
 
 PAPER_LABEL = "Paper"
+#: A score a paper reports (see the module docstring).
+RESULT_LABEL = "Result"
 #: The label every entity node carries besides its type (Neo4j uniqueness and lookups).
 ENTITY_LABEL = "Entity"
 ENTITY_LABELS = ENTITY_TYPES
-LABELS = (PAPER_LABEL, *ENTITY_LABELS)
+LABELS = (PAPER_LABEL, *ENTITY_LABELS, RESULT_LABEL)
+#: A paper to its results, and a result to its subject, benchmark and metric.
+RESULT_TYPES = ("REPORTS", "RESULT_OF", "RESULT_ON", "MEASURED_IN")
 #: Relationship types of the graph: the extracted ones, a size variant's link to
-#: its family, and MENTIONS from a paper to every entity it names.
-RELATIONSHIP_TYPES = (*RELATION_TYPES, "VARIANT_OF", "MENTIONS")
+#: its family, MENTIONS from a paper to every entity it names, and the results' links.
+RELATIONSHIP_TYPES = (*RELATION_TYPES, "VARIANT_OF", "MENTIONS", *RESULT_TYPES)
 
 
 class ValueKind(NamedTuple):
@@ -102,6 +120,14 @@ NODE_PROPERTIES = [
     PropertyRule("aliases", TEXTS, ENTITY_LABELS),
     PropertyRule("keys", TEXTS, ENTITY_LABELS),
     PropertyRule("inferred", FLAG, ENTITY_LABELS),
+    *(PropertyRule(name, TEXT, (RESULT_LABEL,)) for name in
+      ("name", "paper", "subject", "benchmark", "metric", "value", "unit", "kind", "evidence", "extractor")),
+    *(PropertyRule(name, TEXT, (RESULT_LABEL,), required=False) for name in ("baseline", "setting")),
+    PropertyRule("score", NUMBER, (RESULT_LABEL,)),
+    PropertyRule("lower_is_better", FLAG, (RESULT_LABEL,)),
+    PropertyRule("confidence", NUMBER, (RESULT_LABEL,)),
+    PropertyRule("start", WHOLE_NUMBER, (RESULT_LABEL,)),
+    PropertyRule("end", WHOLE_NUMBER, (RESULT_LABEL,)),
 ]
 EDGE_PROPERTIES = [
     PropertyRule("paper", TEXT, RELATIONSHIP_TYPES),
@@ -154,12 +180,29 @@ def node_labels(label: str) -> tuple[str, ...]:
     >>> node_labels("Paper")
     ('Paper',)
     """
-    return (label,) if label == PAPER_LABEL else (ENTITY_LABEL, label)
+    return (label,) if label in (PAPER_LABEL, RESULT_LABEL) else (ENTITY_LABEL, label)
+
+
+def is_entity(data: dict[str, Any]) -> bool:
+    """Whether a node's attributes are an entity's (not a paper's or a result's)."""
+    return data["label"] in ENTITY_LABELS
 
 
 def edge_key(rel_type: str, paper_id: str) -> str:
     """The multigraph key of a relationship a paper states."""
     return f"{rel_type}|{paper_id}"
+
+
+def result_id(paper_id: str, subject: str, benchmark: str, metric: str, value: str, setting: str | None) -> str:
+    """The id of a result node: one per paper, subject, benchmark, metric, value and setting
+    (names by canonical key, so spellings of one name make one result).
+
+    >>> result_id("arxiv:1", "StepTune", "GSM-8K", "accuracy", "83.1", None) == result_id(
+    ...     "arxiv:1", "steptune", "GSM8K", "Accuracy", "83.1", None)
+    True
+    """
+    fields = [paper_id, *(canonical_key(n) if n else "" for n in (subject, benchmark, metric)), value, setting or ""]
+    return "result:" + hashlib.sha1("\x1f".join(fields).encode()).hexdigest()[:16]
 
 
 def node_records(graph: nx.MultiDiGraph, label: str | None = None) -> Iterator[NodeRecord]:

@@ -36,6 +36,8 @@ How a load writes:
   has (a re-extraction dropped them) are deleted, in ``UNWIND $rows`` batches
   too, so each paper's relationships match the graph's. Nothing else is
   deleted: not papers absent from the graph, nor relationships users made.
+  A loaded paper's ``Result`` nodes that the graph no longer has go too
+  (results are paperkg's own, each one paper's; merged on ``id`` like papers).
 * transient failures (:class:`neo4j.exceptions.TransientError`,
   ``ServiceUnavailable``, ``SessionExpired``) are retried with exponential
   backoff; every statement is a ``MERGE``, so a retried batch is harmless.
@@ -77,6 +79,7 @@ from .model import (
     LABELS,
     PAPER_LABEL,
     RELATIONSHIP_TYPES,
+    RESULT_LABEL,
     node_records,
     relationship_records,
 )
@@ -164,6 +167,7 @@ class LoadCounts:
     relationships_created: int = 0
     relationships_matched: int = 0
     relationships_deleted: int = 0  # stated by a loaded paper on the server, no longer in the graph
+    results_deleted: int = 0  # results of a loaded paper on the server, no longer in the graph
     by_label: dict[str, int] = field(default_factory=dict)  # label -> nodes created
     by_type: dict[str, int] = field(default_factory=dict)  # type -> relationships created
     skipped: list["SkippedRecord"] = field(default_factory=list)  # records left out, with the reason
@@ -446,12 +450,17 @@ def apply_schema(driver: neo4j.Driver, database: str | None = None, dialect: str
 
 
 # -- data statements: a fixed table from the model's labels and types -------------------
-_KINDS = (PAPER_LABEL, ENTITY_LABEL)
+_KINDS = (PAPER_LABEL, ENTITY_LABEL, RESULT_LABEL)
+
+
+def _kind_of(label: str) -> str:
+    """The label a node is merged on: its own for papers and results, ``Entity`` for the entity types."""
+    return label if label in (PAPER_LABEL, RESULT_LABEL) else ENTITY_LABEL
 
 
 def _node_statement(label: str) -> str:
-    if label == PAPER_LABEL:
-        return f"UNWIND $rows AS row\nMERGE (n:{PAPER_LABEL} {{id: row.id}})\nSET n += row.props"
+    if label in (PAPER_LABEL, RESULT_LABEL):
+        return f"UNWIND $rows AS row\nMERGE (n:{label} {{id: row.id}})\nSET n += row.props"
     others = ":".join(other for other in ENTITY_LABELS if other != label)
     return (f"UNWIND $rows AS row\nMERGE (n:{ENTITY_LABEL} {{id: row.id}})\n"
             f"REMOVE n:{others}\nSET n:{label}, n += row.props")
@@ -479,13 +488,18 @@ _RELATIONSHIP_STATEMENTS = {(s, t, e): _relationship_statement(s, t, e)
                             for t in RELATIONSHIP_TYPES for s in _KINDS for e in _KINDS}
 # Entity-to-entity ones first: they are found through the paper's MENTIONS, deleted last.
 _DELETE_STATEMENTS = {(s, t, e): _delete_statement(s, t, e)
-                      for s in (ENTITY_LABEL, PAPER_LABEL) for t in RELATIONSHIP_TYPES for e in _KINDS}
+                      for s in (RESULT_LABEL, ENTITY_LABEL, PAPER_LABEL) for t in RELATIONSHIP_TYPES for e in _KINDS}
 #: A paper's relationships are its own, plus those it states between the entities it mentions
 #: (as graph/store.py finds them when a paper is extracted again).
 _STATED_STATEMENTS = {
     "from-paper": _stated_statement(f"(a:{PAPER_LABEL} {{id: row.paper}})"),
     "between-entities": _stated_statement(f"(:{PAPER_LABEL} {{id: row.paper}})-[:MENTIONS]->(a:{ENTITY_LABEL})"),
+    "from-results": _stated_statement(f"(:{PAPER_LABEL} {{id: row.paper}})-[:REPORTS]->(a:{RESULT_LABEL})"),
 }
+#: A loaded paper's results on the server that the graph no longer has (a re-extraction dropped
+#: them), with their relationships: results are paperkg's own, one paper's each.
+_STALE_RESULTS_STATEMENT = (f"UNWIND $rows AS row\nMATCH (n:{RESULT_LABEL} {{paper: row.paper}})\n"
+                            f"WHERE NOT n.id IN row.keep\nDETACH DELETE n")
 
 
 def loader_statements() -> dict[str, str]:
@@ -503,6 +517,7 @@ def loader_statements() -> dict[str, str]:
     statements.update({f"relationship:{s}-{t}-{e}": text for (s, t, e), text in _RELATIONSHIP_STATEMENTS.items()})
     statements.update({f"stated:{name}": text for name, text in _STATED_STATEMENTS.items()})
     statements.update({f"delete:{s}-{t}-{e}": text for (s, t, e), text in _DELETE_STATEMENTS.items()})
+    statements["delete:stale-results"] = _STALE_RESULTS_STATEMENT
     statements.update({"probe:neo4j": _NEO4J_PROBE, "probe:falkordb": _FALKORDB_PROBE,
                        "probe:falkordb-indexes": _FALKORDB_INDEXES})
     return statements
@@ -597,7 +612,7 @@ def load_rows(graph: nx.MultiDiGraph, dialect: str = "neo4j") -> LoadRows:
         nodes[record.label].append({"id": record.id, "props": {**props, "id": record.id}})
     left_out = {record.record for record in skipped}
     relationships: dict[tuple, list] = defaultdict(list)
-    kind = {node: PAPER_LABEL if data["label"] == PAPER_LABEL else ENTITY_LABEL for node, data in graph.nodes(data=True)}
+    kind = {node: _kind_of(data["label"]) for node, data in graph.nodes(data=True)}
     for record in relationship_records(graph):
         group = (kind[record.start], record.type, kind[record.end])
         props = _storable(record.properties)
@@ -633,7 +648,7 @@ def _batches(rows: list, size: int) -> Iterator[list]:
         yield rows[i:i + size]
 
 
-_COUNTED = ("nodes_created", "relationships_created", "relationships_deleted")
+_COUNTED = ("nodes_created", "nodes_deleted", "relationships_created", "relationships_deleted")
 
 
 def _read_batch(driver: neo4j.Driver, statement: str, rows: list, dialect: str,
@@ -767,6 +782,12 @@ def load_graph(
             for batch in _batches(stale.get(group, []), batch_size):
                 deleted = _reported(lambda: write_batch(driver, statement, batch, database))
                 counts.relationships_deleted += deleted["relationships_deleted"]
+        kept = defaultdict(list)
+        for row in rows.nodes.get(RESULT_LABEL, []):
+            kept[row["props"]["paper"]].append(row["id"])
+        for batch in _batches([{"paper": paper, "keep": kept[paper]} for paper in papers], batch_size):
+            deleted = _reported(lambda: write_batch(driver, _STALE_RESULTS_STATEMENT, batch, database))
+            counts.results_deleted += deleted["nodes_deleted"]
     return counts
 
 

@@ -27,7 +27,7 @@ from extractors.errors import PaperkgError, UsageError
 from extractors.normalize import canonical_key
 
 from .catalogue import Catalogue, CatalogueQuery, catalogue, read_catalogue
-from .model import PAPER_LABEL, node_labels
+from .model import is_entity, node_labels
 
 __all__ = [
     "QueryError",
@@ -70,7 +70,7 @@ ENTITY_NAMES_CYPHER = "MATCH (e:Entity) RETURN e.name AS name, e.keys AS keys"
 def entity_names(graph: nx.MultiDiGraph) -> list[dict[str, Any]]:
     """Every entity's name and keys, as rows of :data:`ENTITY_NAMES_CYPHER`."""
     return [{"name": data["name"], "keys": data.get("keys", [])}
-            for _, data in graph.nodes(data=True) if data["label"] != PAPER_LABEL]
+            for _, data in graph.nodes(data=True) if is_entity(data)]
 
 
 def check_entity_known(name: str, entities: list[dict[str, Any]]) -> None:

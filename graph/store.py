@@ -34,10 +34,11 @@ import networkx as nx
 
 from extractors.errors import InputError, OutputError, UsageError
 from extractors.normalize import canonical_key, model_family
-from extractors.records import PAPER, Entity, Extraction, Paper, normalise_title
+from extractors.metrics import lower_is_better
+from extractors.records import PAPER, Entity, Extraction, Paper, Result, normalise_title
 
-from .model import (EDGE_PROPERTIES, LABELS, NODE_PROPERTIES, PAPER_LABEL, RELATIONSHIP_TYPES, PropertyRule,
-                    edge_key, new_graph)
+from .model import (EDGE_PROPERTIES, LABELS, NODE_PROPERTIES, PAPER_LABEL, RELATIONSHIP_TYPES, RESULT_LABEL,
+                    RESULT_TYPES, PropertyRule, edge_key, is_entity, new_graph, result_id)
 from .settings import GRAPH_ENV
 
 __all__ = [
@@ -75,6 +76,7 @@ class BuildStats:
     papers_updated: int = 0
     entities_added: int = 0
     relationships: int = 0
+    results: int = 0
 
 
 #: Resolution looks up the key of every name of every paper on each build: the same few
@@ -120,6 +122,27 @@ class Statement(NamedTuple):
         return (-props.get("confidence", 0), props.get("start", 0), props.get("end", 0), str(props.get("evidence")))
 
 
+class ResultStatement(NamedTuple):
+    """A score a paper reports: its Result node's id and properties, and the namings (indexes, as in
+    :class:`Statement`) of its subject (None: the paper's unnamed approach), benchmark and metric."""
+
+    paper: str
+    node: str
+    subject: int | None
+    benchmark: int
+    metric: int | None
+    properties: dict[str, Any]
+
+    def links(self) -> list[tuple[str, int]]:
+        """(relationship type, naming index) of each entity the result is linked to."""
+        ends = (("RESULT_OF", self.subject), ("RESULT_ON", self.benchmark), ("MEASURED_IN", self.metric))
+        return [(rel_type, index) for rel_type, index in ends if index is not None]
+
+
+#: What a paper holds until the next resolution: its namings, statements and results.
+Pending = tuple[list[Naming], list[Statement], list[ResultStatement]]
+
+
 class GraphBuilder:
     """Adds extractions to a graph; entities are resolved over every paper the graph holds.
 
@@ -145,10 +168,10 @@ class GraphBuilder:
         for node, data in self._graph.nodes(data=True):
             if data["label"] == PAPER_LABEL:
                 self._paper_by_title[normalise_title(data["title"])] = node
-            else:
+            elif is_entity(data):
                 self._entities_before.add(node)
-        # Papers added since the last resolution: their namings and statements, by paper id.
-        self._pending: dict[str, tuple[list[Naming], list[Statement]]] = {}
+        # Papers added since the last resolution: their namings, statements and results, by paper id.
+        self._pending: dict[str, Pending] = {}
 
     @property
     def graph(self) -> nx.MultiDiGraph:
@@ -201,14 +224,15 @@ class GraphBuilder:
             self._merge_metadata(node, paper, keep_text=True)
 
     def _forget_paper_statements(self, paper_id: str) -> None:
-        """Remove every edge the paper stated; the next resolution drops entities no paper names."""
+        """Remove every edge and result the paper stated; the next resolution drops entities no paper names."""
         graph = self._graph
+        graph.remove_nodes_from([v for _, v, d in list(graph.out_edges(paper_id, data=True)) if d["type"] == "REPORTS"])
         mentioned = [v for _, v, d in graph.out_edges(paper_id, data=True) if d["type"] == "MENTIONS"]
         doomed = [(u, v, k) for u, v, k in graph.out_edges(paper_id, keys=True)]
         for entity in mentioned:
             doomed += [(u, v, k) for u, v, k, d in graph.out_edges(entity, keys=True, data=True) if d["paper"] == paper_id]
         graph.remove_edges_from(set(doomed))
-        self._pending[paper_id] = ([], [])  # entities it alone named go at the next resolution
+        self._pending[paper_id] = ([], [], [])  # entities it alone named go at the next resolution
 
     # -- extractions --------------------------------------------------------
     def add(self, extraction: Extraction) -> None:
@@ -228,7 +252,10 @@ class GraphBuilder:
                 del props["head"], props["tail"], props["type"]
                 statements.append(Statement(paper_id, head, tail, rel.type, props))
         self.stats.relationships += len(statements)
-        self._pending[paper_id] = (namings, statements)
+        results = [r for result in extraction.results
+                   if (r := _result_statement(paper_id, result, index_by_name, extraction.entities)) is not None]
+        self.stats.results += len(results)
+        self._pending[paper_id] = (namings, statements, results)
 
     def add_all(self, extractions: Iterable[Extraction]) -> BuildStats:
         for extraction in extractions:
@@ -244,12 +271,15 @@ class GraphBuilder:
     def _resolve(self) -> None:
         """Rebuild every entity node and its edges from the namings and statements of all papers."""
         graph = self._graph
-        namings, statements = _stored_statements(graph)
-        for paper_namings, paper_statements in self._pending.values():
+        namings, statements, results = _stored_statements(graph)
+        for paper_namings, paper_statements, paper_results in self._pending.values():
             offset = len(namings)
             namings += paper_namings
             statements += [s._replace(head=None if s.head is None else s.head + offset,
                                       tail=None if s.tail is None else s.tail + offset) for s in paper_statements]
+            results += [r._replace(subject=None if r.subject is None else r.subject + offset,
+                                   benchmark=r.benchmark + offset, metric=None if r.metric is None else r.metric + offset)
+                        for r in paper_results]
         self._pending.clear()
         graph.remove_nodes_from([n for n, label in graph.nodes(data="label") if label != PAPER_LABEL])
         resolution = resolve_entities(namings)
@@ -260,7 +290,8 @@ class GraphBuilder:
         for variant, family in sorted(resolution.variant_of):
             graph.add_edge(variant, family, key=edge_key("VARIANT_OF", ""), type="VARIANT_OF", paper="")
         _add_statements(graph, statements, resolution.node_of)
-        entities = {n for n, label in graph.nodes(data="label") if label != PAPER_LABEL}
+        _add_results(graph, results, resolution.node_of)
+        entities = {n for n, data in graph.nodes(data=True) if is_entity(data)}
         self.stats.entities_added = len(entities - self._entities_before)
 
 
@@ -271,8 +302,8 @@ def _naming(paper_id: str, entity: Entity) -> Naming:
     return Naming(paper_id, entity.name, tuple(entity.aliases), entity.type, entity.confidence, family)
 
 
-def _stored_statements(graph: nx.MultiDiGraph) -> tuple[list[Naming], list[Statement]]:
-    """The namings (one per MENTIONS edge) and statements the graph holds."""
+def _stored_statements(graph: nx.MultiDiGraph) -> tuple[list[Naming], list[Statement], list[ResultStatement]]:
+    """The namings (one per MENTIONS edge), statements and results the graph holds."""
     namings, index = [], {}
     for paper, node, data in graph.edges(data=True):
         if data["type"] == "MENTIONS":
@@ -280,13 +311,52 @@ def _stored_statements(graph: nx.MultiDiGraph) -> tuple[list[Naming], list[State
             namings.append(_stored_naming(graph, paper, node, data))
     statements = []
     for start, end, data in graph.edges(data=True):
-        if data["type"] not in ("MENTIONS", "VARIANT_OF"):
+        if data["type"] not in ("MENTIONS", "VARIANT_OF", *RESULT_TYPES):
             paper = data["paper"]
             props = {k: v for k, v in data.items() if k not in ("type", "paper")}
             head = None if start == paper else index[paper, start]
             tail = None if end == paper else index[paper, end]
             statements.append(Statement(paper, head, tail, data["type"], props))
-    return namings, statements
+    results = []
+    for node, data in graph.nodes(data=True):
+        if data["label"] == RESULT_LABEL:
+            paper = data["paper"]
+            ends = {d["type"]: index[paper, end] for _, end, d in graph.out_edges(node, data=True)}
+            props = {k: v for k, v in data.items() if k not in ("label", "id")}
+            results.append(ResultStatement(paper, node, ends.get("RESULT_OF"), ends["RESULT_ON"], ends.get("MEASURED_IN"),
+                                           props))
+    return namings, statements, results
+
+
+def _result_statement(paper_id: str, result: Result, index_by_name: dict[str, int | None],
+                      entities: list[Entity]) -> ResultStatement | None:
+    """One reported score as a :class:`ResultStatement`; None when its benchmark is no entity of
+    the extraction (nothing to link the score to)."""
+    benchmark = index_by_name.get(result.benchmark)
+    if benchmark is None:
+        return None
+    subject = index_by_name.get(result.subject) if result.subject != PAPER else None
+    metric = next((i for i, e in enumerate(entities) if e.type == "Metric" and result.metric
+                   and _key(result.metric) in {_key(n) for n in (e.name, *e.aliases)}), None)
+    value = f"{result.value} {result.unit}" if result.unit == "points" else result.value + result.unit
+    name = " ".join(p for p in (result.subject if result.subject != PAPER else "", value, result.metric, "on",
+                                result.benchmark) if p)
+    props = {k: v for k, v in result.to_dict().items() if v is not None}
+    props.update(name=name, paper=paper_id, score=float(result.value.replace(",", "")),
+                 lower_is_better=lower_is_better(result.metric))
+    node = result_id(paper_id, result.subject, result.benchmark, result.metric, result.value, result.setting)
+    return ResultStatement(paper_id, node, subject, benchmark, metric, props)
+
+
+def _add_results(graph: nx.MultiDiGraph, results: list[ResultStatement], node_of: list[str]) -> None:
+    """A Result node for each result, which its paper REPORTS, linked to its resolved entities."""
+    for result in sorted(results, key=lambda r: r.node):
+        graph.add_node(result.node, label=RESULT_LABEL, id=result.node, **result.properties)
+        graph.add_edge(result.paper, result.node, key=edge_key("REPORTS", result.paper), type="REPORTS",
+                       paper=result.paper)
+        for rel_type, index in result.links():
+            graph.add_edge(result.node, node_of[index], key=edge_key(rel_type, result.paper), type=rel_type,
+                           paper=result.paper)
 
 
 def _stored_naming(graph: nx.MultiDiGraph, paper: str, node: str, data: dict) -> Naming:
@@ -544,7 +614,17 @@ def parse_graph_json(text: str, *, source: str = "<graph>") -> nx.MultiDiGraph:
         problem = _placement_problem(edge, graph)
         if problem:
             raise InputError(source, f"relationship {number} {problem}; fix or remove it")
+    for node, data in graph.nodes(data=True):
+        if data["label"] == RESULT_LABEL and not _is_reported(node, data["paper"], graph):
+            raise InputError(source, f"result {_shown(node)} is not reported by its paper on a benchmark "
+                                     f"(REPORTS from {_shown(data['paper'])}, RESULT_ON an entity); fix or remove it")
     return graph
+
+
+def _is_reported(node: str, paper: str, graph: nx.MultiDiGraph) -> bool:
+    """Whether a result has what the builder reads back: its paper's REPORTS and a RESULT_ON."""
+    reported = any(start == paper and d["type"] == "REPORTS" for start, _, d in graph.in_edges(node, data=True))
+    return reported and any(d["type"] == "RESULT_ON" for _, _, d in graph.out_edges(node, data=True))
 
 
 def _graph_document(text: str, source: str) -> dict:
@@ -598,6 +678,8 @@ def _placement_problem(edge: dict, graph: nx.MultiDiGraph) -> str | None:
     """What is wrong with the nodes a relationship joins, for its type and paper."""
     start, end, paper, rel_type = edge["source"], edge["target"], edge["paper"], edge["type"]
     is_paper = [graph.nodes[node]["label"] == PAPER_LABEL for node in (start, end)]
+    if rel_type in RESULT_TYPES:
+        return _result_placement_problem(start, end, paper, rel_type, graph)
     if rel_type == "MENTIONS":
         return None if is_paper == [True, False] and paper == start else "is a MENTIONS not from its paper to an entity"
     if rel_type == "VARIANT_OF":
@@ -607,6 +689,18 @@ def _placement_problem(edge: dict, graph: nx.MultiDiGraph) -> str | None:
     for node in (start, end):
         if node != paper and not any(d["type"] == "MENTIONS" for d in graph.get_edge_data(paper, node, default={}).values()):
             return f"({rel_type}) joins {_shown(node)}, which its paper {_shown(paper)} does not mention"
+    return None
+
+
+def _result_placement_problem(start: str, end: str, paper: str, rel_type: str, graph: nx.MultiDiGraph) -> str | None:
+    """A paper REPORTS its own results; a result links to entities its paper mentions."""
+    result = start if rel_type != "REPORTS" else end
+    if graph.nodes[result]["label"] != RESULT_LABEL or graph.nodes[result]["paper"] != paper:
+        return f"({rel_type}) does not join a result of its paper {_shown(paper)}"
+    if rel_type == "REPORTS":
+        return None if start == paper else f"(REPORTS) is not from the result's paper {_shown(paper)}"
+    if not any(d["type"] == "MENTIONS" for d in graph.get_edge_data(paper, end, default={}).values()):
+        return f"({rel_type}) joins {_shown(end)}, which its paper {_shown(paper)} does not mention"
     return None
 
 

@@ -52,7 +52,7 @@ from extractors.normalize import canonical_key
 from extractors.records import RELATION_TYPES
 
 from .export import _atomic_file, node_name
-from .model import LABELS, PAPER_LABEL, edge_key
+from .model import ENTITY_LABELS, PAPER_LABEL, RESULT_LABEL, edge_key, is_entity
 from .settings import DEFAULT_TOP, MAX_TOP
 
 __all__ = [
@@ -81,7 +81,7 @@ TYPE_COLOURS = {
     "Task": "#cc79a7",
     "Metric": "#56b4e9",
 }
-assert set(TYPE_COLOURS) == set(LABELS)
+assert set(TYPE_COLOURS) == {PAPER_LABEL, *ENTITY_LABELS}  # results are not drawn
 #: Papers listed in an entity's side panel (the total is always shown).
 PAPERS_LISTED = 25
 #: Evidence sentences kept per listed paper.
@@ -123,7 +123,7 @@ def find_node(graph: nx.MultiDiGraph, name: str) -> str:
     for node, data in graph.nodes(data=True):
         if key in data.get("keys", ()):
             return node
-    names = {node_name(data): node for _, data in graph.nodes(data=True) if data["label"] != PAPER_LABEL}
+    names = {node_name(data): node for _, data in graph.nodes(data=True) if is_entity(data)}
     close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
     hint = f"; close names: {', '.join(close)}" if close else ""
     raise UsageError(f"--around {name!r}: no node has that name, alias or id{hint}")
@@ -147,7 +147,7 @@ def select_top(graph: nx.MultiDiGraph, top: int = DEFAULT_TOP, *, papers: int | 
     counts = paper_counts(graph) if counts is None else counts
     papers = max(1, top // 3) if papers is None else papers
     entities = heapq.nlargest(
-        top, (n for n, d in graph.nodes(data=True) if d["label"] != PAPER_LABEL),
+        top, (n for n, d in graph.nodes(data=True) if is_entity(d)),
         key=lambda n: (counts[n], node_name(graph.nodes[n]).casefold()))
     links: Counter = Counter()
     for entity in entities:
@@ -178,7 +178,7 @@ def select_around(graph: nx.MultiDiGraph, name: str, hops: int = 2, *, limit: in
         links: Counter = Counter()
         for node in ring:
             for neighbour in (*graph.successors(node), *graph.predecessors(node)):
-                if neighbour not in chosen:
+                if neighbour not in chosen and graph.nodes[neighbour]["label"] != RESULT_LABEL:
                     links[neighbour] += 1
         room = (limit - len(chosen)) // (hops - step)
         if room <= 0 or not links:
@@ -367,10 +367,11 @@ def view_data(graph: nx.MultiDiGraph, nodes: list[str], *, title: str = "paperkg
         details = _paper_details(graph, node) if data["label"] == PAPER_LABEL else _entity_details(graph, node)
         out_nodes.append({"id": node, "name": node_name(data), "type": data["label"], "papers": size,
                           "keys": data.get("keys", []), "x": x, "y": y, "details": details})
-    entity_total = sum(1 for _, d in graph.nodes(data=True) if d["label"] != PAPER_LABEL)
+    labels = Counter(d["label"] for _, d in graph.nodes(data=True))
+    entity_total = sum(labels[label] for label in ENTITY_LABELS)
     return {"title": title, "colours": TYPE_COLOURS, "nodes": out_nodes, "links": links,
             "focus": index.get(focus) if focus is not None else None,
-            "graph": {"papers": graph.number_of_nodes() - entity_total, "entities": entity_total}}
+            "graph": {"papers": labels[PAPER_LABEL], "entities": entity_total}}
 
 
 # -- HTML page ------------------------------------------------------------------------
@@ -496,7 +497,7 @@ def write_png(graph: nx.MultiDiGraph, path: str | os.PathLike, *, around: str | 
         for i in _spread_labels(nodes, points):
             ax.annotate(nodes[i]["name"], points[i], xytext=(0, areas[i] ** 0.5 / 2 + 2), textcoords="offset points",
                         ha="center", va="bottom", fontsize=8, zorder=3, path_effects=outline)
-        shown = [t for t in LABELS if any(n["type"] == t for n in nodes)]
+        shown = [t for t in TYPE_COLOURS if any(n["type"] == t for n in nodes)]
         ax.legend(handles=[Line2D([], [], marker="o", linestyle="", color=TYPE_COLOURS[t], label=t, markersize=8)
                            for t in shown], loc="lower left", frameon=False, fontsize=9)
         ax.margins(0.06)

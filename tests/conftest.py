@@ -9,6 +9,7 @@ from extractors.records import Entity as _ExportEntity
 from extractors.records import Extraction as _ExportExtraction
 from extractors.records import Paper as _ExportPaper
 from extractors.records import Relation as _ExportRelation
+from extractors.records import Result as _ExportResult
 from graph.store import build_graph as _export_build_graph
 
 #: Evidence and names that break naive writers: quotes, backslashes, newlines, CR, tabs, non-ASCII.
@@ -20,7 +21,8 @@ def _export_entity(name, type_, aliases=()):
 
 
 def export_sample_extractions():
-    """Three hand-written papers: non-ASCII names, quotes, newlines, a size variant, an entity relation."""
+    """Three hand-written papers: non-ASCII names, quotes, newlines, a size variant, an entity relation,
+    results (one with a baseline and a setting, one of the paper's unnamed approach)."""
     p1 = _ExportPaper(id="arxiv:2401.00001", title='Ünïcode-Net: "Quoted" titles\nand lines',
                       abstract="We propose Ünïcode-Net and evaluate it on 中文理解评测 and GSM8K.",
                       authors=["Zoë Ångström", "李雷", "O'Brien, Pat"], n_authors=3, date="2024-01-02",
@@ -41,7 +43,13 @@ def export_sample_extractions():
     r2 = [_ExportRelation("PAPER", "USES", "Direct Preference Optimization", "with DPO", 1, 9, "rules", 1.0),
           _ExportRelation("PAPER", "USES", "LLaMA-3-8B", "We fine-tune LLaMA-3-8B", 0, 23, "rules", 0.95),
           _ExportRelation("PAPER", "EVALUATES_ON", "GSM8K", "evaluate on GSM8K.", 30, 48, "rules", 0.9)]
-    return [_ExportExtraction(p1, e1, r1), _ExportExtraction(p2, e2, r2), _ExportExtraction(p3)]
+    s1 = [_ExportResult("Ünïcode-Net", "中文理解评测", "accuracy", "83.1", "%", "absolute", None, "5-shot",
+                        EXPORT_TRICKY_EVIDENCE, 0, 40, "value-then-benchmark", 0.8),
+          _ExportResult("Ünïcode-Net", "GSM8K", "", "+3.4", "points", "gain", "GPT-4", None,
+                        "evaluate it on GSM8K", 5, 25, "one-benchmark", 0.6)]
+    s2 = [_ExportResult("PAPER", "GSM8K", "pass@1", "41.5", "%", "absolute", None, None,
+                        "evaluate on GSM8K.", 30, 48, "value-then-benchmark", 0.8)]
+    return [_ExportExtraction(p1, e1, r1, s1), _ExportExtraction(p2, e2, r2, s2), _ExportExtraction(p3)]
 
 
 @_export_pytest.fixture

@@ -83,7 +83,7 @@ def test_cli_extract_writes_one_json_object_per_paper(tmp_path):
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(records) == 5
     first = records[0]
-    assert set(first) == {"paper", "entities", "relations"}
+    assert set(first) == {"paper", "entities", "relations", "results"}
     assert {"id", "title", "abstract"} <= set(first["paper"])
     assert {"id", "name", "type", "aliases", "mentions"} <= set(first["entities"][0])
     relation = first["relations"][0]

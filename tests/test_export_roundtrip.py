@@ -302,7 +302,7 @@ def test_export_cli_writes_each_format(export_graph_sample, tmp_path, fmt):
     assert result.exit_code == 0, result.output
     written = sorted(target.iterdir()) if fmt == "csv" else [target]
     assert written and all(path.stat().st_size > 0 for path in written)
-    assert f"export {fmt}: 10 nodes, 15 relationships" in result.output
+    assert f"export {fmt}: 13 nodes, 23 relationships" in result.output
 
 
 @pytest.mark.parametrize("args, message", [

@@ -95,18 +95,19 @@ def test_neo4j_properties_and_labels_survive_the_load(bolt_driver, bolt_settings
 
 
 def without_gsm8k(extraction):
-    """``extraction`` read again with its GSM8K relations (and mention) gone."""
+    """``extraction`` read again with its GSM8K relations, result (and mention) gone."""
     return Extraction(extraction.paper, [e for e in extraction.entities if e.name != "GSM8K"],
-                      [r for r in extraction.relations if "GSM8K" not in (r.head, r.tail)])
+                      [r for r in extraction.relations if "GSM8K" not in (r.head, r.tail)],
+                      [r for r in extraction.results if r.benchmark != "GSM8K"])
 
 
 def without_comparison(extraction):
     return Extraction(extraction.paper, extraction.entities,
-                      [r for r in extraction.relations if r.type != "COMPARES_WITH"])
+                      [r for r in extraction.relations if r.type != "COMPARES_WITH"], extraction.results)
 
 
 @pytest.mark.parametrize("reextract, deleted", [
-    (without_gsm8k, 2),  # EVALUATES_ON and MENTIONS from the paper
+    (without_gsm8k, 5),  # EVALUATES_ON and MENTIONS from the paper; REPORTS, RESULT_ON, RESULT_OF of its result
     (without_comparison, 1),  # COMPARES_WITH between two entities the paper mentions
 ])
 def test_neo4j_reload_after_reextraction_matches_the_graph(bolt_driver, bolt_settings, reextract, deleted):

@@ -1,0 +1,107 @@
+"""Scoring extracted results against annotated ones (``scripts/annotations/GUIDELINE-RESULTS.md``).
+
+A predicted result matches a gold result of the same paper when subject, benchmark, metric and
+value all match: subject and benchmark by canonical key through each side's entity names and
+aliases (``PAPER`` only matches ``PAPER``), the metric by canonical key ("" only matches ""), the
+value as written (thousands commas aside). Each gold result is matched once.
+
+>>> from extractors.records import Extraction, Paper, Result
+>>> gold = [{"title": "T", "entities": [{"name": "ImageNet", "type": "Dataset", "aliases": ["IN-1K"]}],
+...          "results": [{"subject": "PAPER", "benchmark": "IN-1K", "metric": "Top-1 accuracy", "value": "83.1"}]}]
+>>> found = Result("PAPER", "ImageNet", "top-1 accuracy", "83.1", "%", "absolute", None, None, "", 0, 0, "r", 0.8)
+>>> score = score_results(gold, [Extraction(Paper("x", "T", "..."), results=[found])]).score
+>>> score.tp, score.fp, score.fn
+(1, 0, 0)
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from .evaluate import Score
+from .normalize import canonical_key
+from .records import PAPER, Extraction, normalise_title
+
+__all__ = ["ResultReport", "has_results", "score_results"]
+
+
+@dataclass
+class ResultReport:
+    """Result precision and recall, with the unmatched results of each side."""
+
+    score: Score = field(default_factory=Score)
+    papers: int = 0
+    false_positives: Counter = field(default_factory=Counter)
+    false_negatives: Counter = field(default_factory=Counter)
+
+    def to_dict(self) -> dict:
+        s = self.score
+        return {"precision": round(s.precision, 4), "recall": round(s.recall, 4), "f1": round(s.f1, 4),
+                "tp": s.tp, "fp": s.fp, "fn": s.fn, "papers": self.papers}
+
+
+def has_results(gold: list[dict]) -> bool:
+    """Whether gold records are annotated for results (they have a ``results`` field)."""
+    return any("results" in record for record in gold)
+
+
+class _Names:
+    """The key sets of one side's entity names: a name resolves to every key of its entity."""
+
+    def __init__(self, entities: Iterable[tuple[str, list[str]]]):
+        self.groups = [{canonical_key(n) for n in [name, *aliases] if n} for name, aliases in entities]
+
+    def resolve(self, name: str) -> frozenset[str]:
+        if name == PAPER:
+            return frozenset({PAPER})
+        key = canonical_key(name)
+        return frozenset(next((group for group in self.groups if key in group), {key}))
+
+
+class _Key:
+    """A result as the score compares it."""
+
+    def __init__(self, names: _Names, subject: str, benchmark: str, metric: str, value: str):
+        self.subject = names.resolve(subject)
+        self.benchmark = names.resolve(benchmark)
+        self.metric = canonical_key(metric) if metric else ""
+        self.value = value.replace(",", "").strip()
+        self.label = f"{subject} | {benchmark} | {metric} | {value}"
+
+    def matches(self, other: "_Key") -> bool:
+        return (self.value == other.value and self.metric == other.metric
+                and bool(self.subject & other.subject) and bool(self.benchmark & other.benchmark))
+
+
+def score_results(gold: list[dict], extractions: Iterable[Extraction]) -> ResultReport:
+    """Score the results of ``extractions`` against the ``results`` of ``gold`` records (matched by title)."""
+    report = ResultReport()
+    predicted = {normalise_title(e.paper.title): e for e in extractions}
+    for record in gold:
+        if "results" not in record:
+            continue
+        extraction = predicted.get(normalise_title(record["title"]))
+        report.papers += 1
+        gold_names = _Names((e["name"], e.get("aliases", [])) for e in [*record.get("entities", []), *record.get("optional", [])])
+        expected = [_Key(gold_names, r["subject"], r["benchmark"], r.get("metric") or "", str(r["value"]))
+                    for r in record["results"]]
+        found = []
+        if extraction is not None:
+            names = _Names((e.name, e.aliases) for e in extraction.entities)
+            found = [_Key(names, r.subject, r.benchmark, r.metric, r.value) for r in extraction.results]
+        matched: set[int] = set()
+        for key in found:
+            hit = next((i for i, g in enumerate(expected) if i not in matched and key.matches(g)), None)
+            if hit is None:
+                report.score.fp += 1
+                report.false_positives[key.label] += 1
+            else:
+                matched.add(hit)
+                report.score.tp += 1
+        for i, key in enumerate(expected):
+            if i not in matched:
+                report.score.fn += 1
+                report.false_negatives[key.label] += 1
+    return report

@@ -1,0 +1,484 @@
+"""Result statements of an abstract: "83.1% top-1 accuracy on ImageNet", "+3.4 AP on COCO test-dev".
+
+Reads a processed doc (the pipeline's sentences, entities and relations) sentence by sentence:
+
+1. every number is a candidate value (``74.06%``, ``+3.4``, ``2.5x``, ``0.97dB``);
+2. :data:`SKIP_RULES` drop the numbers that are no result: parts of names, sizes and counts,
+   speed-ups and savings, the baseline's own number ("from 45.1 to 67.3", "than 71.2%"), drops,
+   years, citations, spreads; a number with neither a unit nor a metric next to it is no score;
+3. :data:`BENCHMARK_RULES` give each value its Dataset or Benchmark (a sentence without one
+   states no result): "CIFAR10 (99.2%)", values and names listed in the same order, the name
+   right after the value, the one name of the sentence;
+4. the metric comes from :mod:`extractors.metrics` ("top-1 accuracy" after the value, or "FID of"
+   before it), the kind from :data:`KIND_RULES` (gain, relative change, else absolute), the subject
+   from :data:`SUBJECT_RULES` (a named model or method that reports it, else the paper's own
+   proposal, else ``PAPER``), the baseline from the comparison the sentence makes.
+
+>>> from extractors.extract import extract_text
+>>> [result] = extract_text("StepTune", "StepTune reaches 83.1% top-1 accuracy on ImageNet (5-shot).").results
+>>> result.subject, result.benchmark, result.metric, result.value, result.unit, result.kind, result.setting
+('StepTune', 'ImageNet', 'top-1 accuracy', '83.1', '%', 'absolute', '5-shot')
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from typing import Callable, Mapping, NamedTuple
+
+from spacy.tokens import Doc
+
+from .doctext import DocText
+from .metrics import find_metric
+from .records import PAPER, Result
+
+__all__ = ["find_results", "SKIP_RULES", "BENCHMARK_RULES", "KIND_RULES", "SUBJECT_RULES"]
+
+_DATA = {"Dataset", "Benchmark"}
+_SUBJECT_TYPES = {"Model", "Method"}
+_DATA_NOUN = re.compile(r"^(datasets?|benchmarks?|corpus|corpora)$", re.I)
+_TRAIN = re.compile(r"^(pre-?train\w*|train\w*|fine-?tun\w*|finetun\w*|distill\w*)$", re.I)
+_RESULT_VERB = re.compile(r"^(achiev\w*|reach\w*|obtain\w*|attain\w*|outperform\w*|surpass\w*|improv\w*|yield\w*|"
+                          r"gets?|sets?|establish\w*|scor\w*|records?|delivers?|exceed\w*|beats?|boosts?|reduc\w*)$", re.I)
+_NUMBER = re.compile(r"^[$~≈+±−-]*?(?P<sign>[+±−-])?(?P<value>\d+(?:\.\d+)?)(?P<unit>\\?%|x|×|pp|dB)?\\?(?:\$|on|in)?$")
+_UNIT_WORDS = {"%": "%", "\\%": "%", "percent": "%", "pp": "points", "points": "points", "point": "points", "x": "x",
+               "×": "x", "times": "x"}
+_PERCENT_POINTS = ("percentage", "percent")  # "3.0 percent points"
+_COUNT_NOUNS = re.compile(
+    r"^(param\w*|\w*flops|images?|samples?|examples?|tokens?|layers?|epochs?|steps?|iterations?|hours?|days?|gpus?|"
+    r"classes|categories|languages|tasks?|datasets?|benchmarks?|models?|videos?|frames?|users?|flops|gflops|macs|"
+    r"mb|gb|million|billion|thousand|minutes?|seconds?|ms|fps|bits?|dimensions?|words?|sentences?|questions?|"
+    r"pairs?|annotations?|labels?|slices?|runs?|queries|instances|subjects?|clients?|nodes?|edges?|objects?|"
+    r"scenes?|hrs|k|m|b|of)$", re.I)
+_COST = re.compile(
+    r"^(faster|slower|speed\w*|fewer|smaller|less|cheaper|memory|latency|throughput|compress\w*|savings?|"
+    r"inference|training|cost|costs|time|flops|parameters|params|storage|energy|compute)$", re.I)
+_DROP = re.compile(r"^(drops?|degradation|decrease[sd]?|loss|lower|gaps?|difference)$", re.I)
+#: Words of a sentence about others' work: "A recent study hypothesized that ... over 80% on GSM8K".
+_BACKGROUND = re.compile(r"^(recent|existing|prior|hypothesi\w*|typically|commonly|conventional\w*|reportedly)$", re.I)
+_BASELINE_CUE = re.compile(r"^(from|than|vs\.?|versus|compared|previous|prior|existing|baselines?|sota|"
+                           r"state-of-the-art|while|whereas|only)$", re.I)
+_GAIN_BEFORE = re.compile(r"^(by|improv\w*|gains?|boost\w*|increas\w*|outperform\w*|surpass\w*|\+)$", re.I)
+_GAIN_AFTER = re.compile(r"^(improvements?|gains?|higher|better|increases?|boosts?|over|above|margin|absolute)$", re.I)
+_COMPARE = re.compile(r"^(than|over|compared|vs\.?|versus|against|outperform\w*|surpass\w*|improv\w*|beat\w*)$", re.I)
+_NOT_SUBJECT_BEFORE = {"with", "using", "from", "than", "over", "vs", "versus", "against", "to", "of", "on", "by",
+                       "for", "like", "as", "in", "and", "or", "via", "through"}
+_FIRST_PERSON = re.compile(r"\b(we|our|us|the proposed|this (method|model|approach|framework|work)|it)\b", re.I)
+_SETTINGS = re.compile(
+    r"\b(\d+-way \d+-shot|\d+- ?way \d+-shot|\d+-shot|zero-shot|few-shot|one-shot|test-dev|test-std|test-clean|"
+    r"test-other|(?:val|validation|test|dev) (?:set|split)|novel classes|unseen classes|base classes)\b", re.I)
+_LIST_GLUE = {",", "and", "or", "&", "respectively", ";"}
+_APPROX = {"over", "up", "to", "about", "around", "nearly", "almost", "approximately", "roughly", "~", "a", "an",
+           "of", "only", "just", "merely", "at", "least", "more", "than", "margin", "large", "by"}
+_YEAR = range(1950, 2031)
+_NEAR = 12  # words between a benchmark and a value it is read with
+#: Words between a value and its metric: "12% relative reduction in WER", "2.2% higher accuracy".
+_BEFORE_METRIC = {"absolute", "relative", "higher", "lower", "better", "in", "reduction", "improvement",
+                  "improvements", "gain", "gains", "increase", "decrease"}
+
+
+class Value(NamedTuple):
+    """A number in a sentence: the word it is, the number as written, its unit and sign."""
+
+    index: int
+    end: int  # the word after the value and its unit
+    text: str
+    unit: str
+    sign: str
+
+
+class Sentence:
+    """One sentence of a doc as the rules read it: words, entities, values."""
+
+    def __init__(self, text: DocText, bounds: tuple[int, int], ents: list[tuple[int, int, str, str]]):
+        self.doc_text = text
+        self.start, self.end = bounds
+        self.words = text.words
+        self.lower = text.lower
+        self.ents = ents  # (start, end, group key, label)
+        self.name_words = {i for s, e, _, _ in ents for i in range(s, e)}
+        # "on the USPTO-50K dataset": what the text calls a dataset is one, whatever type the name got;
+        # a metric's name ("11.0% on MAE") is none.
+        # Data a model is trained on ("pre-trained on ImageNet-21K") is no benchmark.
+        self.data = [e for e in ents if (e[3] in _DATA or e[1] < self.end and _DATA_NOUN.match(self.lower[e[1]]))
+                     and (find_metric(self.words[: e[1]], e[0]) or (0, 0, -1))[2] != e[1]
+                     and not any(_TRAIN.match(w) for w in self.window(e[0] - 5, e[0]))]
+        self.run_end: dict[int, int] = {}  # value word -> the end of the list of values it is in
+
+    def window(self, start: int, end: int) -> list[str]:
+        return self.lower[max(self.start, start) : min(self.end, end)]
+
+    def text_of(self, start: int, end: int) -> str:
+        return self.doc_text.span_text(start, end).strip()
+
+
+def _read_value(sentence: Sentence, i: int) -> Value | None:
+    match = _NUMBER.match(sentence.words[i])
+    if match is None or i in sentence.name_words:
+        return None
+    unit, end = _UNIT_WORDS.get((match["unit"] or "").lstrip("\\"), ""), i + 1
+    following = sentence.lower[end] if end < sentence.end else ""
+    if not unit and following in _UNIT_WORDS:
+        unit, end = _UNIT_WORDS[following], end + 1
+        if following in _PERCENT_POINTS and end < sentence.end and sentence.lower[end] in {"points", "point"}:
+            unit, end = "points", end + 1
+    elif following in {"points", "point"}:
+        unit, end = "points", end + 1
+    return Value(i, end, match["value"], unit, match["sign"] or "")
+
+
+# ---- which numbers are no result --------------------------------------------------------------
+
+class SkipRule(NamedTuple):
+    """A kind of number that states no result; ``applies(sentence, value)`` says whether it is one."""
+
+    name: str
+    applies: Callable[[Sentence, Value], bool]
+
+
+def _is_count(s: Sentence, v: Value) -> bool:
+    following = s.lower[v.end] if v.end < s.end else ""
+    return not v.unit and bool(_COUNT_NOUNS.match(following)) or v.unit == "%" and following == "of"
+
+
+def _is_cost(s: Sentence, v: Value) -> bool:
+    """ "2.5x faster", "50% fewer parameters", "20% ~ 98% MACs saving", "latency by 36%"."""
+    after = s.window(v.end, v.end + 3) + s.window(s.run_end[v.index], s.run_end[v.index] + 3)
+    before = s.window(v.index - 4, v.index)
+    return (any(_COST.match(w) for w in after) or v.unit == "x" or "only" in before[-2:] and v.unit == "%"
+            or any(_COST.match(w) for w in before))
+
+
+def _is_baseline_value(s: Sentence, v: Value) -> bool:
+    """The number of what is compared against: "from 45.1 to 67.3", "than 71.2%", "previous SOTA of
+    66.6%", "compared to 0.005"; and both ends of a range ("ranging from 1.8% to 3.3%")."""
+    before = s.window(v.index - 5, v.index)
+    if any(w in {"ranging", "range", "between"} for w in before) or s.window(v.index - 1, v.index) == ["="]:
+        return True
+    for position, word in reversed(list(enumerate(before))):
+        if word == "to" and position > 0 and before[position - 1] in {"compared", "relative", "close"}:
+            return True
+        if word in {"by", "to", "achieves", "achieving", "reaches", "reaching", "obtains", "with"} or _NUMBER.match(word):
+            return False
+        if _BASELINE_CUE.match(word):
+            return True
+    return False
+
+
+def _is_drop(s: Sentence, v: Value) -> bool:
+    """ "a 2.00% drop", "the accuracy drop on ImageNet is within 2%": a loss, not a score."""
+    near = s.window(v.end, v.end + 3) + s.window(v.index - 6, v.index)
+    return any(_DROP.match(w) and w != "lower" for w in near) or any(
+        _DROP.match(w) for w in s.window(v.end, v.end + 3)) and not any(
+        w in {"error", "perplexity", "wer", "fid"} for w in s.window(v.end, v.end + 3))
+
+
+def _is_year_or_citation(s: Sentence, v: Value) -> bool:
+    bracketed = s.window(v.index - 1, v.index) == ["["]
+    return bracketed or not v.unit and "." not in v.text and int(v.text) in _YEAR
+
+
+def _is_spread(s: Sentence, v: Value) -> bool:
+    return v.sign == "±" or s.window(v.index - 1, v.index) in (["±"], ["+/-"])
+
+
+def _is_background(s: Sentence, v: Value) -> bool:
+    """A number the sentence gives of others' work: no first person, no named subject, a word of background."""
+    before = s.text_of(s.start, v.index)
+    return (not _FIRST_PERSON.search(before) and _named_subject(s, v, PAPER) is None
+            and any(_BACKGROUND.match(w) for w in s.window(s.start, v.index)))
+
+
+SKIP_RULES: list[SkipRule] = [
+    SkipRule("size-or-count", _is_count),
+    SkipRule("speed-or-cost", _is_cost),
+    SkipRule("baseline-value", _is_baseline_value),
+    SkipRule("drop", _is_drop),
+    SkipRule("year-or-citation", _is_year_or_citation),
+    SkipRule("spread", _is_spread),
+    SkipRule("background", _is_background),
+]
+
+
+# ---- which benchmark a value is on -------------------------------------------------------------
+
+class Run(NamedTuple):
+    """Values or names listed together ("3.8%, 5.4% and 5.7%"; "PASCAL VOC, FSOD, and COCO")."""
+
+    start: int
+    end: int
+    items: list
+
+
+def _runs(s: Sentence, items: list, start_of, end_of) -> list[Run]:
+    runs: list[Run] = []
+    for item in items:
+        if runs and all(w in _LIST_GLUE or w in _UNIT_WORDS or find_metric(s.words, i) or w in "%()" or w.startswith("±")
+                        for i, w in enumerate(s.lower[runs[-1].end : start_of(item)], runs[-1].end)):
+            runs[-1] = Run(runs[-1].start, end_of(item), [*runs[-1].items, item])
+        else:
+            runs.append(Run(start_of(item), end_of(item), [item]))
+    return runs
+
+
+class Assignment(NamedTuple):
+    """Benchmarks (entity tuples) for each value of a sentence, and the rule that gave them."""
+
+    benchmarks: list
+    rule: str
+    confidence: float
+    listed: bool  # values and benchmarks listed in the same order: the pairing is sure
+
+
+class BenchmarkRule(NamedTuple):
+    name: str
+    confidence: float
+    assign: Callable[[Sentence, list[Run], list[Run], Run, Value], list | None]
+
+
+def _parenthesised(s, value_runs, data_runs, run, v):
+    """ "CIFAR10 (99.2%)": the name right before the parenthesis."""
+    if s.window(v.index - 1, v.index) != ["("]:
+        return None
+    closing = next((i for i in range(v.end, min(s.end, v.end + 4)) if s.lower[i] == ")"), None)
+    metric = find_metric(s.words[: s.end], v.end)
+    if closing is None or closing != v.end and (metric is None or metric.end != closing):
+        return None  # "(54.5 AP on COCO)": more than a score in the parentheses
+    return [d for d in s.data if d[1] == v.index - 1]  # after a word that names nothing: none
+
+
+def _aligned_after(s, value_runs, data_runs, run, v):
+    """ "by 3.8%, 5.4% and 5.7% mAP on PASCAL VOC, FSOD, and COCO": the n-th value, the n-th name;
+    one value for a list ("over 90% on MNIST and CIFAR-10") holds for each."""
+    following = next((d for d in data_runs if d.start >= run.end), None)
+    if following is None or following.start - run.end > 8:
+        return None
+    if any(r.start >= run.end and r.start < following.start for r in value_runs):
+        return None
+    if len(run.items) == len(following.items):
+        return [following.items[run.items.index(v)]]
+    if len(run.items) == 1:
+        return list(following.items)
+    if len(following.items) == 1:
+        return list(following.items)
+    return None
+
+
+def _aligned_before(s, value_runs, data_runs, run, v):
+    """ "On Nr3D and Sr3D, ... by 11.2% and 7.1%": names first, values after, in the same order."""
+    preceding = [d for d in data_runs if d.end <= run.start]
+    if not preceding:
+        return None
+    last = preceding[-1]
+    opens_sentence = last.start - s.start <= 3  # "On Nr3D and Sr3D, ..."
+    if run.start - last.end > _NEAR and not opens_sentence:
+        return None
+    if len(last.items) == len(run.items) and len(run.items) > 1:
+        return [last.items[run.items.index(v)]]
+    if len(last.items) == 1:
+        return list(last.items)
+    return None
+
+
+def _unknown_place(s, value_runs, data_runs, run, v):
+    """ "2.4% on How2QA" where How2QA was not recognised: the value is on something else."""
+    after = run.items[-1].end
+    while after < s.end and (s.lower[after] in _BEFORE_METRIC or find_metric(s.words[: s.end], after)):
+        after += (find_metric(s.words[: s.end], after) or (0, after, after + 1))[2] - after
+    if after + 1 < s.end and s.lower[after] in {"on", "in", "for"}:
+        where = after + 1 + (s.lower[after + 1] == "the")
+        if not any(d[0] == where for d in s.data):
+            return []
+    return None
+
+
+def _only_benchmark(s, value_runs, data_runs, run, v):
+    keys = {d[2] for d in s.data}
+    return [s.data[0]] if len(keys) == 1 else None
+
+
+BENCHMARK_RULES: list[BenchmarkRule] = [
+    BenchmarkRule("parenthesised", 0.85, _parenthesised),
+    BenchmarkRule("value-then-benchmark", 0.8, _aligned_after),
+    BenchmarkRule("unknown-place", 0.0, _unknown_place),
+    BenchmarkRule("benchmark-then-value", 0.7, _aligned_before),
+    BenchmarkRule("one-benchmark", 0.6, _only_benchmark),
+]
+
+
+# ---- metric, kind, subject, baseline, setting ---------------------------------------------------
+
+def _metric_before(s: Sentence, v: Value) -> str:
+    """The metric nearest before the value ("an FID of 5.31 on A and 9.39 on B", "for the top-1
+    accuracy, we improved 7.1%"), the longest phrase ending there ("average mAP"); another value's
+    metric only when the value repeats its pattern ("41.5% pass@1 on A and 45.0% on B")."""
+    for start in range(v.index - 1, s.start - 1, -1):
+        earlier = _read_value(s, start)
+        if earlier is not None and earlier.end < s.end and find_metric(s.words[: s.end], earlier.end):
+            return ""  # the metric of an earlier value: "83.1% accuracy on A and 9.1 BLEU on B"
+        phrase = find_metric(s.words[: v.index], start)
+        if phrase is None or phrase.text.lower() == "score":
+            continue
+        while start > s.start and (longer := find_metric(s.words[: v.index], start - 1)) and longer.end == phrase.end:
+            phrase, start = longer, start - 1
+        before = start - 1
+        while before > s.start and s.lower[before] in _UNIT_WORDS:
+            before -= 1
+        earlier = _read_value(s, before)
+        if earlier is not None:
+            # "41.5% pass@1 on A and 45.0% on B": the same unit, the same metric; "75.9 mIoU and 92.8%": not
+            return phrase.text if earlier.unit == v.unit and s.lower[v.end : v.end + 1] == ["on"] else ""
+        return phrase.text
+    return ""
+
+
+def _metric(s: Sentence, v: Value) -> str:
+    """The metric right after the value ("83.1% top-1 accuracy", "+3.4 AP", "20.6% in driving score"),
+    else the one the sentence names before it."""
+    after = v.end
+    while after < s.end and s.lower[after] in _BEFORE_METRIC:
+        after += 1
+    after = next((d[1] for d in s.data if d[0] == after), after)  # "86.0% ImageNet top-1 accuracy"
+    phrase = find_metric(s.words[: s.end], after) if after < s.end else None
+    return phrase.text if phrase is not None else _metric_before(s, v)
+
+
+class KindRule(NamedTuple):
+    name: str
+    applies: Callable[[Sentence, Value], bool]
+
+
+KIND_RULES: list[tuple[str, KindRule]] = [
+    ("relative", KindRule("relative-word", lambda s, v: "relative" in s.window(v.end, v.end + 3)
+                          or any(w.startswith("reduc") for w in s.window(v.index - 2, v.end + 2)))),
+    ("gain", KindRule("signed", lambda s, v: v.sign == "+")),
+    ("gain", KindRule("gain-before", lambda s, v: any(
+        _GAIN_BEFORE.match(w) for w in [w for w in s.window(v.index - 3, v.index) if w not in _APPROX] + (
+            ["by"] if "by" in s.window(v.index - 3, v.index) else [])))),
+    ("gain", KindRule("gain-after", lambda s, v: any(_GAIN_AFTER.match(w) for w in s.window(v.end, v.end + 3)))),
+    ("gain", KindRule("points", lambda s, v: v.unit == "points")),
+]
+
+
+def _kind(s: Sentence, v: Value) -> str:
+    return next((kind for kind, rule in KIND_RULES if rule.applies(s, v)), "absolute")
+
+
+class SubjectRule(NamedTuple):
+    """Whose result a value is: ``find(sentence, value, main)`` gives a group key, PAPER or None."""
+
+    name: str
+    find: Callable[[Sentence, Value, str], str | None]
+
+
+def _named_subject(s: Sentence, v: Value, main: str) -> str | None:
+    """A model or method the sentence names before the value as the one that reports it: "NoFrost
+    achieves 74.06%", "our CMT-S achieves 83.5%" (not a backbone, a baseline or a setting)."""
+    for start, end, key, label in s.ents:
+        if start >= v.index:
+            break
+        if any(_COMPARE.match(w) for w in s.window(s.start, start)):
+            break
+        if any(key == d[2] for d in s.data):  # a benchmark reports no result of its own
+            continue
+        if any(w in {"with", "using", "equipped"} for w in s.window(start - 4, start)):  # "with PointCMT, X and Y"
+            continue
+        verb_follows = any(_RESULT_VERB.match(w) for w in s.window(end, end + 3))
+        own = s.lower[start - 1] in {"our", "proposed"}
+        if label in _SUBJECT_TYPES and (own or verb_follows and s.lower[start - 1] not in _NOT_SUBJECT_BEFORE):
+            return key
+    return None
+
+
+def _own_work(s: Sentence, v: Value, main: str) -> str | None:
+    """ "our method reaches", "we achieve", "it attains": the paper's own proposal, or the paper."""
+    return main if _FIRST_PERSON.search(s.text_of(s.start, v.index)) else None
+
+
+SUBJECT_RULES: list[SubjectRule] = [
+    SubjectRule("named-subject", _named_subject),
+    SubjectRule("own-work", _own_work),
+    SubjectRule("paper-default", lambda s, v, main: main),
+]
+
+
+def _baseline(s: Sentence, v: Value, subject: str) -> str | None:
+    """The model or method named after the sentence's comparison word ("outperforms X by", "over X")."""
+    cue = next((i for i in range(s.start, s.end) if _COMPARE.match(s.words[i])), None)
+    if cue is None:
+        return None
+    return next((key for start, _, key, label in s.ents
+                 if start > cue and label in _SUBJECT_TYPES and key != subject), None)
+
+
+def _setting(s: Sentence, v: Value) -> str | None:
+    text = s.text_of(s.start, s.end)
+    offset = s.doc_text.starts[s.start]
+    position = s.doc_text.starts[v.index] - offset
+    found = [(abs(m.start() - position), m.group(0)) for m in _SETTINGS.finditer(text)]
+    return min(found)[1] if found else None
+
+
+# ---- the whole doc -------------------------------------------------------------------------------
+
+def _sentences(doc: Doc, groups: Mapping[str, str]) -> list[Sentence]:
+    text = DocText(doc)
+    starts = [start for start, _ in text.sents]
+    per_sentence: list[list] = [[] for _ in text.sents]
+    for ent in doc.ents:
+        index = bisect_right(starts, ent.start) - 1
+        per_sentence[index].append((ent.start, ent.end, groups.get(ent.kb_id_, ent.kb_id_), ent.label_))
+    return [Sentence(text, bounds, ents) for bounds, ents in zip(text.sents, per_sentence)]
+
+
+def _main_proposal(doc: Doc) -> str:
+    """The group key of what the paper proposes most surely, or PAPER."""
+    proposals = [(confidence, tail) for _, rel, tail, _, _, _, confidence, *_ in doc._.relations if rel == "PROPOSES"]
+    return max(proposals)[1] if proposals else PAPER
+
+
+def _sentence_results(s: Sentence, main: str, names: Mapping[str, str]) -> list[Result]:
+    values = [v for i in range(s.start, s.end) if (v := _read_value(s, i)) is not None and not _is_spread(s, v)]
+    value_runs = _runs(s, values, lambda v: v.index, lambda v: v.end)
+    s.run_end = {v.index: run.items[-1].end for run in value_runs for v in run.items}
+    data_runs = _runs(s, s.data, lambda d: d[0], lambda d: d[1])
+    results = []
+    for v in (v for v in values if not any(rule.applies(s, v) for rule in SKIP_RULES)):
+        run = next(r for r in value_runs if v in r.items)
+        # "by 3.8%, 5.4% and 5.7% mAP": the metric after a list of values is each one's
+        metric = _metric(s, v) or _metric(s, run.items[-1])
+        assignment = next((Assignment(found, rule.name, rule.confidence, len(run.items) > 1 and len(found) == 1)
+                           for rule in BENCHMARK_RULES
+                           if (found := rule.assign(s, value_runs, data_runs, run, v)) is not None), None)
+        if assignment is None or not assignment.benchmarks:
+            continue
+        listed = assignment.listed or assignment.rule == "parenthesised"
+        if not metric and not (listed and v.unit in {"%", "points"}):
+            continue  # nothing says what it measures
+        subject = next(found for rule in SUBJECT_RULES if (found := rule.find(s, v, main)) is not None)
+        kind = _kind(s, v) if v is run.items[0] else _kind(s, run.items[0])  # "by 3.8%, 5.4% and 5.7%"
+        baseline = _baseline(s, v, subject) if kind != "absolute" else None
+        start, end = s.doc_text.char_bounds(s.start, s.end)
+        for benchmark in assignment.benchmarks:
+            results.append(Result(
+                subject=names.get(subject, subject), benchmark=names.get(benchmark[2], s.text_of(benchmark[0], benchmark[1])),
+                metric=metric, value=v.text, unit=v.unit, kind=kind,
+                baseline=names.get(baseline) if baseline else None, setting=_setting(s, v),
+                evidence=s.doc_text.text[start:end].strip(), start=start, end=end, extractor=assignment.rule,
+                confidence=round(assignment.confidence * (1.0 if metric else 0.85), 3)))
+    return results
+
+
+def find_results(doc: Doc, names: Mapping[str, str]) -> list[Result]:
+    """The results a processed doc states; ``names`` maps entity group keys to entity names."""
+    if not doc.ents:
+        return []
+    groups = doc._.entity_groups
+    main = _main_proposal(doc)
+    found: dict[tuple, Result] = {}
+    for sentence in _sentences(doc, groups)[1:]:  # the title states no result
+        if not sentence.data:
+            continue
+        for result in _sentence_results(sentence, main, names):
+            found.setdefault(result.key_fields, result)
+    return list(found.values())

@@ -1,0 +1,269 @@
+"""Result extraction on sentences written for these tests, through the shipped pipeline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from extractors.evaluate_results import score_results
+from extractors.extract import extract_text
+from extractors.metrics import lower_is_better
+from extractors.records import Extraction
+
+
+def results(title: str, abstract: str) -> list[tuple]:
+    return [(r.subject, r.benchmark, r.metric, r.value, r.unit, r.kind)
+            for r in extract_text(title, abstract).results]
+
+
+@pytest.mark.parametrize(
+    "title, abstract, expected",
+    [
+        ("StepTune: Tuning Steps",
+         "We propose StepTune. StepTune reaches 83.1% top-1 accuracy on ImageNet.",
+         [("StepTune", "ImageNet", "top-1 accuracy", "83.1", "%", "absolute")]),
+        ("Boxer: Detection with Boxes",
+         "We introduce Boxer, a detector. Boxer achieves 46.6 box AP on COCO, +3.4 AP over the previous best.",
+         [("Boxer", "COCO", "box AP", "46.6", "", "absolute"), ("Boxer", "COCO", "AP", "3.4", "", "gain")]),
+        ("Fast Diffusion Distillation",
+         "We distil diffusion models into one step. We achieve an FID of 5.31 on CIFAR-10 and 9.39 on CelebA.",
+         [("PAPER", "CIFAR-10", "FID", "5.31", "", "absolute"), ("PAPER", "CelebA", "FID", "9.39", "", "absolute")]),
+        ("Few-Shot Detection with Kernels",
+         "We outperform the state of the art by 3.8%, 5.4% and 5.7% mAP on PASCAL VOC, LVIS, and COCO.",
+         [("PAPER", "PASCAL VOC", "mAP", "3.8", "%", "gain"), ("PAPER", "LVIS", "mAP", "5.4", "%", "gain"),
+          ("PAPER", "COCO", "mAP", "5.7", "%", "gain")]),
+        ("Hybrid Vision Networks",
+         "Our network also generalizes well on CIFAR-10 (99.2%) and CIFAR-100 (91.7%).",
+         [("PAPER", "CIFAR-10", "", "99.2", "%", "absolute"), ("PAPER", "CIFAR-100", "", "91.7", "%", "absolute")]),
+        ("Speech Models with Less Data",
+         "Our recogniser gives a 12% relative reduction in WER on LibriSpeech.",
+         [("PAPER", "LibriSpeech", "WER", "12", "%", "relative")]),
+        ("CodeStep: Stepwise Code Generation",
+         "We propose CodeStep. CodeStep improves pass@1 on HumanEval from 45.1 to 67.3.",
+         [("CodeStep", "HumanEval", "pass@1", "67.3", "", "absolute")]),
+        ("Binary Networks for Everyone",
+         "Over 90% accuracy on MNIST and CIFAR-10 is reached by our binary networks.",
+         [("PAPER", "MNIST", "accuracy", "90", "%", "absolute"), ("PAPER", "CIFAR-10", "accuracy", "90", "%", "absolute")]),
+        ("Masked Segmenters",
+         "Our model sets the best results on instance segmentation (54.5 AP on COCO) and semantic segmentation "
+         "(60.8 mIoU on ADE20K).",
+         [("PAPER", "COCO", "AP", "54.5", "", "absolute"), ("PAPER", "ADE20K", "mIoU", "60.8", "", "absolute")]),
+        ("Recognising Emotions",
+         "Our accuracy on CIFAR-10 and CIFAR-100 reached 88.27% (±5.62) and 72.70% (±8.01), respectively.",
+         [("PAPER", "CIFAR-10", "accuracy", "88.27", "%", "absolute"),
+          ("PAPER", "CIFAR-100", "accuracy", "72.70", "%", "absolute")]),
+        ("Private Training of Large Networks",
+         "We achieve 96.7\\% accuracy on CIFAR-10 at $\\epsilon=1$.",
+         [("PAPER", "CIFAR-10", "accuracy", "96.7", "%", "absolute")]),
+        ("Scaling Hybrid Networks",
+         "Pre-trained on ImageNet-21K, our network reaches 88.6% top-1 accuracy on ImageNet.",
+         [("PAPER", "ImageNet", "top-1 accuracy", "88.6", "%", "absolute")]),
+        ("Domain Adaptation with Masks",
+         "Our method achieves 75.9 mIoU and 92.8% on GTA and VisDA-2017, respectively.",
+         [("PAPER", "GTA", "mIoU", "75.9", "", "absolute"), ("PAPER", "VisDA-2017", "", "92.8", "%", "absolute")]),
+        ("TinyCoder: Small Code Models",
+         "TinyCoder-1B reaches 41.5% pass@1 on HumanEval and 45.0% on MBPP.",
+         [("TinyCoder-1B", "HumanEval", "pass@1", "41.5", "%", "absolute"),
+          ("TinyCoder-1B", "MBPP", "pass@1", "45.0", "%", "absolute")]),
+        ("Tuning Language Models",
+         "On GLUE, our method improves the average score by 2.1 points.",
+         [("PAPER", "GLUE", "average score", "2.1", "points", "gain")]),
+    ],
+)
+def test_results_extracts_stated_scores(title, abstract, expected):
+    assert sorted(results(title, abstract)) == sorted(expected)
+
+
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "Our model has 1.5B parameters and is trained on 300 images from ImageNet.",         # sizes and counts
+        "It is 2.5x faster than prior work on ImageNet and needs 40% fewer FLOPs.",          # speed-ups, savings
+        "Our method improves accuracy by 5% over the baseline.",                             # no benchmark
+        "ImageNet contains 1,000 classes and 1.2 million images.",                           # a dataset described
+        "We reduce the number of parameters by 50% on COCO.",                                # a cost, not a score
+        "Compared with the 71.2% of prior work on ImageNet, ours is better.",                # the baseline's number
+        "Results on ImageNet in 2021 [12] were strong.",                                      # a year and a citation
+        "Our detector outperforms prior work with an average improvement of 11.0% on MAE.",  # a metric, no benchmark
+        "Its top-1 accuracy drop on ImageNet stays within 2% after quantization.",           # a drop
+        "Gains range from 1.8% to 3.3% in recall on COCO.",                                  # a range
+        "We extend diffusion models to the rotation group of MNIST (3).",                     # no score in parentheses
+        "A recent study hypothesized that over 80% accuracy on GSM8K needs 34B parameters.",   # others' claim
+        "Training on hard supervision can lead to a 30% accuracy gap on MATH.",                # a gap
+    ],
+)
+def test_results_skips_numbers_that_are_no_result(abstract):
+    assert results("A Study of Numbers", abstract) == []
+
+
+def test_results_keep_setting_evidence_and_offsets():
+    title, abstract = "Boxer: Detection with Boxes", "We introduce Boxer. Boxer reaches 46.6 box AP on COCO test-dev."
+    extraction = extract_text(title, abstract)
+    [result] = extraction.results
+    text = extraction.paper.text
+    assert result.setting == "test-dev"
+    assert text[result.start : result.end] == result.evidence == "Boxer reaches 46.6 box AP on COCO test-dev."
+    assert 0 < result.confidence <= 1
+
+
+def test_results_round_trip_through_extraction_json():
+    extraction = extract_text("StepTune: Tuning Steps", "StepTune reaches 83.1% top-1 accuracy on ImageNet.")
+    again = Extraction.from_dict(json.loads(json.dumps(extraction.to_dict())))
+    assert again.results == extraction.results != []
+
+
+@pytest.mark.parametrize(
+    "metric, lower",
+    [("top-1 error", True), ("perplexity", True), ("WER", True), ("FID", True), ("test error rate", True),
+     ("Mean-Square-Error", True), ("top-1 accuracy", False), ("box AP", False), ("BLEU", False), ("mIoU", False)],
+)
+def test_metrics_lower_is_better(metric, lower):
+    assert lower_is_better(metric) is lower
+
+
+@pytest.mark.parametrize(
+    "gold, found, counts",
+    [
+        # subject and benchmark through aliases, metric by canonical key
+        ({"subject": "Boxer", "benchmark": "MS-COCO", "metric": "Box AP", "value": "46.6"},
+         ("Boxer", "COCO", "box AP", "46.6"), (1, 0, 0)),
+        # another value is a miss on both sides
+        ({"subject": "Boxer", "benchmark": "COCO", "metric": "box AP", "value": "46.6"},
+         ("Boxer", "COCO", "box AP", "46.5"), (0, 1, 1)),
+        # PAPER matches only PAPER
+        ({"subject": "PAPER", "benchmark": "COCO", "metric": "", "value": "46.6"},
+         ("Boxer", "COCO", "", "46.6"), (0, 1, 1)),
+    ],
+)
+def test_evaluate_results_matches_subject_benchmark_metric_and_value(gold, found, counts):
+    from extractors.records import Entity, Paper, Result
+
+    record = {"title": "Boxer", "entities": [{"name": "COCO", "type": "Dataset", "aliases": ["MS-COCO"]}],
+              "results": [gold]}
+    extraction = Extraction(Paper("p", "Boxer", "..."), entities=[Entity("coco", "COCO", "Dataset")],
+                            results=[Result(*found, "", "absolute", None, None, "", 0, 0, "rule", 0.8)])
+    score = score_results([record], [extraction]).score
+    assert (score.tp, score.fp, score.fn) == counts
+
+
+# -- results in the graph, the Neo4j load and the exports ------------------------------------
+
+STEPTUNE = ("StepTune: Tuning Steps",
+            "We propose StepTune, a tuning method. StepTune reaches 83.1% top-1 accuracy on ImageNet (5-shot).")
+
+
+def _papers_file(path, *papers):
+    path.write_text("".join(json.dumps({"title": t, "abstract": a}) + "\n" for t, a in papers), encoding="utf-8")
+    return path
+
+
+def _result_rows(graph):
+    """Each result with its paper, benchmark, subject and metric, read through the graph's relationships."""
+    from graph.query import run_query
+
+    def linked(rel_type: str) -> dict:
+        rows = run_query(graph, f"MATCH (r:Result)-[:{rel_type}]->(e:Entity) RETURN r.id AS id, e.name AS name").rows
+        return {row["id"]: row["name"] for row in rows}
+
+    subjects, metrics = linked("RESULT_OF"), linked("MEASURED_IN")
+    rows = run_query(graph, "MATCH (p:Paper)-[:REPORTS]->(r:Result)-[:RESULT_ON]->(b:Entity) "
+                            "RETURN r.id AS id, p.title AS paper, b.name AS benchmark, r.value AS value, "
+                            "r.score AS score, r.setting AS setting, r.lower_is_better AS lower ORDER BY value").rows
+    ids = [row.pop("id") for row in rows]
+    return [{**row, "subject": subjects.get(key), "metric": metrics.get(key)} for key, row in zip(ids, rows)]
+
+
+def test_results_graph_links_result_to_paper_subject_benchmark_and_metric(tmp_path):
+    from graph.build import build
+    from graph.store import read_graph
+
+    report = build([_papers_file(tmp_path / "papers.jsonl", STEPTUNE)], tmp_path / "kg.json")
+    assert report.stats.results == 1
+    assert _result_rows(read_graph(tmp_path / "kg.json")) == [
+        {"paper": STEPTUNE[0], "subject": "StepTune", "benchmark": "ImageNet", "metric": "top-1 accuracy",
+         "value": "83.1", "score": 83.1, "setting": "5-shot", "lower": False}]
+
+
+def test_results_graph_rebuild_replaces_what_a_paper_reported(tmp_path):
+    from graph.build import build
+    from graph.store import read_graph
+
+    papers, graph_file = _papers_file(tmp_path / "papers.jsonl", STEPTUNE), tmp_path / "kg.json"
+    build([papers], graph_file)
+    build([papers], graph_file)  # the same input again: one copy of everything
+    assert len(_result_rows(read_graph(graph_file))) == 1
+    corrected = (STEPTUNE[0], STEPTUNE[1].replace("83.1%", "84.0%"))
+    build([_papers_file(tmp_path / "corrected.jsonl", corrected)], graph_file)
+    graph = read_graph(graph_file)
+    assert [row["value"] for row in _result_rows(graph)] == ["84.0"]
+    assert sum(1 for _, d in graph.nodes(data=True) if d["label"] == "Result") == 1
+
+
+def test_results_neo4j_load_is_idempotent_and_drops_results_a_paper_no_longer_reports(bolt_driver, bolt_settings):
+    from graph.neo4j import load_graph, run_query_neo4j
+    from graph.store import build_graph
+
+    db = bolt_settings.database
+    graph = build_graph([extract_text(*STEPTUNE)])
+    first = load_graph(graph, bolt_driver, database=db, batch_size=2)
+    again = load_graph(graph, bolt_driver, database=db, batch_size=2)
+    assert first.by_label["Result"] == 1 and again.nodes_created == again.relationships_created == 0
+    build_graph([extract_text(STEPTUNE[0], STEPTUNE[1].replace("83.1%", "84.0%"))], graph)
+    counts = load_graph(graph, bolt_driver, database=db, batch_size=2)
+    rows = run_query_neo4j("MATCH (p:Paper)-[:REPORTS]->(r:Result)-[:RESULT_ON]->(b:Entity) "
+                           "RETURN r.value AS value, b.name AS benchmark", {}, bolt_driver, database=db).rows
+    assert rows == [{"value": "84.0", "benchmark": "ImageNet"}]
+    assert counts.results_deleted == 1
+    assert run_query_neo4j("MATCH (r:Result) RETURN count(r) AS n", {}, bolt_driver, database=db).rows == [{"n": 1}]
+
+
+def test_results_csv_export_writes_result_nodes_and_links(tmp_path):
+    from graph.export import write_csv
+    from graph.store import build_graph
+
+    written = {path.name for path in write_csv(build_graph([extract_text(*STEPTUNE)]), tmp_path / "csv")}
+    assert {"Result.csv", "Paper-REPORTS-Result.csv", "Result-RESULT_ON-Dataset.csv",
+            "Result-RESULT_OF-Method.csv", "Result-MEASURED_IN-Metric.csv"} <= written
+
+
+def test_results_eval_cli_prints_result_precision_and_recall_when_the_gold_has_results(tmp_path):
+    from click.testing import CliRunner
+
+    from graph.cli import cli
+
+    examples = Path(__file__).parent / "fixtures" / "example-papers.txt"
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({
+        "title": "TinyCoder: Small Code Models Trained on Verified Programs",
+        "entities": [{"name": "TinyCoder-1B", "type": "Model", "aliases": []},
+                     {"name": "HumanEval", "type": "Benchmark", "aliases": []}],
+        "relations": [],
+        "results": [{"subject": "TinyCoder-1B", "benchmark": "HumanEval", "metric": "pass@1", "value": "41.5"},
+                    {"subject": "TinyCoder-1B", "benchmark": "MBPP", "metric": "pass@1", "value": "45.0"},
+                    {"subject": "TinyCoder-1B", "benchmark": "HumanEval", "metric": "pass@10", "value": "60.2"}],
+    }) + "\n")
+    scores = json.loads(CliRunner().invoke(cli, ["eval", str(gold), str(examples), "--json"]).stdout)
+    assert (scores["results"]["tp"], scores["results"]["fn"]) == (2, 1)
+    table = CliRunner().invoke(cli, ["eval", str(gold), str(examples)]).stdout
+    assert "results (subject, benchmark, metric, value) over 1 papers: P 1.000 R 0.667" in table
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda doc: doc.update(edges=[e for e in doc["edges"] if e["type"] != "REPORTS"]),
+     "is not reported by its paper on a benchmark"),
+    (lambda doc: [e.update(target="title:0000000000000000") for e in doc["edges"] if e["type"] == "RESULT_ON"],
+     "which is no node of the file"),
+    (lambda doc: [n.pop("score") for n in doc["nodes"] if n["label"] == "Result"], "has no 'score', not a number"),
+])
+def test_results_graph_file_with_a_broken_result_is_one_line_naming_it(tmp_path, damage, message):
+    from extractors.errors import InputError
+    from graph.store import build_graph, generate_graph_json, read_graph
+
+    document = json.loads(generate_graph_json(build_graph([extract_text(*STEPTUNE)])))
+    damage(document)
+    (tmp_path / "kg.json").write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        read_graph(tmp_path / "kg.json")
+    assert message in str(error.value) and "\n" not in str(error.value)
