@@ -22,6 +22,8 @@ import unicodedata
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from extractors.dates import DateClaim, best_date, date_year
+
 __all__ = [
     "ENTITY_TYPES",
     "RELATION_TYPES",
@@ -89,7 +91,9 @@ class Paper:
 
     ``id`` is ``arxiv:<id>`` when the source gives an arXiv id, ``doi:<doi>``
     when it gives a DOI, else :func:`title_id`. ``source`` says where the
-    record came from (``FILE:LINE``).
+    record came from (``FILE:LINE``). ``date`` is the publication date as ISO
+    (``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``) and ``date_source`` where it came from
+    (one of ``extractors.dates.DATE_SOURCES``); ``to_dict`` adds its ``year``.
     """
 
     id: str
@@ -104,6 +108,7 @@ class Paper:
     url: str | None = None
     venue: str | None = None
     source: str | None = None
+    date_source: str | None = None
 
     @property
     def text(self) -> str:
@@ -111,7 +116,11 @@ class Paper:
         return self.title + TITLE_SEPARATOR + self.abstract
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v not in (None, [])}
+        data = {k: v for k, v in asdict(self).items() if v not in (None, [])}
+        year = date_year(self.date)
+        if year is not None:  # for queries by year on every engine, with no date parsing in Cypher
+            data["year"] = year
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Paper":
@@ -126,6 +135,8 @@ class Paper:
             merged[f.name] = theirs if mine in (None, [], "") else mine
         if len(other.abstract) > len(self.abstract):
             merged["abstract"] = other.abstract
+        dated = best_date(DateClaim(p.date, p.date_source or "") for p in (self, other) if p.date)
+        merged["date"], merged["date_source"] = dated if dated else (None, None)
         return Paper(**merged)
 
 
