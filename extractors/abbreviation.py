@@ -103,7 +103,8 @@ def find_abbreviations(doc: Doc) -> list[tuple[int, int, int, int]]:
     return found
 
 
-@Language.factory("paperkg_abbreviations", default_config={})
+@Language.factory("paperkg_abbreviations", default_config={}, requires=["token.is_sent_start"],
+                  assigns=["doc._.abbreviations"])
 class AbbreviationDetector:
     """Sets ``doc._.abbreviations``: a list of ``(short_start, short_end, long_start, long_end)``."""
 

@@ -761,7 +761,8 @@ def type_by_coordination(spans: list[Span], text: DocText) -> list[Span]:
             for s, t in zip(spans, types)]
 
 
-@Language.factory("paperkg_entities", default_config={})
+@Language.factory("paperkg_entities", default_config={}, assigns=["doc.ents"],
+                  requires=["doc.ents", "doc.spans", "doc._.abbreviations", "token.is_sent_start"])
 class EntityResolver:
     """Replaces ``doc.ents`` with resolved, typed entities; ``span.id_`` names the recogniser."""
 

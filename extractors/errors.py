@@ -6,7 +6,11 @@ each into a one-line message and a non-zero exit code, never a traceback.
 
 from __future__ import annotations
 
-__all__ = ["PaperkgError", "InputError", "BadRecord", "UsageError", "PipelineError", "OutputError"]
+import importlib
+from types import ModuleType
+
+__all__ = ["PaperkgError", "InputError", "BadRecord", "UsageError", "PipelineError", "OutputError",
+           "MissingDependency", "import_optional"]
 
 
 class PaperkgError(Exception):
@@ -52,3 +56,21 @@ class OutputError(PaperkgError):
         self.file = str(file)
         self.reason = reason
         super().__init__(f"{self.file}: {reason}")
+
+
+class MissingDependency(PaperkgError):
+    """An optional package that a function needs is not installed; the message says how to install it."""
+
+
+def import_optional(module: str, needed_by: str, install: str) -> ModuleType:
+    """``module``, or :class:`MissingDependency` naming what needs it and the ``pip install`` arguments.
+
+    >>> import_optional("no_such_package", "this example", "'paperkg[extra]'")
+    Traceback (most recent call last):
+    ...
+    extractors.errors.MissingDependency: this example needs no_such_package, which is not installed: pip install 'paperkg[extra]'
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise MissingDependency(f"{needed_by} needs {module}, which is not installed: pip install {install}") from None

@@ -37,10 +37,12 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
+import srsly
+from spacy import util
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
-from spacy.util import ensure_path
+from spacy.util import SimpleFrozenList
 
 from . import tokenizer as _registers_tokenizer  # noqa: F401  (doctest config)
 from .normalize import canonical_key
@@ -112,25 +114,45 @@ def part_type(word: str, exact: dict[str, str], lower: dict[str, str]) -> str | 
     return next((t for t in _PART_PRIORITY if t in found), None)
 
 
-@Language.factory("paperkg_gazetteer", default_config={"spans_key": "gazetteer"})
+@Language.factory(
+    "paperkg_gazetteer",
+    default_config={"spans_key": "gazetteer"},
+    assigns=["doc.spans"],
+)
 def make_gazetteer(nlp: Language, name: str, *, spans_key: str) -> "Gazetteer":
     return Gazetteer(nlp, name, spans_key=spans_key)
 
 
 class Gazetteer:
-    """Matches gazetteer names; see the module docstring."""
+    """Matches gazetteer names; see the module docstring.
+
+    Its entries come from files named in the config (:meth:`initialize`) and are saved with the
+    pipeline (``to_disk``/``to_bytes``, field ``entries``), so a loaded pipeline needs no files.
+    """
 
     def __init__(self, nlp: Language, name: str = "paperkg_gazetteer", *, spans_key: str = "gazetteer"):
         self.nlp = nlp
         self.name = name
         self.spans_key = spans_key
+        self._clear()
+
+    def _clear(self) -> None:
         self.entries: list[dict[str, Any]] = []
-        self._exact = PhraseMatcher(nlp.vocab, attr="ORTH")
-        self._lower = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self._exact = PhraseMatcher(self.nlp.vocab, attr="ORTH")
+        self._lower = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self._exact_words: dict[str, str] = {}  # one-word names, for parts of compounds
         self._lower_words: dict[str, str] = {}
         self._part_types: dict[int, str | None] = {}  # word id -> part_type, memoised
         self._lowercase_names: set[str] = set()  # keys of entries whose names have lowercase words
+
+    def initialize(self, get_examples=None, *, nlp: Language | None = None, entries: str | None = None,
+                   generic_terms: str | None = None) -> None:
+        """Replace the entries with those of the files of ``[initialize.components.<name>]``:
+        ``entries`` (JSON Lines, see :func:`read_entries`) and ``generic_terms`` (one phrase a line)."""
+        self._clear()
+        for path, read in ((entries, read_entries), (generic_terms, read_generic_terms)):
+            if path is not None:
+                self.add_entries(read(path))
 
     def add_entries(self, entries: Iterable[dict[str, Any]]) -> None:
         """Add entries; a type outside the guideline's is an error naming the valid ones."""
@@ -175,13 +197,20 @@ class Gazetteer:
         doc.spans[f"{self.spans_key}_parts"] = parts
         return doc
 
-    def to_disk(self, path, *, exclude=tuple()) -> None:
-        path = ensure_path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        with open(path / "entries.jsonl", "w", encoding="utf-8") as out:
-            for entry in self.entries:
-                out.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    def _set_entries(self, entries: Iterable[dict[str, Any]]) -> None:
+        self._clear()
+        self.add_entries(entries)
 
-    def from_disk(self, path, *, exclude=tuple()) -> "Gazetteer":
-        self.add_entries(read_entries(ensure_path(path) / "entries.jsonl"))
+    def to_bytes(self, *, exclude: Iterable[str] = SimpleFrozenList()) -> bytes:
+        return util.to_bytes({"entries": lambda: srsly.json_dumps(self.entries)}, exclude)
+
+    def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = SimpleFrozenList()) -> "Gazetteer":
+        util.from_bytes(bytes_data, {"entries": lambda data: self._set_entries(srsly.json_loads(data))}, exclude)
+        return self
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = SimpleFrozenList()) -> None:
+        util.to_disk(path, {"entries.jsonl": lambda file: srsly.write_jsonl(file, self.entries)}, exclude)
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = SimpleFrozenList()) -> "Gazetteer":
+        util.from_disk(path, {"entries.jsonl": lambda file: self._set_entries(read_entries(file))}, exclude)
         return self

@@ -429,7 +429,8 @@ def find_relations(doc: Doc, groups: dict[str, str]) -> list[tuple[str, str, str
     return list(relations.values())
 
 
-@Language.factory("paperkg_relations", default_config={})
+@Language.factory("paperkg_relations", default_config={}, assigns=["doc._.relations", "doc._.entity_groups"],
+                  requires=["doc.ents", "doc._.abbreviations", "token.is_sent_start"])
 class RelationExtractor:
     """Sets ``doc._.relations`` (plain tuples) and ``doc._.entity_groups`` (key -> group key)."""
 

@@ -45,7 +45,7 @@ def set_sentence_starts(doc: Doc) -> Doc:
     return doc
 
 
-@Language.factory("paperkg_sentences", default_config={})
+@Language.factory("paperkg_sentences", default_config={}, assigns=["token.is_sent_start"])
 class SentenceSegmenter:
     """Thin shell around :func:`set_sentence_starts`."""
 

@@ -2,31 +2,33 @@
 
 Each command parses its options, calls one API function and prints the result.
 Library errors become one-line messages (exit 1; bad usage exits 2), never
-tracebacks.
+tracebacks. Each command imports what it needs when it runs: ``paperkg --help``,
+``--version`` and shell completion import neither spaCy, nor NetworkX, nor the
+Neo4j driver (``tests/test_cli_start.py``).
 """
 
 from __future__ import annotations
 
 import csv
+import importlib
 import json
 import re
 import sys
 from contextlib import contextmanager, nullcontext
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import click
 
 from extractors.errors import PaperkgError, UsageError
-from extractors.readers import FORMATS, ColumnOptions
 
-from . import build as api
-from . import trends as trends_api
-from .query import (ENTITY_NAMES_CYPHER, QueryResult, catalogue, check_entity_known, entity_names, read_catalogue,
-                    run_catalogue, run_query)
-from .export import EXPORT_FORMATS, ExportError, export_graph
-from .store import GRAPH_ENV, graph_path, read_graph, refuse_same_file, replacing_file
-from .viz import DEFAULT_TOP, MAX_TOP, write_html, write_png
+from .catalogue import catalogue, read_catalogue
+from .settings import DEFAULT_TOP, GRAPH_ENV, MAX_TOP, MIN_RECENT_PAPERS, PERIODS
+
+if TYPE_CHECKING:
+    from .build import BuildReport
+    from .query import QueryResult
 
 __all__ = ["cli", "main"]
 
@@ -49,6 +51,20 @@ class PaperkgGroup(click.Group):
         except BrokenPipeError:  # `paperkg ... | head`
             sys.stderr.close()
             ctx.exit(0)
+
+
+class LazyChoice(click.Choice):
+    """A choice among the values of ``module.name``, imported when a command needs them (its
+    help, its completion, parsing its options), not to list the commands."""
+
+    def __init__(self, module: str, name: str):
+        self.case_sensitive = True
+        self._source = (module, name)
+
+    @cached_property
+    def choices(self) -> tuple[str, ...]:
+        module, name = self._source
+        return tuple(getattr(importlib.import_module(module), name))
 
 
 graph_option = click.option(
@@ -85,7 +101,7 @@ def input_options(command):
     """Options shared by the commands that read paper sources."""
     for option in reversed([
         click.argument("inputs", nargs=-1, required=True, type=click.Path(allow_dash=True)),
-        click.option("--format", "fmt_in", type=click.Choice(FORMATS), help="Force the input format (default: detect)."),
+        click.option("--format", "fmt_in", type=LazyChoice("extractors.readers", "FORMATS"), help="Force the input format (default: detect)."),
         click.option("--strict", is_flag=True, help="Stop at the first bad record."),
         click.option("--title-col", help="CSV/TSV/JSONL column holding the title."),
         click.option("--abstract-col", help="CSV/TSV/JSONL column holding the abstract."),
@@ -105,6 +121,8 @@ def _reading(opts: dict[str, Any], label: str) -> Iterator[dict[str, Any]]:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from extractors.readers import ColumnOptions
+
     console = Console(stderr=True)
     progress = Progress(SpinnerColumn(), TextColumn(label), BarColumn(), MofNCompleteColumn(),
                         TextColumn("papers"), TimeElapsedColumn(), console=console, transient=True,
@@ -123,7 +141,7 @@ def _reading(opts: dict[str, Any], label: str) -> Iterator[dict[str, Any]]:
         )
 
 
-def _finish(report: api.BuildReport, what: str) -> None:
+def _finish(report: BuildReport, what: str) -> None:
     """Print the read summary; exit 1 when nothing was kept."""
     read = report.read
     skipped = ", ".join(f"{reason}: {n}" for reason, n in read.skipped.most_common())
@@ -215,6 +233,8 @@ def build(graph_file: str | None, inputs: tuple[str, ...], **opts: Any) -> None:
     Example:
       paperkg build saved-page.txt arxiv.atom papers.bib --graph kg.json
     """
+    from . import build as api
+
     with _reading(opts, "building") as kwargs:
         report = api.build(inputs, graph_file, **kwargs)
     _finish(report, "build")
@@ -237,6 +257,9 @@ def extract(inputs: tuple[str, ...], output: str, **opts: Any) -> None:
     Example:
       paperkg extract saved-page.txt -o extractions.jsonl
     """
+    from . import build as api
+    from .store import refuse_same_file
+
     report = api.BuildReport()
     refuse_same_file(output, inputs, "an input")
     with _output_file(output) as out, _reading(opts, "extracting") as kwargs:
@@ -246,6 +269,8 @@ def extract(inputs: tuple[str, ...], output: str, **opts: Any) -> None:
 
 def _output_file(output: str):
     """Standard output for ``-``, else a file that appears only once completely written."""
+    from .store import replacing_file
+
     return nullcontext(sys.stdout) if output == "-" else replacing_file(output)
 
 
@@ -271,6 +296,9 @@ def query(cypher: str, params: tuple[str, ...], graph_file: str | None, fmt: str
 
         print_result(run_query_neo4j(cypher, _parse_params(params), _neo4j_settings(**connection)), fmt)
         return
+    from .query import run_query
+    from .store import graph_path, read_graph
+
     graph = read_graph(graph_path(graph_file), missing_ok=False)
     print_result(run_query(graph, cypher, _parse_params(params)), fmt)
 
@@ -285,6 +313,10 @@ def stats(graph_file: str | None, fmt: str | None) -> None:
     Example:
       paperkg stats --json
     """
+    from . import build as api
+    from .query import QueryResult
+    from .store import graph_path, read_graph
+
     counts = api.graph_stats(read_graph(graph_path(graph_file), missing_ok=False))
     rows = [{"kind": "node", "name": k, "count": v} for k, v in counts["nodes"].items()]
     rows += [{"kind": "relationship", "name": k, "count": v} for k, v in counts["relationships"].items()]
@@ -307,6 +339,9 @@ def evaluate_command(gold: str, inputs: tuple[str, ...], errors: int, as_json: b
       paperkg eval gold.jsonl saved-page-1.txt saved-page-2.txt
     """
     from extractors.evaluate import evaluate, read_gold
+
+    from . import build as api
+    from .query import QueryResult
 
     report = api.BuildReport()
     gold_records = read_gold(gold)
@@ -335,7 +370,7 @@ def evaluate_command(gold: str, inputs: tuple[str, ...], errors: int, as_json: b
 
 
 @cli.command(name="export")
-@click.option("--format", "-f", "fmt", required=True, type=click.Choice(EXPORT_FORMATS),
+@click.option("--format", "-f", "fmt", required=True, type=LazyChoice("graph.export", "EXPORT_FORMATS"),
               help="graphml, gexf (Gephi, Cytoscape), json (node-link), csv (neo4j-admin import), "
                    "cypher (cypher-shell -f), jsonl (triples), turtle (RDF).")
 @click.option("-o", "--output", required=True, type=click.Path(allow_dash=True),
@@ -349,6 +384,9 @@ def export_command(fmt: str, output: str, graph_file: str | None) -> None:
       paperkg export --format graphml -o kg.graphml
       paperkg export --format csv -o neo4j-import/ && sh neo4j-import/import.sh
     """
+    from .export import ExportError, export_graph
+    from .store import graph_path, read_graph, refuse_same_file
+
     path = graph_path(graph_file)
     refuse_same_file(output, [path], "the graph file")
     graph = read_graph(path, missing_ok=False)
@@ -385,6 +423,9 @@ def viz(output: str, around: str | None, hops: int, top: int, png: bool, graph_f
       paperkg viz --around GSM8K --hops 2 -o gsm8k.html
       paperkg viz --top 60 --png -o graph.png
     """
+    from .store import graph_path, read_graph, refuse_same_file
+    from .viz import write_html, write_png
+
     refuse_same_file(output, [graph_path(graph_file)], "the graph file")
     graph = read_graph(graph_path(graph_file), missing_ok=False)
     try:
@@ -428,7 +469,9 @@ def neo4j_load(inputs: tuple[str, ...], graph_file: str | None, batch_size: int,
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from . import build as api
     from .neo4j import load_graph
+    from .store import graph_path, read_graph
 
     if inputs:
         options = dict(fmt_in=None, strict=False, title_col=None, abstract_col=None, id_col=None,
@@ -454,7 +497,7 @@ def neo4j_load(inputs: tuple[str, ...], graph_file: str | None, batch_size: int,
 
 @cli.command()
 @click.argument("names", nargs=-1, metavar="NAME...")
-@click.option("--by", type=click.Choice(trends_api.PERIODS), default="year", show_default=True,
+@click.option("--by", type=click.Choice(PERIODS), default="year", show_default=True,
               help="Count per year, or per month (papers dated to the month or day only).")
 @click.option("--share", is_flag=True, help="Show each count as a percentage of the period's dated papers.")
 @click.option("--png", "png_file", type=click.Path(dir_okay=False), help="Also draw the table as a line chart (PNG).")
@@ -462,7 +505,7 @@ def neo4j_load(inputs: tuple[str, ...], graph_file: str | None, batch_size: int,
 @click.option("--periods", default=2, show_default=True, type=click.IntRange(min=1),
               help="With --rising: how many of the last periods are 'recent'; all before them are compared with.")
 @click.option("--top", default=20, show_default=True, type=click.IntRange(min=1), help="With --rising: rows to show.")
-@click.option("--min-papers", default=trends_api.MIN_RECENT_PAPERS, show_default=True, type=click.IntRange(min=1),
+@click.option("--min-papers", default=MIN_RECENT_PAPERS, show_default=True, type=click.IntRange(min=1),
               help="With --rising: rank only entities used by at least this many recent papers.")
 @graph_option
 @output_options
@@ -488,6 +531,9 @@ def trends(names: tuple[str, ...], by: str, share: bool, png_file: str | None, r
 
     Queries: cypher/trends-entity.cypher, trends-papers.cypher, trends-datasets.cypher
     """
+    from . import trends as trends_api
+    from .store import graph_path, read_graph, refuse_same_file
+
     if rising == bool(names):
         raise click.UsageError("name one or more entities, or give --rising (not both)")
     if png_file:
@@ -517,6 +563,9 @@ def _catalogue_command(name: str) -> click.Command:
 
     def run(graph_file: str | None, fmt: str | None, on_neo4j: bool, uri: str | None, user: str | None,
             password: str | None, database: str | None, **values: Any) -> None:
+        from .query import ENTITY_NAMES_CYPHER, check_entity_known, entity_names, run_catalogue
+        from .store import graph_path, read_graph
+
         if on_neo4j:
             from .neo4j import run_catalogue_neo4j, run_query_neo4j
 

@@ -82,6 +82,7 @@ import networkx as nx
 
 from extractors.errors import PaperkgError, UsageError
 
+from .catalogue import schema_statements
 from .model import (
     ENTITY_LABEL,
     ENTITY_LABELS,
@@ -400,12 +401,18 @@ def _csv_node_file(graph: nx.MultiDiGraph, label: str, delimiter: str) -> Iterat
     return _csv_lines(header, rows)
 
 
+#: The csv export's copy of the schema: constraints and indexes to create once the database runs.
+SCHEMA_FILE = "schema.cypher"
+
+
 def generate_csv(graph: nx.MultiDiGraph) -> Iterator[tuple[str, Iterator[str]]]:
     """``(file name, lines)`` of every neo4j-admin import file, node files first.
 
     Node files stream from the graph; relationship files hold only references
-    to the graph's edges, grouped by (start label, type, end label). The last
-    file is ``import.sh``: :func:`neo4j_admin_command` for these files. A label or type
+    to the graph's edges, grouped by (start label, type, end label). Then
+    ``schema.cypher``: the constraints and indexes of ``cypher/schema.cypher``, which
+    neo4j-admin does not create. The last file is ``import.sh``: :func:`neo4j_admin_command`
+    for these files. A label or type
     outside the model's vocabulary is an :class:`ExportError` before the first file.
     """
     _check_csv_vocabulary(graph)
@@ -428,8 +435,10 @@ def generate_csv(graph: nx.MultiDiGraph) -> Iterator[tuple[str, Iterator[str]]]:
                 for start, end, data in edges)
         rel_files.append(f"{start_label}-{rel_type}-{end_label}.csv")
         yield rel_files[-1], _csv_lines(header, rows)
+    yield SCHEMA_FILE, (statement + ";\n" for statement in schema_statements())
     options = " ".join(_neo4j_admin_options(node_files, rel_files, delimiter))
     yield "import.sh", iter(['#!/bin/sh\n# Load these files into a new or replaced database: sh import.sh [DATABASE]\n',
+                             f'# Then, with the database started: cypher-shell -d DATABASE -f {SCHEMA_FILE}\n',
                              'cd "$(dirname "$0")" || exit 1\n',
                              f'exec neo4j-admin database import full "${{1:-neo4j}}" {options}\n'])
 
@@ -455,7 +464,7 @@ def neo4j_admin_command(node_files: Iterable[str], relationship_files: Iterable[
 
 
 def _is_csv_export(path: Path) -> bool:
-    return path.name == "import.sh" or (path.suffix == ".csv" and path.is_file())
+    return path.name in ("import.sh", SCHEMA_FILE) or (path.suffix == ".csv" and path.is_file())
 
 
 def write_csv(graph: nx.MultiDiGraph, directory: str | os.PathLike) -> list[Path]:
@@ -549,7 +558,8 @@ def _cypher_kind(label: str) -> str:
 
 
 def cypher_statements(graph: nx.MultiDiGraph, *, batch_size: int = CYPHER_BATCH) -> Iterator[str]:
-    """The statements of the Cypher script, without the closing ``;``.
+    """The statements of the Cypher script, without the closing ``;``: the schema of
+    ``cypher/schema.cypher`` (as ``paperkg neo4j load`` creates it), then the nodes and relationships.
 
     Labels and relationship types come from the model's fixed vocabulary; all
     values are literals in the ``UNWIND`` list. Statements stream: at most one
@@ -563,8 +573,7 @@ def cypher_statements(graph: nx.MultiDiGraph, *, batch_size: int = CYPHER_BATCH)
     REMOVE n:Model:Method:Dataset:Task:Metric
     SET n:Benchmark, n = row
     """
-    yield f"CREATE CONSTRAINT paper_id IF NOT EXISTS FOR (n:{PAPER_LABEL}) REQUIRE n.id IS UNIQUE"
-    yield f"CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:{ENTITY_LABEL}) REQUIRE n.id IS UNIQUE"
+    yield from schema_statements()
     for label in LABELS:
         rows = ({**record.properties, "id": record.id} for record in node_records(graph, label))
         for batch in _batches(rows, batch_size):

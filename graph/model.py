@@ -30,14 +30,14 @@ Writers (Neo4j, exports) take the same data as typed records through
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable, Iterator, NamedTuple
 
 import networkx as nx
 
 from extractors.records import ENTITY_TYPES, RELATION_TYPES
+
+from .catalogue import cypher_dir
 
 __all__ = [
     "PAPER_LABEL",
@@ -182,13 +182,3 @@ def relationship_records(
         if rel_type is None or data["type"] == rel_type:
             props = {k: v for k, v in data.items() if k != "type"}
             yield RelationshipRecord(start, end, data["type"], key, props)
-
-
-def cypher_dir() -> Path:
-    """The folder of the ``.cypher`` files (schema and catalogue), installed as the ``cypher`` package data."""
-    spec = importlib.util.find_spec("cypher")
-    # ``cypher`` is a namespace package (it holds no Python), so take its folder directly.
-    for location in spec.submodule_search_locations if spec else ():
-        if (Path(location) / "schema.cypher").exists() or any(Path(location).glob("*.cypher")):
-            return Path(location)
-    raise FileNotFoundError("the cypher/ query files are not installed with paperkg")

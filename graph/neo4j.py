@@ -70,13 +70,13 @@ from neo4j.graph import Node, Path, Relationship
 
 from extractors.errors import PaperkgError, UsageError
 
+from .catalogue import schema_statements
 from .model import (
     ENTITY_LABEL,
     ENTITY_LABELS,
     LABELS,
     PAPER_LABEL,
     RELATIONSHIP_TYPES,
-    cypher_dir,
     node_records,
     relationship_records,
 )
@@ -371,13 +371,6 @@ def _plain_key(key: Any) -> str:
 
 
 # -- schema -------------------------------------------------------------------------
-def schema_statements() -> list[str]:
-    """The statements of ``cypher/schema.cypher`` (Neo4j 5), comments dropped, no closing ``;``."""
-    text = (cypher_dir() / "schema.cypher").read_text(encoding="utf-8")
-    code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//"))
-    return [" ".join(part.split()) for part in code.split(";") if part.strip()]
-
-
 _SCHEMA_FORMS = [
     ("unique", re.compile(r"CREATE CONSTRAINT \w+ IF NOT EXISTS FOR \((\w+):(\w+)\) REQUIRE \w+\.(\w+) IS UNIQUE")),
     ("range", re.compile(r"CREATE INDEX \w+ IF NOT EXISTS FOR \((\w+):(\w+)\) ON \(([\w., ]+)\)")),

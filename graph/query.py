@@ -18,17 +18,16 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, Iterable, NamedTuple
 
 import networkx as nx
 
-from extractors.errors import InputError, PaperkgError, UsageError
+from extractors.errors import PaperkgError, UsageError
 from extractors.normalize import canonical_key
 
-from .model import PAPER_LABEL, cypher_dir, node_labels
+from .catalogue import Catalogue, CatalogueQuery, catalogue, read_catalogue
+from .model import PAPER_LABEL, node_labels
 
 __all__ = [
     "QueryError",
@@ -58,116 +57,6 @@ class QueryResult:
 
     columns: list[str]
     rows: list[dict[str, Any]]
-
-
-@dataclass
-class CatalogueQuery:
-    """A named query of ``cypher/<name>.cypher``; see that folder for the header format."""
-
-    name: str
-    description: str
-    example: str
-    text: str
-    arguments: dict[str, str] = field(default_factory=dict)  # name -> help
-    options: dict[str, tuple[Any, str]] = field(default_factory=dict)  # name -> (default, help)
-    scope: int | None = None  # hops around the entity named by $key within which the pattern lies
-
-
-class Catalogue(NamedTuple):
-    """The named queries of a folder, and the files skipped as unreadable."""
-
-    queries: dict[str, CatalogueQuery]
-    problems: list[InputError]
-
-
-_HEADER = re.compile(r"^//\s*(example|argument|option|scope):\s*(.*)$")
-_PARAMETER_NAME = re.compile(r"[a-z][a-z0-9_]*")
-_WHOLE_NUMBER = re.compile(r"[0-9]+")
-
-
-def _parameter_name(name: str, kind: str) -> str:
-    if not _PARAMETER_NAME.fullmatch(name):
-        raise ValueError(f"{kind} name {name!r} is not a parameter name (lower-case letters, digits, _)")
-    return name
-
-
-def _read_example(query: CatalogueQuery, rest: str) -> None:
-    query.example = rest.strip()
-
-
-def _read_argument(query: CatalogueQuery, rest: str) -> None:
-    arg, _, help_text = rest.strip().partition(" ")
-    query.arguments[_parameter_name(arg, "argument")] = help_text.strip()
-
-
-def _read_option(query: CatalogueQuery, rest: str) -> None:
-    spec, _, help_text = rest.strip().partition(" ")
-    opt, has_default, default = spec.partition("=")
-    if not has_default:
-        raise ValueError(f"option {spec!r} has no default; write NAME=DEFAULT and a help text")
-    value = int(default) if _WHOLE_NUMBER.fullmatch(default) else default
-    query.options[_parameter_name(opt, "option")] = (value, help_text.strip())
-
-
-def _read_scope(query: CatalogueQuery, rest: str) -> None:
-    hops = rest.split()[:1]
-    if not hops or not _WHOLE_NUMBER.fullmatch(hops[0]):
-        raise ValueError(f"scope {rest.strip()!r} is not a whole number of hops (0, 1, 2, ...)")
-    query.scope = int(hops[0])
-
-
-#: What each ``// kind: ...`` header line sets; each raises ValueError naming what is wrong.
-_HEADER_READERS = {"example": _read_example, "argument": _read_argument, "option": _read_option, "scope": _read_scope}
-
-
-def _parse_catalogue_file(name: str, source: str, *, file: str = "<catalogue>") -> CatalogueQuery:
-    """The query of one ``.cypher`` file; :class:`InputError` (file, line) for a malformed header."""
-    lines = source.splitlines()
-    if not lines or not lines[0].startswith("//") or not lines[0].lstrip("/ ").strip():
-        raise InputError(file, "the first line must be a '// description' of the query", 1)
-    query = CatalogueQuery(name=name, description=lines[0].lstrip("/ ").strip(), example="", text="")
-    body = []
-    for number, line in enumerate(lines[1:], start=2):
-        header = _HEADER.match(line)
-        if header is None:
-            body.append(line)
-            continue
-        kind, rest = header.groups()
-        try:
-            _HEADER_READERS[kind](query, rest)
-        except ValueError as err:
-            raise InputError(file, str(err), number) from None
-    query.text = "\n".join(body).strip()
-    if not query.text:
-        raise InputError(file, "holds no query after its header")
-    return query
-
-
-@lru_cache(maxsize=None)
-def read_catalogue(directory: Path | None = None) -> Catalogue:
-    """The named queries of ``directory`` (default: the installed ``cypher/``), by name (the file name
-    without ``.cypher``; ``schema`` is not one); an unreadable file is a problem, and skipped."""
-    queries, problems = {}, []
-    for entry in sorted((directory or cypher_dir()).glob("*.cypher")):
-        if entry.name == "schema.cypher":
-            continue
-        try:
-            queries[entry.stem] = _parse_catalogue_file(entry.stem, _catalogue_text(entry), file=str(entry))
-        except InputError as err:
-            problems.append(err)
-    return Catalogue(queries, problems)
-
-
-def _catalogue_text(entry: Path) -> str:
-    try:
-        return entry.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(str(entry), f"cannot be read ({getattr(err, 'strerror', None) or err})") from None
-
-
-def catalogue() -> dict[str, CatalogueQuery]:
-    """The installed named queries, by name (see :func:`read_catalogue`)."""
-    return read_catalogue().queries
 
 
 class UnknownEntity(QueryError):

@@ -38,6 +38,7 @@ from extractors.records import PAPER, Entity, Extraction, Paper, normalise_title
 
 from .model import (EDGE_PROPERTIES, LABELS, NODE_PROPERTIES, PAPER_LABEL, RELATIONSHIP_TYPES, PropertyRule,
                     edge_key, new_graph)
+from .settings import GRAPH_ENV
 
 __all__ = [
     "GRAPH_ENV",
@@ -55,7 +56,6 @@ __all__ = [
     "read_graph",
 ]
 
-GRAPH_ENV = "PAPERKG_GRAPH"
 DEFAULT_GRAPH = "paperkg-graph.json"
 FORMAT_VERSION = 1
 

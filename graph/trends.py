@@ -40,6 +40,7 @@ from extractors.errors import UsageError
 from extractors.normalize import canonical_key
 
 from .query import ENTITY_NAMES_CYPHER, QueryResult, check_entity_known, entity_names, run_catalogue
+from .settings import MIN_RECENT_PAPERS, PERIODS
 from .store import replacing_file
 
 __all__ = [
@@ -55,10 +56,6 @@ __all__ = [
     "write_trends_png",
 ]
 
-#: What a period can be; a month counts only papers whose date names the month.
-PERIODS = ("year", "month")
-#: Fewest papers in the recent periods for an entity to be ranked by --rising: fewer is noise.
-MIN_RECENT_PAPERS = 5
 #: Lines a chart of the rising entities draws: more is unreadable.
 RISING_DRAWN = 6
 

@@ -47,12 +47,13 @@ from typing import Any, Iterable
 
 import networkx as nx
 
-from extractors.errors import UsageError
+from extractors.errors import UsageError, import_optional
 from extractors.normalize import canonical_key
 from extractors.records import RELATION_TYPES
 
 from .export import _atomic_file, node_name
 from .model import LABELS, PAPER_LABEL, edge_key
+from .settings import DEFAULT_TOP, MAX_TOP
 
 __all__ = [
     "TYPE_COLOURS",
@@ -65,6 +66,7 @@ __all__ = [
     "select",
     "view_data",
     "generate_html",
+    "page_html",
     "write_html",
     "write_png",
 ]
@@ -80,10 +82,6 @@ TYPE_COLOURS = {
     "Metric": "#56b4e9",
 }
 assert set(TYPE_COLOURS) == set(LABELS)
-#: Entities drawn by default (and the node limit of a neighbourhood).
-DEFAULT_TOP = 150
-#: The most entities (or neighbourhood nodes) one picture draws: the layout is quadratic in them.
-MAX_TOP = 1500
 #: Papers listed in an entity's side panel (the total is always shown).
 PAPERS_LISTED = 25
 #: Evidence sentences kept per listed paper.
@@ -409,11 +407,16 @@ def _view(graph: nx.MultiDiGraph, around: str | None, hops: int, top: int) -> di
                      focus=nodes[0] if around is not None else None)
 
 
+def page_html(graph: nx.MultiDiGraph, *, around: str | None = None, hops: int = 2, top: int = DEFAULT_TOP) -> str:
+    """The interactive page of :func:`select` ``(around, hops, top)``."""
+    return generate_html(_view(graph, around, hops, top))
+
+
 def write_html(graph: nx.MultiDiGraph, path: str | os.PathLike, *, around: str | None = None,
                hops: int = 2, top: int = DEFAULT_TOP) -> Path:
     """Write the interactive page of :func:`select` ``(around, hops, top)`` to ``path``."""
     with _atomic_file(path) as out:
-        out.write(generate_html(_view(graph, around, hops, top)))
+        out.write(page_html(graph, around=around, hops=hops, top=top))
     return Path(path)
 
 
@@ -458,6 +461,7 @@ def write_png(graph: nx.MultiDiGraph, path: str | os.PathLike, *, around: str | 
               hops: int = 2, top: int = DEFAULT_TOP, size: tuple[float, float] = (12, 9), dpi: int = 150) -> Path:
     """Draw :func:`select` ``(around, hops, top)`` as a PNG: colour by type, area by
     paper count, names on the largest entities, a legend of the types shown."""
+    import_optional("matplotlib", "paperkg viz --png", "'paperkg[png]'")
     # A bare Figure (no pyplot): no global backend switch or figure registry in the caller's process.
     from matplotlib import patheffects
     from matplotlib.collections import LineCollection

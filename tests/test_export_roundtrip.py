@@ -28,6 +28,7 @@ from graph.export import (
     restore_lists,
     write_csv,
 )
+from graph.catalogue import schema_statements
 from graph.cli import cli
 from graph.model import new_graph
 from graph.store import read_graph, write_graph
@@ -161,6 +162,8 @@ def test_export_csv_is_neo4j_admin_input_with_one_id_space_per_label(export_grap
     assert back == _edges(export_graph_sample)
     command = (tmp_path / "csv" / "import.sh").read_text()
     assert 'neo4j-admin database import full "${1:-neo4j}"' in command
+    assert "cypher-shell -d DATABASE -f schema.cypher" in command
+    assert (tmp_path / "csv" / "schema.cypher").read_text() == "".join(s + ";\n" for s in schema_statements())
     assert sorted(name for name in names if name.endswith(".csv")) == sorted(
         part.split("=", 1)[1] for part in command.split() if part.startswith(("--nodes=", "--relationships=")))
 
@@ -327,14 +330,21 @@ def test_export_cli_crafted_graph_is_one_line_naming_the_file(export_graph_sampl
     assert not (tmp_path / "csv").exists()
 
 
+def test_export_cypher_script_creates_the_schema_the_loader_creates(export_graph_sample):
+    statements = list(cypher_statements(export_graph_sample))
+    schema = schema_statements()
+    assert statements[: len(schema)] == schema
+    assert any(s.startswith("CREATE FULLTEXT INDEX entity_names") for s in schema)
+
+
 def test_export_cypher_script_loads_over_bolt_and_reruns_idempotently(export_graph_sample, bolt_driver):
     """The script's statements, run twice on a live Bolt server, leave exactly the graph.
 
-    FalkorDB (the default server) has no ``CREATE CONSTRAINT``; a real Neo4j (NEO4J_URI) runs them too.
+    FalkorDB (the default server) has no Neo4j schema statements; a real Neo4j (NEO4J_URI) runs them too.
     """
     neo4j = bool(os.environ.get("NEO4J_URI"))
     statements = [s for s in cypher_statements(export_graph_sample, batch_size=2)
-                  if neo4j or not s.startswith("CREATE CONSTRAINT")]
+                  if neo4j or not s.startswith("CREATE ")]
     for _ in range(2):
         for statement in statements:
             bolt_driver.execute_query(statement)
