@@ -54,6 +54,7 @@ __all__ = [
     "Rising",
     "rising",
     "write_trends_png",
+    "period_range",
 ]
 
 #: Lines a chart of the rising entities draws: more is unreadable.
@@ -93,7 +94,7 @@ def _next_period(period: str) -> str:
     return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
 
 
-def _period_range(periods: Iterable[str]) -> list[str]:
+def period_range(periods: Iterable[str]) -> list[str]:
     """Every period from the first to the last of ``periods``, with the empty ones between them."""
     present = sorted(periods)
     if not present:
@@ -158,7 +159,7 @@ def trend_table(engine: Engine, names: Iterable[str], by: str = "year") -> Trend
             continue  # two spellings of one entity
         table.names.append(shown)
         table.counts[shown] = _counts(engine.run("trends-entity", {"key": name, "by": by}))
-    table.periods = _period_range(papers)
+    table.periods = period_range(papers)
     return table
 
 
@@ -210,7 +211,7 @@ def rising(engine: Engine, *, by: str = "year", periods: int = 1, top: int = 20,
         if value < least:
             raise UsageError(f"{option} must be at least {least}, not {value}")
     papers = _counts(engine.run("trends-papers", {"by": by}))
-    every = _period_range(papers)
+    every = period_range(papers)
     if len(every) <= periods:
         spans = f"{every[0]} to {every[-1]}" if every else "none"
         raise UsageError(f"--periods {periods}: the graph's dated papers span {len(every)} {by}(s) ({spans}); "

@@ -218,3 +218,28 @@ def test_trends_neo4j_gives_the_embedded_rows(bolt_driver, bolt_settings, graph_
         assert trend_table(server, names, by=by).result() == trend_table(embedded, names, by=by).result()
     for periods in (1, 2):
         assert rising(server, periods=periods, min_papers=1) == rising(embedded, periods=periods, min_papers=1)
+
+
+# ---- the HTML view: an entity's panel shows its use per year ---------------------------------------
+
+
+def test_trends_viz_panel_shows_use_per_year():
+    from graph.viz import select_top, view_data
+
+    graph = sample_graph()
+    usage = {n["name"]: n["details"].get("usage") for n in view_data(graph, select_top(graph))["nodes"]}
+    # as trends counts: USES or EVALUATES_ON, dated papers, every year between the first and the last
+    assert usage["ImageNet"] == [{"year": "2020", "papers": 1}, {"year": "2021", "papers": 0},
+                                 {"year": "2022", "papers": 2}]
+    assert usage["COCO"] == [{"year": "2022", "papers": 2}, {"year": "2023", "papers": 2}]
+
+
+def test_trends_viz_page_panel_draws_the_use_per_year(chromium_path, tmp_path):
+    from test_viz import _page_check
+
+    from graph.viz import write_html
+
+    page = write_html(sample_graph(), tmp_path / "graph.html")
+    report = _page_check(chromium_path, page, "COCO", tmp_path)
+    assert report["errors"] == [] and report["found"] == "COCO"
+    assert "Use per year2022220232" in report["panel"]
