@@ -38,7 +38,6 @@ __all__ = [
     "arxiv_id_date",
     "venue_year",
     "best_date",
-    "date_year",
 ]
 
 
@@ -245,13 +244,3 @@ def best_date(claims: Iterable[DateClaim]) -> PaperDate | None:
     while finer := [d for d in candidates if d.precision > found.precision and _agrees(d.date, found.date)]:
         found = min(finer, key=lambda d: (d.precision, d.date, _rank(d.source)))
     return found
-
-
-def date_year(date: str | None) -> int | None:
-    """The year of an ISO date, else None.
-
-    >>> date_year("2024-03-18"), date_year("Nov 19"), date_year(None)
-    (2024, None, None)
-    """
-    iso = parse_date(date)
-    return int(iso[:4]) if iso else None

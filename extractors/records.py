@@ -22,7 +22,7 @@ import unicodedata
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from extractors.dates import DateClaim, best_date, date_year
+from extractors.dates import DateClaim, best_date, parse_date
 
 __all__ = [
     "ENTITY_TYPES",
@@ -93,7 +93,8 @@ class Paper:
     when it gives a DOI, else :func:`title_id`. ``source`` says where the
     record came from (``FILE:LINE``). ``date`` is the publication date as ISO
     (``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``) and ``date_source`` where it came from
-    (one of ``extractors.dates.DATE_SOURCES``); ``to_dict`` adds its ``year``.
+    (one of ``extractors.dates.DATE_SOURCES``); ``to_dict`` adds its ``year`` (a number) and, when
+    the date names one, its ``month`` (``YYYY-MM``).
     """
 
     id: str
@@ -117,9 +118,13 @@ class Paper:
 
     def to_dict(self) -> dict[str, Any]:
         data = {k: v for k, v in asdict(self).items() if v not in (None, [])}
-        year = date_year(self.date)
-        if year is not None:  # for queries by year on every engine, with no date parsing in Cypher
-            data["year"] = year
+        # The periods trends count by, as properties: Cypher grouping by an expression of the date
+        # is seven times slower on the embedded engine than grouping by a property.
+        iso = parse_date(self.date)
+        if iso:
+            data["year"] = int(iso[:4])
+        if iso and len(iso) >= 7:
+            data["month"] = iso[:7]
         return data
 
     @classmethod

@@ -529,7 +529,7 @@ def trends(names: tuple[str, ...], by: str, share: bool, png_file: str | None, r
       paperkg trends GSM8K --by month --share --csv
       paperkg trends --rising --periods 1 --top 10
 
-    Queries: cypher/trends-entity.cypher, trends-papers.cypher, trends-datasets.cypher
+    Queries: cypher/trends-entity.cypher, trends-papers.cypher, trends-datasets.cypher (and -monthly)
     """
     from . import trends as trends_api
     from .store import graph_path, read_graph, refuse_same_file

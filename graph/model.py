@@ -9,7 +9,8 @@ The embedded graph is a :class:`networkx.MultiDiGraph`:
   properties: for a Paper ``title``, ``abstract``, ``authors`` (list),
   ``n_authors``, ``date`` (ISO ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``), ``date_source``
   (where the date came from: ``extractors.dates.DATE_SOURCES``), ``year`` (the date's, a
-  number), ``upvotes``, ``arxiv_id``, ``doi``, ``url``, ``venue``, ``sources`` (list); for an entity ``name``, ``aliases`` (list),
+  number), ``month`` (``YYYY-MM``, when the date names the month), ``upvotes``, ``arxiv_id``,
+  ``doi``, ``url``, ``venue``, ``sources`` (list); for an entity ``name``, ``aliases`` (list),
   ``keys`` (list: the canonical keys of the name and every alias, which is
   how names are looked up on every engine) and ``inferred`` (true for a model
   family created only to link its size variants).
@@ -101,7 +102,8 @@ NODE_PROPERTIES = [
     PropertyRule("sources", TEXTS, (PAPER_LABEL,)),
     PropertyRule("date", TEXT, (PAPER_LABEL,), required=False),
     PropertyRule("date_source", TEXT, (PAPER_LABEL,), required=False),
-    PropertyRule("year", WHOLE_NUMBER, (PAPER_LABEL,), required=False),  # trends count papers by it
+    PropertyRule("year", WHOLE_NUMBER, (PAPER_LABEL,), required=False),  # trends count papers by these
+    PropertyRule("month", TEXT, (PAPER_LABEL,), required=False),
     PropertyRule("name", TEXT, ENTITY_LABELS),
     PropertyRule("aliases", TEXTS, ENTITY_LABELS),
     PropertyRule("keys", TEXTS, ENTITY_LABELS),

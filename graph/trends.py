@@ -3,9 +3,11 @@
 Both answers are counts of papers that use or evaluate on an entity (USES or EVALUATES_ON,
 as ``papers-using`` counts them; a paper that only names an entity, MENTIONS, is not
 counted: "unlike ImageNet-pretrained models" is no use of ImageNet), per period of their
-date (``year``, or ``month`` for papers dated to the month or day). The counting is the
-Cypher of ``cypher/trends-*.cypher``, so it runs unchanged on the graph file and on a
-Bolt server (:class:`Engine`); what is computed here from those rows is only arithmetic.
+date (``year``, or ``month`` for papers dated to the month or day: the Paper node properties
+of those names). The counting is the Cypher of ``cypher/trends-*.cypher`` (one query per
+period: grouping by a property is seven times faster on the embedded engine than by an
+expression choosing one), so it runs unchanged on the graph file and on a Bolt server
+(:class:`Engine`); what is computed here from those rows is only arithmetic.
 
 * :func:`trend_table`: periods x entities, with the period's dated papers beside them
   (corpora grow and shrink by year: a count means little without them).
@@ -81,9 +83,25 @@ def neo4j_engine(settings) -> Engine:
                   lambda: run_query_neo4j(ENTITY_NAMES_CYPHER, {}, settings).rows)
 
 
-def _check_period(by: str) -> None:
-    if by not in PERIODS:
+class PeriodQueries(NamedTuple):
+    """The catalogue queries counting by one period: dated papers, one entity's papers, each dataset's."""
+
+    papers: str
+    entity: str
+    datasets: str
+
+
+QUERIES = {
+    "year": PeriodQueries("trends-papers", "trends-entity", "trends-datasets"),
+    "month": PeriodQueries("trends-papers-monthly", "trends-entity-monthly", "trends-datasets-monthly"),
+}
+assert set(QUERIES) == set(PERIODS)
+
+
+def _queries(by: str) -> PeriodQueries:
+    if by not in QUERIES:
         raise UsageError(f"a period is one of {', '.join(PERIODS)}, not {by!r}")
+    return QUERIES[by]
 
 
 def _next_period(period: str) -> str:
@@ -106,7 +124,8 @@ def period_range(periods: Iterable[str]) -> list[str]:
 
 
 def _counts(result: QueryResult) -> dict[str, int]:
-    return {row["period"]: row["papers"] for row in result.rows}
+    """Papers per period, the period as text (a year is a number on the node)."""
+    return {str(row["period"]): row["papers"] for row in result.rows}
 
 
 @dataclass
@@ -144,21 +163,21 @@ def trend_table(engine: Engine, names: Iterable[str], by: str = "year") -> Trend
 
     Raises :class:`~graph.query.UnknownEntity` (naming the closest names) for a name no entity has.
     """
-    _check_period(by)
+    queries = _queries(by)
     names = list(dict.fromkeys(names))
     if not names:
         raise UsageError("name at least one entity (a dataset, benchmark, model, method, ...)")
     entities = engine.entities()
     for name in names:
         check_entity_known(name, entities)
-    papers = _counts(engine.run("trends-papers", {"by": by}))
+    papers = _counts(engine.run(queries.papers, {}))
     table = TrendTable(by, [], [], papers)
     for name in names:
         shown = _entity_name(canonical_key(name), entities)
         if shown in table.counts:
             continue  # two spellings of one entity
         table.names.append(shown)
-        table.counts[shown] = _counts(engine.run("trends-entity", {"key": name, "by": by}))
+        table.counts[shown] = _counts(engine.run(queries.entity, {"key": name}))
     table.periods = period_range(papers)
     return table
 
@@ -206,11 +225,11 @@ def rising(engine: Engine, *, by: str = "year", periods: int = 1, top: int = 20,
     used by one, so a new dataset ranks high but finitely). Entities used by fewer than
     ``min_papers`` recent papers are not ranked. Best first; ties by recent papers, then name.
     """
-    _check_period(by)
+    queries = _queries(by)
     for option, value, least in (("--periods", periods, 1), ("--top", top, 1), ("--min-papers", min_papers, 1)):
         if value < least:
             raise UsageError(f"{option} must be at least {least}, not {value}")
-    papers = _counts(engine.run("trends-papers", {"by": by}))
+    papers = _counts(engine.run(queries.papers, {}))
     every = period_range(papers)
     if len(every) <= periods:
         spans = f"{every[0]} to {every[-1]}" if every else "none"
@@ -220,8 +239,8 @@ def rising(engine: Engine, *, by: str = "year", periods: int = 1, top: int = 20,
     papers_earlier = sum(papers.get(p, 0) for p in earlier)
     papers_recent = sum(papers.get(p, 0) for p in recent)
     used: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for row in engine.run("trends-datasets", {"by": by}).rows:
-        used[row["name"]][1 if row["period"] >= recent[0] else 0] += row["papers"]  # [earlier, recent]
+    for row in engine.run(queries.datasets, {}).rows:
+        used[row["name"]][1 if str(row["period"]) >= recent[0] else 0] += row["papers"]  # [earlier, recent]
     ranked = []
     for name, (before, now) in used.items():
         if now < min_papers or not papers_recent or not papers_earlier:
