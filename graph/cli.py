@@ -24,7 +24,7 @@ import click
 from extractors.errors import PaperkgError, UsageError
 
 from .catalogue import catalogue, read_catalogue
-from .settings import DEFAULT_TOP, GRAPH_ENV, MAX_TOP
+from .settings import DEFAULT_TOP, GRAPH_ENV, MAX_TOP, MIN_RECENT_PAPERS, PERIODS
 
 if TYPE_CHECKING:
     from .build import BuildReport
@@ -569,6 +569,68 @@ def neo4j_load(inputs: tuple[str, ...], graph_file: str | None, batch_size: int,
                + (f"; {counts.relationships_deleted} stale relationships deleted" if counts.relationships_deleted else "")
                + (f"; {counts.results_deleted} stale results deleted" if counts.results_deleted else "")
                + (f"; {len(counts.skipped)} records skipped" if counts.skipped else ""))
+
+
+@cli.command()
+@click.argument("names", nargs=-1, metavar="NAME...")
+@click.option("--by", type=click.Choice(PERIODS), default="year", show_default=True,
+              help="Count per year, or per month (papers dated to the month or day only).")
+@click.option("--share", is_flag=True, help="Show each count as a percentage of the period's dated papers.")
+@click.option("--png", "png_file", type=click.Path(dir_okay=False), help="Also draw the table as a line chart (PNG).")
+@click.option("--rising", is_flag=True, help="Rank the datasets and benchmarks whose use grew fastest (no NAME).")
+@click.option("--periods", default=2, show_default=True, type=click.IntRange(min=1),
+              help="With --rising: how many of the last periods are 'recent'; all before them are compared with.")
+@click.option("--top", default=20, show_default=True, type=click.IntRange(min=1), help="With --rising: rows to show.")
+@click.option("--min-papers", default=MIN_RECENT_PAPERS, show_default=True, type=click.IntRange(min=1),
+              help="With --rising: rank only entities used by at least this many recent papers.")
+@graph_option
+@output_options
+@click.option("--neo4j", "on_neo4j", is_flag=True, help="Run it on the Neo4j server instead of the graph file.")
+@neo4j_options
+def trends(names: tuple[str, ...], by: str, share: bool, png_file: str | None, rising: bool, periods: int, top: int,
+           min_papers: int, graph_file: str | None, fmt: str | None, on_neo4j: bool, **connection: str | None) -> None:
+    """Papers that use or evaluate on each NAME per year (or month), as a table of periods x names.
+
+    A paper counts in the period of its date (see `paperkg build`: arXiv ids, dates of the
+    sources, venue years); `papers` is every dated paper of the period, which --share divides by.
+    Papers that only mention a name are not counted.
+
+    --rising ranks the datasets and benchmarks whose share of papers grew most: their share of
+    the dated papers of the last --periods periods over their share of all periods before
+    (one paper when none used it before), among those used by --min-papers recent papers.
+
+    \b
+    Example:
+      paperkg trends ImageNet CIFAR-10 COCO --png trends.png
+      paperkg trends GSM8K --by month --share --csv
+      paperkg trends --rising --periods 1 --top 10
+
+    Queries: cypher/trends-entity.cypher, trends-papers.cypher, trends-datasets.cypher (and -monthly)
+    """
+    from . import trends as trends_api
+    from .store import graph_path, read_graph, refuse_same_file
+
+    if rising == bool(names):
+        raise click.UsageError("name one or more entities, or give --rising (not both)")
+    if png_file:
+        refuse_same_file(png_file, [graph_path(graph_file)], "the graph file")
+    if on_neo4j:
+        engine = trends_api.neo4j_engine(_neo4j_settings(**connection))
+    else:
+        engine = trends_api.embedded_engine(read_graph(graph_path(graph_file), missing_ok=False))
+    if rising:
+        ranking = trends_api.rising(engine, by=by, periods=periods, top=top, min_papers=min_papers)
+        click.echo(ranking.describe(), err=True)
+        print_result(ranking.result(), fmt)
+        names = tuple(entity.name for entity in ranking.entities[:trends_api.RISING_DRAWN])
+        if not (png_file and names):
+            return
+    table = trends_api.trend_table(engine, names, by=by)
+    if not rising:
+        print_result(table.result(share=share), fmt)
+    if png_file:
+        trends_api.write_trends_png(table, png_file, share=share)
+        click.echo(f"trends: wrote {png_file}", err=True)
 
 
 def _catalogue_command(name: str) -> click.Command:

@@ -7,8 +7,10 @@ The embedded graph is a :class:`networkx.MultiDiGraph`:
   canonical key (``gsm8k``), which never contains a colon.
 * node attributes: ``label`` (one of :data:`LABELS`), ``id``, and the label's
   properties: for a Paper ``title``, ``abstract``, ``authors`` (list),
-  ``n_authors``, ``date``, ``upvotes``, ``arxiv_id``, ``doi``, ``url``,
-  ``venue``, ``sources`` (list); for an entity ``name``, ``aliases`` (list),
+  ``n_authors``, ``date`` (ISO ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``), ``date_source``
+  (where the date came from: ``extractors.dates.DATE_SOURCES``), ``year`` (the date's, a
+  number), ``month`` (``YYYY-MM``, when the date names the month), ``upvotes``, ``arxiv_id``,
+  ``doi``, ``url``, ``venue``, ``sources`` (list); for an entity ``name``, ``aliases`` (list),
   ``keys`` (list: the canonical keys of the name and every alias, which is
   how names are looked up on every engine) and ``inferred`` (true for a model
   family created only to link its size variants).
@@ -116,6 +118,10 @@ NODE_PROPERTIES = [
     PropertyRule("title", TEXT, (PAPER_LABEL,)),
     PropertyRule("abstract", TEXT, (PAPER_LABEL,)),
     PropertyRule("sources", TEXTS, (PAPER_LABEL,)),
+    PropertyRule("date", TEXT, (PAPER_LABEL,), required=False),
+    PropertyRule("date_source", TEXT, (PAPER_LABEL,), required=False),
+    PropertyRule("year", WHOLE_NUMBER, (PAPER_LABEL,), required=False),  # trends count papers by these
+    PropertyRule("month", TEXT, (PAPER_LABEL,), required=False),
     PropertyRule("name", TEXT, ENTITY_LABELS),
     PropertyRule("aliases", TEXTS, ENTITY_LABELS),
     PropertyRule("keys", TEXTS, ENTITY_LABELS),

@@ -4,7 +4,7 @@ The modules they belong to (:mod:`graph.store`, :mod:`graph.viz`) import Network
 line takes these from here so that ``paperkg --help`` and shell completion import neither.
 """
 
-__all__ = ["GRAPH_ENV", "DEFAULT_TOP", "MAX_TOP"]
+__all__ = ["GRAPH_ENV", "DEFAULT_TOP", "MAX_TOP", "PERIODS", "MIN_RECENT_PAPERS"]
 
 #: The environment variable naming the graph file.
 GRAPH_ENV = "PAPERKG_GRAPH"
@@ -12,3 +12,7 @@ GRAPH_ENV = "PAPERKG_GRAPH"
 DEFAULT_TOP = 150
 #: The most entities (or neighbourhood nodes) one picture draws: the layout is quadratic in them.
 MAX_TOP = 1500
+#: What a trends period can be (graph.trends); a month counts only papers whose date names the month.
+PERIODS = ("year", "month")
+#: Fewest papers in the recent periods for an entity to be ranked by ``trends --rising``: fewer is noise.
+MIN_RECENT_PAPERS = 5

@@ -53,6 +53,7 @@ from extractors.records import RELATION_TYPES
 
 from .export import _atomic_file, node_name
 from .model import ENTITY_LABELS, PAPER_LABEL, RESULT_LABEL, edge_key, is_entity
+from .trends import period_range
 from .settings import DEFAULT_TOP, MAX_TOP
 
 __all__ = [
@@ -255,17 +256,31 @@ def _entity_details(graph: nx.MultiDiGraph, entity: str) -> dict[str, Any]:
     # (The adjacency dicts directly: a hub has a million edge views' worth of overhead otherwise.)
     edges = [(entity, end, keyed) for end, keyed in graph.succ[entity].items()]
     edges += [(start, entity, keyed) for start, keyed in graph.pred[entity].items()]
+    using: set[str] = set()
     for start, end, keyed in edges:
         for data in keyed.values():
             if data["type"] == "MENTIONS":
                 papers.append(start)
             elif _states(data) and len(stated[data["paper"]]) < EVIDENCE_PER_PAPER:
                 stated[data["paper"]].append((start, end, data))
+            if data["type"] in USAGE_TYPES and end == entity:
+                using.add(start)
     listed = heapq.nsmallest(PAPERS_LISTED, papers,
                              key=lambda p: (p not in stated, -(graph.nodes[p].get("upvotes") or 0), p))
     return {"aliases": graph.nodes[entity].get("aliases", []),
             "papers": [{**_paper_summary(graph, p), "evidence": [_statement(graph, *edge) for edge in stated.get(p, ())]}
-                       for p in listed]}
+                       for p in listed],
+            "usage": _usage_by_year(graph, using)}
+
+
+#: What counts as using an entity, as ``paperkg trends`` counts it (cypher/trends-entity.cypher).
+USAGE_TYPES = ("USES", "EVALUATES_ON")
+
+
+def _usage_by_year(graph: nx.MultiDiGraph, papers: set[str]) -> list[dict[str, Any]]:
+    """Dated ``papers`` per year, every year from the first to the last: the panel's usage over time."""
+    years = Counter(str(year) for p in papers if isinstance(year := graph.nodes[p].get("year"), int))
+    return [{"year": year, "papers": years.get(year, 0)} for year in period_range(years)]
 
 
 def _paper_summary(graph: nx.MultiDiGraph, paper: str) -> dict[str, Any]:

@@ -140,6 +140,23 @@
     return box;
   }
 
+  // Papers using or evaluating on the entity per year (as `paperkg trends` counts them): a bar per year.
+  function usageChart(usage) {
+    var box = el("div", null, "usage");
+    box.appendChild(el("h3", "Use per year"));
+    var most = Math.max.apply(null, [1].concat(usage.map(function (u) { return u.papers; })));
+    usage.forEach(function (u) {
+      var row = el("div", null, "usage-row");
+      row.appendChild(el("span", u.year, "usage-year"));
+      var bar = el("span", null, "usage-bar");
+      bar.style.width = Math.round(120 * u.papers / most) + "px";
+      row.appendChild(bar);
+      row.appendChild(el("span", String(u.papers), "usage-count"));
+      box.appendChild(row);
+    });
+    return box;
+  }
+
   function showPanel(n) {
     panel.textContent = "";
     if (!n) {
@@ -167,6 +184,7 @@
     meta.appendChild(document.createTextNode(" " + n.type + " \u00b7 " + n.papers + " paper" + (n.papers === 1 ? "" : "s")));
     panel.appendChild(meta);
     if (d.aliases && d.aliases.length) panel.appendChild(el("p", "Also: " + d.aliases.join(", "), "meta"));
+    if (d.usage && d.usage.length) panel.appendChild(usageChart(d.usage));
     panel.appendChild(el("h3", "Papers" + (d.papers.length < n.papers ? " (" + d.papers.length + " of " + n.papers + ")" : "")));
     var list = el("ol");
     d.papers.forEach(function (p) {

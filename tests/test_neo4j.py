@@ -251,6 +251,8 @@ CATALOGUE_VALUES = [
     ("top-datasets", {"limit": 20}), ("top-datasets", {"limit": 1}),
     ("datasets-used-with", {"key": "LLaMA-3-8B", "limit": 20}), ("datasets-used-with", {"key": "DPO", "limit": 1}), ("datasets-used-with", {"key": "GSM8K", "limit": 20}),
     ("entity", {"key": "GSM8K"}), ("entity", {"key": "Direct Preference Optimization"}),
+    ("trends-entity", {"key": "GSM8K"}), ("trends-entity-monthly", {"key": "gsm-8k"}),
+    ("trends-papers", {}), ("trends-papers-monthly", {}), ("trends-datasets", {}), ("trends-datasets-monthly", {}),
 ]
 
 

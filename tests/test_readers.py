@@ -412,7 +412,7 @@ def test_readers_listing_strip_chrome(glued, title):
 def test_readers_listing_example_page_of_the_readme():
     papers, report, problems = read([EXAMPLE_PAGE])
     assert report.kept == 5 and not problems
-    assert (papers[0].n_authors, papers[0].date, papers[0].upvotes) == (4, "Nov 19", 12)
+    assert (papers[0].n_authors, papers[0].date, papers[0].upvotes) == (4, None, 12)  # "Nov 19" names no year: no date
 
 
 # ---- bad input ----------------------------------------------------------------------------

@@ -30,6 +30,14 @@ def _text(entry, tag: str) -> str:
     return (entry.findtext(tag) or "").strip()
 
 
+def _date(entry) -> dict[str, str]:
+    """``date`` and ``date_source``: the first version's ``published``, else the last one's ``updated``."""
+    for tag, source in (("published", "arxiv-published"), ("updated", "arxiv-updated")):
+        if _text(entry, ATOM + tag):
+            return {"date": _text(entry, ATOM + tag), "date_source": source}
+    return {}
+
+
 def entry_record(entry) -> Parsed:
     """One ``<entry>`` as a record (or the API error it reports)."""
     the_id = _text(entry, ATOM + "id")
@@ -44,7 +52,7 @@ def entry_record(entry) -> Parsed:
         _text(entry, ATOM + "title"),
         _text(entry, ATOM + "summary"),
         authors=[name for a in entry.findall(ATOM + "author") if (name := _text(a, ATOM + "name"))],
-        date=(_text(entry, ATOM + "published") or _text(entry, ATOM + "updated"))[:10] or None,
+        **_date(entry),
         arxiv_id=the_id or None,
         doi=_text(entry, ARXIV + "doi") or doi_link,
         url=alternate or the_id or None,

@@ -21,7 +21,12 @@ MIN_ABSTRACT_WORDS = 8
 
 @dataclass
 class RawRecord:
-    """One paper as a source gives it; ``latex`` says the text may carry LaTeX markup."""
+    """One paper as a source gives it; ``latex`` says the text may carry LaTeX markup.
+
+    ``date`` is the date as the source writes it and ``date_source`` which field that is
+    (one of ``extractors.dates.DATE_SOURCES``); the reading loop reads it as ISO and weighs it
+    against the arXiv id's and the venue's.
+    """
 
     line: int | None
     title: str
@@ -35,6 +40,7 @@ class RawRecord:
     url: str | None = None
     venue: str | None = None
     latex: bool = False
+    date_source: str | None = None
 
 
 @dataclass

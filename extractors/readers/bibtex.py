@@ -48,13 +48,15 @@ def entry_record(fields: dict[str, str], line: int) -> RawRecord:
     """One entry's fields (lower-case names) as a record."""
     eprint = fields.get("eprint", "")
     is_arxiv = "arxiv" in (fields.get("archiveprefix", "") + fields.get("eprinttype", "") + fields.get("journal", "")).lower()
-    year, month = fields.get("year", ""), fields.get("month", "")
+    date, date_source = (fields["date"], "bibtex-date") if fields.get("date") else (
+        f"{fields.get('year', '')} {fields.get('month', '')}".strip(), "bibtex-year")
     return RawRecord(
         line,
         fields.get("title", ""),
         fields.get("abstract", ""),
         authors=[_name(a) for a in re.split(r"\s+and\s+", fields.get("author", "")) if a.strip()],
-        date=fields.get("date") or (f"{year} {month}".strip() or None),
+        date=date or None,
+        date_source=date_source,
         arxiv_id=eprint if (eprint and is_arxiv) else None,
         doi=fields.get("doi") or None,
         url=fields.get("url") or None,

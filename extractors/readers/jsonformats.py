@@ -19,7 +19,6 @@ from __future__ import annotations
 import io
 import json
 import re
-from email.utils import parsedate_to_datetime
 from typing import Any, Callable, Iterator
 
 from .base import ColumnOptions, Parsed, Problem, RawRecord, text_value
@@ -113,7 +112,8 @@ def hf_record(record: dict, line: int) -> RawRecord:
         _text(paper.get("title") or record.get("title")),
         _text(paper.get("summary") or record.get("summary") or paper.get("abstract")),
         authors=_names(paper.get("authors")),
-        date=_text(paper.get("publishedAt") or record.get("publishedAt"))[:10] or None,
+        date=_text(paper.get("publishedAt") or record.get("publishedAt")) or None,
+        date_source="hf-publishedAt",
         upvotes=_int(paper.get("upvotes")),
         arxiv_id=pid or None,
         url=f"https://huggingface.co/papers/{pid}" if arxiv_id(pid) else None,
@@ -129,7 +129,7 @@ def semantic_scholar_record(record: dict, line: int) -> RawRecord:
         _text(record.get("title")),
         _text(record.get("abstract")),
         authors=_names(record.get("authors")),
-        date=_text(record.get("publicationDate")) or _text(record.get("year")) or None,
+        **_first_date(record, ("publicationDate", "semantic-scholar-publicationDate"), ("year", "semantic-scholar-year")),
         arxiv_id=_text(external.get("ArXiv")) or None,
         doi=_text(external.get("DOI")) or None,
         url=_text(record.get("url")) or None,
@@ -158,7 +158,8 @@ def openalex_record(record: dict, line: int) -> RawRecord:
         _text(record.get("title") or record.get("display_name")),
         _inverted_abstract(record.get("abstract_inverted_index")) or _text(record.get("abstract")),
         authors=_names(record.get("authorships")),
-        date=_text(record.get("publication_date")) or _text(record.get("publication_year")) or None,
+        **_first_date(record, ("publication_date", "openalex-publication_date"),
+                      ("publication_year", "openalex-publication_year")),
         arxiv_id=the_arxiv,
         doi=_text(record.get("doi")) or _text(_dict(record.get("ids")).get("doi")) or None,
         url=next((url for url in landing if url), None) or _text(record.get("id")) or None,
@@ -166,13 +167,17 @@ def openalex_record(record: dict, line: int) -> RawRecord:
     )
 
 
-def _oai_date(record: dict) -> str | None:
+def _first_date(record: dict, *fields: tuple[str, str]) -> dict[str, str]:
+    """``date`` and ``date_source`` from the first of ``(key, source)`` the record fills, else nothing."""
+    for key, source in fields:
+        if _text(record.get(key)):
+            return {"date": _text(record.get(key)), "date_source": source}
+    return {}
+
+
+def _first_version(record: dict) -> dict:
     versions = _list(record.get("versions"))
-    created = _text(_dict(versions[0]).get("created")) if versions else ""
-    try:
-        return parsedate_to_datetime(created).date().isoformat()
-    except (TypeError, ValueError, IndexError):
-        return _text(record.get("update_date")) or None
+    return _dict(versions[0]) if versions else {}
 
 
 def arxiv_oai_record(record: dict, line: int) -> RawRecord:
@@ -185,7 +190,8 @@ def arxiv_oai_record(record: dict, line: int) -> RawRecord:
         _text(record.get("title")),
         _text(record.get("abstract")),
         authors=[a for a in authors if a] or _names(record.get("authors")),
-        date=_oai_date(record),
+        **_first_date({"created": _first_version(record).get("created"), "update_date": record.get("update_date")},
+                      ("created", "arxiv-created"), ("update_date", "arxiv-update_date")),
         arxiv_id=the_id or None,
         doi=_text(record.get("doi")) or None,
         url=f"https://arxiv.org/abs/{the_id}" if arxiv_id(the_id) else None,
@@ -241,7 +247,7 @@ def generic_record(record: dict, line: int, columns: ColumnOptions) -> RawRecord
         values["title"],
         values["abstract"],
         authors=_names(_field(record, "authors", "author")),
-        date=_text(_field(record, "date", "published", "publication date", "year", "publication year")) or None,
+        **_column_date(record),
         arxiv_id=the_arxiv,
         doi=None if the_arxiv else the_doi,
         url=_text(_field(record, "url", "link")) or None,
@@ -254,6 +260,19 @@ def _field(record: dict, *names: str) -> Any:
     """The value of the first of ``names`` the record has, in any case."""
     lowered = {k.lower(): k for k in record if isinstance(k, str)}
     return next((record[lowered[n]] for n in names if n in lowered and record[lowered[n]] not in (None, "")), None)
+
+
+#: The columns a record's date is read from, first found first (Zotero: "Date", "Publication Year").
+DATE_KEYS = ("date", "published", "publication date", "publication_date", "year", "publication year")
+
+
+def _column_date(record: dict) -> dict[str, str]:
+    """``date`` and ``date_source`` (``column:NAME``) from the first date column the record fills."""
+    lowered = {k.lower(): k for k in record if isinstance(k, str)}
+    for name in DATE_KEYS:
+        if name in lowered and _text(record[lowered[name]]):
+            return {"date": _text(record[lowered[name]]), "date_source": f"column:{lowered[name]}"}
+    return {}
 
 
 def column_list(keys: list) -> str:

@@ -182,7 +182,7 @@ class _Meta:
             record.authors = self.authors
             record.n_authors = record.n_authors or len(self.authors)
         if self.date and not record.date:
-            record.date = self.date
+            record.date, record.date_source = self.date, "listing"
         if self.upvotes is not None and record.upvotes is None:
             record.upvotes = self.upvotes
         if self.arxiv_id and not record.arxiv_id:

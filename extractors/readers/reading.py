@@ -33,6 +33,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
+from extractors.dates import DateClaim, PaperDate, arxiv_id_date, best_date, venue_year
 from extractors.errors import BadRecord, InputError
 from extractors.records import Paper, normalise_title, title_id
 
@@ -171,14 +172,23 @@ def paper_from_record(record: RawRecord, source: str) -> Paper | Problem:
         abstract=abstract,
         authors=authors,
         n_authors=record.n_authors if record.n_authors is not None else (len(authors) or None),
-        date=_clean(record.date, False) or None if record.date else None,
         upvotes=record.upvotes,
         arxiv_id=the_arxiv,
         doi=_clean(the_doi, False) if the_doi else None,
         url=_clean(record.url, False) if record.url else (f"https://arxiv.org/abs/{the_arxiv}" if the_arxiv else None),
         venue=_clean(record.venue, record.latex) if record.venue else None,
         source=f"{source}:{line}" if line else source,
+        **_date_fields(record, the_arxiv),
     )
+
+
+def _date_fields(record: RawRecord, the_arxiv: str | None) -> dict[str, str]:
+    """``date`` and ``date_source``: the best of the record's own date, its arXiv id's and its venue's."""
+    claims = [DateClaim(record.date or "", record.date_source or "unknown"),
+              DateClaim(arxiv_id_date(the_arxiv) or "", "arxiv-id"),
+              DateClaim(venue_year(record.venue) or "", "venue")]
+    found: PaperDate | None = best_date(claims)
+    return {"date": found.date, "date_source": found.source} if found else {}
 
 
 def _quote(text: str, width: int = 60) -> str:
