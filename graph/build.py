@@ -14,7 +14,6 @@ file as it was.
 
 from __future__ import annotations
 
-import json
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from extractors.errors import InputError
 from extractors.extract import extract_papers
 from extractors.readers import ColumnOptions, ReadReport, read_papers
 from extractors.records import Extraction, Paper
+from extractors.shards import extraction_line, read_extractions
 
 from .model import PAPER_LABEL
 from .store import BuildStats, GraphBuilder, check_writable, graph_path, read_graph, refuse_same_file, write_graph
@@ -81,14 +81,34 @@ def extract(
     yield from extract_papers(papers, batch_size=batch_size, n_process=n_process)
 
 
+def _read_extractions(
+    inputs: Iterable[str | os.PathLike],
+    *,
+    report: BuildReport,
+    strict: bool = False,
+    on_problem: ProblemHandler | None = None,
+    progress: Callable[[Paper], None] | None = None,
+    **extract_options,
+) -> Iterator[Extraction]:
+    """What ``build(from_extractions=True)`` reads: extraction files; extraction options do not apply."""
+    for extraction in read_extractions(inputs, report=report.read, strict=strict, on_problem=on_problem):
+        if progress:
+            progress(extraction.paper)
+        yield extraction
+
+
 def build(
     inputs: Iterable[str | os.PathLike],
     path: str | os.PathLike | None = None,
+    *,
+    from_extractions: bool = False,
     **options,
 ) -> BuildReport:
     """Extract ``inputs`` and add them to the graph file ``path`` (see :func:`graph.store.graph_path`).
 
-    Options are those of :func:`extract`. Nothing is written when no paper was kept.
+    Options are those of :func:`extract`. With ``from_extractions``, ``inputs`` are
+    extraction JSON Lines (``paperkg extract`` output: files or shard directories),
+    added without extracting again. Nothing is written when no paper was kept.
     """
     report = BuildReport(graph_path=graph_path(path))
     inputs = list(inputs)
@@ -96,7 +116,7 @@ def build(
     check_writable(report.graph_path)  # before the extraction, not after it
     graph = read_graph(report.graph_path)
     builder = GraphBuilder(graph)
-    for extraction in extract(inputs, report=report, **options):
+    for extraction in (_read_extractions if from_extractions else extract)(inputs, report=report, **options):
         builder.add(extraction)
     for paper in report.read.duplicate_papers:  # the same paper from another source: its metadata
         builder.merge_duplicate(paper)
@@ -109,8 +129,7 @@ def build(
 
 def generate_extractions_jsonl(extractions: Iterable[Extraction]) -> Iterator[str]:
     """One JSON line per extraction: the ``paperkg extract`` output format (see ``extractors.records``)."""
-    for extraction in extractions:
-        yield json.dumps(extraction.to_dict(), ensure_ascii=False) + "\n"
+    return map(extraction_line, extractions)
 
 
 def write_extractions(extractions: Iterable[Extraction], out: TextIO) -> int:

@@ -204,7 +204,9 @@ def cli() -> None:
 @cli.command()
 @input_options
 @graph_option
-def build(graph_file: str | None, inputs: tuple[str, ...], **opts: Any) -> None:
+@click.option("--from-extractions", is_flag=True,
+              help="INPUTS are paperkg extract output (JSON Lines files or shard directories): no extraction.")
+def build(graph_file: str | None, inputs: tuple[str, ...], from_extractions: bool, **opts: Any) -> None:
     """Extract entities and relations from INPUTS and add them to the graph.
 
     Building again with the same or new inputs is idempotent: a paper already in
@@ -213,9 +215,10 @@ def build(graph_file: str | None, inputs: tuple[str, ...], **opts: Any) -> None:
     \b
     Example:
       paperkg build saved-page.txt arxiv.atom papers.bib --graph kg.json
+      paperkg build --from-extractions shards/ --graph kg.json
     """
     with _reading(opts, "building") as kwargs:
-        report = api.build(inputs, graph_file, **kwargs)
+        report = api.build(inputs, graph_file, from_extractions=from_extractions, **kwargs)
     _finish(report, "build")
     stats = report.stats
     click.echo(

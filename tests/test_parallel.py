@@ -1,0 +1,110 @@
+"""Extraction JSON Lines read back: build --from-extractions, bad lines reported and skipped."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from extractors.readers import ReadReport
+from extractors.shards import read_extractions
+from graph.cli import cli
+
+EXAMPLES = Path(__file__).parent / "fixtures" / "example-papers.txt"
+ABSTRACT = "We propose {name}, a small verifier, and evaluate it on GSM8K and MATH against Self-Consistency."
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory) -> list[Path]:
+    """The README's five papers and a JSON Lines file: a good record, a bad one (no abstract), a good one."""
+    extra = tmp_path_factory.mktemp("inputs") / "extra.jsonl"
+    records = [{"title": "StepProbe: Probing Steps", "abstract": ABSTRACT.format(name="StepProbe")},
+               {"title": "No Abstract Here"},
+               {"title": "LoopCheck: Checking Loops", "abstract": ABSTRACT.format(name="LoopCheck")}]
+    extra.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return [EXAMPLES, extra]
+
+
+@pytest.fixture(scope="module")
+def one_process(inputs, tmp_path_factory) -> tuple[bytes, list[str]]:
+    """``paperkg extract`` in one process: the output and the problem lines."""
+    out = tmp_path_factory.mktemp("one") / "one.jsonl"
+    result = run("extract", *inputs, "-o", out)
+    assert result.exit_code == 0, result.output
+    return out.read_bytes(), result.stderr.splitlines()
+
+
+def test_parallel_build_from_extractions_equals_build(inputs, one_process, tmp_path):
+    extractions = tmp_path / "extractions.jsonl"
+    extractions.write_bytes(one_process[0])
+    assert run("build", *inputs, "--graph", tmp_path / "direct.json").exit_code == 0
+    result = run("build", "--from-extractions", extractions, "--graph", tmp_path / "loaded.json")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "loaded.json").read_bytes() == (tmp_path / "direct.json").read_bytes()
+
+
+# -- extraction files read back: each bad line is one problem naming file and line; good lines kept --
+
+GOOD = {"paper": {"id": "title:a", "title": "A", "abstract": "B"},
+        "entities": [{"id": "gsm8k", "name": "GSM8K", "type": "Benchmark"}],
+        "relations": [{"head": "PAPER", "type": "EVALUATES_ON", "tail": "GSM8K", "evidence": "on GSM8K",
+                       "start": 0, "end": 8, "extractor": "rule", "confidence": 0.9}]}
+
+
+def _with(path: str, value) -> dict:
+    """GOOD with the value at a dotted path (list indexes as numbers) replaced."""
+    record = json.loads(json.dumps(GOOD))
+    *parents, last = [int(k) if k.isdigit() else k for k in path.split(".")]
+    target = record
+    for key in parents:
+        target = target[key]
+    target[last] = value
+    return record
+
+
+@pytest.mark.parametrize(
+    "line, reason",
+    [
+        ("{not json", "not JSON"),
+        ("[1, 2]", "not an extraction"),
+        (json.dumps({"paper": {"title": "A", "abstract": "B"}}), "paper has no 'id'"),
+        (json.dumps(_with("entities.0.type", "Model`) DETACH DELETE (n")), "entities[0].type is \"Model`) DETACH"),
+        (json.dumps(_with("relations.0.type", "LIKES")), "relations[0].type is \"LIKES\", not one of PROPOSES"),
+        (json.dumps(_with("relations.0.start", -1)), "relations[0].start is -1, not a whole number"),
+        (json.dumps(_with("relations.0.tail", "MATH")), "relations[0] names \"MATH\", which is no entity"),
+        (json.dumps(_with("paper.title", "\ud800")), "lone surrogate (\\ud800)"),
+        ('{"paper": {"id": "a", "id": "b", "title": "A", "abstract": "B"}}', "paper repeats the key 'id'"),
+        (json.dumps(_with("entities", {"GSM8K": 1})), "entities is {\"GSM8K\": 1}, not a list"),
+    ],
+)
+def test_parallel_read_extractions_reports_a_bad_line_and_keeps_the_rest(tmp_path, line, reason):
+    path = tmp_path / "extractions.jsonl"
+    second = _with("paper.id", "title:b")
+    path.write_text(json.dumps(GOOD) + "\n" + line + "\n" + json.dumps(second) + "\n", encoding="utf-8")
+    problems, report = [], ReadReport()
+    kept = list(read_extractions([path], report=report, on_problem=problems.append))
+    assert [e.paper.id for e in kept] == ["title:a", "title:b"]
+    assert [str(p) for p in problems] == [f"{path}:2: " + str(problems[0]).split(": ", 1)[1]]
+    assert reason in str(problems[0]) and (report.read, report.kept, sum(report.skipped.values())) == (3, 2, 1)
+
+
+@pytest.mark.parametrize(
+    "setup, args, code, message",
+    [
+        ("empty", ["build", "--from-extractions", "{dir}", "--graph", "{dir}.json"], 1, "is a directory without shards"),
+    ],
+)
+def test_parallel_cli_bad_shard_directories_are_one_line(tmp_path, setup, args, code, message):
+    directory = tmp_path / "out"
+    directory.mkdir()
+    if setup == "foreign":
+        (directory / "notes.txt").write_text("mine")
+    result = run(*[str(a).format(dir=directory) for a in args])
+    assert result.exit_code == code and message in result.stderr, result.output
+    assert (setup != "foreign") or (directory / "notes.txt").read_text() == "mine"
