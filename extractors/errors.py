@@ -6,7 +6,7 @@ each into a one-line message and a non-zero exit code, never a traceback.
 
 from __future__ import annotations
 
-__all__ = ["PaperkgError", "InputError", "BadRecord", "UsageError", "PipelineError", "OutputError"]
+__all__ = ["PaperkgError", "InputError", "BadRecord", "UsageError", "PipelineError", "OutputError", "WorkerError"]
 
 
 class PaperkgError(Exception):
@@ -52,3 +52,7 @@ class OutputError(PaperkgError):
         self.file = str(file)
         self.reason = reason
         super().__init__(f"{self.file}: {reason}")
+
+
+class WorkerError(PaperkgError):
+    """Sharded extraction failed outside this process: a worker died, or a Dask cluster is unreachable."""

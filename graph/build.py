@@ -24,6 +24,7 @@ import networkx as nx
 
 from extractors.errors import InputError
 from extractors.extract import extract_papers
+from extractors.parallel import Shard, check_parallel_options, extract_sharded, extract_to_directory
 from extractors.readers import ColumnOptions, ReadReport, read_papers
 from extractors.records import Extraction, Paper
 from extractors.shards import extraction_line, read_extractions
@@ -31,7 +32,7 @@ from extractors.shards import extraction_line, read_extractions
 from .model import PAPER_LABEL
 from .store import BuildStats, GraphBuilder, check_writable, graph_path, read_graph, refuse_same_file, write_graph
 
-__all__ = ["BuildReport", "build", "extract", "generate_extractions_jsonl", "write_extractions", "graph_stats"]
+__all__ = ["BuildReport", "build", "extract", "extract_to_shards", "generate_extractions_jsonl", "write_extractions", "graph_stats"]
 
 ProblemHandler = Callable[[InputError], None]
 
@@ -72,13 +73,46 @@ def extract(
     progress: Callable[[Paper], None] | None = None,
     batch_size: int = 64,
     n_process: int = 1,
+    workers: int = 1,
+    scheduler: str | None = None,
     report: BuildReport | None = None,
 ) -> Iterator[Extraction]:
-    """Stream the extractions of every paper in ``inputs`` (see ``extractors.readers.read_papers``)."""
+    """Stream the extractions of every paper in ``inputs`` (see ``extractors.readers.read_papers``).
+
+    ``workers`` local processes or a Dask ``scheduler`` extract partitions of the
+    papers in parallel (see ``extractors.parallel``); the order is the input's.
+    """
     report = report if report is not None else BuildReport()
+    check_parallel_options(n_process, workers, scheduler)
     papers = _papers(inputs, report.read, format=format, strict=strict, columns=columns,
                      on_problem=on_problem, progress=progress)
-    yield from extract_papers(papers, batch_size=batch_size, n_process=n_process)
+    if workers > 1 or scheduler:
+        yield from extract_sharded(papers, workers=workers, scheduler=scheduler, batch_size=batch_size)
+    else:
+        yield from extract_papers(papers, batch_size=batch_size, n_process=n_process)
+
+
+def extract_to_shards(
+    inputs: Iterable[str | os.PathLike],
+    directory: str | os.PathLike,
+    *,
+    format: str | None = None,
+    strict: bool = False,
+    columns: ColumnOptions | None = None,
+    on_problem: ProblemHandler | None = None,
+    progress: Callable[[Paper], None] | None = None,
+    batch_size: int = 64,
+    n_process: int = 1,
+    workers: int = 1,
+    scheduler: str | None = None,
+    report: BuildReport | None = None,
+) -> list[Shard]:
+    """Extract every paper in ``inputs`` into the shard directory ``directory`` (``part-NNNNN.jsonl``)."""
+    report = report if report is not None else BuildReport()
+    check_parallel_options(n_process, workers, scheduler)
+    papers = _papers(inputs, report.read, format=format, strict=strict, columns=columns,
+                     on_problem=on_problem, progress=progress)
+    return extract_to_directory(papers, directory, workers=workers, scheduler=scheduler, batch_size=batch_size)
 
 
 def _read_extractions(

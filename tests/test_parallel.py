@@ -1,4 +1,4 @@
-"""Extraction JSON Lines read back: build --from-extractions, bad lines reported and skipped."""
+"""Sharded extraction: local worker processes and a real Dask cluster give one process's output, in order."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from extractors.readers import ReadReport
+from extractors.parallel import DaskCluster, extract_sharded, partitions
+from extractors.readers import ReadReport, read_papers
+from extractors.records import Paper
 from extractors.shards import read_extractions
 from graph.cli import cli
 
@@ -40,6 +42,46 @@ def one_process(inputs, tmp_path_factory) -> tuple[bytes, list[str]]:
     return out.read_bytes(), result.stderr.splitlines()
 
 
+@pytest.mark.parametrize("count, size, expected", [(0, 2, []), (5, 2, [2, 2, 1]), (4, 2, [2, 2]), (3, 10, [3])])
+def test_parallel_partitions_cut_the_papers_in_order(count, size, expected):
+    papers = [Paper(id=str(i), title="t", abstract="a") for i in range(count)]
+    cut = list(partitions(papers, size))
+    assert [len(p.papers) for p in cut] == expected and [p.index for p in cut] == list(range(len(expected)))
+    assert [paper for p in cut for paper in p.papers] == papers
+
+
+def test_parallel_local_workers_merge_partitions_in_input_order(inputs, one_process):
+    """Four partitions on two processes, finishing in any order: the merged lines are one process's."""
+    papers = read_papers(map(str, inputs))
+    lines = [json.dumps(e.to_dict(), ensure_ascii=False) + "\n"
+             for e in extract_sharded(papers, workers=2, partition_size=2)]
+    assert "".join(lines).encode() == one_process[0]
+
+
+def test_parallel_cli_extract_workers_equals_one_process(inputs, one_process, tmp_path):
+    out = tmp_path / "workers.jsonl"
+    result = run("extract", *inputs, "--workers", "2", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes() == one_process[0]
+    assert result.stderr.splitlines() == one_process[1]  # the bad record: the same line, naming file and record
+    assert any("extra.jsonl:2" in line for line in one_process[1])
+
+
+def test_parallel_dask_cluster_gives_the_graph_of_one_process(dask_scheduler, inputs, one_process, tmp_path):
+    """Shards from a real Dask cluster: their lines are one process's, and build --from-extractions
+    gives the graph a one-process build gives."""
+    shards = tmp_path / "shards"
+    result = run("extract", *inputs, "--scheduler", dask_scheduler, "-o", f"{shards}/")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == one_process[1][0]
+    assert b"".join(p.read_bytes() for p in sorted(shards.iterdir())) == one_process[0]
+
+    assert run("build", *inputs, "--graph", tmp_path / "direct.json").exit_code == 0
+    result = run("build", "--from-extractions", shards, "--graph", tmp_path / "sharded.json")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "sharded.json").read_bytes() == (tmp_path / "direct.json").read_bytes()
+
+
 def test_parallel_build_from_extractions_equals_build(inputs, one_process, tmp_path):
     extractions = tmp_path / "extractions.jsonl"
     extractions.write_bytes(one_process[0])
@@ -47,6 +89,23 @@ def test_parallel_build_from_extractions_equals_build(inputs, one_process, tmp_p
     result = run("build", "--from-extractions", extractions, "--graph", tmp_path / "loaded.json")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "loaded.json").read_bytes() == (tmp_path / "direct.json").read_bytes()
+
+
+def test_parallel_build_workers_equals_one_process(inputs, tmp_path):
+    assert run("build", *inputs, "--graph", tmp_path / "one.json").exit_code == 0
+    result = run("build", *inputs, "--workers", "2", "--graph", tmp_path / "two.json")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "two.json").read_bytes() == (tmp_path / "one.json").read_bytes()
+
+
+def test_parallel_failed_run_leaves_the_shard_directory_as_it_was(inputs, tmp_path):
+    shards = tmp_path / "shards"
+    assert run("extract", EXAMPLES, "--workers", "2", "-o", f"{shards}/").exit_code == 0
+    before = {p.name: p.read_bytes() for p in shards.iterdir()}
+    result = run("extract", *inputs, "--workers", "2", "--strict", "-o", shards)  # stops at the bad record
+    assert result.exit_code == 1 and "extra.jsonl:2" in result.stderr
+    assert {p.name: p.read_bytes() for p in shards.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shards"]  # no temporary directory left
 
 
 # -- extraction files read back: each bad line is one problem naming file and line; good lines kept --
@@ -95,8 +154,25 @@ def test_parallel_read_extractions_reports_a_bad_line_and_keeps_the_rest(tmp_pat
 
 
 @pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (["--scheduler", "localhost"], 2, "--scheduler 'localhost': expected the scheduler's address, tcp://HOST:PORT"),
+        (["--workers", "2", "--n-process", "2"], 2, "--n-process 2 with --workers/--scheduler: give one"),
+        (["--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], 2, "--workers 2 and --scheduler"),
+        (["--scheduler", "tcp://127.0.0.1:1"], 1, "tcp://127.0.0.1:1: cannot reach the Dask scheduler"),
+    ],
+)
+def test_parallel_cli_bad_options_are_one_line(monkeypatch, args, code, message):
+    monkeypatch.setattr(DaskCluster, "CONNECT_TIMEOUT", "1s")
+    result = run("extract", EXAMPLES, *args)
+    assert result.exit_code == code and message in result.stderr, result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
     "setup, args, code, message",
     [
+        ("foreign", ["extract", EXAMPLES, "--workers", "2", "-o", "{dir}"], 2, "holds notes.txt, which sharded output"),
         ("empty", ["build", "--from-extractions", "{dir}", "--graph", "{dir}.json"], 1, "is a directory without shards"),
     ],
 )
