@@ -316,13 +316,15 @@ def test_export_cli_bad_target_is_a_one_line_error(export_graph_sample, tmp_path
 
 
 def test_export_cli_crafted_graph_is_one_line_naming_the_file(export_graph_sample, tmp_path):
+    # The graph file's reader refuses the label before the export sees it.
     export_graph_sample.nodes["gsm8k"]["label"] = "../../escaped"
     write_graph(export_graph_sample, tmp_path / "kg.json")
     result = CliRunner().invoke(cli, ["export", "--format", "csv", "-o", str(tmp_path / "csv"),
                                       "--graph", str(tmp_path / "kg.json")])
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert result.output == (f"Error: {tmp_path / 'kg.json'}: node 'gsm8k' has label '../../escaped'; the csv export "
-                             f"takes only Paper, Model, Method, Dataset, Benchmark, Task, Metric (they name its files)\n")
+    assert result.output.startswith(f"Error: {tmp_path / 'kg.json'}: node ") and result.output.count("\n") == 1
+    assert "has label '../../escaped'; a node's label is one of Paper, Model" in result.output
+    assert not (tmp_path / "csv").exists()
 
 
 def test_export_cypher_script_loads_over_bolt_and_reruns_idempotently(export_graph_sample, bolt_driver):
