@@ -4,10 +4,10 @@ The papers are read (and bad records reported) in the calling process, as in
 one process, and cut into partitions of ``partition_size`` papers. Each
 partition is one task for an engine:
 
-- :class:`LocalPool`, ``workers=N``: N local processes. Each loads the pipeline
-  once (``load_pipeline`` is cached per process) and writes its partition's
-  extractions as a JSON Lines shard file; the parent only sends papers and
-  merges shards.
+- :class:`LocalPool`, ``workers=N``: N local processes, forked from a server
+  process that loaded the pipeline once (:mod:`extractors.forkserver_preload`).
+  Each writes its partition's extractions as a JSON Lines shard file; the parent
+  only sends papers and merges shards.
 - :class:`DaskCluster`, ``scheduler="tcp://HOST:PORT"``: the same partitions as
   tasks on a Dask ``distributed`` cluster (``pip install 'paperkg[dask]'``).
   A worker plugin loads the pipeline once per worker process; each task returns
@@ -129,7 +129,9 @@ class LocalPool:
         self.window = 2 * workers
 
     def __enter__(self) -> "LocalPool":
-        self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("forkserver"))
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["extractors.forkserver_preload"])  # the pipeline, loaded once for all
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
         return self
 
     def __exit__(self, *exc: Any) -> None:
