@@ -22,7 +22,7 @@ from typing import Callable, Iterable, Iterator, TextIO
 
 import networkx as nx
 
-from extractors.errors import InputError
+from extractors.errors import InputError, UsageError
 from extractors.extract import extract_papers
 from extractors.parallel import Shard, check_parallel_options, extract_sharded, extract_to_directory
 from extractors.readers import ColumnOptions, ReadReport, read_papers
@@ -122,9 +122,19 @@ def _read_extractions(
     strict: bool = False,
     on_problem: ProblemHandler | None = None,
     progress: Callable[[Paper], None] | None = None,
+    format: str | None = None,
+    n_process: int = 1,
+    workers: int = 1,
+    scheduler: str | None = None,
     **extract_options,
 ) -> Iterator[Extraction]:
     """What ``build(from_extractions=True)`` reads: extraction files; extraction options do not apply."""
+    given = [name for name, value, default in (("--format", format, None), ("--n-process", n_process, 1),
+                                               ("--workers", workers, 1), ("--scheduler", scheduler, None))
+             if value != default]
+    if given:
+        raise UsageError(f"--from-extractions reads extractions made already: {', '.join(given)} "
+                         "(options of extraction) do not apply")
     for extraction in read_extractions(inputs, report=report.read, strict=strict, on_problem=on_problem):
         if progress:
             progress(extraction.paper)

@@ -174,6 +174,7 @@ def test_parallel_cli_bad_options_are_one_line(monkeypatch, args, code, message)
     [
         ("foreign", ["extract", EXAMPLES, "--workers", "2", "-o", "{dir}"], 2, "holds notes.txt, which sharded output"),
         ("empty", ["build", "--from-extractions", "{dir}", "--graph", "{dir}.json"], 1, "is a directory without shards"),
+        ("empty", ["build", "--from-extractions", "{dir}", "--workers", "2"], 2, "--workers (options of extraction)"),
     ],
 )
 def test_parallel_cli_bad_shard_directories_are_one_line(tmp_path, setup, args, code, message):
