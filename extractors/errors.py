@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-__all__ = ["PaperkgError", "InputError", "BadRecord", "UsageError", "PipelineError", "OutputError",
+__all__ = ["PaperkgError", "InputError", "BadRecord", "UsageError", "PipelineError", "OutputError", "WorkerError",
            "MissingDependency", "import_optional"]
 
 
@@ -56,6 +56,10 @@ class OutputError(PaperkgError):
         self.file = str(file)
         self.reason = reason
         super().__init__(f"{self.file}: {reason}")
+
+
+class WorkerError(PaperkgError):
+    """Sharded extraction failed outside this process: a worker died, or a Dask cluster is unreachable."""
 
 
 class MissingDependency(PaperkgError):

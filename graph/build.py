@@ -14,7 +14,6 @@ file as it was.
 
 from __future__ import annotations
 
-import json
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,16 +22,18 @@ from typing import Callable, Iterable, Iterator, TextIO
 
 import networkx as nx
 
-from extractors.errors import InputError
+from extractors.errors import InputError, UsageError
 from extractors.extract import extract_papers
+from extractors.parallel import Shard, check_parallel_options, extract_sharded, extract_to_directory
 from extractors.pipeline import make_pipeline
 from extractors.readers import ColumnOptions, ReadReport, read_papers
 from extractors.records import Extraction, Paper
+from extractors.shards import extraction_line, read_extractions
 
 from .model import PAPER_LABEL
 from .store import BuildStats, GraphBuilder, check_writable, graph_path, read_graph, refuse_same_file, write_graph
 
-__all__ = ["BuildReport", "build", "extract", "generate_extractions_jsonl", "write_extractions", "graph_stats"]
+__all__ = ["BuildReport", "build", "extract", "extract_to_shards", "generate_extractions_jsonl", "write_extractions", "graph_stats"]
 
 ProblemHandler = Callable[[InputError], None]
 
@@ -73,26 +74,91 @@ def extract(
     progress: Callable[[Paper], None] | None = None,
     batch_size: int = 64,
     n_process: int = 1,
+    workers: int = 1,
+    scheduler: str | None = None,
     report: BuildReport | None = None,
     relation_model: bool = True,
 ) -> Iterator[Extraction]:
     """Stream the extractions of every paper in ``inputs`` (see ``extractors.readers.read_papers``);
-    ``relation_model=False``: relations from the rules alone."""
+    ``relation_model=False``: relations from the rules alone.
+
+    ``workers`` local processes or a Dask ``scheduler`` extract partitions of the
+    papers in parallel (see ``extractors.parallel``); the order is the input's.
+    """
     report = report if report is not None else BuildReport()
+    check_parallel_options(n_process, workers, scheduler)
     papers = _papers(inputs, report.read, format=format, strict=strict, columns=columns,
                      on_problem=on_problem, progress=progress)
-    nlp = None if relation_model else make_pipeline(relation_model=False)
-    yield from extract_papers(papers, nlp, batch_size=batch_size, n_process=n_process)
+    if workers > 1 or scheduler:
+        if not relation_model:
+            raise UsageError("the relation rules alone run in this process: drop --workers and --scheduler")
+        yield from extract_sharded(papers, workers=workers, scheduler=scheduler, batch_size=batch_size)
+    else:
+        nlp = None if relation_model else make_pipeline(relation_model=False)
+        yield from extract_papers(papers, nlp, batch_size=batch_size, n_process=n_process)
+
+
+def extract_to_shards(
+    inputs: Iterable[str | os.PathLike],
+    directory: str | os.PathLike,
+    *,
+    format: str | None = None,
+    strict: bool = False,
+    columns: ColumnOptions | None = None,
+    on_problem: ProblemHandler | None = None,
+    progress: Callable[[Paper], None] | None = None,
+    batch_size: int = 64,
+    n_process: int = 1,
+    workers: int = 1,
+    scheduler: str | None = None,
+    report: BuildReport | None = None,
+) -> list[Shard]:
+    """Extract every paper in ``inputs`` into the shard directory ``directory`` (``part-NNNNN.jsonl``)."""
+    report = report if report is not None else BuildReport()
+    check_parallel_options(n_process, workers, scheduler)
+    papers = _papers(inputs, report.read, format=format, strict=strict, columns=columns,
+                     on_problem=on_problem, progress=progress)
+    return extract_to_directory(papers, directory, workers=workers, scheduler=scheduler, batch_size=batch_size)
+
+
+def _read_extractions(
+    inputs: Iterable[str | os.PathLike],
+    *,
+    report: BuildReport,
+    strict: bool = False,
+    on_problem: ProblemHandler | None = None,
+    progress: Callable[[Paper], None] | None = None,
+    format: str | None = None,
+    n_process: int = 1,
+    workers: int = 1,
+    scheduler: str | None = None,
+    **extract_options,
+) -> Iterator[Extraction]:
+    """What ``build(from_extractions=True)`` reads: extraction files; extraction options do not apply."""
+    given = [name for name, value, default in (("--format", format, None), ("--n-process", n_process, 1),
+                                               ("--workers", workers, 1), ("--scheduler", scheduler, None))
+             if value != default]
+    if given:
+        raise UsageError(f"--from-extractions reads extractions made already: {', '.join(given)} "
+                         "(options of extraction) do not apply")
+    for extraction in read_extractions(inputs, report=report.read, strict=strict, on_problem=on_problem):
+        if progress:
+            progress(extraction.paper)
+        yield extraction
 
 
 def build(
     inputs: Iterable[str | os.PathLike],
     path: str | os.PathLike | None = None,
+    *,
+    from_extractions: bool = False,
     **options,
 ) -> BuildReport:
     """Extract ``inputs`` and add them to the graph file ``path`` (see :func:`graph.store.graph_path`).
 
-    Options are those of :func:`extract`. Nothing is written when no paper was kept.
+    Options are those of :func:`extract`. With ``from_extractions``, ``inputs`` are
+    extraction JSON Lines (``paperkg extract`` output: files or shard directories),
+    added without extracting again. Nothing is written when no paper was kept.
     """
     report = BuildReport(graph_path=graph_path(path))
     inputs = list(inputs)
@@ -100,7 +166,7 @@ def build(
     check_writable(report.graph_path)  # before the extraction, not after it
     graph = read_graph(report.graph_path)
     builder = GraphBuilder(graph)
-    for extraction in extract(inputs, report=report, **options):
+    for extraction in (_read_extractions if from_extractions else extract)(inputs, report=report, **options):
         builder.add(extraction)
     for paper in report.read.duplicate_papers:  # the same paper from another source: its metadata
         builder.merge_duplicate(paper)
@@ -113,8 +179,7 @@ def build(
 
 def generate_extractions_jsonl(extractions: Iterable[Extraction]) -> Iterator[str]:
     """One JSON line per extraction: the ``paperkg extract`` output format (see ``extractors.records``)."""
-    for extraction in extractions:
-        yield json.dumps(extraction.to_dict(), ensure_ascii=False) + "\n"
+    return map(extraction_line, extractions)
 
 
 def write_extractions(extractions: Iterable[Extraction], out: TextIO) -> int:

@@ -111,7 +111,11 @@ def input_options(command=None, *, inputs_required: bool = True):
         click.option("--batch-size", default=64, show_default=True, type=click.IntRange(min=1),
                      help="Papers per spaCy batch."),
         click.option("--n-process", default=1, show_default=True, type=click.IntRange(min=1),
-                     help="Worker processes for extraction."),
+                     help="Processes for spaCy's nlp.pipe (slower than --workers: it sends every document back)."),
+        click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
+                     help="Local worker processes, each extracting partitions of the papers."),
+        click.option("--scheduler", metavar="tcp://HOST:PORT",
+                     help="Extract on a Dask cluster: the address of its scheduler (pip install 'paperkg[dask]')."),
     ]):
         command = option(command)
     return command
@@ -138,7 +142,8 @@ def _reading(opts: dict[str, Any], label: str) -> Iterator[dict[str, Any]]:
         yield dict(
             format=opts["fmt_in"], strict=opts["strict"], on_problem=on_problem,
             columns=ColumnOptions(title_col=opts["title_col"], abstract_col=opts["abstract_col"], id_col=opts["id_col"]),
-            batch_size=opts["batch_size"], n_process=opts["n_process"],
+            batch_size=opts["batch_size"], n_process=opts["n_process"], workers=opts["workers"],
+            scheduler=opts["scheduler"],
             progress=lambda paper: progress.advance(task),
         )
 
@@ -225,7 +230,9 @@ def cli() -> None:
 @cli.command()
 @input_options
 @graph_option
-def build(graph_file: str | None, inputs: tuple[str, ...], **opts: Any) -> None:
+@click.option("--from-extractions", is_flag=True,
+              help="INPUTS are paperkg extract output (JSON Lines files or shard directories): no extraction.")
+def build(graph_file: str | None, inputs: tuple[str, ...], from_extractions: bool, **opts: Any) -> None:
     """Extract entities and relations from INPUTS and add them to the graph.
 
     Building again with the same or new inputs is idempotent: a paper already in
@@ -234,11 +241,13 @@ def build(graph_file: str | None, inputs: tuple[str, ...], **opts: Any) -> None:
     \b
     Example:
       paperkg build saved-page.txt arxiv.atom papers.bib --graph kg.json
+      paperkg build corpus.jsonl.gz --workers 2
+      paperkg build --from-extractions shards/ --graph kg.json
     """
     from . import build as api
 
     with _reading(opts, "building") as kwargs:
-        report = api.build(inputs, graph_file, **kwargs)
+        report = api.build(inputs, graph_file, from_extractions=from_extractions, **kwargs)
     _finish(report, "build")
     stats = report.stats
     click.echo(
@@ -250,22 +259,30 @@ def build(graph_file: str | None, inputs: tuple[str, ...], **opts: Any) -> None:
 
 @cli.command()
 @input_options
-@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
-              help="JSON Lines file to write (default: standard output).")
+@click.option("-o", "--output", type=click.Path(allow_dash=True), default="-",
+              help="JSON Lines file to write (default: standard output); a directory (or a path ending in /): "
+                   "one shard file per partition, part-00000.jsonl ...")
 def extract(inputs: tuple[str, ...], output: str, **opts: Any) -> None:
     """Extract entities and relations from INPUTS as JSON Lines, one object per paper.
 
     \b
     Example:
       paperkg extract saved-page.txt -o extractions.jsonl
+      paperkg extract corpus.jsonl.gz --workers 2 -o extractions.jsonl
+      paperkg extract corpus.jsonl.gz --scheduler tcp://head-node:8786 -o shards/
     """
     from . import build as api
     from .store import refuse_same_file
 
     report = api.BuildReport()
     refuse_same_file(output, inputs, "an input")
-    with _output_file(output) as out, _reading(opts, "extracting") as kwargs:
-        api.write_extractions(api.extract(inputs, report=report, **kwargs), out)
+    if output.endswith("/") or Path(output).is_dir():
+        with _reading(opts, "extracting") as kwargs:
+            shards = api.extract_to_shards(inputs, output, report=report, **kwargs)
+        click.echo(f"extract: {len(shards)} shards in {output}", err=True)
+    else:
+        with _output_file(output) as out, _reading(opts, "extracting") as kwargs:
+            api.write_extractions(api.extract(inputs, report=report, **kwargs), out)
     _finish(report, "extract")
 
 
@@ -550,7 +567,7 @@ def neo4j_load(inputs: tuple[str, ...], graph_file: str | None, batch_size: int,
 
     if inputs:
         options = dict(fmt_in=None, strict=False, title_col=None, abstract_col=None, id_col=None,
-                       batch_size=64, n_process=1)
+                       batch_size=64, n_process=1, workers=1, scheduler=None)
         with _reading(options, "building") as kwargs:
             report = api.build(inputs, graph_file, **kwargs)
         _finish(report, "build")

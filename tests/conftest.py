@@ -166,3 +166,16 @@ def make_immutable():
     for path in done:
         _writes_subprocess.run(["chattr", "-i", str(path)], check=True)
 # ---- end of failing file writes -------------------------------------------------------
+
+# ---- sharded extraction (extractors/parallel.py): a real Dask cluster on loopback ------
+import pytest as _dask_pytest
+
+
+@_dask_pytest.fixture(scope="session")
+def dask_scheduler():
+    """The address of a local Dask cluster (a scheduler and 2 worker processes of one thread) on 127.0.0.1."""
+    distributed = _dask_pytest.importorskip("distributed", reason="pip install 'paperkg[dask]'")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        yield cluster.scheduler_address
+# ---- end of sharded extraction ---------------------------------------------------------

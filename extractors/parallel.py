@@ -1,0 +1,331 @@
+"""Sharded extraction: partitions of papers extracted by worker processes, merged in input order.
+
+The papers are read (and bad records reported) in the calling process, as in
+one process, and cut into partitions of ``partition_size`` papers. Each
+partition is one task for an engine:
+
+- :class:`LocalPool`, ``workers=N``: N local processes, forked from a server
+  process that loaded the pipeline once (:mod:`extractors.forkserver_preload`).
+  Each writes its partition's extractions as a JSON Lines shard file; the parent
+  only sends papers and merges shards.
+- :class:`DaskCluster`, ``scheduler="tcp://HOST:PORT"``: the same partitions as
+  tasks on a Dask ``distributed`` cluster (``pip install 'paperkg[dask]'``).
+  A worker plugin loads the pipeline once per worker process; each task returns
+  its shard's text, which the client writes (the workers need not share a file
+  system with it).
+
+Shards are ``part-00000.jsonl`` ... (see :mod:`extractors.shards`), one per
+partition, so the merged output is in input order whatever finished first,
+and equals a one-process run line for line.
+
+Why not ``nlp.pipe(n_process=N)``: spaCy pickles every processed Doc back to the
+parent, which then does the conversion to records alone; on 2 cores that is no
+faster than one process. Here only papers go out and JSON text comes back.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import re
+import shutil
+import tempfile
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from itertools import islice
+from pathlib import Path
+from typing import Any, Iterable, Iterator, NamedTuple, Protocol
+
+from .errors import PaperkgError, UsageError, WorkerError
+from .extract import extract_papers
+from .pipeline import load_pipeline
+from .records import Extraction, Paper
+from .shards import extraction_line, shard_files, shard_name
+
+__all__ = ["DEFAULT_PARTITION_SIZE", "Partition", "Shard", "partitions", "extract_partition", "make_engine", "check_parallel_options",
+           "LocalPool", "DaskCluster", "run_partitions", "extract_sharded", "extract_to_directory"]
+
+#: Papers per task: large enough that sending a task costs little next to its ~1 s of extraction,
+#: small enough that two workers stay busy to the end of a 2,000-paper input.
+DEFAULT_PARTITION_SIZE = 200
+_SCHEDULER_ADDRESS = re.compile(r"(tcp|tls)://[^\s/:]+:\d{1,5}")
+
+
+class Partition(NamedTuple):
+    """Consecutive papers of the input; ``index`` orders the shards."""
+
+    index: int
+    papers: list[Paper]
+
+    def describe(self) -> str:
+        first, last = self.papers[0], self.papers[-1]
+        return f"partition {self.index} ({len(self.papers)} papers, {first.source or first.id} to {last.source or last.id})"
+
+
+class Shard(NamedTuple):
+    """A written shard: the partition's extractions, one JSON line per paper."""
+
+    index: int
+    path: Path
+    papers: int
+
+
+def partitions(papers: Iterable[Paper], size: int = DEFAULT_PARTITION_SIZE) -> Iterator[Partition]:
+    """``papers`` in consecutive partitions of ``size`` (the last may be shorter), read lazily.
+
+    >>> [len(p.papers) for p in partitions([Paper(id=str(i), title="t", abstract="a") for i in range(5)], 2)]
+    [2, 2, 1]
+    """
+    if size < 1:
+        raise UsageError(f"partition size {size}: must be at least 1")
+    papers = iter(papers)
+    index = 0
+    while chunk := list(islice(papers, size)):
+        yield Partition(index, chunk)
+        index += 1
+
+
+def extract_partition(partition: Partition, batch_size: int = 64) -> str:
+    """The partition's extractions as JSON Lines text (runs in a worker; the pipeline loads once per process)."""
+    return "".join(map(extraction_line, extract_papers(partition.papers, load_pipeline(), batch_size=batch_size)))
+
+
+def write_shard(directory: Path, partition: Partition, text: str) -> Shard:
+    """Write a shard whole or not at all (a temporary name, then a rename)."""
+    path = directory / shard_name(partition.index)
+    tmp = path.with_name("." + path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return Shard(partition.index, path, len(partition.papers))
+
+
+def write_partition(partition: Partition, directory: Path, batch_size: int) -> Shard:
+    """A local worker's task: extract the partition and write its shard."""
+    return write_shard(directory, partition, extract_partition(partition, batch_size))
+
+
+# -- engines ----------------------------------------------------------------------------------
+
+class Engine(Protocol):
+    """Runs partitions somewhere; used as a context manager around one run."""
+
+    #: How many partitions may be submitted and not yet merged: enough to keep every worker busy.
+    window: int
+
+    def submit(self, partition: Partition, directory: Path, batch_size: int) -> Any: ...
+
+    def shard(self, future: Any, partition: Partition, directory: Path) -> Shard: ...
+
+
+class LocalPool:
+    """``workers`` local processes (forkserver: a worker copies neither the parent's memory nor its threads)."""
+
+    def __init__(self, workers: int):
+        if workers < 1:
+            raise UsageError(f"--workers {workers}: must be at least 1")
+        self.workers = workers
+        self.window = 2 * workers
+
+    def __enter__(self) -> "LocalPool":
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["extractors.forkserver_preload"])  # the pipeline, loaded once for all
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def submit(self, partition: Partition, directory: Path, batch_size: int) -> Future:
+        return self._pool.submit(write_partition, partition, directory, batch_size)
+
+    def shard(self, future: Future, partition: Partition, directory: Path) -> Shard:
+        try:
+            return future.result()
+        except PaperkgError:
+            raise
+        except BrokenProcessPool:
+            raise WorkerError(f"a worker process died extracting {partition.describe()} "
+                              "(killed, or out of memory? try fewer --workers)") from None
+        except OSError as err:
+            raise WorkerError(f"{directory}: cannot write the shard of {partition.describe()}: "
+                              f"{err.strerror or err}") from None
+        except Exception as err:  # a worker's failure is one line too, never a traceback
+            raise WorkerError(f"a worker failed extracting {partition.describe()}: {type(err).__name__}: {err}") from None
+
+
+class DaskCluster:
+    """A Dask ``distributed`` scheduler at ``address`` (``tcp://HOST:PORT``), and its workers."""
+
+    #: How long to wait for the scheduler before saying it is not there.
+    CONNECT_TIMEOUT = "10s"
+
+    def __init__(self, address: str):
+        if not _SCHEDULER_ADDRESS.fullmatch(address):
+            raise UsageError(f"--scheduler {address!r}: expected the scheduler's address, tcp://HOST:PORT")
+        self.address = address
+        self.window = 2
+
+    def __enter__(self) -> "DaskCluster":
+        try:
+            from distributed import Client
+
+            from .dask_plugin import PipelinePlugin
+        except ImportError:
+            raise UsageError("--scheduler needs the Dask 'distributed' package: pip install 'paperkg[dask]'") from None
+        try:
+            self._client = Client(self.address, timeout=self.CONNECT_TIMEOUT, set_as_default=False)
+        except (OSError, TimeoutError) as err:
+            raise WorkerError(f"{self.address}: cannot reach the Dask scheduler ({err}); is `dask scheduler` "
+                              "running there?") from None
+        try:
+            self._client.register_plugin(PipelinePlugin())
+            threads = sum(self._client.nthreads().values())
+        except Exception as err:
+            self._client.close()
+            raise WorkerError(f"{self.address}: the Dask workers cannot load paperkg's pipeline "
+                              f"({type(err).__name__}: {err}); install paperkg on every worker") from None
+        if not threads:
+            self._client.close()
+            raise WorkerError(f"{self.address}: the Dask scheduler has no workers; start some with "
+                              f"`dask worker {self.address}`")
+        self.window = 2 * threads
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._client.close()
+
+    def submit(self, partition: Partition, directory: Path, batch_size: int) -> Any:
+        return self._client.submit(extract_partition, partition, batch_size, pure=False)
+
+    def shard(self, future: Any, partition: Partition, directory: Path) -> Shard:
+        try:
+            text = future.result()
+        except PaperkgError:
+            raise
+        except Exception as err:  # KilledWorker, a lost connection, paperkg missing on a worker ...
+            raise WorkerError(f"{self.address}: extracting {partition.describe()} failed: "
+                              f"{type(err).__name__}: {err}") from None
+        return write_shard(directory, partition, text)
+
+
+def make_engine(workers: int = 1, scheduler: str | None = None) -> Engine:
+    """The engine for ``--workers`` / ``--scheduler`` (one of them)."""
+    if scheduler is not None and workers != 1:
+        raise UsageError(f"--workers {workers} and --scheduler {scheduler!r}: give one (a Dask cluster's "
+                         "workers are started with `dask worker`)")
+    return DaskCluster(scheduler) if scheduler is not None else LocalPool(workers)
+
+
+def check_parallel_options(n_process: int, workers: int, scheduler: str | None) -> None:
+    """Refuse, before any work, options that cannot go together or a malformed scheduler address."""
+    if n_process > 1 and (workers > 1 or scheduler is not None):
+        raise UsageError(f"--n-process {n_process} with --workers/--scheduler: give one (--workers is the faster: "
+                         "spaCy's --n-process sends every processed document back to one process)")
+    make_engine(workers, scheduler)
+
+
+# -- runs ------------------------------------------------------------------------------------
+
+def run_partitions(papers: Iterable[Paper], directory: Path, engine: Engine, *, batch_size: int = 64,
+                   partition_size: int = DEFAULT_PARTITION_SIZE) -> Iterator[Shard]:
+    """Extract ``papers`` on ``engine`` into shards in ``directory``; yield each shard in partition order.
+
+    At most ``engine.window`` partitions are out at once, so memory holds a few
+    partitions, never the corpus; the papers are read as the work goes on.
+    """
+    pending: deque[tuple[Partition, Any]] = deque()
+
+    def merge_first() -> Shard:
+        partition, future = pending.popleft()
+        return engine.shard(future, partition, directory)
+
+    with engine:
+        try:
+            for partition in partitions(papers, partition_size):
+                pending.append((partition, engine.submit(partition, directory, batch_size)))
+                if len(pending) >= engine.window:
+                    yield merge_first()
+            while pending:
+                yield merge_first()
+        finally:
+            for _, future in pending:
+                future.cancel()
+
+
+def extract_sharded(papers: Iterable[Paper], *, workers: int = 1, scheduler: str | None = None,
+                    batch_size: int = 64, partition_size: int = DEFAULT_PARTITION_SIZE) -> Iterator[Extraction]:
+    """Stream extractions in input order, extracted on worker processes or a Dask cluster.
+
+    The shards go to a temporary directory and each is removed once read.
+    """
+    engine = make_engine(workers, scheduler)
+    with tempfile.TemporaryDirectory(prefix="paperkg-shards-") as directory:
+        for shard in run_partitions(papers, Path(directory), engine, batch_size=batch_size,
+                                    partition_size=partition_size):
+            with open(shard.path, encoding="utf-8") as lines:
+                for line in lines:  # written by extract_partition just now: the format holds
+                    yield Extraction.from_dict(json.loads(line))
+            shard.path.unlink()
+
+
+def extract_to_directory(papers: Iterable[Paper], directory: str | os.PathLike, *, workers: int = 1,
+                         scheduler: str | None = None, batch_size: int = 64,
+                         partition_size: int = DEFAULT_PARTITION_SIZE) -> list[Shard]:
+    """Extract ``papers`` into shards ``directory/part-NNNNN.jsonl``; return them in order.
+
+    ``directory`` must be new or empty (or hold only shards, from an earlier run,
+    which are replaced). The shards are written into a temporary directory beside
+    it that takes its place at the end: a failed or interrupted run leaves
+    ``directory`` as it was and no temporary files.
+    """
+    directory = Path(directory)
+    _check_shard_directory(directory)
+    engine = make_engine(workers, scheduler)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}.", suffix=".tmp"))
+    try:
+        shards = list(run_partitions(papers, staging, engine, batch_size=batch_size, partition_size=partition_size))
+        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private; the result is an ordinary directory
+        _replace_directory(staging, directory)
+    except OSError as err:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise WorkerError(f"{directory}: cannot write the shards: {err.strerror or err}") from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return [shard._replace(path=directory / shard.path.name) for shard in shards]
+
+
+def _check_shard_directory(directory: Path) -> None:
+    if directory.exists() and not directory.is_dir():
+        raise UsageError(f"{directory}: is a file; sharded output is a directory (give a new directory)")
+    if not directory.exists():
+        return
+    shards = set(shard_files(directory))
+    foreign = sorted(p.name for p in directory.iterdir() if p not in shards)
+    if foreign:
+        raise UsageError(f"{directory}: holds {', '.join(foreign[:3])}, which sharded output would replace; "
+                         "give a new or empty directory, or one an earlier paperkg extract wrote")
+
+
+def _replace_directory(new: Path, target: Path) -> None:
+    """Put ``new`` where ``target`` is by renames: an earlier run's shards are moved aside, then removed."""
+    if not target.exists() or not any(target.iterdir()):
+        os.replace(new, target)  # rename(2) replaces an empty directory
+        return
+    old = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".old"))
+    os.replace(target, old)
+    try:
+        os.replace(new, target)
+    except BaseException:
+        os.replace(old, target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
