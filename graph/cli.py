@@ -21,8 +21,8 @@ from extractors.errors import PaperkgError, UsageError
 from extractors.readers import FORMATS, ColumnOptions
 
 from . import build as api
-from .query import (ENTITY_NAMES_CYPHER, QueryResult, catalogue, check_entity_known, entity_names, read_catalogue,
-                    run_catalogue, run_query)
+from .query import (ENTITY_NAMES_CYPHER, QueryResult, answer_catalogue, catalogue, check_entity_known, read_catalogue,
+                    run_query)
 from .export import EXPORT_FORMATS, ExportError, export_graph
 from .store import GRAPH_ENV, graph_path, read_graph, refuse_same_file, replacing_file
 from .viz import DEFAULT_TOP, MAX_TOP, write_html, write_png
@@ -52,7 +52,7 @@ class PaperkgGroup(click.Group):
 
 graph_option = click.option(
     "--graph", "graph_file", type=click.Path(dir_okay=False), envvar=GRAPH_ENV, show_envvar=True,
-    help="Graph file (default: ./paperkg-graph.json).",
+    help="Graph file: a SQLite store (default: ./paperkg-graph.db) or a JSON graph file (.json, .json.gz).",
 )
 
 
@@ -196,7 +196,7 @@ def cli() -> None:
 
     \b
     Example:
-      paperkg build papers.txt          # extract and add to ./paperkg-graph.json
+      paperkg build papers.txt          # extract and add to ./paperkg-graph.db
       paperkg papers-using GSM8K        # which papers use or evaluate on GSM8K
     """
 
@@ -220,6 +220,7 @@ def build(graph_file: str | None, inputs: tuple[str, ...], **opts: Any) -> None:
     stats = report.stats
     click.echo(
         f"graph {report.graph_path}: {stats.papers_added} papers added, {stats.papers_updated} updated, "
+        + (f"{stats.papers_unchanged} unchanged (not extracted again), " if stats.papers_unchanged else "") +
         f"{stats.entities_added} new entities, {stats.relationships} relationships stated",
         err=True,
     )
@@ -284,10 +285,25 @@ def stats(graph_file: str | None, fmt: str | None) -> None:
     Example:
       paperkg stats --json
     """
-    counts = api.graph_stats(read_graph(graph_path(graph_file), missing_ok=False))
+    counts = api.graph_file_stats(graph_path(graph_file))
     rows = [{"kind": "node", "name": k, "count": v} for k, v in counts["nodes"].items()]
     rows += [{"kind": "relationship", "name": k, "count": v} for k, v in counts["relationships"].items()]
     print_result(QueryResult(["kind", "name", "count"], rows), fmt)
+
+
+@cli.command()
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.argument("target", type=click.Path(dir_okay=False))
+def migrate(source: str, target: str) -> None:
+    """Copy the JSON graph file SOURCE into a new SQLite store TARGET.
+
+    \b
+    Example:
+      paperkg migrate kg.json kg.db
+    """
+    counts = api.migrate(source, target)
+    click.echo(f"migrate: {sum(counts['nodes'].values())} nodes, {sum(counts['relationships'].values())} "
+               f"relationships -> {target}", err=True)
 
 
 @cli.command(name="eval")
@@ -466,11 +482,7 @@ def _catalogue_command(name: str) -> click.Command:
                 check_entity_known(values["key"], run_query_neo4j(ENTITY_NAMES_CYPHER, {}, settings).rows)
             print_result(result, fmt)
             return
-        graph = read_graph(graph_path(graph_file), missing_ok=False)
-        result = run_catalogue(name, graph, values)
-        if not result.rows and "key" in query.arguments:  # no row: say whether the name is the reason
-            check_entity_known(values["key"], entity_names(graph))
-        print_result(result, fmt)
+        print_result(answer_catalogue(name, graph_path(graph_file), values), fmt)
 
     params = [click.Argument([arg], metavar=arg.upper()) for arg in query.arguments]
     params += [click.Option([f"--{opt}"], default=default, show_default=True, type=type(default), help=help_text)

@@ -56,14 +56,15 @@ __all__ = [
 ]
 
 GRAPH_ENV = "PAPERKG_GRAPH"
-DEFAULT_GRAPH = "paperkg-graph.json"
+DEFAULT_GRAPH = "paperkg-graph.db"
 FORMAT_VERSION = 1
 
 _ID_RANK = {"arxiv": 0, "doi": 1, "title": 2}
 
 
 def graph_path(path: str | os.PathLike | None = None) -> Path:
-    """The graph file to use: ``path``, else ``$PAPERKG_GRAPH``, else ``./paperkg-graph.json``."""
+    """The graph file to use: ``path``, else ``$PAPERKG_GRAPH``, else ``./paperkg-graph.db`` (a SQLite store;
+    a ``.json`` or ``.json.gz`` name is a JSON graph file)."""
     return Path(path or os.environ.get(GRAPH_ENV) or DEFAULT_GRAPH)
 
 
@@ -73,6 +74,7 @@ class BuildStats:
 
     papers_added: int = 0
     papers_updated: int = 0
+    papers_unchanged: int = 0  # in the store already with the same text: not extracted again
     entities_added: int = 0
     relationships: int = 0
 
@@ -687,12 +689,18 @@ def _named(record: Any) -> str:
 
 
 def read_graph(path: str | os.PathLike, *, missing_ok: bool = True) -> nx.MultiDiGraph:
-    """Read a graph file; a missing file is an empty graph when ``missing_ok``."""
+    """Read a graph file (a SQLite store or a JSON graph file); a missing file is an empty graph
+    when ``missing_ok``."""
+    from .sqlite_store import GraphStore, is_store_file
+
     path = Path(path)
     if not path.exists():
         if missing_ok:
             return new_graph()
         raise InputError(str(path), "no such graph file")
+    if path.is_file() and is_store_file(path):
+        with GraphStore(path, read_only=True) as store:
+            return store.graph()
     try:
         raw = path.read_bytes()
     except OSError as err:
