@@ -318,9 +318,7 @@ class GraphStore:
     def _resolve(self, batch: _Batch) -> None:
         for table, deltas in zip(COUNTER_TABLES, batch.counters):
             table.apply(self.db, deltas)
-        old_node_of = self._resolved(batch.dirty_keys)
-        old_node_of.update(self._resolved_of_nodes(set(old_node_of.values())))
-        components = self._components(batch.dirty_keys | set(old_node_of))
+        old_node_of, components = self._affected_components(batch.dirty_keys)
         new_node_of, nodes = {}, {}
         for component in components:
             node, attributes = entity_attributes(self._votes(component))
@@ -361,6 +359,20 @@ class GraphStore:
             self.db.execute("DELETE FROM rel WHERE end = ? AND type = 'VARIANT_OF'", (node,))
         self._created -= set(nodes)
         self.stats.entities_added = len(self._created)
+
+    def _affected_components(self, dirty: set[str]) -> tuple[dict[str, str], list[set[str]]]:
+        """The old node of every key whose node may change, and the components those keys now make:
+        grown until each old node's keys are all in (a key joining a component splits its old one)."""
+        old_node_of: dict[str, str] = {}
+        seeds = set(dirty)
+        while True:
+            old_node_of.update(self._resolved(seeds - old_node_of.keys()))
+            old_node_of.update(self._resolved_of_nodes(set(old_node_of.values())))
+            components = self._components(seeds | old_node_of.keys())
+            reached = set().union(*components) | old_node_of.keys()
+            if reached <= seeds:
+                return old_node_of, components
+            seeds |= reached
 
     def _components(self, seeds: set[str]) -> list[set[str]]:
         """The naming keys joined with ``seeds``: a key that is the alias of exactly one other key
