@@ -93,22 +93,38 @@ def input_options(command):
                      help="Papers per spaCy batch."),
         click.option("--n-process", default=1, show_default=True, type=click.IntRange(min=1),
                      help="Worker processes for extraction."),
+        click.option("--progress/--no-progress", default=None,
+                     help="Show progress (bytes read, rate, ETA) on stderr (default: when it is a terminal)."),
     ]):
         command = option(command)
     return command
 
 
 @contextmanager
-def _reading(opts: dict[str, Any], label: str) -> Iterator[dict[str, Any]]:
-    """API keyword arguments from input options, with a progress bar and the problem lines on stderr."""
+def _reading(opts: dict[str, Any], label: str, inputs: tuple[str, ...] = ()) -> Iterator[dict[str, Any]]:
+    """API keyword arguments from input options, with a progress bar (papers, bytes of the inputs read,
+    rate, ETA) and the problem lines on stderr."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import (BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn,
+                               TimeRemainingColumn, TransferSpeedColumn)
 
-    console = Console(stderr=True)
-    progress = Progress(SpinnerColumn(), TextColumn(label), BarColumn(), MofNCompleteColumn(),
-                        TextColumn("papers"), TimeElapsedColumn(), console=console, transient=True,
-                        disable=not console.is_terminal)
-    task = progress.add_task(label, total=None)
+    from .progress import BytesRead
+
+    shown = opts.get("progress")
+    console = Console(stderr=True, force_terminal=True if shown else None)
+    bytes_read = BytesRead(inputs)
+    progress = Progress(SpinnerColumn(), TextColumn(label), BarColumn(), TextColumn("{task.fields[papers]} papers"),
+                        DownloadColumn(), TransferSpeedColumn(), TimeElapsedColumn(), TextColumn("ETA"),
+                        TimeRemainingColumn(), console=console, transient=not shown,
+                        disable=shown is False or (shown is None and not console.is_terminal))
+    task = progress.add_task(label, total=bytes_read.total or None, papers=0)
+    papers = 0
+
+    def advance(paper) -> None:
+        nonlocal papers
+        papers += 1
+        if papers % 16 == 1:  # reading /proc costs ~0.1 ms: not for every paper
+            progress.update(task, completed=bytes_read.done(), papers=papers)
 
     def on_problem(err: PaperkgError) -> None:
         progress.console.print(str(err), markup=False, highlight=False, soft_wrap=True)
@@ -118,8 +134,9 @@ def _reading(opts: dict[str, Any], label: str) -> Iterator[dict[str, Any]]:
             format=opts["fmt_in"], strict=opts["strict"], on_problem=on_problem,
             columns=ColumnOptions(title_col=opts["title_col"], abstract_col=opts["abstract_col"], id_col=opts["id_col"]),
             batch_size=opts["batch_size"], n_process=opts["n_process"],
-            progress=lambda paper: progress.advance(task),
+            progress=advance,
         )
+        progress.update(task, completed=bytes_read.done(), papers=papers)
 
 
 def _finish(report: api.BuildReport, what: str) -> None:
@@ -214,7 +231,7 @@ def build(graph_file: str | None, inputs: tuple[str, ...], **opts: Any) -> None:
     Example:
       paperkg build saved-page.txt arxiv.atom papers.bib --graph kg.json
     """
-    with _reading(opts, "building") as kwargs:
+    with _reading(opts, "building", inputs) as kwargs:
         report = api.build(inputs, graph_file, **kwargs)
     _finish(report, "build")
     stats = report.stats
@@ -239,7 +256,7 @@ def extract(inputs: tuple[str, ...], output: str, **opts: Any) -> None:
     """
     report = api.BuildReport()
     refuse_same_file(output, inputs, "an input")
-    with _output_file(output) as out, _reading(opts, "extracting") as kwargs:
+    with _output_file(output) as out, _reading(opts, "extracting", inputs) as kwargs:
         api.write_extractions(api.extract(inputs, report=report, **kwargs), out)
     _finish(report, "extract")
 
@@ -447,7 +464,7 @@ def neo4j_load(inputs: tuple[str, ...], graph_file: str | None, batch_size: int,
 
     if inputs:
         options = dict(fmt_in=None, strict=False, title_col=None, abstract_col=None, id_col=None,
-                       batch_size=64, n_process=1)
+                       batch_size=64, n_process=1, progress=None)
         with _reading(options, "building") as kwargs:
             report = api.build(inputs, graph_file, **kwargs)
         _finish(report, "build")

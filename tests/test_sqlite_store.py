@@ -196,3 +196,39 @@ def test_sqlite_store_two_concurrent_builds_keep_each_others_papers(tmp_path, ac
         assert process.returncode == 0, err
     build(acronym_inputs, tmp_path / "once.json")
     assert full_content(read_graph(path)) == full_content(read_graph(tmp_path / "once.json"))
+
+
+# -- the command line on a store ---------------------------------------------------------
+def _paperkg(*args, cwd):
+    return subprocess.run([sys.executable, "-c", "from graph.cli import main; main()", *map(str, args)], cwd=cwd,
+                          capture_output=True, env={**os.environ, "PAPERKG_GRAPH": ""},
+                          text=True, timeout=300)
+
+
+def test_sqlite_store_cli_builds_the_default_store_and_answers_from_it(tmp_path):
+    env_free = _paperkg("build", EXAMPLES, cwd=tmp_path)
+    assert env_free.returncode == 0, env_free.stderr
+    assert (tmp_path / "paperkg-graph.db").read_bytes()[:16] == b"SQLite format 3\x00"
+    stats = json.loads(_paperkg("stats", "--json", cwd=tmp_path).stdout)
+    assert {"kind": "node", "name": "Paper", "count": 5} in stats
+    using = json.loads(_paperkg("papers-using", "gsm-8k", "--json", cwd=tmp_path).stdout)
+    assert len(using) == 2
+    again = _paperkg("build", EXAMPLES, cwd=tmp_path)
+    assert "0 papers added, 0 updated, 5 unchanged (not extracted again)" in again.stderr
+
+
+@pytest.mark.parametrize("flag, shown", [("--progress", True), ("--no-progress", False), (None, False)])
+def test_sqlite_store_cli_progress_shows_bytes_rate_and_eta_when_asked_or_on_a_terminal(tmp_path, flag, shown):
+    result = _paperkg("build", EXAMPLES, "--graph", tmp_path / "kg.db", *([flag] if flag else []), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    size_kb = f"{EXAMPLES.stat().st_size / 1000:.1f}/{EXAMPLES.stat().st_size / 1000:.1f} kB"
+    assert (size_kb in result.stderr and "5 papers" in result.stderr and "ETA" in result.stderr) == shown
+
+
+def test_sqlite_store_cli_migrate_copies_a_json_graph_once(tmp_path):
+    assert _paperkg("build", EXAMPLES, "--graph", "kg.json", cwd=tmp_path).returncode == 0
+    result = _paperkg("migrate", "kg.json", "kg.db", cwd=tmp_path)
+    assert result.returncode == 0 and "-> kg.db" in result.stderr, result.stderr
+    assert full_content(read_graph(tmp_path / "kg.db")) == full_content(read_graph(tmp_path / "kg.json"))
+    again = _paperkg("migrate", "kg.json", "kg.db", cwd=tmp_path)
+    assert again.returncode == 2 and "kg.db: already exists" in again.stderr
