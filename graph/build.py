@@ -7,15 +7,18 @@ Each function here is what one CLI command calls:
 >>> report.read.kept, report.stats.papers_added  # doctest: +SKIP
 (42, 42)
 
-A build reads the existing graph first and writes the new one atomically at
-the end, so a run that fails (a strict error, an interrupt) leaves the graph
-file as it was.
+On a SQLite store (the default) a build adds papers in batches, one transaction
+each: a run that fails or is interrupted keeps the batches that committed, and
+the next run skips the papers the store holds with the same text. On a JSON graph
+file (``.json``, ``.json.gz``) a build reads the whole graph first and writes the
+new one atomically at the end, so a failed run leaves the file as it was.
 """
 
 from __future__ import annotations
 
 import os
 from collections import Counter
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, TextIO
@@ -31,9 +34,11 @@ from extractors.records import Extraction, Paper
 from extractors.shards import extraction_line, read_extractions
 
 from .model import PAPER_LABEL
+from .sqlite_store import GraphStore, is_store_file
 from .store import BuildStats, GraphBuilder, check_writable, graph_path, read_graph, refuse_same_file, write_graph
 
-__all__ = ["BuildReport", "build", "extract", "extract_to_shards", "generate_extractions_jsonl", "write_extractions", "graph_stats"]
+__all__ = ["BuildReport", "build", "extract", "extract_to_shards", "generate_extractions_jsonl", "write_extractions",
+           "graph_stats", "graph_file_stats", "migrate"]
 
 ProblemHandler = Callable[[InputError], None]
 
@@ -56,12 +61,14 @@ def _papers(
     columns: ColumnOptions | None,
     on_problem: ProblemHandler | None,
     progress: Callable[[Paper], None] | None,
+    skip: Callable[[Paper], bool] | None = None,
 ) -> Iterator[Paper]:
     for paper in read_papers([str(i) for i in inputs], format=format, strict=strict, report=report,
                              on_problem=on_problem, columns=columns):
         if progress:
             progress(paper)
-        yield paper
+        if skip is None or not skip(paper):
+            yield paper
 
 
 def extract(
@@ -78,9 +85,10 @@ def extract(
     scheduler: str | None = None,
     report: BuildReport | None = None,
     relation_model: bool = True,
+    skip: Callable[[Paper], bool] | None = None,
 ) -> Iterator[Extraction]:
-    """Stream the extractions of every paper in ``inputs`` (see ``extractors.readers.read_papers``);
-    ``relation_model=False``: relations from the rules alone.
+    """Stream the extractions of every paper in ``inputs`` (see ``extractors.readers.read_papers``),
+    but of those ``skip`` says need none; ``relation_model=False``: relations from the rules alone.
 
     ``workers`` local processes or a Dask ``scheduler`` extract partitions of the
     papers in parallel (see ``extractors.parallel``); the order is the input's.
@@ -88,7 +96,7 @@ def extract(
     report = report if report is not None else BuildReport()
     check_parallel_options(n_process, workers, scheduler)
     papers = _papers(inputs, report.read, format=format, strict=strict, columns=columns,
-                     on_problem=on_problem, progress=progress)
+                     on_problem=on_problem, progress=progress, skip=skip)
     if workers > 1 or scheduler:
         if not relation_model:
             raise UsageError("the relation rules alone run in this process: drop --workers and --scheduler")
@@ -156,14 +164,19 @@ def build(
 ) -> BuildReport:
     """Extract ``inputs`` and add them to the graph file ``path`` (see :func:`graph.store.graph_path`).
 
-    Options are those of :func:`extract`. With ``from_extractions``, ``inputs`` are
-    extraction JSON Lines (``paperkg extract`` output: files or shard directories),
-    added without extracting again. Nothing is written when no paper was kept.
+    Options are those of :func:`extract`, and ``store_batch`` (papers per transaction of a store).
+    With ``from_extractions``, ``inputs`` are extraction JSON Lines (``paperkg extract`` output:
+    files or shard directories), added without extracting again (and added even when the store
+    holds the paper's text already: they may come from another pipeline). Nothing is written when
+    no paper was kept.
     """
     report = BuildReport(graph_path=graph_path(path))
     inputs = list(inputs)
     refuse_same_file(report.graph_path, inputs, "an input")
     check_writable(report.graph_path)  # before the extraction, not after it
+    if is_store_file(report.graph_path):
+        return _build_store(inputs, report, from_extractions=from_extractions, **options)
+    options.pop("store_batch", None)
     graph = read_graph(report.graph_path)
     builder = GraphBuilder(graph)
     for extraction in (_read_extractions if from_extractions else extract)(inputs, report=report, **options):
@@ -175,6 +188,35 @@ def build(
     if report.read.kept:
         write_graph(graph, report.graph_path)
     return report
+
+
+def _build_store(inputs: list, report: BuildReport, *, from_extractions: bool, store_batch: int = 500,
+                 **options) -> BuildReport:
+    """Add the extractions to the store in batches of ``store_batch`` papers, one transaction each."""
+    existed = report.graph_path.exists()
+    with GraphStore(report.graph_path) as store:
+        try:
+            batch = []
+            extractions = (_read_extractions(inputs, report=report, **options) if from_extractions
+                           else extract(inputs, report=report, skip=store.unchanged, **options))
+            for extraction in extractions:
+                batch.append(extraction)
+                if len(batch) >= store_batch:
+                    store.add_extractions(batch)
+                    batch = []
+            store.add_extractions(batch)
+            store.merge_duplicates([*store.metadata_updates, *report.read.duplicate_papers])
+        finally:
+            report.stats = store.stats
+    if not existed and not report.read.kept:  # a store that holds nothing is not left behind
+        _remove_store(report.graph_path)
+    return report
+
+
+def _remove_store(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        with suppress(FileNotFoundError):
+            Path(f"{path}{suffix}").unlink()
 
 
 def generate_extractions_jsonl(extractions: Iterable[Extraction]) -> Iterator[str]:
@@ -191,6 +233,15 @@ def write_extractions(extractions: Iterable[Extraction], out: TextIO) -> int:
     return count
 
 
+def graph_file_stats(path: str | os.PathLike) -> dict[str, Counter]:
+    """:func:`graph_stats` of a graph file; a SQLite store's are counted in SQL, without reading the graph."""
+    if not (Path(path).is_file() and is_store_file(path)):
+        return graph_stats(read_graph(path, missing_ok=False))
+    with GraphStore(path, read_only=True) as store:
+        nodes, relationships = store.counts()
+    return _ordered_stats(nodes, relationships)
+
+
 def graph_stats(graph: nx.MultiDiGraph) -> dict[str, Counter]:
     """Counts of nodes by label and relationships by type.
 
@@ -200,6 +251,29 @@ def graph_stats(graph: nx.MultiDiGraph) -> dict[str, Counter]:
     """
     nodes = Counter(data["label"] for _, data in graph.nodes(data=True))
     relationships = Counter(data["type"] for _, _, data in graph.edges(data=True))
+    return _ordered_stats(nodes, relationships)
+
+
+def _ordered_stats(nodes: Counter, relationships: Counter) -> dict[str, Counter]:
+    """Papers first, then labels and types from the most common."""
     if nodes:
         nodes = Counter({PAPER_LABEL: nodes.pop(PAPER_LABEL, 0), **dict(nodes.most_common())})
     return {"nodes": nodes, "relationships": Counter(dict(relationships.most_common()))}
+
+
+def migrate(source: str | os.PathLike, target: str | os.PathLike) -> dict[str, Counter]:
+    """Copy a JSON graph file into a new SQLite store (entities resolved again from the papers' namings);
+    returns the store's counts. ``target`` must not exist: a store is never overwritten."""
+    refuse_same_file(target, [source], "the graph file to migrate")
+    if Path(target).exists():
+        raise UsageError(f"{target}: already exists; migrate writes a new store (choose another name, or remove it)")
+    if is_store_file(source) and Path(source).is_file():
+        raise UsageError(f"{source}: is a SQLite store already; migrate reads a JSON graph file (.json, .json.gz)")
+    graph = read_graph(source, missing_ok=False)
+    try:
+        with GraphStore(target) as store:
+            store.import_graph(graph)
+    except BaseException:  # no half store is left behind
+        _remove_store(Path(target))
+        raise
+    return graph_file_stats(target)

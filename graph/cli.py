@@ -69,7 +69,7 @@ class LazyChoice(click.Choice):
 
 graph_option = click.option(
     "--graph", "graph_file", type=click.Path(dir_okay=False), envvar=GRAPH_ENV, show_envvar=True,
-    help="Graph file (default: ./paperkg-graph.json).",
+    help="Graph file: a SQLite store (default: ./paperkg-graph.db) or a JSON graph file (.json, .json.gz).",
 )
 
 
@@ -116,24 +116,40 @@ def input_options(command=None, *, inputs_required: bool = True):
                      help="Local worker processes, each extracting partitions of the papers."),
         click.option("--scheduler", metavar="tcp://HOST:PORT",
                      help="Extract on a Dask cluster: the address of its scheduler (pip install 'paperkg[dask]')."),
+        click.option("--progress/--no-progress", default=None,
+                     help="Show progress (bytes read, rate, ETA) on stderr (default: when it is a terminal)."),
     ]):
         command = option(command)
     return command
 
 
 @contextmanager
-def _reading(opts: dict[str, Any], label: str) -> Iterator[dict[str, Any]]:
-    """API keyword arguments from input options, with a progress bar and the problem lines on stderr."""
+def _reading(opts: dict[str, Any], label: str, inputs: tuple[str, ...] = ()) -> Iterator[dict[str, Any]]:
+    """API keyword arguments from input options, with a progress bar (papers, bytes of the inputs read,
+    rate, ETA) and the problem lines on stderr."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import (BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn,
+                               TimeRemainingColumn, TransferSpeedColumn)
 
     from extractors.readers import ColumnOptions
 
-    console = Console(stderr=True)
-    progress = Progress(SpinnerColumn(), TextColumn(label), BarColumn(), MofNCompleteColumn(),
-                        TextColumn("papers"), TimeElapsedColumn(), console=console, transient=True,
-                        disable=not console.is_terminal)
-    task = progress.add_task(label, total=None)
+    from .progress import BytesRead
+
+    shown = opts.get("progress")
+    console = Console(stderr=True, force_terminal=True if shown else None)
+    bytes_read = BytesRead(inputs)
+    progress = Progress(SpinnerColumn(), TextColumn(label), BarColumn(), TextColumn("{task.fields[papers]} papers"),
+                        DownloadColumn(), TransferSpeedColumn(), TimeElapsedColumn(), TextColumn("ETA"),
+                        TimeRemainingColumn(), console=console, transient=not shown,
+                        disable=shown is False or (shown is None and not console.is_terminal))
+    task = progress.add_task(label, total=bytes_read.total or None, papers=0)
+    papers = 0
+
+    def advance(paper) -> None:
+        nonlocal papers
+        papers += 1
+        if papers % 16 == 1:  # reading /proc costs ~0.1 ms: not for every paper
+            progress.update(task, completed=bytes_read.done(), papers=papers)
 
     def on_problem(err: PaperkgError) -> None:
         progress.console.print(str(err), markup=False, highlight=False, soft_wrap=True)
@@ -143,9 +159,9 @@ def _reading(opts: dict[str, Any], label: str) -> Iterator[dict[str, Any]]:
             format=opts["fmt_in"], strict=opts["strict"], on_problem=on_problem,
             columns=ColumnOptions(title_col=opts["title_col"], abstract_col=opts["abstract_col"], id_col=opts["id_col"]),
             batch_size=opts["batch_size"], n_process=opts["n_process"], workers=opts["workers"],
-            scheduler=opts["scheduler"],
-            progress=lambda paper: progress.advance(task),
+            scheduler=opts["scheduler"], progress=advance,
         )
+        progress.update(task, completed=bytes_read.done(), papers=papers)
 
 
 def _finish(report: BuildReport, what: str) -> None:
@@ -222,7 +238,7 @@ def cli() -> None:
 
     \b
     Example:
-      paperkg build papers.txt          # extract and add to ./paperkg-graph.json
+      paperkg build papers.txt          # extract and add to ./paperkg-graph.db
       paperkg papers-using GSM8K        # which papers use or evaluate on GSM8K
     """
 
@@ -246,12 +262,13 @@ def build(graph_file: str | None, inputs: tuple[str, ...], from_extractions: boo
     """
     from . import build as api
 
-    with _reading(opts, "building") as kwargs:
+    with _reading(opts, "building", inputs) as kwargs:
         report = api.build(inputs, graph_file, from_extractions=from_extractions, **kwargs)
     _finish(report, "build")
     stats = report.stats
     click.echo(
         f"graph {report.graph_path}: {stats.papers_added} papers added, {stats.papers_updated} updated, "
+        + (f"{stats.papers_unchanged} unchanged (not extracted again), " if stats.papers_unchanged else "") +
         f"{stats.entities_added} new entities, {stats.relationships} relationships stated, {stats.results} results",
         err=True,
     )
@@ -277,11 +294,11 @@ def extract(inputs: tuple[str, ...], output: str, **opts: Any) -> None:
     report = api.BuildReport()
     refuse_same_file(output, inputs, "an input")
     if output.endswith("/") or Path(output).is_dir():
-        with _reading(opts, "extracting") as kwargs:
+        with _reading(opts, "extracting", inputs) as kwargs:
             shards = api.extract_to_shards(inputs, output, report=report, **kwargs)
         click.echo(f"extract: {len(shards)} shards in {output}", err=True)
     else:
-        with _output_file(output) as out, _reading(opts, "extracting") as kwargs:
+        with _output_file(output) as out, _reading(opts, "extracting", inputs) as kwargs:
             api.write_extractions(api.extract(inputs, report=report, **kwargs), out)
     _finish(report, "extract")
 
@@ -334,12 +351,29 @@ def stats(graph_file: str | None, fmt: str | None) -> None:
     """
     from . import build as api
     from .query import QueryResult
-    from .store import graph_path, read_graph
+    from .store import graph_path
 
-    counts = api.graph_stats(read_graph(graph_path(graph_file), missing_ok=False))
+    counts = api.graph_file_stats(graph_path(graph_file))
     rows = [{"kind": "node", "name": k, "count": v} for k, v in counts["nodes"].items()]
     rows += [{"kind": "relationship", "name": k, "count": v} for k, v in counts["relationships"].items()]
     print_result(QueryResult(["kind", "name", "count"], rows), fmt)
+
+
+@cli.command()
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.argument("target", type=click.Path(dir_okay=False))
+def migrate(source: str, target: str) -> None:
+    """Copy the JSON graph file SOURCE into a new SQLite store TARGET.
+
+    \b
+    Example:
+      paperkg migrate kg.json kg.db
+    """
+    from . import build as api
+
+    counts = api.migrate(source, target)
+    click.echo(f"migrate: {sum(counts['nodes'].values())} nodes, {sum(counts['relationships'].values())} "
+               f"relationships -> {target}", err=True)
 
 
 @cli.command(name="eval")
@@ -567,8 +601,8 @@ def neo4j_load(inputs: tuple[str, ...], graph_file: str | None, batch_size: int,
 
     if inputs:
         options = dict(fmt_in=None, strict=False, title_col=None, abstract_col=None, id_col=None,
-                       batch_size=64, n_process=1, workers=1, scheduler=None)
-        with _reading(options, "building") as kwargs:
+                       batch_size=64, n_process=1, workers=1, scheduler=None, progress=None)
+        with _reading(options, "building", inputs) as kwargs:
             report = api.build(inputs, graph_file, **kwargs)
         _finish(report, "build")
     settings = _neo4j_settings(**connection)
@@ -656,8 +690,8 @@ def _catalogue_command(name: str) -> click.Command:
 
     def run(graph_file: str | None, fmt: str | None, on_neo4j: bool, uri: str | None, user: str | None,
             password: str | None, database: str | None, **values: Any) -> None:
-        from .query import ENTITY_NAMES_CYPHER, check_entity_known, entity_names, run_catalogue
-        from .store import graph_path, read_graph
+        from .query import ENTITY_NAMES_CYPHER, answer_catalogue, check_entity_known
+        from .store import graph_path
 
         if on_neo4j:
             from .neo4j import run_catalogue_neo4j, run_query_neo4j
@@ -668,11 +702,7 @@ def _catalogue_command(name: str) -> click.Command:
                 check_entity_known(values["key"], run_query_neo4j(ENTITY_NAMES_CYPHER, {}, settings).rows)
             print_result(result, fmt)
             return
-        graph = read_graph(graph_path(graph_file), missing_ok=False)
-        result = run_catalogue(name, graph, values)
-        if not result.rows and "key" in query.arguments:  # no row: say whether the name is the reason
-            check_entity_known(values["key"], entity_names(graph))
-        print_result(result, fmt)
+        print_result(answer_catalogue(name, graph_path(graph_file), values), fmt)
 
     params = [click.Argument([arg], metavar=arg.upper()) for arg in query.arguments]
     params += [click.Option([f"--{opt}"], default=default, show_default=True, type=type(default), help=help_text)

@@ -17,8 +17,10 @@ where grand-cypher parses none of those.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Iterable, NamedTuple
 
 import networkx as nx
@@ -43,6 +45,7 @@ __all__ = [
     "check_entity_known",
     "run_query",
     "run_catalogue",
+    "answer_catalogue",
     "query_view",
 ]
 
@@ -213,13 +216,17 @@ def _run_on_view(view: nx.MultiDiGraph, cypher: str, params: dict[str, Any]) -> 
     return QueryResult(columns, rows)
 
 
-def run_catalogue(name: str, graph: nx.MultiDiGraph, values: dict[str, Any]) -> QueryResult:
-    """Run the named query ``name`` with user values (see :func:`catalogue_params`)."""
+def _catalogue_query(name: str, values: dict[str, Any]) -> tuple[CatalogueQuery, dict[str, Any]]:
+    """The named query ``name`` and its parameters from user values."""
     queries = catalogue()
     if name not in queries:
         raise UsageError(f"no query named {name!r}; the catalogue has: {', '.join(queries)}")
-    query = queries[name]
-    params = catalogue_params(query, values)
+    return queries[name], catalogue_params(queries[name], values)
+
+
+def run_catalogue(name: str, graph: nx.MultiDiGraph, values: dict[str, Any]) -> QueryResult:
+    """Run the named query ``name`` with user values (see :func:`catalogue_params`)."""
+    query, params = _catalogue_query(name, values)
     nodes = None
     if query.scope is not None and "key" in params:
         # The pattern lies within `scope` hops of the entities named by $key: search only there
@@ -227,6 +234,32 @@ def run_catalogue(name: str, graph: nx.MultiDiGraph, values: dict[str, Any]) -> 
         # equal to it: a query may also match a longer name ("offline reinforcement learning").
         nodes = _neighbourhood(graph, _nodes_with_key_ending(graph, params["key"]), query.scope)
     return _run_on_view(query_view(graph, nodes), query.text, params)
+
+
+def answer_catalogue(name: str, path: str | os.PathLike, values: dict[str, Any]) -> QueryResult:
+    """Run the named query on a graph file; no row for an entity no name has is :class:`UnknownEntity`.
+
+    On a SQLite store a query with a ``scope`` reads only the part of the graph around the
+    entities named by ``$key`` (see :meth:`graph.sqlite_store.GraphStore.subgraph`); the rest
+    reads the whole graph.
+    """
+    from .sqlite_store import GraphStore, is_store_file
+    from .store import read_graph
+
+    if not (Path(path).is_file() and is_store_file(path)):
+        graph = read_graph(path, missing_ok=False)
+        result = run_catalogue(name, graph, values)
+        if not result.rows and "key" in catalogue()[name].arguments:  # say whether the name is the reason
+            check_entity_known(values["key"], entity_names(graph))
+        return result
+    query, params = _catalogue_query(name, values)
+    with GraphStore(path, read_only=True) as store:
+        scoped = query.scope is not None and "key" in params
+        graph = store.subgraph(params["key"], query.scope) if scoped else store.graph()
+        result = _run_on_view(query_view(graph), query.text, params)
+        if not result.rows and "key" in query.arguments:
+            check_entity_known(values["key"], store.entity_names())
+    return result
 
 
 def _nodes_with_key_ending(graph: nx.MultiDiGraph, key: str) -> list[str]:

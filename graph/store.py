@@ -57,14 +57,15 @@ __all__ = [
     "read_graph",
 ]
 
-DEFAULT_GRAPH = "paperkg-graph.json"
+DEFAULT_GRAPH = "paperkg-graph.db"
 FORMAT_VERSION = 1
 
 _ID_RANK = {"arxiv": 0, "doi": 1, "title": 2}
 
 
 def graph_path(path: str | os.PathLike | None = None) -> Path:
-    """The graph file to use: ``path``, else ``$PAPERKG_GRAPH``, else ``./paperkg-graph.json``."""
+    """The graph file to use: ``path``, else ``$PAPERKG_GRAPH``, else ``./paperkg-graph.db`` (a SQLite store;
+    a ``.json`` or ``.json.gz`` name is a JSON graph file)."""
     return Path(path or os.environ.get(GRAPH_ENV) or DEFAULT_GRAPH)
 
 
@@ -74,6 +75,7 @@ class BuildStats:
 
     papers_added: int = 0
     papers_updated: int = 0
+    papers_unchanged: int = 0  # in the store already with the same text: not extracted again
     entities_added: int = 0
     relationships: int = 0
     results: int = 0
@@ -186,20 +188,13 @@ class GraphBuilder:
     def _merge_metadata(self, node: str, paper: Paper, *, keep_text: bool) -> None:
         """Fold ``paper``'s metadata into the node: fields it lacks, and the record's source."""
         data = self._graph.nodes[node]
-        merged = Paper.from_dict(data).merge(paper).to_dict()
-        merged.pop("source", None)
-        if keep_text:
-            merged.update(title=data["title"], abstract=data["abstract"])
-        data.update(merged, id=node)
-        if paper.source and paper.source not in data.setdefault("sources", []):
-            data["sources"].append(paper.source)
+        data.update(merged_paper_properties(data, paper, keep_text=keep_text), id=node)
 
     def _paper_node(self, paper: Paper) -> str:
         graph = self._graph
         existing = self._find_paper(paper)
         if existing is None:
-            props = {k: v for k, v in paper.to_dict().items() if k != "source"}
-            graph.add_node(paper.id, label=PAPER_LABEL, sources=[paper.source] if paper.source else [], **props)
+            graph.add_node(paper.id, label=PAPER_LABEL, **paper_properties(paper))
             self._paper_by_title[normalise_title(paper.title)] = paper.id
             self.stats.papers_added += 1
             return paper.id
@@ -238,22 +233,8 @@ class GraphBuilder:
     def add(self, extraction: Extraction) -> None:
         """Add one paper's extraction, replacing what the graph held for that paper."""
         paper_id = self._paper_node(extraction.paper)
-        namings = [_naming(paper_id, entity) for entity in extraction.entities]
-        index_by_name: dict[str, int | None] = {PAPER: None}
-        for index, entity in enumerate(extraction.entities):
-            index_by_name.update(dict.fromkeys((entity.name, *entity.aliases), index))
-        statements = []
-        for rel in extraction.relations:
-            if rel.head not in index_by_name or rel.tail not in index_by_name:
-                continue
-            head, tail = index_by_name[rel.head], index_by_name[rel.tail]
-            if head != tail:
-                props = rel.to_dict()
-                del props["head"], props["tail"], props["type"]
-                statements.append(Statement(paper_id, head, tail, rel.type, props))
+        namings, statements, results = paper_statements(paper_id, extraction)
         self.stats.relationships += len(statements)
-        results = [r for result in extraction.results
-                   if (r := _result_statement(paper_id, result, index_by_name, extraction.entities)) is not None]
         self.stats.results += len(results)
         self._pending[paper_id] = (namings, statements, results)
 
@@ -293,6 +274,46 @@ class GraphBuilder:
         _add_results(graph, results, resolution.node_of)
         entities = {n for n, data in graph.nodes(data=True) if is_entity(data)}
         self.stats.entities_added = len(entities - self._entities_before)
+
+
+def paper_properties(paper: Paper) -> dict[str, Any]:
+    """A new paper node's properties (all but its label): the record's fields and its source."""
+    props = {k: v for k, v in paper.to_dict().items() if k != "source"}
+    return {"sources": [paper.source] if paper.source else [], **props}
+
+
+def merged_paper_properties(data: dict[str, Any], paper: Paper, *, keep_text: bool) -> dict[str, Any]:
+    """A paper node's properties ``data`` with ``paper``'s metadata folded in: the fields it lacks,
+    and the record's source; with ``keep_text`` the title and abstract stay (evidence offsets index them)."""
+    merged = {k: v for k, v in data.items() if k != "label"} | Paper.from_dict(data).merge(paper).to_dict()
+    merged.pop("source", None)
+    if keep_text:
+        merged.update(title=data["title"], abstract=data["abstract"])
+    sources = list(data.get("sources", []))
+    if paper.source and paper.source not in sources:
+        sources.append(paper.source)
+    return merged | {"sources": sources}
+
+
+def paper_statements(paper_id: str, extraction: Extraction) -> Pending:
+    """What one paper names (a naming per entity), states (relations between its namings or itself)
+    and reports (results on its namings)."""
+    namings = [_naming(paper_id, entity) for entity in extraction.entities]
+    index_by_name: dict[str, int | None] = {PAPER: None}
+    for index, entity in enumerate(extraction.entities):
+        index_by_name.update(dict.fromkeys((entity.name, *entity.aliases), index))
+    statements = []
+    for rel in extraction.relations:
+        if rel.head not in index_by_name or rel.tail not in index_by_name:
+            continue
+        head, tail = index_by_name[rel.head], index_by_name[rel.tail]
+        if head != tail:
+            props = rel.to_dict()
+            del props["head"], props["tail"], props["type"]
+            statements.append(Statement(paper_id, head, tail, rel.type, props))
+    results = [r for result in extraction.results
+               if (r := _result_statement(paper_id, result, index_by_name, extraction.entities)) is not None]
+    return namings, statements, results
 
 
 def _naming(paper_id: str, entity: Entity) -> Naming:
@@ -351,12 +372,23 @@ def _result_statement(paper_id: str, result: Result, index_by_name: dict[str, in
 def _add_results(graph: nx.MultiDiGraph, results: list[ResultStatement], node_of: list[str]) -> None:
     """A Result node for each result, which its paper REPORTS, linked to its resolved entities."""
     for result in sorted(results, key=lambda r: r.node):
-        graph.add_node(result.node, label=RESULT_LABEL, id=result.node, **result.properties)
-        graph.add_edge(result.paper, result.node, key=edge_key("REPORTS", result.paper), type="REPORTS",
-                       paper=result.paper)
-        for rel_type, index in result.links():
-            graph.add_edge(result.node, node_of[index], key=edge_key(rel_type, result.paper), type=rel_type,
-                           paper=result.paper)
+        graph.add_node(result.node, **result_node(result))
+        for start, end, key, data in result_edges(result, node_of):
+            graph.add_edge(start, end, key=key, **data)
+
+
+def result_node(result: ResultStatement) -> dict[str, Any]:
+    """The properties (label included) of a result's node."""
+    return {"label": RESULT_LABEL, "id": result.node, **result.properties}
+
+
+def result_edges(result: ResultStatement, node_of: list[str]) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """(start, end, key, properties) of the REPORTS edge to a result and of its links to entities."""
+    paper = result.paper
+    edges = [(paper, result.node, edge_key("REPORTS", paper), {"type": "REPORTS", "paper": paper})]
+    edges += [(result.node, node_of[index], edge_key(rel_type, paper), {"type": rel_type, "paper": paper})
+              for rel_type, index in result.links()]
+    return edges
 
 
 def _stored_naming(graph: nx.MultiDiGraph, paper: str, node: str, data: dict) -> Naming:
@@ -382,8 +414,15 @@ def _mention_edge(node: str, namings: list[Naming]) -> dict[str, Any]:
 
 
 def _add_statements(graph: nx.MultiDiGraph, statements: list[Statement], node_of: list[str]) -> None:
-    """Add each statement as an edge; of two that fall on one edge (their ends resolved to the
-    same entities), the one with the lower :meth:`Statement.rank`."""
+    """Add each statement as an edge (see :func:`kept_statements`)."""
+    for (head, tail, key), statement in sorted(kept_statements(statements, node_of).items()):
+        graph.add_edge(head, tail, key=key, type=statement.type, paper=statement.paper, **statement.properties)
+
+
+def kept_statements(statements: list[Statement], node_of: list[str]) -> dict[tuple[str, str, str], Statement]:
+    """The statement each edge (head, tail, key) holds, ``node_of`` giving the node of each naming:
+    of two that fall on one edge (their ends resolved to the same entities), the one with the
+    lower :meth:`Statement.rank`."""
     kept: dict[tuple[str, str, str], Statement] = {}
     for statement in statements:
         head = statement.paper if statement.head is None else node_of[statement.head]
@@ -391,8 +430,7 @@ def _add_statements(graph: nx.MultiDiGraph, statements: list[Statement], node_of
         edge = (head, tail, edge_key(statement.type, statement.paper))
         if head != tail and (edge not in kept or statement.rank() < kept[edge].rank()):
             kept[edge] = statement
-    for (head, tail, key), statement in sorted(kept.items()):
-        graph.add_edge(head, tail, key=key, type=statement.type, paper=statement.paper, **statement.properties)
+    return kept
 
 
 def _vote(votes: Counter) -> str:
@@ -446,26 +484,44 @@ def resolve_entities(namings: list[Naming]) -> Resolution:
     return resolution
 
 
+@dataclass
+class EntityVotes:
+    """What decides an entity node, counted over the namings of one thing: papers by key and by
+    name, the type each paper gives it (its own vote), every name and alias, and the alias keys."""
+
+    papers_by_key: Counter = field(default_factory=Counter)
+    papers_by_name: Counter = field(default_factory=Counter)
+    labels: Counter = field(default_factory=Counter)
+    texts: set[str] = field(default_factory=set)
+    alias_keys: set[str] = field(default_factory=set)
+
+
 def _entity_node(namings: list[Naming]) -> tuple[str, dict[str, Any]]:
-    """The id and attributes of the node of namings of one thing.
+    """The id and attributes of the node of namings of one thing (see :func:`entity_attributes`)."""
+    types_by_paper: dict[str, Counter] = {}
+    for naming in namings:
+        types_by_paper.setdefault(naming.paper, Counter())[naming.type] += 1
+    return entity_attributes(EntityVotes(
+        papers_by_key=Counter(key for _, key in {(n.paper, n.key) for n in namings}),
+        papers_by_name=Counter(name for _, name in {(n.paper, n.name) for n in namings}),
+        labels=Counter(_vote(types) for types in types_by_paper.values()),
+        texts={text for n in namings for text in (n.name, *n.aliases)},
+        alias_keys=set().union(*(n.alias_keys for n in namings))))
+
+
+def entity_attributes(votes: EntityVotes) -> tuple[str, dict[str, Any]]:
+    """The id and attributes of an entity node.
 
     Its name is the one most papers use, among the names that are no other's alias (the
     expansion, not the acronym); its type is the one most papers give it.
     """
-    alias_keys = set().union(*(n.alias_keys for n in namings))
-    papers_by_key = Counter(key for _, key in {(n.paper, n.key) for n in namings})
-    papers_by_name = Counter(name for _, name in {(n.paper, n.name) for n in namings})
-    candidates = [n.name for n in namings if n.key not in alias_keys] or [n.name for n in namings]
-    name = min(candidates, key=lambda c: (-papers_by_key[_key(c)], -papers_by_name[c], c))
+    names = list(votes.papers_by_name)
+    candidates = [name for name in names if _key(name) not in votes.alias_keys] or names
+    name = min(candidates, key=lambda c: (-votes.papers_by_key[_key(c)], -votes.papers_by_name[c], c))
     node = _key(name)
-    types_by_paper: dict[str, Counter] = {}
-    for naming in namings:
-        types_by_paper.setdefault(naming.paper, Counter())[naming.type] += 1
-    label = _vote(Counter(_vote(types) for types in types_by_paper.values()))
-    names = {text for n in namings for text in (n.name, *n.aliases)}
-    return node, {"label": label, "id": node, "name": name,
-                  "aliases": sorted(text for text in names if _key(text) != node),
-                  "keys": sorted({_key(text) for text in names}), "inferred": False}
+    return node, {"label": _vote(votes.labels), "id": node, "name": name,
+                  "aliases": sorted(text for text in votes.texts if _key(text) != node),
+                  "keys": sorted({_key(text) for text in votes.texts}), "inferred": False}
 
 
 def _family_node(family: str, node_by_key: dict[str, str], holders: dict[str, set[str]],
@@ -739,12 +795,18 @@ def _named(record: Any) -> str:
 
 
 def read_graph(path: str | os.PathLike, *, missing_ok: bool = True) -> nx.MultiDiGraph:
-    """Read a graph file; a missing file is an empty graph when ``missing_ok``."""
+    """Read a graph file (a SQLite store or a JSON graph file); a missing file is an empty graph
+    when ``missing_ok``."""
+    from .sqlite_store import GraphStore, is_store_file
+
     path = Path(path)
     if not path.exists():
         if missing_ok:
             return new_graph()
         raise InputError(str(path), "no such graph file")
+    if path.is_file() and is_store_file(path):
+        with GraphStore(path, read_only=True) as store:
+            return store.graph()
     try:
         raw = path.read_bytes()
     except OSError as err:

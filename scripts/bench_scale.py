@@ -1,0 +1,178 @@
+"""Scale of the graph store: the SQLite store against the JSON graph file, same extractions.
+
+Extraction is done once (``paperkg extract`` of the real abstracts in
+../shared/data/conference-abstracts, 23.6k papers) and its output replicated with distinct
+paper ids, titles and renamed entities up to the size asked, so the benchmark measures the
+store, not the pipeline. Each path runs in a child process of its own, so its peak memory
+(ru_maxrss) is its own.
+
+    paperkg extract ../shared/data/conference-abstracts/ml-conference-abstracts.jsonl.gz -o extractions.jsonl
+    python scripts/bench_scale.py extractions.jsonl --papers 100000 --json-papers 20000
+
+Prints one JSON object per measurement: the store's build time per 10k papers (linear when
+they stay flat), peak memory and file size, the time to add 10 papers to the full store,
+``stats`` and ``papers-using GSM8K`` in-process and through the CLI; the same for the JSON
+graph file at ``--json-papers``, and the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from extractors.records import Extraction
+
+STEP = 10_000
+KEPT_TYPES = ("Dataset", "Benchmark", "Metric", "Task")  # shared by every copy: popular entities grow
+
+
+def replicated(source: Path, papers: int):
+    """``papers`` extractions: the source's, then copies with new ids and titles; in copy k the models
+    and methods are renamed (``Name k``), datasets, benchmarks, metrics and tasks are kept."""
+    originals = [json.loads(line) for line in source.open(encoding="utf-8")]
+    for index in range(papers):
+        copy, data = divmod(index, len(originals))
+        data = json.loads(json.dumps(originals[data]))
+        if copy:
+            data["paper"]["id"] = f"title:copy{copy}-{index}"
+            data["paper"]["title"] += f" (copy {copy})"
+            renamed = {}
+            for entity in data["entities"]:
+                if entity["type"] not in KEPT_TYPES:
+                    renamed[entity["name"]] = entity["name"] = f"{entity['name']} v{copy}"
+                    entity["aliases"] = [f"{a} v{copy}" for a in entity["aliases"]]
+                    entity["family"] = None
+            for relation in data["relations"]:
+                relation["head"] = renamed.get(relation["head"], relation["head"])
+                relation["tail"] = renamed.get(relation["tail"], relation["tail"])
+        yield Extraction.from_dict(data)
+
+
+def timed(what: str, call, **extra) -> dict:
+    start = time.perf_counter()
+    call()
+    result = {"what": what, "seconds": round(time.perf_counter() - start, 4), **extra}
+    print(json.dumps(result), flush=True)
+    return result
+
+
+def cli(*args: str) -> None:
+    subprocess.run([sys.executable, "-c", "from graph.cli import main; main()", *args],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def run_store(source: Path, papers: int, folder: Path, out) -> None:
+    from graph.build import graph_file_stats
+    from graph.query import answer_catalogue
+    from graph.sqlite_store import GraphStore
+
+    path = folder / "kg.db"
+    results = []
+    extractions = replicated(source, papers + 10)
+    with GraphStore(path) as store:
+        for start in range(0, papers, STEP):
+            def add_step():
+                batch = []
+                for _ in range(min(STEP, papers - start)):
+                    batch.append(next(extractions))
+                    if len(batch) == 500:
+                        store.add_extractions(batch)
+                        batch = []
+                store.add_extractions(batch)
+            results.append(timed("store build 10k", add_step, papers_before=start))
+        last = [next(extractions) for _ in range(10)]
+        results.append(timed("store add 10 papers", lambda: store.add_extractions(last), papers=papers))
+    results += measure_queries("store", path, papers, answer_catalogue, graph_file_stats)
+    results.append({"what": "store peak memory MB", "value": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024})
+    results.append({"what": "store file MB", "value": round(path.stat().st_size / 1e6, 1)})
+    out.send(results)
+
+
+def run_json(source: Path, papers: int, folder: Path, out) -> None:
+    from graph.build import graph_file_stats
+    from graph.query import answer_catalogue
+    from graph.store import GraphBuilder, read_graph, write_graph
+
+    path = folder / "kg.json"
+    extractions = replicated(source, papers + 10)
+    results = []
+
+    def build_all():
+        builder = GraphBuilder()
+        for _ in range(papers):
+            builder.add(next(extractions))
+        write_graph(builder.graph, path)
+    results.append(timed("json build", build_all, papers=papers))
+    last = [next(extractions) for _ in range(10)]
+
+    def add_ten():
+        builder = GraphBuilder(read_graph(path))
+        for extraction in last:
+            builder.add(extraction)
+        write_graph(builder.graph, path)
+    results.append(timed("json add 10 papers", add_ten, papers=papers))
+    results += measure_queries("json", path, papers, answer_catalogue, graph_file_stats)
+    results.append({"what": "json peak memory MB", "value": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024})
+    results.append({"what": "json file MB", "value": round(path.stat().st_size / 1e6, 1)})
+    out.send(results)
+
+
+def measure_queries(kind: str, path: Path, papers: int, answer_catalogue, graph_file_stats) -> list[dict]:
+    return [
+        timed(f"{kind} stats in-process", lambda: graph_file_stats(path), papers=papers),
+        timed(f"{kind} papers-using GSM8K in-process", lambda: _rows_or_unknown(answer_catalogue, path),
+              papers=papers),
+        timed(f"{kind} stats CLI", lambda: cli("stats", "--graph", str(path)), papers=papers),
+        timed(f"{kind} papers-using GSM8K CLI", lambda: cli("papers-using", "GSM8K", "--graph", str(path)), papers=papers),
+    ]
+
+
+def _rows_or_unknown(answer_catalogue, path: Path) -> None:
+    """papers-using GSM8K; a sample of the abstracts may name no GSM8K, which is an answer too."""
+    from graph.query import UnknownEntity
+
+    try:
+        answer_catalogue("papers-using", path, {"key": "GSM8K"})
+    except UnknownEntity:
+        pass
+
+
+def in_child(target, *args) -> list[dict]:
+    receive, send = multiprocessing.Pipe(duplex=False)
+    child = multiprocessing.get_context("spawn").Process(target=target, args=(*args, send))
+    child.start()
+    results = receive.recv()
+    child.join()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("extractions", type=Path, help="paperkg extract output (JSON Lines)")
+    parser.add_argument("--papers", type=int, default=100_000, help="papers in the store (default 100000)")
+    parser.add_argument("--json-papers", type=int, default=20_000, help="papers in the JSON graph file (default 20000)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        store_results = in_child(run_store, args.extractions, args.papers, Path(folder))
+        json_results = in_child(run_json, args.extractions, args.json_papers, Path(folder))
+    for line in (*store_results, *json_results):
+        print(json.dumps(line))
+    steps = [r["seconds"] for r in store_results if r["what"] == "store build 10k"]
+    print(json.dumps({"what": "store build: last 10k / first 10k (1.0 = linear)", "value": round(steps[-1] / steps[0], 2),
+                      "papers_per_s": round(args.papers / sum(steps))}))
+    store, old = ({r["what"]: r for r in results} for results in (store_results, json_results))
+    for what in ("add 10 papers", "stats in-process", "papers-using GSM8K in-process", "stats CLI",
+                 "papers-using GSM8K CLI"):
+        print(json.dumps({"ratio json/store": what, "json_papers": args.json_papers, "store_papers": args.papers,
+                          "value": round(old[f"json {what}"]["seconds"] / store[f"store {what}"]["seconds"], 1)}))
+
+if __name__ == "__main__":
+    main()
