@@ -96,4 +96,9 @@ def parse_atom(source: Source, columns=None) -> Iterator[Parsed]:
         ends = not chunk or "end" in str(error).lower() or "premature" in str(error).lower()
         what = "feed breaks off (truncated file?)" if ends else "malformed XML"
         yield Problem(error.lineno or source.line or None, "truncated" if ends else "malformed XML",
-                      f"{what}: {error.msg}; entries after it are not read")
+                      f"{what}: {_first_line(error.msg)}; entries after it are not read")
+
+
+def _first_line(message: str) -> str:
+    """libxml2's message without the document text some of its messages quote on the lines after."""
+    return message.strip().splitlines()[0] if message.strip() else "no detail"
