@@ -14,20 +14,26 @@ The schema (``cypher/schema.cypher``) is read here too, for every writer that cr
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from extractors.errors import InputError
+from paperkg.extractors.errors import InputError
+
+from .settings import QUERIES_ENV
 
 __all__ = ["CatalogueQuery", "Catalogue", "catalogue", "read_catalogue", "cypher_dir", "schema_statements"]
 
 
 def cypher_dir() -> Path:
-    """The folder of the ``.cypher`` files (schema and catalogue), installed as the ``cypher`` package data."""
-    spec = importlib.util.find_spec("cypher")
+    """The folder of the ``.cypher`` files (schema and catalogue): ``$PAPERKG_QUERIES`` when set (a
+    copy of the catalogue with your own queries added), else the installed ``paperkg.cypher``."""
+    if os.environ.get(QUERIES_ENV):
+        return Path(os.environ[QUERIES_ENV])
+    spec = importlib.util.find_spec("paperkg.cypher")
     # ``cypher`` is a namespace package (it holds no Python), so take its folder directly.
     for location in spec.submodule_search_locations if spec else ():
         if (Path(location) / "schema.cypher").exists() or any(Path(location).glob("*.cypher")):

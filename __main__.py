@@ -1,0 +1,5 @@
+"""``python -m paperkg``: the command line."""
+
+from paperkg.graph.cli import main
+
+main()
