@@ -1,4 +1,4 @@
-"""Leaderboards: the scores reported on a benchmark, best first per metric on every engine."""
+"""Leaderboards: the scores reported on a benchmark, best first per metric, on every engine and in the HTML panel."""
 
 from __future__ import annotations
 
@@ -135,3 +135,50 @@ def test_leaderboard_neo4j_gives_the_embedded_rows(bolt_driver, bolt_settings, a
     load_graph(own_approach_graph(), bolt_driver, database=bolt_settings.database)
     assert (run_catalogue_neo4j("leaderboard", {"key": "gsm8k"}, bolt_settings)
             == run_catalogue("leaderboard", own_approach_graph(), {"key": "gsm8k"}))
+
+
+# ---- the HTML view: a benchmark's panel shows the best rows of its leaderboard ----------------------
+
+
+def test_leaderboard_viz_panel_shows_the_best_rows_per_metric(abstracts_graph):
+    from graph.viz import LEADERBOARD_ROWS, select_top, view_data
+
+    graph = read_graph(abstracts_graph)
+    boards = {n["name"]: n["details"].get("leaderboard") for n in view_data(graph, select_top(graph))["nodes"]}
+    assert LEADERBOARD_ROWS == 3  # top-1 accuracy has 4 rows: the worst is left out
+    assert [(r["metric"], r["model"], r["value"]) for r in boards["ImageNet"]] == [
+        ("top-1 accuracy", "WideViT", "84.2%"), ("top-1 accuracy", "(this paper)", "83.0%"),
+        ("top-1 accuracy", "ResNeXt-Lite", "81.5%"), ("top-1 error", "WideViT", "9.8%"),
+        ("top-1 error", "ResNeXt-Lite", "12.1%")]
+    assert [r["value"] for r in boards["COCO"]] == ["48.1", "47.5", "46.6"]
+    assert boards["WideViT"] == []  # results of a model are not on it
+
+
+@pytest.mark.parametrize("graph_of", [lambda path: read_graph(path), lambda path: own_approach_graph()])
+def test_leaderboard_viz_panel_rows_are_the_commands(abstracts_graph, graph_of):
+    from graph.viz import LEADERBOARD_METRICS, LEADERBOARD_ROWS, select_top, view_data
+
+    graph = graph_of(abstracts_graph)
+    panels = [n for n in view_data(graph, select_top(graph))["nodes"] if n["details"].get("leaderboard")]
+    assert panels
+    for node in panels:
+        by_metric = {}
+        for row in run_catalogue("leaderboard", graph, {"key": node["name"]}).rows:
+            if row["metric"]:
+                by_metric.setdefault(row["metric"].lower(), []).append(row)
+        shown = sorted(by_metric.items(), key=lambda item: (-len(item[1]), item[0]))[:LEADERBOARD_METRICS]
+        expected = [{k: row[k] for k in ("metric", "model", "value", "setting", "better", "title")}
+                    for _, rows in shown for row in rows[:LEADERBOARD_ROWS]]
+        assert node["details"]["leaderboard"] == expected
+
+
+def test_leaderboard_viz_page_panel_draws_the_leaderboard(chromium_path, abstracts_graph, tmp_path):
+    from test_viz import _page_check
+
+    from graph.viz import write_html
+
+    page = write_html(read_graph(abstracts_graph), tmp_path / "graph.html")
+    report = _page_check(chromium_path, page, "ImageNet", tmp_path)
+    assert report["errors"] == [] and report["found"] == "ImageNet"
+    assert "Leaderboardtop-1 accuracy (higher is better)84.2%WideViT" in report["panel"]
+    assert "top-1 error (lower is better)9.8%WideViT12.1%ResNeXt-Lite" in report["panel"]
