@@ -1,7 +1,7 @@
 """Cross-validation of the entity recogniser over annotated abstracts.
 
 The gold records are split into ``k`` folds by paper (a fixed shuffle of their titles). For each
-fold a recogniser is trained on the other folds (:func:`extractors.training.train_recogniser`,
+fold a recogniser is trained on the other folds (:func:`paperkg.extractors.training.train_recogniser`,
 a tenth of them held back to pick the best checkpoint), the full pipeline is built around it and
 the fold's papers are extracted and scored. Papers never meet the model trained on them.
 

@@ -1,7 +1,7 @@
 """The cue lexicon: the words that say a paper proposes, uses, trains on, evaluates or compares.
 
-One place for every cue word set the rules (:mod:`extractors.relations`), the relation model's
-features (:mod:`extractors.relation_model`) and entity typing (:mod:`extractors.entities`) read,
+One place for every cue word set the rules (:mod:`paperkg.extractors.relations`), the relation model's
+features (:mod:`paperkg.extractors.relation_model`) and entity typing (:mod:`paperkg.extractors.entities`) read,
 so the recogniser and the relation rules cannot drift apart. Patterns match one lowercase (or
 original-case, where said) word; sets hold lowercase words.
 

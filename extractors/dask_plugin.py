@@ -1,6 +1,6 @@
 """The Dask worker plugin of sharded extraction (imported only when ``distributed`` is used).
 
-Registered by :class:`extractors.parallel.DaskCluster`: each worker process loads the
+Registered by :class:`paperkg.extractors.parallel.DaskCluster`: each worker process loads the
 pipeline once, when it starts or joins, before its first task. Registering it also
 tells early when a worker lacks paperkg.
 """

@@ -6,7 +6,7 @@ gives the words, their lowercase forms, character offsets and sentence bounds
 as lists, so rules index strings instead.
 
 >>> import spacy
->>> from extractors.sentences import set_sentence_starts
+>>> from paperkg.extractors.sentences import set_sentence_starts
 >>> nlp = spacy.blank("en")
 >>> text = DocText(set_sentence_starts(nlp("A Title\\n\\nWe use GPT-4. It works!")))
 >>> text.words[:4], text.title_end

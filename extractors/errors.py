@@ -72,7 +72,7 @@ def import_optional(module: str, needed_by: str, install: str) -> ModuleType:
     >>> import_optional("no_such_package", "this example", "'paperkg[extra]'")
     Traceback (most recent call last):
     ...
-    extractors.errors.MissingDependency: this example needs no_such_package, which is not installed: pip install 'paperkg[extra]'
+    paperkg.extractors.errors.MissingDependency: this example needs no_such_package, which is not installed: pip install 'paperkg[extra]'
     """
     try:
         return importlib.import_module(module)

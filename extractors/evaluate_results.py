@@ -5,7 +5,7 @@ value all match: subject and benchmark by canonical key through each side's enti
 aliases (``PAPER`` only matches ``PAPER``), the metric by canonical key ("" only matches ""), the
 value as written (thousands commas aside). Each gold result is matched once.
 
->>> from extractors.records import Extraction, Paper, Result
+>>> from paperkg.extractors.records import Extraction, Paper, Result
 >>> gold = [{"title": "T", "entities": [{"name": "ImageNet", "type": "Dataset", "aliases": ["IN-1K"]}],
 ...          "results": [{"subject": "PAPER", "benchmark": "IN-1K", "metric": "Top-1 accuracy", "value": "83.1"}]}]
 >>> found = Result("PAPER", "ImageNet", "top-1 accuracy", "83.1", "%", "absolute", None, None, "", 0, 0, "r", 0.8)

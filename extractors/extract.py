@@ -1,6 +1,6 @@
-"""Papers in, :class:`~extractors.records.Extraction` records out.
+"""Papers in, :class:`~paperkg.extractors.records.Extraction` records out.
 
->>> from extractors.records import Paper
+>>> from paperkg.extractors.records import Paper
 >>> paper = Paper(id="title:x", title="Step-Tuner: Stepwise Tuning of Language Models",
 ...               abstract="We propose Step-Tuner and evaluate it on GSM8K.")
 >>> extraction = next(extract_papers([paper]))

@@ -5,7 +5,7 @@ one process, and cut into partitions of ``partition_size`` papers. Each
 partition is one task for an engine:
 
 - :class:`LocalPool`, ``workers=N``: N local processes, forked from a server
-  process that loaded the pipeline once (:mod:`extractors.forkserver_preload`).
+  process that loaded the pipeline once (:mod:`paperkg.extractors.forkserver_preload`).
   Each writes its partition's extractions as a JSON Lines shard file; the parent
   only sends papers and merges shards.
 - :class:`DaskCluster`, ``scheduler="tcp://HOST:PORT"``: the same partitions as
@@ -14,7 +14,7 @@ partition is one task for an engine:
   its shard's text, which the client writes (the workers need not share a file
   system with it).
 
-Shards are ``part-00000.jsonl`` ... (see :mod:`extractors.shards`), one per
+Shards are ``part-00000.jsonl`` ... (see :mod:`paperkg.extractors.shards`), one per
 partition, so the merged output is in input order whatever finished first,
 and equals a one-process run line for line.
 
@@ -130,7 +130,7 @@ class LocalPool:
 
     def __enter__(self) -> "LocalPool":
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["extractors.forkserver_preload"])  # the pipeline, loaded once for all
+        context.set_forkserver_preload(["paperkg.extractors.forkserver_preload"])  # the pipeline, loaded once for all
         self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
         return self
 

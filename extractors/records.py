@@ -25,7 +25,7 @@ import unicodedata
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from extractors.dates import DateClaim, best_date, parse_date
+from paperkg.extractors.dates import DateClaim, best_date, parse_date
 
 __all__ = [
     "ENTITY_TYPES",
@@ -101,7 +101,7 @@ class Paper:
     when it gives a DOI, else :func:`title_id`. ``source`` says where the
     record came from (``FILE:LINE``). ``date`` is the publication date as ISO
     (``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``) and ``date_source`` where it came from
-    (one of ``extractors.dates.DATE_SOURCES``); ``to_dict`` adds its ``year`` (a number) and, when
+    (one of ``paperkg.extractors.dates.DATE_SOURCES``); ``to_dict`` adds its ``year`` (a number) and, when
     the date names one, its ``month`` (``YYYY-MM``).
     """
 
@@ -170,7 +170,7 @@ class Mention:
 class Entity:
     """A research entity named in one paper.
 
-    ``id`` is the canonical key (see ``extractors.normalize.canonical_key``):
+    ``id`` is the canonical key (see ``paperkg.extractors.normalize.canonical_key``):
     spellings of the same name share it, so it is how entities of different
     papers become one graph node. ``family`` names the model family of a size
     variant (``LLaMA-3-8B`` -> ``LLaMA-3``).

@@ -5,8 +5,8 @@ calibrated probabilities, one per relation type of :data:`LABELS`: the paper PRO
 USES it, EVALUATES_ON it, and it is a baseline the paper's proposal COMPARES_WITH. Each is a
 logistic regression over sparse binary features (:func:`candidates`): the entity's type and
 recognisers, where it stands (title, name before the title's colon, first or last sentence, how
-often it is said, an acronym definition), the cue word classes of :mod:`extractors.cues` near it
-and in its sentence, the words around it, and which rules of :mod:`extractors.relations` fired
+often it is said, an acronym definition), the cue word classes of :mod:`paperkg.extractors.cues` near it
+and in its sentence, the words around it, and which rules of :mod:`paperkg.extractors.relations` fired
 for it. A Platt scaling fitted on held-out folds makes the score a probability, and a per-type
 threshold chosen on those folds decides. ``scripts/train_relations.py`` trains it; the weights
 ship as JSON (:data:`MODEL_PATH`).
@@ -213,7 +213,7 @@ def _evidence(text, candidate: Candidate) -> tuple[int, int]:
 
 def relations_from(text, found: list[Candidate], probabilities: np.ndarray, thresholds: np.ndarray,
                    rule_relations: list[tuple]) -> list[tuple]:
-    """Relation tuples (as :func:`extractors.relations.find_relations`) of the model's decisions
+    """Relation tuples (as :func:`paperkg.extractors.relations.find_relations`) of the model's decisions
     (PROPOSES, USES and EVALUATES_ON from the paper, COMPARES_WITH from the proposal), and the
     rules' relations of the types the model does not predict (BASED_ON, TRAINED_ON)."""
     said = {(r[1], r[2]): r for r in rule_relations}

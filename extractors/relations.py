@@ -4,16 +4,16 @@ The rules are named objects in one list, :data:`RULES`, run in its order: doc ru
 whole doc (the title's name, "we propose X", "X is proposed", releases of a proposal), then
 every mention past the title is claimed by the first of :data:`READINGS` that holds (data,
 comparison, background, third person, own voice) and read by that reading's rules. Their cue
-words are :mod:`extractors.cues`. They read each sentence's tokens around the resolved entities
+words are :mod:`paperkg.extractors.cues`. They read each sentence's tokens around the resolved entities
 (``doc.ents``) and state relations between the paper (``PAPER``) and entities, or between
 entities. ``doc._.relations`` holds plain tuples, so docs stay serialisable::
 
     (head_key, type, tail_key, sentence_start_char, sentence_end_char, extractor, confidence, direction)
 
-where a key is an entity group key (see :func:`extractors.entities.entity_groups`) or ``PAPER``,
-``extractor`` is ``rule:<name>`` (or ``model``, see :mod:`extractors.relation_model`), and
+where a key is an entity group key (see :func:`paperkg.extractors.entities.entity_groups`) or ``PAPER``,
+``extractor`` is ``rule:<name>`` (or ``model``, see :mod:`paperkg.extractors.relation_model`), and
 ``direction`` is what a COMPARES_WITH relation claims of its head against its tail (one of
-:data:`~extractors.records.COMPARISON_DIRECTIONS`, read from :data:`COMPARISON_CUES`; None for
+:data:`~paperkg.extractors.records.COMPARISON_DIRECTIONS`, read from :data:`COMPARISON_CUES`; None for
 the other types).
 """
 
@@ -51,7 +51,7 @@ _DATA = {"Dataset", "Benchmark"}
 
 
 class RuleText(DocText):
-    """The doc as word lists (:class:`~extractors.doctext.DocText`), with its entities per sentence
+    """The doc as word lists (:class:`~paperkg.extractors.doctext.DocText`), with its entities per sentence
     as ``(start, end, group key, label, source)``."""
 
     def __init__(self, doc: Doc, groups: dict[str, str]):
@@ -496,7 +496,7 @@ def _mentions(ctx: Context):
 
 def rule_relations(doc: Doc, groups: dict[str, str], text: RuleText | None = None) -> list[tuple[str, str, str, int, int, str, float, str | None]]:
     """The relations the rules read in the doc (see the module docstring for the tuple);
-    ``groups`` are the doc's :func:`~extractors.entities.entity_groups`."""
+    ``groups`` are the doc's :func:`~paperkg.extractors.entities.entity_groups`."""
     if not doc.ents:
         return []
     ctx = Context(text or RuleText(doc, groups))

@@ -9,12 +9,12 @@ Reads a processed doc (the pipeline's sentences, entities and relations) sentenc
 3. :data:`BENCHMARK_RULES` give each value its Dataset or Benchmark (a sentence without one
    states no result): "CIFAR10 (99.2%)", values and names listed in the same order, the name
    right after the value, the one name of the sentence;
-4. the metric comes from :mod:`extractors.metrics` ("top-1 accuracy" after the value, or "FID of"
+4. the metric comes from :mod:`paperkg.extractors.metrics` ("top-1 accuracy" after the value, or "FID of"
    before it), the kind from :data:`KIND_RULES` (gain, relative change, else absolute), the subject
    from :data:`SUBJECT_RULES` (a named model or method that reports it, else the paper's own
    proposal, else ``PAPER``), the baseline from the comparison the sentence makes.
 
->>> from extractors.extract import extract_text
+>>> from paperkg.extractors.extract import extract_text
 >>> [result] = extract_text("StepTune", "StepTune reaches 83.1% top-1 accuracy on ImageNet (5-shot).").results
 >>> result.subject, result.benchmark, result.metric, result.value, result.unit, result.kind, result.setting
 ('StepTune', 'ImageNet', 'top-1 accuracy', '83.1', '%', 'absolute', '5-shot')

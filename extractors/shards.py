@@ -1,7 +1,7 @@
 """Extraction JSON Lines: writing them, and reading them back without extracting again.
 
-The line format is ``paperkg extract``'s (see :mod:`extractors.records`): one
-``Extraction.to_dict()`` per line. Sharded extraction (:mod:`extractors.parallel`)
+The line format is ``paperkg extract``'s (see :mod:`paperkg.extractors.records`): one
+``Extraction.to_dict()`` per line. Sharded extraction (:mod:`paperkg.extractors.parallel`)
 writes a directory of such files, ``part-00000.jsonl``, ``part-00001.jsonl`` ...
 in input order; :func:`read_extractions` reads files, directories of shards
 (in shard order) and ``-``, compressed or not.
@@ -12,7 +12,7 @@ or a lone surrogate makes the line a bad record (reported, skipped), because
 types become graph labels and everything else graph properties.
 
 >>> import io, json
->>> from extractors.records import Extraction, Paper
+>>> from paperkg.extractors.records import Extraction, Paper
 >>> line = extraction_line(Extraction(Paper(id="title:x", title="T", abstract="A.")))
 >>> extraction_from_json(json.loads(line)).paper.id
 'title:x'

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from extractors.errors import PaperkgError
+from paperkg.extractors.errors import PaperkgError
 
 __all__ = ["BoltServer", "falkordb_server", "free_port"]
 

@@ -2,7 +2,7 @@
 
 Each function here is what one CLI command calls:
 
->>> from graph.build import build  # doctest: +SKIP
+>>> from paperkg.graph.build import build  # doctest: +SKIP
 >>> report = build(["listing.txt", "arxiv.atom"], "kg.json")  # doctest: +SKIP
 >>> report.read.kept, report.stats.papers_added  # doctest: +SKIP
 (42, 42)
@@ -25,13 +25,13 @@ from typing import Callable, Iterable, Iterator, TextIO
 
 import networkx as nx
 
-from extractors.errors import InputError, UsageError
-from extractors.extract import extract_papers
-from extractors.parallel import Shard, check_parallel_options, extract_sharded, extract_to_directory
-from extractors.pipeline import make_pipeline
-from extractors.readers import ColumnOptions, ReadReport, read_papers
-from extractors.records import Extraction, Paper
-from extractors.shards import extraction_line, read_extractions
+from paperkg.extractors.errors import InputError, UsageError
+from paperkg.extractors.extract import extract_papers
+from paperkg.extractors.parallel import Shard, check_parallel_options, extract_sharded, extract_to_directory
+from paperkg.extractors.pipeline import make_pipeline
+from paperkg.extractors.readers import ColumnOptions, ReadReport, read_papers
+from paperkg.extractors.records import Extraction, Paper
+from paperkg.extractors.shards import extraction_line, read_extractions
 
 from .model import PAPER_LABEL
 from .sqlite_store import GraphStore, is_store_file
@@ -87,11 +87,11 @@ def extract(
     relation_model: bool = True,
     skip: Callable[[Paper], bool] | None = None,
 ) -> Iterator[Extraction]:
-    """Stream the extractions of every paper in ``inputs`` (see ``extractors.readers.read_papers``),
+    """Stream the extractions of every paper in ``inputs`` (see ``paperkg.extractors.readers.read_papers``),
     but of those ``skip`` says need none; ``relation_model=False``: relations from the rules alone.
 
     ``workers`` local processes or a Dask ``scheduler`` extract partitions of the
-    papers in parallel (see ``extractors.parallel``); the order is the input's.
+    papers in parallel (see ``paperkg.extractors.parallel``); the order is the input's.
     """
     report = report if report is not None else BuildReport()
     check_parallel_options(n_process, workers, scheduler)
@@ -162,7 +162,7 @@ def build(
     from_extractions: bool = False,
     **options,
 ) -> BuildReport:
-    """Extract ``inputs`` and add them to the graph file ``path`` (see :func:`graph.store.graph_path`).
+    """Extract ``inputs`` and add them to the graph file ``path`` (see :func:`paperkg.graph.store.graph_path`).
 
     Options are those of :func:`extract`, and ``store_batch`` (papers per transaction of a store).
     With ``from_extractions``, ``inputs`` are extraction JSON Lines (``paperkg extract`` output:
@@ -220,7 +220,7 @@ def _remove_store(path: Path) -> None:
 
 
 def generate_extractions_jsonl(extractions: Iterable[Extraction]) -> Iterator[str]:
-    """One JSON line per extraction: the ``paperkg extract`` output format (see ``extractors.records``)."""
+    """One JSON line per extraction: the ``paperkg extract`` output format (see ``paperkg.extractors.records``)."""
     return map(extraction_line, extractions)
 
 
@@ -245,7 +245,7 @@ def graph_file_stats(path: str | os.PathLike) -> dict[str, Counter]:
 def graph_stats(graph: nx.MultiDiGraph) -> dict[str, Counter]:
     """Counts of nodes by label and relationships by type.
 
-    >>> from graph.model import new_graph
+    >>> from paperkg.graph.model import new_graph
     >>> graph_stats(new_graph())
     {'nodes': Counter(), 'relationships': Counter()}
     """

@@ -20,14 +20,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from extractors.errors import InputError
+from paperkg.extractors.errors import InputError
 
 __all__ = ["CatalogueQuery", "Catalogue", "catalogue", "read_catalogue", "cypher_dir", "schema_statements"]
 
 
 def cypher_dir() -> Path:
     """The folder of the ``.cypher`` files (schema and catalogue), installed as the ``cypher`` package data."""
-    spec = importlib.util.find_spec("cypher")
+    spec = importlib.util.find_spec("paperkg.cypher")
     # ``cypher`` is a namespace package (it holds no Python), so take its folder directly.
     for location in spec.submodule_search_locations if spec else ():
         if (Path(location) / "schema.cypher").exists() or any(Path(location).glob("*.cypher")):

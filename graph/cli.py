@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 import click
 
-from extractors.errors import PaperkgError, UsageError
+from paperkg.extractors.errors import PaperkgError, UsageError
 
 from .catalogue import catalogue, read_catalogue
 from .settings import DEFAULT_TOP, GRAPH_ENV, MAX_TOP, MIN_RECENT_PAPERS, PERIODS
@@ -103,7 +103,7 @@ def input_options(command=None, *, inputs_required: bool = True):
         return lambda command: input_options(command, inputs_required=inputs_required)
     for option in reversed([
         click.argument("inputs", nargs=-1, required=inputs_required, type=click.Path(allow_dash=True)),
-        click.option("--format", "fmt_in", type=LazyChoice("extractors.readers", "FORMATS"), help="Force the input format (default: detect)."),
+        click.option("--format", "fmt_in", type=LazyChoice("paperkg.extractors.readers", "FORMATS"), help="Force the input format (default: detect)."),
         click.option("--strict", is_flag=True, help="Stop at the first bad record."),
         click.option("--title-col", help="CSV/TSV/JSONL column holding the title."),
         click.option("--abstract-col", help="CSV/TSV/JSONL column holding the abstract."),
@@ -131,7 +131,7 @@ def _reading(opts: dict[str, Any], label: str, inputs: tuple[str, ...] = ()) -> 
     from rich.progress import (BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn,
                                TimeRemainingColumn, TransferSpeedColumn)
 
-    from extractors.readers import ColumnOptions
+    from paperkg.extractors.readers import ColumnOptions
 
     from .progress import BytesRead
 
@@ -408,8 +408,8 @@ def evaluate_command(gold: str, inputs: tuple[str, ...], folds: int | None, trai
       paperkg eval --by-rule gold.jsonl saved-page-1.txt
       paperkg eval --folds 5 gold.jsonl
     """
-    from extractors.evaluate import aggregate, bootstrap, paper_scores, read_gold
-    from extractors.evaluate_results import has_results, score_results
+    from paperkg.extractors.evaluate import aggregate, bootstrap, paper_scores, read_gold
+    from paperkg.extractors.evaluate_results import has_results, score_results
 
     from . import build as api
     from .query import QueryResult
@@ -472,8 +472,8 @@ def _intervals_line(intervals: dict) -> str:
 
 def _cross_validate(gold: str, folds: int, train_steps: int | None, seed: int, samples: int, as_json: bool) -> None:
     """``paperkg eval --folds``: each fold's headline figures, their mean, and the pooled intervals."""
-    from extractors.crossval import cross_validate
-    from extractors.evaluate import HEADLINE_MEASURES, bootstrap, headline, read_gold
+    from paperkg.extractors.crossval import cross_validate
+    from paperkg.extractors.evaluate import HEADLINE_MEASURES, bootstrap, headline, read_gold
 
     records = read_gold(gold, with_text=True)
     overrides = {"training.max_steps": train_steps} if train_steps else {}
@@ -496,7 +496,7 @@ def _cross_validate(gold: str, folds: int, train_steps: int | None, seed: int, s
 
 
 @cli.command(name="export")
-@click.option("--format", "-f", "fmt", required=True, type=LazyChoice("graph.export", "EXPORT_FORMATS"),
+@click.option("--format", "-f", "fmt", required=True, type=LazyChoice("paperkg.graph.export", "EXPORT_FORMATS"),
               help="graphml, gexf (Gephi, Cytoscape), json (node-link), csv (neo4j-admin import), "
                    "cypher (cypher-shell -f), jsonl (triples), turtle (RDF).")
 @click.option("-o", "--output", required=True, type=click.Path(allow_dash=True),

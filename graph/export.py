@@ -6,8 +6,8 @@ itself is held in memory; the csv relationship files group references to the
 edges first, a Cypher batch holds at most :data:`CYPHER_BATCH` rows) and a
 ``write_<format>(graph, path)`` that writes it atomically. :func:`export_graph` picks one by name from :data:`EXPORT_FORMATS`.
 
->>> from graph.store import build_graph
->>> from extractors.records import Extraction, Paper, Entity, Relation
+>>> from paperkg.graph.store import build_graph
+>>> from paperkg.extractors.records import Extraction, Paper, Entity, Relation
 >>> paper = Paper(id="arxiv:2401.00001", title="T", abstract="We evaluate on GSM8K.")
 >>> rel = Relation("PAPER", "EVALUATES_ON", "GSM8K", "We evaluate on GSM8K.", 3, 24, "rules", 0.9)
 >>> g = build_graph([Extraction(paper, [Entity("gsm8k", "GSM8K", "Benchmark")], [rel])])
@@ -80,7 +80,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import networkx as nx
 
-from extractors.errors import PaperkgError, UsageError
+from paperkg.extractors.errors import PaperkgError, UsageError
 
 from .catalogue import schema_statements
 from .model import (
@@ -566,7 +566,7 @@ def cypher_statements(graph: nx.MultiDiGraph, *, batch_size: int = CYPHER_BATCH)
     values are literals in the ``UNWIND`` list. Statements stream: at most one
     batch per (start, end) kind of one relationship type is held at a time.
 
-    >>> from graph.model import new_graph
+    >>> from paperkg.graph.model import new_graph
     >>> g = new_graph(); g.add_node("gsm8k", label="Benchmark", id="gsm8k", name="GSM8K")
     >>> print(list(cypher_statements(g))[-1])
     UNWIND [{id: 'gsm8k', name: 'GSM8K'}] AS row
@@ -726,7 +726,7 @@ def export_graph(graph: nx.MultiDiGraph, format: str, path: str | os.PathLike) -
     >>> export_graph(nx.MultiDiGraph(), "dot", "g.dot")
     Traceback (most recent call last):
     ...
-    extractors.errors.UsageError: unknown export format 'dot'; choose one of graphml, gexf, json, csv, cypher, jsonl, turtle
+    paperkg.extractors.errors.UsageError: unknown export format 'dot'; choose one of graphml, gexf, json, csv, cypher, jsonl, turtle
     """
     if format not in EXPORT_FORMATS:
         raise UsageError(f"unknown export format {format!r}; choose one of {', '.join(EXPORT_FORMATS)}")

@@ -8,14 +8,14 @@ The embedded graph is a :class:`networkx.MultiDiGraph`:
 * node attributes: ``label`` (one of :data:`LABELS`), ``id``, and the label's
   properties: for a Paper ``title``, ``abstract``, ``authors`` (list),
   ``n_authors``, ``date`` (ISO ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``), ``date_source``
-  (where the date came from: ``extractors.dates.DATE_SOURCES``), ``year`` (the date's, a
+  (where the date came from: ``paperkg.extractors.dates.DATE_SOURCES``), ``year`` (the date's, a
   number), ``month`` (``YYYY-MM``, when the date names the month), ``upvotes``, ``arxiv_id``,
   ``doi``, ``url``, ``venue``, ``sources`` (list); for an entity ``name``, ``aliases`` (list),
   ``keys`` (list: the canonical keys of the name and every alias, which is
   how names are looked up on every engine) and ``inferred`` (true for a model
   family created only to link its size variants).
 * an entity's key is the canonical key of its name, and its name the fullest form
-  (the expansion, not the acronym) the most papers use; see ``graph.store.resolve_entities``.
+  (the expansion, not the acronym) the most papers use; see ``paperkg.graph.store.resolve_entities``.
 * Result nodes (``id`` ``result:<hash>`` of paper, subject, benchmark, metric, value and
   setting: one per score a paper reports) with ``name`` (a readable summary), ``paper``,
   ``subject``, ``benchmark``, ``metric``, ``value`` (as written), ``score`` (the number),
@@ -45,8 +45,8 @@ from typing import Any, Callable, Iterator, NamedTuple
 
 import networkx as nx
 
-from extractors.normalize import canonical_key
-from extractors.records import ENTITY_TYPES, RELATION_TYPES
+from paperkg.extractors.normalize import canonical_key
+from paperkg.extractors.records import ENTITY_TYPES, RELATION_TYPES
 
 from .catalogue import cypher_dir
 

@@ -4,7 +4,7 @@ Connection settings come from arguments or the standard variables
 ``NEO4J_URI``, ``NEO4J_USERNAME``, ``NEO4J_PASSWORD`` and ``NEO4J_DATABASE``
 (:meth:`Neo4jSettings.from_env`):
 
->>> from graph.store import read_graph  # doctest: +SKIP
+>>> from paperkg.graph.store import read_graph  # doctest: +SKIP
 >>> counts = load_graph(read_graph("kg.json"), Neo4jSettings.from_env(uri="bolt://localhost:7687"))  # doctest: +SKIP
 >>> counts.nodes_created, counts.relationships_matched  # doctest: +SKIP
 (1520, 0)
@@ -43,7 +43,7 @@ How a load writes:
   backoff; every statement is a ``MERGE``, so a retried batch is harmless.
 
 The same code loads into FalkorDB (which speaks Bolt; see
-:mod:`graph.bolt_server`). It announces itself as "Neo4j/5.13.0", so
+:mod:`paperkg.graph.bolt_server`). It announces itself as "Neo4j/5.13.0", so
 :func:`server_dialect` tells the two apart by their procedures. Only the schema
 differs there (:func:`falkordb_schema_statements`): FalkorDB has no Cypher for
 constraints nor ``IF NOT EXISTS``, so each ``id`` gets an exact-match index,
@@ -70,7 +70,7 @@ import neo4j
 from neo4j import exceptions as neo4j_errors
 from neo4j.graph import Node, Path, Relationship
 
-from extractors.errors import PaperkgError, UsageError
+from paperkg.extractors.errors import PaperkgError, UsageError
 
 from .catalogue import schema_statements
 from .model import (
@@ -834,7 +834,7 @@ def run_catalogue_neo4j(
     database: str | None = None,
 ) -> QueryResult:
     """Run the named query ``cypher/<name>.cypher`` on the server, with the same
-    parameters as on the embedded graph (:func:`graph.query.catalogue_params`)."""
+    parameters as on the embedded graph (:func:`paperkg.graph.query.catalogue_params`)."""
     queries = catalogue()
     if name not in queries:
         raise UsageError(f"no query named {name!r}; the catalogue has: {', '.join(queries)}")

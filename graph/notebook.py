@@ -1,7 +1,7 @@
 """The graph in a notebook or a program: tables, an inline picture, entity lookup, GraphRAG records.
 
->>> from graph.store import build_graph
->>> from extractors.records import Entity, Extraction, Paper, Relation
+>>> from paperkg.graph.store import build_graph
+>>> from paperkg.extractors.records import Entity, Extraction, Paper, Relation
 >>> paper = Paper(id="arxiv:2401.00001", title="StepTune", abstract="We evaluate on GSM8K.")
 >>> graph = build_graph([Extraction(paper, [Entity("gsm8k", "GSM8K", "Benchmark", aliases=["GSM-8K"])],
 ...     [Relation("PAPER", "EVALUATES_ON", "GSM8K", "We evaluate on GSM8K.", 10, 31, "evaluate-on", 0.8)])])
@@ -15,7 +15,7 @@
 
 pandas (for :func:`to_dataframes`) and neo4j-graphrag (for :func:`to_graphrag`) are optional:
 ``pip install 'paperkg[notebook]'`` and ``pip install 'paperkg[graphrag]'``; without them these
-functions raise :class:`~extractors.errors.MissingDependency` saying so.
+functions raise :class:`~paperkg.extractors.errors.MissingDependency` saying so.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from typing import Any, NamedTuple
 
 import networkx as nx
 
-from extractors.errors import import_optional
-from extractors.normalize import canonical_key
+from paperkg.extractors.errors import import_optional
+from paperkg.extractors.normalize import canonical_key
 
 from .model import PAPER_LABEL, node_records, relationship_records
 from .query import check_entity_known, entity_names
@@ -47,7 +47,7 @@ class GraphFrames(NamedTuple):
 def to_dataframes(graph: nx.MultiDiGraph) -> GraphFrames:
     """Nodes and relationships as DataFrames, one row each; a property a row lacks is missing (NaN).
 
-    >>> from graph.model import new_graph
+    >>> from paperkg.graph.model import new_graph
     >>> g = new_graph(); g.add_node("gsm8k", id="gsm8k", label="Benchmark", name="GSM8K", keys=["gsm8k"])
     >>> to_dataframes(g).nodes.to_dict("records")
     [{'id': 'gsm8k', 'label': 'Benchmark', 'name': 'GSM8K', 'keys': ['gsm8k']}]
@@ -66,16 +66,16 @@ def _columns(rows: list[dict[str, Any]], first: list[str]) -> list[str]:
 
 def find_entity(graph: nx.MultiDiGraph, name: str) -> dict[str, Any]:
     """The properties of the entity with this name, alias or id, found by canonical key as queries
-    find it (``gsm-8k`` finds GSM8K); :class:`~graph.query.UnknownEntity` naming the closest names if none.
+    find it (``gsm-8k`` finds GSM8K); :class:`~paperkg.graph.query.UnknownEntity` naming the closest names if none.
 
-    >>> from graph.model import new_graph
+    >>> from paperkg.graph.model import new_graph
     >>> g = new_graph(); g.add_node("gsm8k", id="gsm8k", label="Benchmark", name="GSM8K", keys=["gsm8k"])
     >>> find_entity(g, "GSM-8K")
     {'id': 'gsm8k', 'label': 'Benchmark', 'name': 'GSM8K', 'keys': ['gsm8k']}
     >>> find_entity(g, "GSM9K")
     Traceback (most recent call last):
     ...
-    graph.query.UnknownEntity: no entity is named 'GSM9K'; the closest names: GSM8K
+    paperkg.graph.query.UnknownEntity: no entity is named 'GSM9K'; the closest names: GSM8K
     """
     check_entity_known(name, entity_names(graph))
     key = canonical_key(name)

@@ -5,8 +5,8 @@ covers the catalogue (parameters, single-quoted strings, ``IN`` on lists,
 multiple relationship types, aggregation, ``CASE``, undirected patterns)
 where grand-cypher parses none of those.
 
->>> from graph.store import build_graph
->>> from extractors.records import Extraction, Paper, Entity, Relation
+>>> from paperkg.graph.store import build_graph
+>>> from paperkg.extractors.records import Extraction, Paper, Entity, Relation
 >>> g = build_graph([Extraction(Paper(id="title:1", title="T", abstract="A"),
 ...     [Entity("gsm8k", "GSM8K", "Benchmark")],
 ...     [Relation("PAPER", "EVALUATES_ON", "GSM8K", "A", 3, 4, "rules", 0.8)])])
@@ -25,8 +25,8 @@ from typing import Any, Iterable, NamedTuple
 
 import networkx as nx
 
-from extractors.errors import PaperkgError, UsageError
-from extractors.normalize import canonical_key
+from paperkg.extractors.errors import PaperkgError, UsageError
+from paperkg.extractors.normalize import canonical_key
 
 from .catalogue import Catalogue, CatalogueQuery, catalogue, read_catalogue
 from .model import is_entity, node_labels
@@ -82,7 +82,7 @@ def check_entity_known(name: str, entities: list[dict[str, Any]]) -> None:
     >>> check_entity_known("GSM9K", [{"name": "GSM8K", "keys": ["gsm8k"]}])
     Traceback (most recent call last):
     ...
-    graph.query.UnknownEntity: no entity is named 'GSM9K'; the closest names: GSM8K
+    paperkg.graph.query.UnknownEntity: no entity is named 'GSM9K'; the closest names: GSM8K
     """
     key = canonical_key(name)
     name_by_key = {k: row["name"] for row in entities for k in row["keys"] or ()}
@@ -244,7 +244,7 @@ def answer_catalogue(name: str, path: str | os.PathLike, values: dict[str, Any])
     """Run the named query on a graph file; no row for an entity no name has is :class:`UnknownEntity`.
 
     On a SQLite store a query with a ``scope`` reads only the part of the graph around the
-    entities named by ``$key`` (see :meth:`graph.sqlite_store.GraphStore.subgraph`); the rest
+    entities named by ``$key`` (see :meth:`paperkg.graph.sqlite_store.GraphStore.subgraph`); the rest
     reads the whole graph.
     """
     from .sqlite_store import GraphStore, is_store_file

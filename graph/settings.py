@@ -1,6 +1,6 @@
 """Names and limits the command line needs to define its options, in a module that imports nothing.
 
-The modules they belong to (:mod:`graph.store`, :mod:`graph.viz`) import NetworkX; the command
+The modules they belong to (:mod:`paperkg.graph.store`, :mod:`paperkg.graph.viz`) import NetworkX; the command
 line takes these from here so that ``paperkg --help`` and shell completion import neither.
 """
 
@@ -12,7 +12,7 @@ GRAPH_ENV = "PAPERKG_GRAPH"
 DEFAULT_TOP = 150
 #: The most entities (or neighbourhood nodes) one picture draws: the layout is quadratic in them.
 MAX_TOP = 1500
-#: What a trends period can be (graph.trends); a month counts only papers whose date names the month.
+#: What a trends period can be (paperkg.graph.trends); a month counts only papers whose date names the month.
 PERIODS = ("year", "month")
 #: Fewest papers in the recent periods for an entity to be ranked by ``trends --rising``: fewer is noise.
 MIN_RECENT_PAPERS = 5

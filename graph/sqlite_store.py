@@ -1,6 +1,6 @@
 """The graph on disk: one SQLite file, built by incremental upserts, read back as NetworkX.
 
-Generic over the labels and relationship types of :mod:`graph.model`: a node is an id, a
+Generic over the labels and relationship types of :mod:`paperkg.graph.model`: a node is an id, a
 label and its properties (JSON); a relationship is start, end, key, type, paper and its
 properties (JSON). Beside them are the index tables of entity resolution: each paper's
 namings and statements, the papers naming a key, the node of each key, and running
@@ -8,7 +8,7 @@ counters of the votes that decide an entity (papers by key, by name and by type;
 aliases; families), so adding a paper costs what it names, not what the graph holds.
 
 >>> import tempfile, os
->>> from extractors.records import Extraction, Paper, Entity, Relation
+>>> from paperkg.extractors.records import Extraction, Paper, Entity, Relation
 >>> path = os.path.join(tempfile.mkdtemp(), "kg.db")
 >>> rel = Relation("PAPER", "EVALUATES_ON", "GSM8K", "We evaluate on GSM8K.", 3, 24, "rules", 0.9)
 >>> with GraphStore(path) as store:
@@ -34,8 +34,8 @@ from typing import Any, Iterable, Iterator, NamedTuple
 
 import networkx as nx
 
-from extractors.errors import InputError, OutputError
-from extractors.records import Extraction, Paper, normalise_title
+from paperkg.extractors.errors import InputError, OutputError
+from paperkg.extractors.records import Extraction, Paper, normalise_title
 
 from .model import PAPER_LABEL, NodeRecord, RelationshipRecord, edge_key, new_graph
 from .store import (_ID_RANK, BuildStats, EntityVotes, Naming, Pending, ResultStatement, Statement, _key, _mention_edge,
@@ -590,7 +590,7 @@ class GraphStore:
                 Counter(dict(self.db.execute("SELECT type, count(*) FROM rel GROUP BY type").fetchall())))
 
     def entity_names(self) -> list[dict[str, Any]]:
-        """Every entity's name and keys (see :func:`graph.query.check_entity_known`)."""
+        """Every entity's name and keys (see :func:`paperkg.graph.query.check_entity_known`)."""
         keys: dict[str, list[str]] = defaultdict(list)
         for key, node in self.db.execute("SELECT key, node FROM node_key"):
             keys[node].append(key)

@@ -2,7 +2,7 @@
 
 Generate / write / parse / read, as in ``networkx.readwrite``:
 
->>> from extractors.records import Extraction, Paper, Entity, Relation
+>>> from paperkg.extractors.records import Extraction, Paper, Entity, Relation
 >>> paper = Paper(id="arxiv:2401.00001", title="T", abstract="We evaluate on GSM8K.")
 >>> gsm = Entity(id="gsm8k", name="GSM8K", type="Benchmark")
 >>> rel = Relation("PAPER", "EVALUATES_ON", "GSM8K", "We evaluate on GSM8K.", 3, 24, "rules", 0.9)
@@ -32,10 +32,10 @@ from typing import IO, Any, Iterable, Iterator, NamedTuple
 
 import networkx as nx
 
-from extractors.errors import InputError, OutputError, UsageError
-from extractors.normalize import canonical_key, model_family
-from extractors.metrics import lower_is_better
-from extractors.records import PAPER, Entity, Extraction, Paper, Result, normalise_title
+from paperkg.extractors.errors import InputError, OutputError, UsageError
+from paperkg.extractors.normalize import canonical_key, model_family
+from paperkg.extractors.metrics import lower_is_better
+from paperkg.extractors.records import PAPER, Entity, Extraction, Paper, Result, normalise_title
 
 from .model import (EDGE_PROPERTIES, LABELS, NODE_PROPERTIES, PAPER_LABEL, RELATIONSHIP_TYPES, RESULT_LABEL,
                     RESULT_TYPES, PropertyRule, edge_key, is_entity, new_graph, result_id)

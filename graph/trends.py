@@ -15,8 +15,8 @@ expression choosing one), so it runs unchanged on the graph file and on a Bolt s
   last ``periods`` periods against all periods before them (see :func:`rising`).
 * :func:`write_trends_png`: the table as a line chart.
 
->>> from graph.store import build_graph
->>> from extractors.records import Extraction, Paper, Entity, Relation
+>>> from paperkg.graph.store import build_graph
+>>> from paperkg.extractors.records import Extraction, Paper, Entity, Relation
 >>> def paper(n, date):
 ...     rel = Relation("PAPER", "EVALUATES_ON", "GSM8K", "On GSM8K.", 3, 12, "rules", 0.9)
 ...     return Extraction(Paper(id=f"title:{n}", title=f"T{n}", abstract="On GSM8K.", date=date),
@@ -38,8 +38,8 @@ from typing import Any, Callable, Iterable, NamedTuple
 
 import networkx as nx
 
-from extractors.errors import UsageError
-from extractors.normalize import canonical_key
+from paperkg.extractors.errors import UsageError
+from paperkg.extractors.normalize import canonical_key
 
 from .query import ENTITY_NAMES_CYPHER, QueryResult, check_entity_known, entity_names, run_catalogue
 from .settings import MIN_RECENT_PAPERS, PERIODS
@@ -76,7 +76,7 @@ def embedded_engine(graph: nx.MultiDiGraph) -> Engine:
 
 
 def neo4j_engine(settings) -> Engine:
-    """A Bolt server (``graph.neo4j.Neo4jSettings`` or a driver), queried with the same catalogue."""
+    """A Bolt server (``paperkg.graph.neo4j.Neo4jSettings`` or a driver), queried with the same catalogue."""
     from .neo4j import run_catalogue_neo4j, run_query_neo4j
 
     return Engine(lambda name, values: run_catalogue_neo4j(name, values, settings),
@@ -161,7 +161,7 @@ def _entity_name(key: str, entities: list[dict[str, Any]]) -> str:
 def trend_table(engine: Engine, names: Iterable[str], by: str = "year") -> TrendTable:
     """Papers using or evaluating on each of ``names`` per period (see the module docs).
 
-    Raises :class:`~graph.query.UnknownEntity` (naming the closest names) for a name no entity has.
+    Raises :class:`~paperkg.graph.query.UnknownEntity` (naming the closest names) for a name no entity has.
     """
     queries = _queries(by)
     names = list(dict.fromkeys(names))

@@ -16,8 +16,8 @@ sentences. :func:`generate_html` renders it as one page whose script and data
 are inline (no network when opened; its Content-Security-Policy forbids any
 fetch), :func:`write_png` draws it with matplotlib.
 
->>> from graph.store import build_graph
->>> from extractors.records import Extraction, Paper, Entity, Relation
+>>> from paperkg.graph.store import build_graph
+>>> from paperkg.extractors.records import Extraction, Paper, Entity, Relation
 >>> paper = Paper(id="arxiv:2401.00001", title="T", abstract="We evaluate on GSM8K.")
 >>> rel = Relation("PAPER", "EVALUATES_ON", "GSM8K", "We evaluate on GSM8K.", 3, 24, "rules", 0.9)
 >>> g = build_graph([Extraction(paper, [Entity("gsm8k", "GSM8K", "Benchmark", aliases=["GSM-8K"])], [rel])])
@@ -47,9 +47,9 @@ from typing import Any, Iterable
 
 import networkx as nx
 
-from extractors.errors import UsageError, import_optional
-from extractors.normalize import canonical_key
-from extractors.records import PAPER, RELATION_TYPES
+from paperkg.extractors.errors import UsageError, import_optional
+from paperkg.extractors.normalize import canonical_key
+from paperkg.extractors.records import PAPER, RELATION_TYPES
 
 from .export import _atomic_file, node_name
 from .model import ENTITY_LABELS, PAPER_LABEL, RESULT_LABEL, edge_key, is_entity
@@ -113,14 +113,14 @@ def find_node(graph: nx.MultiDiGraph, name: str) -> str:
     """The node called ``name``: a node id, or an entity whose name or alias has the same
     canonical key (as ``paperkg entity`` looks names up).
 
-    >>> from graph.model import new_graph
+    >>> from paperkg.graph.model import new_graph
     >>> g = new_graph(); g.add_node("gsm8k", label="Benchmark", id="gsm8k", name="GSM8K", keys=["gsm8k"])
     >>> find_node(g, "GSM-8K")
     'gsm8k'
     >>> find_node(g, "GSM9K")
     Traceback (most recent call last):
     ...
-    extractors.errors.UsageError: --around 'GSM9K': no node has that name, alias or id; close names: GSM8K
+    paperkg.extractors.errors.UsageError: --around 'GSM9K': no node has that name, alias or id; close names: GSM8K
     """
     if name in graph:
         return name
@@ -444,7 +444,7 @@ def view_data(graph: nx.MultiDiGraph, nodes: list[str], *, title: str = "paperkg
 
 # -- HTML page ------------------------------------------------------------------------
 def _page_part(name: str) -> str:
-    return resources.files("graph").joinpath(name).read_text(encoding="utf-8")
+    return resources.files("paperkg.graph").joinpath(name).read_text(encoding="utf-8")
 
 
 def _script_json(data: Any) -> str:

@@ -24,7 +24,7 @@
     n.keys = n.keys.concat(n.names.map(searchKey));
   });
 
-  // Close to extractors.normalize.canonical_key: case, accents, spaces and punctuation do not count.
+  // Close to paperkg.extractors.normalize.canonical_key: case, accents, spaces and punctuation do not count.
   function searchKey(text) {
     return text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[^\p{L}\p{N}]/gu, "");
   }

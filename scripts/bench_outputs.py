@@ -17,9 +17,9 @@ import resource
 import time
 from pathlib import Path
 
-from graph.export import EXPORT_FORMATS, export_graph
-from graph.model import ENTITY_LABELS, PAPER_LABEL, edge_key, new_graph
-from graph.viz import paper_counts, select_around, select_top, view_data, write_html, write_png
+from paperkg.graph.export import EXPORT_FORMATS, export_graph
+from paperkg.graph.model import ENTITY_LABELS, PAPER_LABEL, edge_key, new_graph
+from paperkg.graph.viz import paper_counts, select_around, select_top, view_data, write_html, write_png
 
 RELATIONS = {"Model": "USES", "Method": "USES", "Dataset": "TRAINED_ON", "Benchmark": "EVALUATES_ON",
              "Task": "USES", "Metric": "USES"}

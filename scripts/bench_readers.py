@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from extractors.readers import ReadReport, read_papers
+from paperkg.extractors.readers import ReadReport, read_papers
 
 ABSTRACT = ("We study {topic} for large language models. Our method, {name}, improves accuracy on GSM8K and MMLU "
             "while using fewer parameters than LoRA. Experiments on {n} tasks show consistent gains over strong "

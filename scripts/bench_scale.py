@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from extractors.records import Extraction
+from paperkg.extractors.records import Extraction
 
 STEP = 10_000
 KEPT_TYPES = ("Dataset", "Benchmark", "Metric", "Task")  # shared by every copy: popular entities grow
@@ -65,14 +65,14 @@ def timed(what: str, call, **extra) -> dict:
 
 
 def cli(*args: str) -> None:
-    subprocess.run([sys.executable, "-c", "from graph.cli import main; main()", *args],
+    subprocess.run([sys.executable, "-c", "from paperkg.graph.cli import main; main()", *args],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def run_store(source: Path, papers: int, folder: Path, out) -> None:
-    from graph.build import graph_file_stats
-    from graph.query import answer_catalogue
-    from graph.sqlite_store import GraphStore
+    from paperkg.graph.build import graph_file_stats
+    from paperkg.graph.query import answer_catalogue
+    from paperkg.graph.sqlite_store import GraphStore
 
     path = folder / "kg.db"
     results = []
@@ -97,9 +97,9 @@ def run_store(source: Path, papers: int, folder: Path, out) -> None:
 
 
 def run_json(source: Path, papers: int, folder: Path, out) -> None:
-    from graph.build import graph_file_stats
-    from graph.query import answer_catalogue
-    from graph.store import GraphBuilder, read_graph, write_graph
+    from paperkg.graph.build import graph_file_stats
+    from paperkg.graph.query import answer_catalogue
+    from paperkg.graph.store import GraphBuilder, read_graph, write_graph
 
     path = folder / "kg.json"
     extractions = replicated(source, papers + 10)
@@ -137,7 +137,7 @@ def measure_queries(kind: str, path: Path, papers: int, answer_catalogue, graph_
 
 def _rows_or_unknown(answer_catalogue, path: Path) -> None:
     """papers-using GSM8K; a sample of the abstracts may name no GSM8K, which is an answer too."""
-    from graph.query import UnknownEntity
+    from paperkg.graph.query import UnknownEntity
 
     try:
         answer_catalogue("papers-using", path, {"key": "GSM8K"})

@@ -69,7 +69,7 @@ def paperkg(*args: str) -> Run:
     before = _descendant_cpu()
     last = dict(before)
     start = time.perf_counter()
-    command = subprocess.Popen([sys.executable, "-c", "from graph.cli import main; main()", *map(str, args)],
+    command = subprocess.Popen([sys.executable, "-c", "from paperkg.graph.cli import main; main()", *map(str, args)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     while command.poll() is None:
         last.update(_descendant_cpu())

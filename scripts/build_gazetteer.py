@@ -49,8 +49,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from extractors.normalize import canonical_key  # noqa: E402
-from extractors.records import ENTITY_TYPES  # noqa: E402
+from paperkg.extractors.normalize import canonical_key  # noqa: E402
+from paperkg.extractors.records import ENTITY_TYPES  # noqa: E402
 
 CURATED_DIR = Path(__file__).resolve().parent / "gazetteer"
 OUT_DIR = ROOT / "extractors" / "data"
@@ -470,7 +470,7 @@ def build(wheel_dir: Path, out_dir: Path, log) -> dict:
     """Build both files into ``out_dir``; returns counts by type and by source."""
     import spacy
 
-    from extractors import tokenizer as _registers_tokenizer  # noqa: F401
+    from paperkg.extractors import tokenizer as _registers_tokenizer  # noqa: F401
 
     nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "paperkg.tokenizer.v1"}}})
     wheel_dir.mkdir(parents=True, exist_ok=True)

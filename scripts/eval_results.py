@@ -26,10 +26,10 @@ sys.path.insert(0, str(HERE.parent))
 import sample_pool  # noqa: E402
 from agreement import read_annotations, result_agreement  # noqa: E402
 
-from extractors.evaluate_results import ResultReport, score_results  # noqa: E402
-from extractors.extract import extract_papers  # noqa: E402
-from extractors.records import Paper, title_id  # noqa: E402
-from extractors.readers.cleaning import collapse_whitespace  # noqa: E402
+from paperkg.extractors.evaluate_results import ResultReport, score_results  # noqa: E402
+from paperkg.extractors.extract import extract_papers  # noqa: E402
+from paperkg.extractors.records import Paper, title_id  # noqa: E402
+from paperkg.extractors.readers.cleaning import collapse_whitespace  # noqa: E402
 
 
 def half(title: str) -> str:

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from spacy.cli.package import package
 
-from extractors.errors import PaperkgError
-from extractors.pipeline import make_pipeline
+from paperkg.extractors.errors import PaperkgError
+from paperkg.extractors.pipeline import make_pipeline
 
 #: spaCy prefixes the language: the package is ``en_paperkg_ml``.
 MODEL_NAME = "paperkg_ml"

@@ -31,10 +31,10 @@ sys.path.insert(0, str(ROOT / "scripts" / "annotations"))
 
 from sample_pool import join, title_key  # noqa: E402
 
-from extractors.crossval import cross_validate, dev_split  # noqa: E402
-from extractors.evaluate import HEADLINE_MEASURES, bootstrap  # noqa: E402
-from extractors.pipeline import ENTITY_MODEL, NER_MODEL, make_pipeline  # noqa: E402
-from extractors.training import train_recogniser  # noqa: E402
+from paperkg.extractors.crossval import cross_validate, dev_split  # noqa: E402
+from paperkg.extractors.evaluate import HEADLINE_MEASURES, bootstrap  # noqa: E402
+from paperkg.extractors.pipeline import ENTITY_MODEL, NER_MODEL, make_pipeline  # noqa: E402
+from paperkg.extractors.training import train_recogniser  # noqa: E402
 
 TRAIN = ROOT.parent / "shared" / "gold" / "train.jsonl"
 CONFIG = Path(__file__).with_name("entities.cfg")

@@ -43,8 +43,8 @@ from spacy.tokens import DocBin  # noqa: E402
 from spacy.util import filter_spans  # noqa: E402
 from thinc.api import Config  # noqa: E402
 
-from extractors import tokenizer  # noqa: E402,F401  (registers paperkg.tokenizer.v1)
-from extractors.pipeline import NER_MODEL  # noqa: E402
+from paperkg.extractors import tokenizer  # noqa: E402,F401  (registers paperkg.tokenizer.v1)
+from paperkg.extractors.pipeline import NER_MODEL  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SCIREX_DOCS = ROOT.parent / "shared" / "data" / "scirex" / "docs"

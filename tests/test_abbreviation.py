@@ -1,7 +1,7 @@
 import pytest
 import spacy
 
-import extractors.pipeline  # noqa: F401  (registers the components)
+import paperkg.extractors.pipeline  # noqa: F401  (registers the components)
 
 
 @pytest.fixture(scope="module")

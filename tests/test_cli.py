@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from graph.cli import cli
+from paperkg.graph.cli import cli
 
 EXAMPLES = Path(__file__).parent / "fixtures" / "example-papers.txt"
 
@@ -108,7 +108,7 @@ def test_cli_eval_scores_against_gold(tmp_path):
 # -- bad input: one line naming the file and the problem, exit code 1, no traceback ---------------
 
 def _paperkg(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-c", "from graph.cli import main; main()", *map(str, args)]
+    command = [sys.executable, "-c", "from paperkg.graph.cli import main; main()", *map(str, args)]
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
@@ -242,7 +242,7 @@ def test_cli_bad_batch_options_are_usage_errors(tmp_path, option, value, message
 
 @pytest.mark.parametrize("command", [["build", "-", "--graph", "kg.json"], ["extract", "-"]])
 def test_cli_reading_a_closed_standard_input_is_one_line(tmp_path, command):
-    result = subprocess.run([sys.executable, "-c", "from graph.cli import main; main()", *command],
+    result = subprocess.run([sys.executable, "-c", "from paperkg.graph.cli import main; main()", *command],
                             cwd=tmp_path, capture_output=False, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             stdin=None, text=True, timeout=300, preexec_fn=lambda: os.close(0))
     assert result.returncode == 1
@@ -269,7 +269,7 @@ def test_cli_broken_catalogue_file_is_one_line_and_skipped(tmp_path, content, pr
     for query in (Path(__file__).parent.parent / "cypher").glob("*.cypher"):
         (folder / query.name).write_bytes(query.read_bytes())
     (folder / "broken.cypher").write_bytes(content)
-    command = [sys.executable, "-c", "from graph.cli import main; main()", "--help"]
+    command = [sys.executable, "-c", "from paperkg.graph.cli import main; main()", "--help"]
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300,
                             env={**os.environ, "PYTHONPATH": str(tmp_path)})
     assert result.returncode == 0, result.stderr
@@ -284,8 +284,8 @@ HOSTILE_TITLE = "Evil\x1b]0;owned\x07 \x1b[2J[/bold] [red]x\r\u202eflipped\x9b1m
 
 
 def test_cli_table_escapes_control_characters_and_json_stays_exact(tmp_path):
-    from extractors.records import Extraction, Paper
-    from graph.store import build_graph, write_graph
+    from paperkg.extractors.records import Extraction, Paper
+    from paperkg.graph.store import build_graph, write_graph
 
     graph = tmp_path / "kg.json"
     write_graph(build_graph([Extraction(Paper(id="title:1", title=HOSTILE_TITLE, abstract="A."))]), graph)
@@ -299,9 +299,9 @@ def test_cli_table_escapes_control_characters_and_json_stays_exact(tmp_path):
 
 def _hand_graph(path: Path, *papers: tuple[str, str, str, str]) -> Path:
     """A graph file of papers ``(title, entity name, its type, the benchmark it evaluates on)``."""
-    from extractors.normalize import canonical_key
-    from extractors.records import Entity, Extraction, Paper, Relation
-    from graph.store import build_graph, write_graph
+    from paperkg.extractors.normalize import canonical_key
+    from paperkg.extractors.records import Entity, Extraction, Paper, Relation
+    from paperkg.graph.store import build_graph, write_graph
 
     extractions = [
         Extraction(Paper(id=f"title:{i}", title=title, abstract="A."),
@@ -366,8 +366,8 @@ def test_cli_known_name_with_no_row_is_an_empty_answer(built):
 
 
 def test_cli_unknown_name_on_neo4j_names_the_closest(built, bolt_driver, bolt_settings):
-    from graph.neo4j import load_graph
-    from graph.store import read_graph
+    from paperkg.graph.neo4j import load_graph
+    from paperkg.graph.store import read_graph
 
     load_graph(read_graph(built), bolt_driver, database=bolt_settings.database)
     result = run("papers-using", "GSM9K", "--neo4j", "--uri", bolt_settings.uri)

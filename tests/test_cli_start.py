@@ -15,7 +15,7 @@ HEAVY = ("spacy", "thinc", "networkx", "nxcypher", "neo4j", "matplotlib", "rdfli
 PROBE = """
 import json, sys
 sys.argv = ["paperkg", *json.loads(sys.argv[1])]
-from graph.cli import main
+from paperkg.graph.cli import main
 try:
     main()
 except SystemExit:

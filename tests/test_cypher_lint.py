@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from conftest import export_sample_extractions
-from graph.export import cypher_statements
-from graph.model import ENTITY_LABEL, LABELS, RELATIONSHIP_TYPES
-from graph.neo4j import falkordb_schema_statements, loader_statements, schema_statements
-from graph.query import catalogue, catalogue_params
-from graph.store import build_graph
+from paperkg.graph.export import cypher_statements
+from paperkg.graph.model import ENTITY_LABEL, LABELS, RELATIONSHIP_TYPES
+from paperkg.graph.neo4j import falkordb_schema_statements, loader_statements, schema_statements
+from paperkg.graph.query import catalogue, catalogue_params
+from paperkg.graph.store import build_graph
 
 LINT_DIR = Path(__file__).parent / "cypher_lint"
 ROW = {"id": "x", "start": "a", "end": "b", "props": {"id": "x", "paper": "p"}}

@@ -1,7 +1,7 @@
 import pytest
 import spacy
 
-from extractors.entities import is_name_like
+from paperkg.extractors.entities import is_name_like
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +46,8 @@ def test_entities_name_shape(nlp, word, title_cased, expected):
     ],
 )
 def test_entities_capitalised_phrases(nlp, text, expected):
-    from extractors.entities import capitalised_phrases
-    from extractors.sentences import set_sentence_starts
+    from paperkg.extractors.entities import capitalised_phrases
+    from paperkg.extractors.sentences import set_sentence_starts
 
     doc = set_sentence_starts(nlp(text))
     assert [s.text for s in capitalised_phrases(doc)] == expected
@@ -67,8 +67,8 @@ def test_entities_capitalised_phrases(nlp, text, expected):
 def test_entities_listed_names_share_a_type(nlp, text, spans, expected):
     from spacy.tokens import Span
 
-    from extractors.doctext import DocText
-    from extractors.entities import type_by_coordination
+    from paperkg.extractors.doctext import DocText
+    from paperkg.extractors.entities import type_by_coordination
 
     doc = nlp(text)
     given = [Span(doc, s, e, label=label, span_id=source) for s, e, label, source in spans]
@@ -90,8 +90,8 @@ def test_entities_listed_names_share_a_type(nlp, text, spans, expected):
     ],
 )
 def test_entities_recogniser_spans_must_name_one_thing(nlp, text, start, end, expected):
-    from extractors.entities import is_specific
-    from extractors.sentences import set_sentence_starts
+    from paperkg.extractors.entities import is_specific
+    from paperkg.extractors.sentences import set_sentence_starts
 
     doc = set_sentence_starts(nlp(text))
     assert is_specific(doc[start:end], generic_keys={"sota", "llm", "fewshot"}) is expected
@@ -117,7 +117,7 @@ def test_entities_recogniser_spans_must_name_one_thing(nlp, text, start, end, ex
     ],
 )
 def test_entities_class_noun_in_apposition_types_a_name(nlp, text, name, expected):
-    from extractors.entities import apposition_type
+    from paperkg.extractors.entities import apposition_type
 
     doc = nlp(text)
     start = [t.text for t in doc].index(name)
@@ -125,7 +125,7 @@ def test_entities_class_noun_in_apposition_types_a_name(nlp, text, name, expecte
 
 
 def test_entities_mentions_of_one_name_share_the_type_the_text_gives(nlp):
-    from extractors.pipeline import load_pipeline
+    from paperkg.extractors.pipeline import load_pipeline
 
     doc = load_pipeline()("A Title\n\nWe present Procedure Transformer (ProcX), a model for step localization. "
                           "ProcX is fast. We compare ProcX to others.")
@@ -146,7 +146,7 @@ def test_entities_mentions_of_one_name_share_the_type_the_text_gives(nlp):
     ],
 )
 def test_entities_pipeline_types_new_names(abstract, name, expected):
-    from extractors.pipeline import load_pipeline
+    from paperkg.extractors.pipeline import load_pipeline
 
     doc = load_pipeline()(f"A Title\n\n{abstract}")
     assert {e.text: e.label_ for e in doc.ents}.get(name) == expected
@@ -164,9 +164,9 @@ def test_entities_pipeline_types_new_names(abstract, name, expected):
     ],
 )
 def test_entities_context_makes_plain_words_names(nlp, abstract, expected):
-    from extractors.doctext import DocText
-    from extractors.entities import named_words
-    from extractors.sentences import set_sentence_starts
+    from paperkg.extractors.doctext import DocText
+    from paperkg.extractors.entities import named_words
+    from paperkg.extractors.sentences import set_sentence_starts
 
     doc = set_sentence_starts(nlp(f"A Title\n\n{abstract}"))
     assert named_words(DocText(doc)) == expected
@@ -202,7 +202,7 @@ def test_entities_context_makes_plain_words_names(nlp, abstract, expected):
     ],
 )
 def test_entities_pipeline_extent_of_known_names(text, present, absent):
-    from extractors.pipeline import load_pipeline
+    from paperkg.extractors.pipeline import load_pipeline
 
     names = {e.text for e in load_pipeline()(text).ents}
     assert present in names and absent not in names
@@ -221,7 +221,7 @@ def test_entities_pipeline_extent_of_known_names(text, present, absent):
     ],
 )
 def test_entities_pipeline_finds_every_mention_of_a_name_of_several_words(text, name, mentions):
-    from extractors.pipeline import load_pipeline
+    from paperkg.extractors.pipeline import load_pipeline
 
     assert sum(e.text.lower() == name.lower() for e in load_pipeline()(text).ents) == mentions
 
@@ -237,8 +237,8 @@ def test_entities_pipeline_finds_every_mention_of_a_name_of_several_words(text, 
 def test_entities_lowercase_recogniser_phrase_needs_a_second_mention(nlp, text, phrase, kept):
     from spacy.tokens import Span
 
-    from extractors.entities import candidate_spans
-    from extractors.sentences import set_sentence_starts
+    from paperkg.extractors.entities import candidate_spans
+    from paperkg.extractors.sentences import set_sentence_starts
 
     doc = set_sentence_starts(nlp(text))
     start = text.split().index(phrase.split()[0])

@@ -2,10 +2,10 @@ import json
 
 import pytest
 
-from extractors.crossval import split_folds
-from extractors.errors import BadRecord, UsageError
-from extractors.evaluate import HEADLINE_MEASURES, aggregate, bootstrap, evaluate, headline, paper_scores, read_gold
-from extractors.records import Entity, Extraction, Paper, Relation
+from paperkg.extractors.crossval import split_folds
+from paperkg.extractors.errors import BadRecord, UsageError
+from paperkg.extractors.evaluate import HEADLINE_MEASURES, aggregate, bootstrap, evaluate, headline, paper_scores, read_gold
+from paperkg.extractors.records import Entity, Extraction, Paper, Relation
 
 GOLD = [
     {"id": "1", "title": "Step Tuning for Maths",
@@ -145,7 +145,7 @@ TINY_GOLD = [
 def _eval_cli(*args):
     from click.testing import CliRunner
 
-    from graph.cli import cli
+    from paperkg.graph.cli import cli
 
     return CliRunner().invoke(cli, ["eval", *map(str, args)])
 

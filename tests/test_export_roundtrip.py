@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from rdflib.namespace import RDF, RDFS
 from rdflib.collection import Collection
 
-from extractors.errors import UsageError
-from graph.export import (
+from paperkg.extractors.errors import UsageError
+from paperkg.graph.export import (
     EXPORT_FORMATS,
     LIST_ATTRIBUTES,
     ExportError,
@@ -28,10 +28,10 @@ from graph.export import (
     restore_lists,
     write_csv,
 )
-from graph.catalogue import schema_statements
-from graph.cli import cli
-from graph.model import new_graph
-from graph.store import read_graph, write_graph
+from paperkg.graph.catalogue import schema_statements
+from paperkg.graph.cli import cli
+from paperkg.graph.model import new_graph
+from paperkg.graph.store import read_graph, write_graph
 
 
 def _nodes(graph):

@@ -8,11 +8,11 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from extractors.errors import InputError
-from extractors.records import Entity, Extraction, Paper, Relation
-from graph.model import LABELS, RELATIONSHIP_TYPES
-from graph.query import run_query
-from graph.store import build_graph, generate_graph_json, parse_graph_json, read_graph
+from paperkg.extractors.errors import InputError
+from paperkg.extractors.records import Entity, Extraction, Paper, Relation
+from paperkg.graph.model import LABELS, RELATIONSHIP_TYPES
+from paperkg.graph.query import run_query
+from paperkg.graph.store import build_graph, generate_graph_json, parse_graph_json, read_graph
 
 FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 from test_readers_properties import WRITERS
 
-from extractors.errors import BadRecord, InputError
-from extractors.readers import FORMATS, ReadReport, detect_format, read_papers
-from extractors.readers.sources import open_source
-from extractors.records import normalise_title
+from paperkg.extractors.errors import BadRecord, InputError
+from paperkg.extractors.readers import FORMATS, ReadReport, detect_format, read_papers
+from paperkg.extractors.readers.sources import open_source
+from paperkg.extractors.records import normalise_title
 
 GOOD_TITLE = "Sparse Mixture Adapters for Translation"
 GOOD_ABSTRACT = ("We propose sparse mixture adapters for machine translation in low-resource languages. The adapters "

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 import spacy
 
-import extractors.gazetteer  # noqa: F401  (registers the component)
-from extractors.gazetteer import GENERIC, read_entries, read_generic_terms
-from extractors.normalize import canonical_key
-from extractors.pipeline import GAZETTEER, GENERIC_TERMS
-from extractors.records import ENTITY_TYPES
+import paperkg.extractors.gazetteer  # noqa: F401  (registers the component)
+from paperkg.extractors.gazetteer import GENERIC, read_entries, read_generic_terms
+from paperkg.extractors.normalize import canonical_key
+from paperkg.extractors.pipeline import GAZETTEER, GENERIC_TERMS
+from paperkg.extractors.records import ENTITY_TYPES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -99,7 +99,7 @@ def test_gazetteer_matches_known_names_with_type_and_key(gazetteer_nlp, text, sp
     [("Knowledge Distillation works.", True), ("Pruning works.", True), ("Adam works.", False), ("BERT works.", False)],
 )
 def test_gazetteer_marks_matches_of_lowercase_names(gazetteer_nlp, text, lowercase_name):
-    from extractors.gazetteer import LOWERCASE_NAME
+    from paperkg.extractors.gazetteer import LOWERCASE_NAME
 
     name = text.removesuffix(" works.")
     doc = gazetteer_nlp(text)

@@ -9,11 +9,11 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from extractors.records import Entity, Extraction, Paper, Relation, Result
-from graph.cli import cli
-from graph.neo4j import load_graph, run_catalogue_neo4j
-from graph.query import run_catalogue
-from graph.store import build_graph, read_graph
+from paperkg.extractors.records import Entity, Extraction, Paper, Relation, Result
+from paperkg.graph.cli import cli
+from paperkg.graph.neo4j import load_graph, run_catalogue_neo4j
+from paperkg.graph.query import run_catalogue
+from paperkg.graph.store import build_graph, read_graph
 
 # Written so that the real pipeline reads one result per score: a lower-is-better metric (top-1 error)
 # beside a higher-is-better one, settings on COCO, the paper's own unnamed approach, and a gain.
@@ -141,7 +141,7 @@ def test_leaderboard_neo4j_gives_the_embedded_rows(bolt_driver, bolt_settings, a
 
 
 def test_leaderboard_viz_panel_shows_the_best_rows_per_metric(abstracts_graph):
-    from graph.viz import LEADERBOARD_ROWS, select_top, view_data
+    from paperkg.graph.viz import LEADERBOARD_ROWS, select_top, view_data
 
     graph = read_graph(abstracts_graph)
     boards = {n["name"]: n["details"].get("leaderboard") for n in view_data(graph, select_top(graph))["nodes"]}
@@ -156,7 +156,7 @@ def test_leaderboard_viz_panel_shows_the_best_rows_per_metric(abstracts_graph):
 
 @pytest.mark.parametrize("graph_of", [lambda path: read_graph(path), lambda path: own_approach_graph()])
 def test_leaderboard_viz_panel_rows_are_the_commands(abstracts_graph, graph_of):
-    from graph.viz import LEADERBOARD_METRICS, LEADERBOARD_ROWS, select_top, view_data
+    from paperkg.graph.viz import LEADERBOARD_METRICS, LEADERBOARD_ROWS, select_top, view_data
 
     graph = graph_of(abstracts_graph)
     panels = [n for n in view_data(graph, select_top(graph))["nodes"] if n["details"].get("leaderboard")]
@@ -175,7 +175,7 @@ def test_leaderboard_viz_panel_rows_are_the_commands(abstracts_graph, graph_of):
 def test_leaderboard_viz_page_panel_draws_the_leaderboard(chromium_path, abstracts_graph, tmp_path):
     from test_viz import _page_check
 
-    from graph.viz import write_html
+    from paperkg.graph.viz import write_html
 
     page = write_html(read_graph(abstracts_graph), tmp_path / "graph.html")
     report = _page_check(chromium_path, page, "ImageNet", tmp_path)

@@ -8,10 +8,10 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import EXPORT_TRICKY_EVIDENCE, export_sample_extractions
-from extractors.errors import PaperkgError, UsageError
-from extractors.records import Entity, Extraction, Paper, Relation
-from graph.cli import cli
-from graph.neo4j import (
+from paperkg.extractors.errors import PaperkgError, UsageError
+from paperkg.extractors.records import Entity, Extraction, Paper, Relation
+from paperkg.graph.cli import cli
+from paperkg.graph.neo4j import (
     Neo4jSettings,
     ServerError,
     _with_retries,
@@ -21,8 +21,8 @@ from graph.neo4j import (
     run_query_neo4j,
     server_dialect,
 )
-from graph.query import catalogue, run_catalogue, run_query
-from graph.store import build_graph, write_graph
+from paperkg.graph.query import catalogue, run_catalogue, run_query
+from paperkg.graph.store import build_graph, write_graph
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 SEED_KEYS = 20
@@ -336,8 +336,8 @@ def test_neo4j_catalogue_no_match_gives_no_row_on_either_engine(loaded_sample, b
 
 
 def test_neo4j_catalogue_on_the_seed_pages_gives_the_embedded_rows(bolt_driver, bolt_settings, tmp_path):
-    from graph.build import build
-    from graph.store import read_graph
+    from paperkg.graph.build import build
+    from paperkg.graph.store import read_graph
 
     seeds = sorted(SEEDS.glob("*.txt"))
     if not seeds:
@@ -364,7 +364,7 @@ def test_neo4j_catalogue_on_the_seed_pages_gives_the_embedded_rows(bolt_driver, 
 
 
 def test_neo4j_query_failure_is_a_query_error(bolt_driver, bolt_settings):
-    from graph.query import QueryError
+    from paperkg.graph.query import QueryError
 
     with pytest.raises(QueryError, match="query failed on the server"):
         run_query_neo4j("MATCH (n RETURN n", {}, bolt_driver, database=bolt_settings.database)
@@ -512,7 +512,7 @@ def test_neo4j_cli_unreachable_server_is_one_line(tmp_path, command):
 def test_neo4j_style_gives_every_label_a_colour_and_caption():
     import re
 
-    from graph.model import ENTITY_LABELS, cypher_dir
+    from paperkg.graph.model import ENTITY_LABELS, cypher_dir
 
     rules = dict(re.findall(r"^node\.(\w+) \{\n(.*?)^\}", (cypher_dir() / "style.grass").read_text(), re.M | re.S))
     for label in ("Paper", "Entity", *ENTITY_LABELS):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 import spacy
 
-from extractors import tokenizer  # noqa: F401  (registers paperkg.tokenizer.v1, which the model's config names)
-from extractors.errors import PipelineError
-from extractors.extract import extract_text
-from extractors.pipeline import ENTITY_MODEL, blank_pipeline, load_pipeline
-from extractors.records import ENTITY_TYPES
-from extractors.training import gold_doc
+from paperkg.extractors import tokenizer  # noqa: F401  (registers paperkg.tokenizer.v1, which the model's config names)
+from paperkg.extractors.errors import PipelineError
+from paperkg.extractors.extract import extract_text
+from paperkg.extractors.pipeline import ENTITY_MODEL, blank_pipeline, load_pipeline
+from paperkg.extractors.records import ENTITY_TYPES
+from paperkg.extractors.training import gold_doc
 
 #: The issue's budget for a model shipped inside the package.
 MAX_MODEL_BYTES = 50_000_000

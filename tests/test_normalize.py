@@ -1,6 +1,6 @@
 import pytest
 
-from extractors.normalize import canonical_key, model_family
+from paperkg.extractors.normalize import canonical_key, model_family
 
 
 @pytest.mark.parametrize(

@@ -6,10 +6,10 @@ import sys
 
 import pytest
 
-from extractors.records import Entity, Extraction, Paper, Relation
-from graph.notebook import find_entity, show, to_dataframes, to_graphrag
-from graph.query import UnknownEntity
-from graph.store import build_graph
+from paperkg.extractors.records import Entity, Extraction, Paper, Relation
+from paperkg.graph.notebook import find_entity, show, to_dataframes, to_graphrag
+from paperkg.graph.query import UnknownEntity
+from paperkg.graph.store import build_graph
 
 
 @pytest.fixture(scope="module")
@@ -47,10 +47,10 @@ def test_notebook_missing_optional_package_is_one_clear_error(call, missing, say
     code = f"""
 import sys
 sys.modules[{missing!r}] = None
-from extractors.errors import PaperkgError
-from graph.model import new_graph
-from graph.notebook import to_dataframes, to_graphrag
-from graph.viz import write_png
+from paperkg.extractors.errors import PaperkgError
+from paperkg.graph.model import new_graph
+from paperkg.graph.notebook import to_dataframes, to_graphrag
+from paperkg.graph.viz import write_png
 graph = new_graph()
 try:
     {call}
@@ -95,6 +95,6 @@ def test_notebook_graphrag_records_carry_every_node_and_relationship(graph):
 def test_notebook_docstring_examples_run():
     import doctest
 
-    import graph.notebook
+    import paperkg.graph.notebook
 
-    assert doctest.testmod(graph.notebook).failed == 0
+    assert doctest.testmod(paperkg.graph.notebook).failed == 0

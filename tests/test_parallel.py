@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from extractors.parallel import DaskCluster, extract_sharded, partitions
-from extractors.readers import ReadReport, read_papers
-from extractors.records import Paper
-from extractors.shards import read_extractions
-from graph.cli import cli
+from paperkg.extractors.parallel import DaskCluster, extract_sharded, partitions
+from paperkg.extractors.readers import ReadReport, read_papers
+from paperkg.extractors.records import Paper
+from paperkg.extractors.shards import read_extractions
+from paperkg.graph.cli import cli
 
 EXAMPLES = Path(__file__).parent / "fixtures" / "example-papers.txt"
 ABSTRACT = ("We propose {name}, a small verifier, and evaluate it on GSM8K and MATH against Self-Consistency. "

@@ -11,9 +11,9 @@ import pytest
 import spacy
 from spacy.tokens import DocBin
 
-from extractors.extract import doc_to_extraction, extract_papers
-from extractors.pipeline import load_pipeline
-from extractors.readers import read_papers
+from paperkg.extractors.extract import doc_to_extraction, extract_papers
+from paperkg.extractors.pipeline import load_pipeline
+from paperkg.extractors.readers import read_papers
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "tests" / "fixtures" / "example-papers.txt"

@@ -2,10 +2,10 @@ import re
 
 import pytest
 
-from extractors.errors import UsageError
-from extractors.records import Entity, Extraction, Paper, Relation
-from graph.query import QueryError, catalogue, catalogue_params, run_catalogue, run_query
-from graph.store import build_graph, write_graph
+from paperkg.extractors.errors import UsageError
+from paperkg.extractors.records import Entity, Extraction, Paper, Relation
+from paperkg.graph.query import QueryError, catalogue, catalogue_params, run_catalogue, run_query
+from paperkg.graph.store import build_graph, write_graph
 
 
 def rel(head, rtype, tail, direction=None):

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from extractors.errors import BadRecord, InputError, UsageError
-from extractors.readers import FORMATS, ColumnOptions, ReadReport, detect_format, read_papers
-from extractors.readers.listing import parse_listing_lines, strip_chrome
-from extractors.readers.sources import open_source
-from extractors.records import Extraction, normalise_title
-from graph.store import GraphBuilder
+from paperkg.extractors.errors import BadRecord, InputError, UsageError
+from paperkg.extractors.readers import FORMATS, ColumnOptions, ReadReport, detect_format, read_papers
+from paperkg.extractors.readers.listing import parse_listing_lines, strip_chrome
+from paperkg.extractors.readers.sources import open_source
+from paperkg.extractors.records import Extraction, normalise_title
+from paperkg.graph.store import GraphBuilder
 
 SOURCES = Path(__file__).parent / "fixtures" / "sources"
 EXAMPLE_PAGE = Path(__file__).parent / "fixtures" / "example-papers.txt"
@@ -157,7 +157,7 @@ def test_readers_gzip_is_transparent(tmp_path):
 
 
 def test_readers_dash_reads_standard_input():
-    code = "from extractors.readers import read_papers; print(len(list(read_papers(['-']))))"
+    code = "from paperkg.extractors.readers import read_papers; print(len(list(read_papers(['-']))))"
     result = subprocess.run([sys.executable, "-c", code], input=(SOURCES / "hf-daily.json").read_bytes(),
                             capture_output=True, check=True)
     assert result.stdout.strip() == b"2"
@@ -190,7 +190,7 @@ def test_readers_jsonl_with_a_long_first_record_keeps_every_record(tmp_path, ref
 
 
 def test_readers_closed_standard_input_is_one_line():
-    code = ("from extractors.readers import read_papers; "
+    code = ("from paperkg.extractors.readers import read_papers; "
             "list(read_papers(['-'], on_problem=lambda err: print(err)))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, preexec_fn=lambda: os.close(0))
     assert (result.returncode, result.stdout.decode(), result.stderr) == (0, "<stdin>: standard input is closed\n", b"")
@@ -594,7 +594,7 @@ EVERY_FORMAT = [c[0] for c in FORMAT_CASES] + ["custom-columns.jsonl"]
 def _paperkg(*args: str):
     from click.testing import CliRunner
 
-    from graph.cli import cli
+    from paperkg.graph.cli import cli
 
     return CliRunner().invoke(cli, list(args))
 
@@ -608,7 +608,7 @@ def test_readers_cli_build_reads_every_format_in_one_call(tmp_path):
     assert f"{empty}: empty input" in result.stderr
     assert f"{SOURCES / 'semantic-scholar.json'}:4: 'A Survey of Survey Papers' has no abstract" in result.stderr
     assert "build: read " in result.stderr and "Traceback" not in result.output
-    from graph.store import read_graph
+    from paperkg.graph.store import read_graph
 
     papers = {d["title"]: dict(d, node=n) for n, d in read_graph(graph).nodes(data=True) if d["label"] == "Paper"}
     assert len(papers) == len({normalise_title(t) for c in FORMAT_CASES for t in c[2]} | {normalise_title(

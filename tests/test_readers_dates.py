@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from extractors.dates import DateClaim, PaperDate, arxiv_id_date, best_date, parse_date, venue_year
-from extractors.readers import ReadReport, read_papers
-from extractors.records import Extraction, Paper
-from graph.store import GraphBuilder, read_graph, write_graph
+from paperkg.extractors.dates import DateClaim, PaperDate, arxiv_id_date, best_date, parse_date, venue_year
+from paperkg.extractors.readers import ReadReport, read_papers
+from paperkg.extractors.records import Extraction, Paper
+from paperkg.graph.store import GraphBuilder, read_graph, write_graph
 
 ABSTRACT = ("Large language models often make small arithmetic slips that derail long solutions. We propose Step "
             "Verifiers, which score partial solutions, and evaluate them on GSM8K and MATH.")

@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from extractors.errors import BadRecord
-from extractors.readers import FORMATS, ReadReport, read_papers
-from extractors.records import normalise_title
+from paperkg.extractors.errors import BadRecord
+from paperkg.extractors.readers import FORMATS, ReadReport, read_papers
+from paperkg.extractors.records import normalise_title
 
 # Words without vowels are no site chrome, date or number: a page made of them has only papers.
 WORD = st.text(alphabet="bcdfghjklmnpqrstvwxz", min_size=3, max_size=9)

@@ -9,10 +9,10 @@ import pytest
 
 from functools import lru_cache
 
-from extractors.extract import extract_text
-from extractors.pipeline import make_pipeline
-from extractors.records import COMPARISON_DIRECTIONS, Extraction
-from extractors.relations import COMPARISON_CUES
+from paperkg.extractors.extract import extract_text
+from paperkg.extractors.pipeline import make_pipeline
+from paperkg.extractors.records import COMPARISON_DIRECTIONS, Extraction
+from paperkg.extractors.relations import COMPARISON_CUES
 
 
 @lru_cache(maxsize=1)
@@ -280,9 +280,9 @@ def test_relations_comparison_is_said_of_the_name_before_its_cue(abstract, compa
     ],
 )
 def test_relations_rule_relations_name_their_rule(title, abstract, triple, rule):
-    from extractors.pipeline import load_pipeline
-    from extractors.records import Paper
-    from extractors.relations import RULES, rule_relations
+    from paperkg.extractors.pipeline import load_pipeline
+    from paperkg.extractors.records import Paper
+    from paperkg.extractors.relations import RULES, rule_relations
 
     doc = load_pipeline()(Paper(id="x", title=title, abstract=abstract).text)
     names = {k: name for k, name in ((e.kb_id_, e.text) for e in doc.ents)}
@@ -294,7 +294,7 @@ def test_relations_rule_relations_name_their_rule(title, abstract, triple, rule)
 
 
 def test_relations_rules_are_one_list_of_unique_names():
-    from extractors.relations import READINGS, RULES
+    from paperkg.extractors.relations import READINGS, RULES
 
     assert len({r.name for r in RULES}) == len(RULES)
     assert {r.reading for r in RULES if r.scope == "mention"} <= {name for name, _ in READINGS}
@@ -338,7 +338,7 @@ def test_relations_model_weights_round_trip_through_json(tmp_path):
 
     import numpy as np
 
-    from extractors.relation_model import MODEL_PATH, RelationModel
+    from paperkg.extractors.relation_model import MODEL_PATH, RelationModel
 
     model = RelationModel.load()
     again = RelationModel.from_json(json.loads(json.dumps(model.to_json())))
@@ -349,8 +349,8 @@ def test_relations_model_weights_round_trip_through_json(tmp_path):
 
 @pytest.mark.parametrize("content", ["", "{not json", '{"labels": ["USES"]}'])
 def test_relations_model_unreadable_weights_are_one_error(tmp_path, content):
-    from extractors.errors import PipelineError
-    from extractors.relation_model import RelationModel
+    from paperkg.extractors.errors import PipelineError
+    from paperkg.extractors.relation_model import RelationModel
 
     path = tmp_path / "relation_model.json"
     path.write_text(content)
@@ -363,7 +363,7 @@ def test_relations_eval_by_rule_prints_each_rules_precision(tmp_path):
 
     from click.testing import CliRunner
 
-    from graph.cli import cli
+    from paperkg.graph.cli import cli
 
     title, abstract = MODEL_ABSTRACT
     papers = tmp_path / "papers.jsonl"

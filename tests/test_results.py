@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from extractors.evaluate_results import score_results
-from extractors.extract import extract_text
-from extractors.metrics import lower_is_better
-from extractors.records import Extraction
+from paperkg.extractors.evaluate_results import score_results
+from paperkg.extractors.extract import extract_text
+from paperkg.extractors.metrics import lower_is_better
+from paperkg.extractors.records import Extraction
 
 
 def results(title: str, abstract: str) -> list[tuple]:
@@ -138,7 +138,7 @@ def test_metrics_lower_is_better(metric, lower):
     ],
 )
 def test_evaluate_results_matches_subject_benchmark_metric_and_value(gold, found, counts):
-    from extractors.records import Entity, Paper, Result
+    from paperkg.extractors.records import Entity, Paper, Result
 
     record = {"title": "Boxer", "entities": [{"name": "COCO", "type": "Dataset", "aliases": ["MS-COCO"]}],
               "results": [gold]}
@@ -161,7 +161,7 @@ def _papers_file(path, *papers):
 
 def _result_rows(graph):
     """Each result with its paper, benchmark, subject and metric, read through the graph's relationships."""
-    from graph.query import run_query
+    from paperkg.graph.query import run_query
 
     def linked(rel_type: str) -> dict:
         rows = run_query(graph, f"MATCH (r:Result)-[:{rel_type}]->(e:Entity) RETURN r.id AS id, e.name AS name").rows
@@ -176,8 +176,8 @@ def _result_rows(graph):
 
 
 def test_results_graph_links_result_to_paper_subject_benchmark_and_metric(tmp_path):
-    from graph.build import build
-    from graph.store import read_graph
+    from paperkg.graph.build import build
+    from paperkg.graph.store import read_graph
 
     report = build([_papers_file(tmp_path / "papers.jsonl", STEPTUNE)], tmp_path / "kg.json")
     assert report.stats.results == 1
@@ -187,8 +187,8 @@ def test_results_graph_links_result_to_paper_subject_benchmark_and_metric(tmp_pa
 
 
 def test_results_graph_rebuild_replaces_what_a_paper_reported(tmp_path):
-    from graph.build import build
-    from graph.store import read_graph
+    from paperkg.graph.build import build
+    from paperkg.graph.store import read_graph
 
     papers, graph_file = _papers_file(tmp_path / "papers.jsonl", STEPTUNE), tmp_path / "kg.json"
     build([papers], graph_file)
@@ -202,8 +202,8 @@ def test_results_graph_rebuild_replaces_what_a_paper_reported(tmp_path):
 
 
 def test_results_neo4j_load_is_idempotent_and_drops_results_a_paper_no_longer_reports(bolt_driver, bolt_settings):
-    from graph.neo4j import load_graph, run_query_neo4j
-    from graph.store import build_graph
+    from paperkg.graph.neo4j import load_graph, run_query_neo4j
+    from paperkg.graph.store import build_graph
 
     db = bolt_settings.database
     graph = build_graph([extract_text(*STEPTUNE)])
@@ -220,8 +220,8 @@ def test_results_neo4j_load_is_idempotent_and_drops_results_a_paper_no_longer_re
 
 
 def test_results_csv_export_writes_result_nodes_and_links(tmp_path):
-    from graph.export import write_csv
-    from graph.store import build_graph
+    from paperkg.graph.export import write_csv
+    from paperkg.graph.store import build_graph
 
     written = {path.name for path in write_csv(build_graph([extract_text(*STEPTUNE)]), tmp_path / "csv")}
     assert {"Result.csv", "Paper-REPORTS-Result.csv", "Result-RESULT_ON-Dataset.csv",
@@ -231,7 +231,7 @@ def test_results_csv_export_writes_result_nodes_and_links(tmp_path):
 def test_results_eval_cli_prints_result_precision_and_recall_when_the_gold_has_results(tmp_path):
     from click.testing import CliRunner
 
-    from graph.cli import cli
+    from paperkg.graph.cli import cli
 
     examples = Path(__file__).parent / "fixtures" / "example-papers.txt"
     gold = tmp_path / "gold.jsonl"
@@ -258,8 +258,8 @@ def test_results_eval_cli_prints_result_precision_and_recall_when_the_gold_has_r
     (lambda doc: [n.pop("score") for n in doc["nodes"] if n["label"] == "Result"], "has no 'score', not a number"),
 ])
 def test_results_graph_file_with_a_broken_result_is_one_line_naming_it(tmp_path, damage, message):
-    from extractors.errors import InputError
-    from graph.store import build_graph, generate_graph_json, read_graph
+    from paperkg.extractors.errors import InputError
+    from paperkg.graph.store import build_graph, generate_graph_json, read_graph
 
     document = json.loads(generate_graph_json(build_graph([extract_text(*STEPTUNE)])))
     damage(document)

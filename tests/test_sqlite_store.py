@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from extractors.records import Entity, Extraction, Paper, Relation
-from graph.build import build, migrate
-from graph.query import UnknownEntity, answer_catalogue, catalogue
-from graph.sqlite_store import GraphStore
-from graph.store import build_graph, read_graph, write_graph
+from paperkg.extractors.records import Entity, Extraction, Paper, Relation
+from paperkg.graph.build import build, migrate
+from paperkg.graph.query import UnknownEntity, answer_catalogue, catalogue
+from paperkg.graph.sqlite_store import GraphStore
+from paperkg.graph.store import build_graph, read_graph, write_graph
 
 from conftest import export_sample_extractions
 from test_store import acronym_inputs, dpo_extractions, extraction_a  # noqa: F401 (a fixture)
@@ -153,15 +153,15 @@ def test_sqlite_store_subgraph_reads_only_the_neighbourhood(tmp_path):
 #: A build in a process of its own, of the papers of argv[2:] into argv[1], one paper per transaction.
 BUILD_SCRIPT = """
 import sys
-from graph.build import build
+from paperkg.graph.build import build
 build(sys.argv[2:], sys.argv[1], store_batch=1)
 """
 
 #: The same build, killed (SIGKILL) in the middle of its third transaction.
 KILLED_BUILD_SCRIPT = """
 import os, signal, sys
-from graph.build import build
-from graph.sqlite_store import GraphStore
+from paperkg.graph.build import build
+from paperkg.graph.sqlite_store import GraphStore
 write_edges, calls = GraphStore._write_paper_edges, []
 def write_then_die(self, paper):
     write_edges(self, paper)
@@ -203,7 +203,7 @@ def test_sqlite_store_two_concurrent_builds_keep_each_others_papers(tmp_path, ac
 
 # -- the command line on a store ---------------------------------------------------------
 def _paperkg(*args, cwd):
-    return subprocess.run([sys.executable, "-c", "from graph.cli import main; main()", *map(str, args)], cwd=cwd,
+    return subprocess.run([sys.executable, "-c", "from paperkg.graph.cli import main; main()", *map(str, args)], cwd=cwd,
                           capture_output=True, env={**os.environ, "PAPERKG_GRAPH": ""},
                           text=True, timeout=300)
 

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from extractors.errors import InputError, OutputError, UsageError
-from extractors.records import Entity, Extraction, Paper, Relation
-from graph.build import build
-from graph.store import GraphBuilder, build_graph, generate_graph_json, read_graph, refuse_same_file, write_graph
+from paperkg.extractors.errors import InputError, OutputError, UsageError
+from paperkg.extractors.records import Entity, Extraction, Paper, Relation
+from paperkg.graph.build import build
+from paperkg.graph.store import GraphBuilder, build_graph, generate_graph_json, read_graph, refuse_same_file, write_graph
 
 
 def paper(pid="title:a", title="Paper A", abstract="We evaluate on GSM8K."):

@@ -1,7 +1,7 @@
 import pytest
 import spacy
 
-import extractors.tokenizer  # noqa: F401  (registers the tokenizer)
+import paperkg.extractors.tokenizer  # noqa: F401  (registers the tokenizer)
 
 
 @pytest.fixture(scope="module")

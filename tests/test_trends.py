@@ -9,13 +9,13 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from extractors.errors import UsageError
-from extractors.records import Entity, Extraction, Paper, Relation
-from graph.cli import cli
-from graph.neo4j import load_graph
-from graph.query import UnknownEntity
-from graph.store import build_graph, write_graph
-from graph.trends import embedded_engine, neo4j_engine, rising, trend_table
+from paperkg.extractors.errors import UsageError
+from paperkg.extractors.records import Entity, Extraction, Paper, Relation
+from paperkg.graph.cli import cli
+from paperkg.graph.neo4j import load_graph
+from paperkg.graph.query import UnknownEntity
+from paperkg.graph.store import build_graph, write_graph
+from paperkg.graph.trends import embedded_engine, neo4j_engine, rising, trend_table
 
 ENTITIES = {"imagenet": ("ImageNet", "Dataset", ["ILSVRC"]), "coco": ("COCO", "Dataset", ["MS COCO"]),
             "gsm8k": ("GSM8K", "Benchmark", []), "resnet50": ("ResNet-50", "Model", [])}
@@ -224,7 +224,7 @@ def test_trends_neo4j_gives_the_embedded_rows(bolt_driver, bolt_settings, graph_
 
 
 def test_trends_viz_panel_shows_use_per_year():
-    from graph.viz import select_top, view_data
+    from paperkg.graph.viz import select_top, view_data
 
     graph = sample_graph()
     usage = {n["name"]: n["details"].get("usage") for n in view_data(graph, select_top(graph))["nodes"]}
@@ -237,7 +237,7 @@ def test_trends_viz_panel_shows_use_per_year():
 def test_trends_viz_page_panel_draws_the_use_per_year(chromium_path, tmp_path):
     from test_viz import _page_check
 
-    from graph.viz import write_html
+    from paperkg.graph.viz import write_html
 
     page = write_html(sample_graph(), tmp_path / "graph.html")
     report = _page_check(chromium_path, page, "COCO", tmp_path)

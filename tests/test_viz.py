@@ -12,11 +12,11 @@ from urllib.parse import quote
 import pytest
 from click.testing import CliRunner
 
-from extractors.errors import UsageError
-from graph.cli import cli
-from graph.model import new_graph
-from graph.store import write_graph
-from graph.viz import generate_html, paper_counts, select_around, select_top, view_data, write_html, write_png
+from paperkg.extractors.errors import UsageError
+from paperkg.graph.cli import cli
+from paperkg.graph.model import new_graph
+from paperkg.graph.store import write_graph
+from paperkg.graph.viz import generate_html, paper_counts, select_around, select_top, view_data, write_html, write_png
 
 FIRST, SECOND = "arxiv:2401.00001", "doi:10.1000/x;y"
 

@@ -1,6 +1,6 @@
-"""Readers: paper sources in, clean unique :class:`~extractors.records.Paper` records out.
+"""Readers: paper sources in, clean unique :class:`~paperkg.extractors.records.Paper` records out.
 
->>> from extractors.readers import read_papers, ReadReport
+>>> from paperkg.extractors.readers import read_papers, ReadReport
 >>> report = ReadReport()
 >>> papers = list(read_papers(["tests/fixtures/example-papers.txt"], report=report))  # doctest: +SKIP
 

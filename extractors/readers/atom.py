@@ -62,7 +62,7 @@ def entry_record(entry) -> Parsed:
 
 
 def parse_atom(source: Source, columns=None) -> Iterator[Parsed]:
-    """Records of an Atom feed (a :class:`~extractors.readers.sources.Source`).
+    """Records of an Atom feed (a :class:`~paperkg.extractors.readers.sources.Source`).
 
     The feed is fed to a pull parser line by line, so every entry before a break is read.
     """

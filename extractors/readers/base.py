@@ -3,9 +3,9 @@
 A parser turns one opened input into a stream of :class:`RawRecord` (a paper
 as the source spells it, before cleaning and ids) and :class:`Problem` (one
 record that cannot be used, with the kind it is counted under). The reading
-loop (:mod:`extractors.readers.reading`) cleans, validates, gives ids,
+loop (:mod:`paperkg.extractors.readers.reading`) cleans, validates, gives ids,
 removes duplicates and reports; parsers never raise for bad data except
-:class:`~extractors.errors.InputError` when the whole input is unusable.
+:class:`~paperkg.extractors.errors.InputError` when the whole input is unusable.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ class RawRecord:
     """One paper as a source gives it; ``latex`` says the text may carry LaTeX markup.
 
     ``date`` is the date as the source writes it and ``date_source`` which field that is
-    (one of ``extractors.dates.DATE_SOURCES``); the reading loop reads it as ISO and weighs it
+    (one of ``paperkg.extractors.dates.DATE_SOURCES``); the reading loop reads it as ISO and weighs it
     against the arXiv id's and the venue's.
     """
 

@@ -7,7 +7,7 @@ abstracts and names (``{\\'e}``, ``$\\ell_1$``, ``\\textit{}``) is converted by 
 reading loop.
 
 >>> import io
->>> from extractors.readers.sources import Source
+>>> from paperkg.extractors.readers.sources import Source
 >>> text = b"@article{k, title={Sparse {GPT}}, author={Bal{\\\\'a}zs, C. and Doe, J.},\\n abstract={We prune it.}}\\n"
 >>> [(r.title, r.authors) for r in parse_bibtex(Source("l.bib", io.BytesIO(text), text))]
 [('Sparse {GPT}', ["C. Bal{\\\\'a}zs", 'J. Doe'])]
@@ -89,7 +89,7 @@ def _entries(source: Source) -> Iterator[tuple[int, str] | Problem]:
 
 
 def parse_bibtex(source: Source, columns: ColumnOptions | None = None) -> Iterator[Parsed]:
-    """Records of a BibTeX input (a :class:`~extractors.readers.sources.Source`)."""
+    """Records of a BibTeX input (a :class:`~paperkg.extractors.readers.sources.Source`)."""
     strings: list[str] = []
     for item in _entries(source):
         if isinstance(item, Problem):

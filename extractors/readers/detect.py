@@ -16,7 +16,7 @@ import csv
 import json
 import re
 
-from extractors.errors import InputError
+from paperkg.extractors.errors import InputError
 
 from .jsonstream import loads
 from .listing import looks_like_listing

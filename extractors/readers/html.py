@@ -18,7 +18,7 @@ from typing import Iterator
 
 from lxml import etree, html
 
-from extractors.errors import InputError
+from paperkg.extractors.errors import InputError
 
 from .base import ColumnOptions, Parsed
 from .cleaning import arxiv_id, collapse_whitespace
@@ -146,7 +146,7 @@ def embedded_records(root) -> Iterator[Parsed]:
 
 
 def parse_html(source: Source, columns: ColumnOptions | None = None) -> Iterator[Parsed]:
-    """Records of a listing page saved as HTML (a :class:`~extractors.readers.sources.Source`)."""
+    """Records of a listing page saved as HTML (a :class:`~paperkg.extractors.readers.sources.Source`)."""
     data = _read_page(source)
     try:
         root = html.document_fromstring(data, parser=html.HTMLParser(encoding="utf-8", recover=True, no_network=True))

@@ -31,7 +31,7 @@ that are author lists or web addresses) is a layout misread: one error, no recor
 ... ·
 ... Nov 19
 ... 12'''
->>> from extractors.readers.base import RawRecord
+>>> from paperkg.extractors.readers.base import RawRecord
 >>> [(r.title, r.n_authors, r.date, r.upvotes) for r in parse_listing_lines(enumerate(page.splitlines(), 1))]
 [('StepCritic: Verifying Each Step', 4, 'Nov 19', 12)]
 """
@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Iterable, Iterator
 
-from extractors.errors import InputError
+from paperkg.extractors.errors import InputError
 
 from .base import MIN_ABSTRACT_WORDS, Parsed, Problem, RawRecord
 from .cleaning import arxiv_id, collapse_whitespace, doi, find_arxiv_id
@@ -726,7 +726,7 @@ def papers_only(records: Iterable[Parsed], name: str) -> Iterator[Parsed]:
 
 
 def parse_listing(source) -> Iterator[Parsed]:
-    """Papers of a listing page saved as text (a :class:`~extractors.readers.sources.Source`)."""
+    """Papers of a listing page saved as text (a :class:`~paperkg.extractors.readers.sources.Source`)."""
     return papers_only(parse_listing_lines(source.lines()), source.name)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterator
 
-from extractors.errors import UsageError
+from paperkg.extractors.errors import UsageError
 
 from .base import ColumnOptions, Parsed
 from .detect import FORMATS

@@ -56,5 +56,5 @@ def parse_paragraphs(numbered: Iterable[tuple[int, str] | Problem]) -> Iterator[
 
 
 def parse_text(source, columns=None) -> Iterator[Parsed]:
-    """Records of a plain-text input (a :class:`~extractors.readers.sources.Source`)."""
+    """Records of a plain-text input (a :class:`~paperkg.extractors.readers.sources.Source`)."""
     return parse_paragraphs(source.lines())

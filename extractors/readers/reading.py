@@ -1,4 +1,4 @@
-"""The reading loop: inputs in, clean unique :class:`~extractors.records.Paper` records out.
+"""The reading loop: inputs in, clean unique :class:`~paperkg.extractors.records.Paper` records out.
 
 For each input it opens the source (:mod:`.sources`), picks the format
 (:mod:`.detect`, or the one forced), and runs that format's parser. Every raw
@@ -9,9 +9,9 @@ second source (same arXiv id, DOI or normalised title) is counted as a
 duplicate and its metadata kept on the report (one slim record per paper and
 input, however many copies), so it can still be merged.
 
-Each bad record is reported as a :class:`~extractors.errors.BadRecord`
+Each bad record is reported as a :class:`~paperkg.extractors.errors.BadRecord`
 (``FILE:LINE: reason``) to ``on_problem`` and skipped; an input that cannot
-be read at all is one :class:`~extractors.errors.InputError`. With
+be read at all is one :class:`~paperkg.extractors.errors.InputError`. With
 ``strict=True`` the first of either is raised instead.
 
 >>> import pathlib, tempfile
@@ -33,9 +33,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
-from extractors.dates import DateClaim, PaperDate, arxiv_id_date, best_date, venue_year
-from extractors.errors import BadRecord, InputError
-from extractors.records import Paper, normalise_title, title_id
+from paperkg.extractors.dates import DateClaim, PaperDate, arxiv_id_date, best_date, venue_year
+from paperkg.extractors.errors import BadRecord, InputError
+from paperkg.extractors.records import Paper, normalise_title, title_id
 
 from .base import MIN_ABSTRACT_WORDS, ColumnOptions, Problem, RawRecord
 from .cleaning import arxiv_id, arxiv_id_from_doi, collapse_whitespace, doi, find_arxiv_id, latex_to_text
@@ -207,7 +207,7 @@ def read_papers(
     """Each paper of ``inputs`` once, cleaned and with its id (see the module docs).
 
     ``format`` forces one of :data:`FORMATS` for every input (default: detect
-    per input). Raises :class:`~extractors.errors.UsageError` for an unknown
+    per input). Raises :class:`~paperkg.extractors.errors.UsageError` for an unknown
     format; with ``strict``, the first :class:`InputError` met.
     """
     report = report if report is not None else ReadReport()

@@ -22,8 +22,8 @@ import zlib
 from dataclasses import dataclass, field
 from typing import BinaryIO, Iterator
 
-from extractors.errors import InputError
-from extractors.readers.base import Problem
+from paperkg.extractors.errors import InputError
+from paperkg.extractors.readers.base import Problem
 
 __all__ = [
     "SNIFF_BYTES",
@@ -226,7 +226,7 @@ def open_source(name: str | os.PathLike) -> Source:
     >>> open_source(path)
     Traceback (most recent call last):
     ...
-    extractors.errors.InputError: .../empty.txt: empty input
+    paperkg.extractors.errors.InputError: .../empty.txt: empty input
     """
     label = str(name)
     closers = []

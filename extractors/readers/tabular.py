@@ -5,7 +5,7 @@ their usual names or named with :class:`ColumnOptions`. A header without them is
 one error naming the columns there are. Rows stream; a broken row is reported.
 
 >>> import io
->>> from extractors.readers.sources import Source
+>>> from paperkg.extractors.readers.sources import Source
 >>> text = b'Title,Abstract\\n"Tiny, fast adapters","We propose adapters. They are small."\\n'
 >>> src = Source("t.csv", io.BytesIO(text), text)
 >>> [(r.line, r.title) for r in parse_delimited(src, ColumnOptions(), ",")]
@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 from typing import Iterator
 
-from extractors.errors import InputError
+from paperkg.extractors.errors import InputError
 
 from .base import ColumnOptions, Parsed, Problem
 from .jsonformats import ABSTRACT_KEYS, ID_KEYS, TITLE_KEYS, column_list, find_column, generic_record

@@ -1,7 +1,7 @@
 """Agreement between two annotators on the abstracts both annotated.
 
 Each abstract annotated twice (the same ``qid`` in two annotators' files) is scored with
-paperkg's own scorer (:func:`extractors.evaluate.evaluate`): one annotation as the gold,
+paperkg's own scorer (:func:`paperkg.extractors.evaluate.evaluate`): one annotation as the gold,
 the other as the prediction. F1 is symmetric, so it does not matter which is which.
 
     python scripts/annotations/agreement.py            # every pair of annotators
@@ -23,9 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from extractors.evaluate import EvalReport, Score, evaluate  # noqa: E402
-from extractors.normalize import canonical_key  # noqa: E402
-from extractors.records import Entity, Extraction, Paper, Relation  # noqa: E402
+from paperkg.extractors.evaluate import EvalReport, Score, evaluate  # noqa: E402
+from paperkg.extractors.normalize import canonical_key  # noqa: E402
+from paperkg.extractors.records import Entity, Extraction, Paper, Relation  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
