@@ -705,7 +705,8 @@ def _catalogue_command(name: str) -> click.Command:
         print_result(answer_catalogue(name, graph_path(graph_file), values), fmt)
 
     params = [click.Argument([arg], metavar=arg.upper()) for arg in query.arguments]
-    params += [click.Option([f"--{opt}"], default=default, show_default=True, type=type(default), help=help_text)
+    # An empty default is "no filter", which the help text says: "[default: ]" would only puzzle.
+    params += [click.Option([f"--{opt}"], default=default, show_default=default != "", type=type(default), help=help_text)
                for opt, (default, help_text) in query.options.items()]
     params.append(click.Option(["--neo4j", "on_neo4j"], is_flag=True, help="Run it on the Neo4j server instead of the graph file."))
     command = click.Command(

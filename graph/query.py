@@ -165,6 +165,10 @@ UNSUPPORTED = [
     UnsupportedConstruct("exists() or EXISTS {...}", re.compile(r"\bEXISTS\s*[({]", re.IGNORECASE)),
     UnsupportedConstruct("a pattern inside size() (size((n)-->()))", re.compile(r"\bsize\s*\(\s*\(", re.IGNORECASE)),
     UnsupportedConstruct("MATCH after WITH", re.compile(r"\bWITH\b.*\bMATCH\b", re.IGNORECASE | re.DOTALL)),
+    UnsupportedConstruct("a label test in a pattern comprehension's WHERE ([(a)-->(b) WHERE b:Model | b]; "
+                         "write [(a)-->(b:Model) | b])",
+                         re.compile(r"\[\s*\([^|;]*?\bWHERE\b[^|;]*?\b[A-Za-z_]\w*\s*:\s*[A-Za-z_]\w*[^|;]*\|",
+                                    re.IGNORECASE)),
     # nxcypher fails on these with a bare KeyError
     UnsupportedConstruct("a column named like the node whose property it is (e.name AS e)",
                          re.compile(r"(?<![.\w])([A-Za-z_]\w*)\.\w+\s+AS\s+\1\b", re.IGNORECASE)),

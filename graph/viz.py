@@ -49,7 +49,7 @@ import networkx as nx
 
 from paperkg.extractors.errors import UsageError, import_optional
 from paperkg.extractors.normalize import canonical_key
-from paperkg.extractors.records import RELATION_TYPES
+from paperkg.extractors.records import PAPER, RELATION_TYPES
 
 from .export import _atomic_file, node_name
 from .model import ENTITY_LABELS, PAPER_LABEL, RESULT_LABEL, edge_key, is_entity
@@ -87,6 +87,10 @@ assert set(TYPE_COLOURS) == {PAPER_LABEL, *ENTITY_LABELS}  # results are not dra
 PAPERS_LISTED = 25
 #: Evidence sentences kept per listed paper.
 EVIDENCE_PER_PAPER = 3
+#: An entity's leaderboard in its panel: the metrics with the most results, and the best rows of each
+#: (paperkg leaderboard lists them all).
+LEADERBOARD_METRICS = 3
+LEADERBOARD_ROWS = 3
 
 
 def paper_counts(graph: nx.MultiDiGraph) -> Counter:
@@ -257,9 +261,12 @@ def _entity_details(graph: nx.MultiDiGraph, entity: str) -> dict[str, Any]:
     edges = [(entity, end, keyed) for end, keyed in graph.succ[entity].items()]
     edges += [(start, entity, keyed) for start, keyed in graph.pred[entity].items()]
     using: set[str] = set()
+    results: list[str] = []
     for start, end, keyed in edges:
         for data in keyed.values():
-            if data["type"] == "MENTIONS":
+            if data["type"] == "RESULT_ON":
+                results.append(start)
+            elif data["type"] == "MENTIONS":
                 papers.append(start)
             elif _states(data) and len(stated[data["paper"]]) < EVIDENCE_PER_PAPER:
                 stated[data["paper"]].append((start, end, data))
@@ -270,7 +277,53 @@ def _entity_details(graph: nx.MultiDiGraph, entity: str) -> dict[str, Any]:
     return {"aliases": graph.nodes[entity].get("aliases", []),
             "papers": [{**_paper_summary(graph, p), "evidence": [_statement(graph, *edge) for edge in stated.get(p, ())]}
                        for p in listed],
-            "usage": _usage_by_year(graph, using)}
+            "usage": _usage_by_year(graph, using),
+            "leaderboard": _leaderboard(graph, results)}
+
+
+def _leaderboard(graph: nx.MultiDiGraph, results: list[str]) -> list[dict[str, Any]]:
+    """``paperkg leaderboard`` in short, for the entity the Result nodes ``results`` are on: the best
+    :data:`LEADERBOARD_ROWS` rows of each of its :data:`LEADERBOARD_METRICS` metrics with the most rows.
+
+    The rows and their order are those of ``cypher/leaderboard.cypher`` (tests/test_leaderboard.py
+    compares them), computed here: nxcypher takes about a second to parse that query, per panel.
+    """
+    by_metric: dict[str, list[str]] = defaultdict(list)
+    for result in results:  # a result naming no metric ranks in none
+        data = graph.nodes[result]
+        if data.get("kind") == "absolute" and data.get("metric"):
+            by_metric[data["metric"].lower()].append(result)
+    shown = sorted(by_metric.items(), key=lambda item: (-len(item[1]), item[0]))[:LEADERBOARD_METRICS]
+    rows = []
+    for _, metric_results in shown:
+        ranked = sorted((_leaderboard_row(graph, result) for result in metric_results), key=lambda row: row.pop("rank"))
+        rows += ranked[:LEADERBOARD_ROWS]
+    return rows
+
+
+def _leaderboard_row(graph: nx.MultiDiGraph, result: str) -> dict[str, Any]:
+    """A row of ``paperkg leaderboard`` for ``result``, with its ``rank`` in its metric (best first)."""
+    data = graph.nodes[result]
+    model = _result_model(graph, result)
+    unit = data.get("unit") or ""
+    value = data["value"] + (" points" if unit == "points" else unit)
+    lower = data.get("lower_is_better")
+    return {"metric": data["metric"], "model": model, "value": value, "setting": data.get("setting"),
+            "better": "lower" if lower else "higher", "title": graph.nodes[data["paper"]].get("title"),
+            "rank": (data["score"] if lower else -data["score"], model, data["paper"], value)}
+
+
+def _result_model(graph: nx.MultiDiGraph, result: str) -> str:
+    """Whose score ``result`` is: its subject entity; for the paper's own approach the one model or
+    method the paper proposes, else "(this paper)"."""
+    ends = [(end, data["type"]) for end, keyed in graph.succ[result].items() for data in keyed.values()]
+    subject = next((graph.nodes[end]["name"] for end, rel_type in ends if rel_type == "RESULT_OF"), None)
+    if subject is not None or graph.nodes[result].get("subject") != PAPER:
+        return subject or graph.nodes[result].get("subject")
+    paper = graph.nodes[result]["paper"]
+    proposed = [graph.nodes[end]["name"] for end, keyed in graph.succ[paper].items()
+                if graph.nodes[end]["label"] in ("Model", "Method") and any(d["type"] == "PROPOSES" for d in keyed.values())]
+    return proposed[0] if len(proposed) == 1 else "(this paper)"
 
 
 #: What counts as using an entity, as ``paperkg trends`` counts it (cypher/trends-entity.cypher).

@@ -157,6 +157,25 @@
     return box;
   }
 
+  // The best scores on the entity (as `paperkg leaderboard` ranks them): a few rows of its main metrics.
+  function leaderboardTable(rows) {
+    var box = el("div", null, "leaderboard");
+    box.appendChild(el("h3", "Leaderboard"));
+    var metric = null;
+    rows.forEach(function (r) {
+      if (r.metric.toLowerCase() !== metric) {  // a metric's rows are those of its name in any case
+        metric = r.metric.toLowerCase();
+        box.appendChild(el("div", r.metric + " (" + r.better + " is better)", "leaderboard-metric"));
+      }
+      var row = el("div", null, "leaderboard-row");
+      row.appendChild(el("span", r.value, "leaderboard-value"));
+      row.appendChild(el("span", r.model + (r.setting ? " \u00b7 " + r.setting : "")));
+      row.title = r.title;
+      box.appendChild(row);
+    });
+    return box;
+  }
+
   function showPanel(n) {
     panel.textContent = "";
     if (!n) {
@@ -185,6 +204,7 @@
     panel.appendChild(meta);
     if (d.aliases && d.aliases.length) panel.appendChild(el("p", "Also: " + d.aliases.join(", "), "meta"));
     if (d.usage && d.usage.length) panel.appendChild(usageChart(d.usage));
+    if (d.leaderboard && d.leaderboard.length) panel.appendChild(leaderboardTable(d.leaderboard));
     panel.appendChild(el("h3", "Papers" + (d.papers.length < n.papers ? " (" + d.papers.length + " of " + n.papers + ")" : "")));
     var list = el("ol");
     d.papers.forEach(function (p) {

@@ -202,6 +202,8 @@ REFUSED = [
     ("MATCH (p:Paper) WITH p MATCH (p)-[:USES]->(m) RETURN p.id AS x, m.name AS m",  # nxcypher: columns of unequal length
      "MATCH after WITH"),
     ("MATCH (n) RETURN count(n) AS n", "aggregate named like the variable"),  # 6; nxcypher: KeyError 'n'
+    ("MATCH (p:Paper) RETURN p.id AS x, [(p)-[:USES]->(m) WHERE m:Method | m.name] AS m",  # ['DPO'] twice; nxcypher: []
+     "label test in a pattern comprehension"),
     ("MATCH (e:Entity) RETURN e.name AS e", "column named like the node"),
 ]
 
