@@ -179,3 +179,26 @@ def dask_scheduler():
                                   dashboard_address=None) as cluster:
         yield cluster.scheduler_address
 # ---- end of sharded extraction ---------------------------------------------------------
+
+
+# ---- graphs built by the command from short abstracts (trends, leaderboard) ----------------
+@_export_pytest.fixture(scope="session")
+def build_from_abstracts(tmp_path_factory):
+    """A function building, with ``paperkg build``, the graph file ``file_name`` of (venue, title,
+    abstract) rows written as a JSON Lines input; it returns the graph file's path."""
+    import json
+
+    from click.testing import CliRunner
+
+    from paperkg.graph.cli import cli
+
+    def build(rows, file_name):
+        folder = tmp_path_factory.mktemp("abstracts")
+        source = folder / "papers.jsonl"
+        source.write_text("".join(json.dumps({"title": title, "abstract": abstract, "venue": venue}) + "\n"
+                                  for venue, title, abstract in rows))
+        done = CliRunner().invoke(cli, ["build", str(source), "--graph", str(folder / file_name)])
+        assert done.exit_code == 0, done.output
+        return folder / file_name
+
+    return build

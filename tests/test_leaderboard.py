@@ -49,16 +49,9 @@ IMAGENET = [
 
 
 @pytest.fixture(scope="module")
-def abstracts_graph(tmp_path_factory):
+def abstracts_graph(build_from_abstracts):
     """The SQLite store (the default graph file) built by the command from :data:`ABSTRACTS`."""
-    folder = tmp_path_factory.mktemp("leaderboard")
-    source = folder / "papers.jsonl"
-    source.write_text("".join(json.dumps({"title": title, "abstract": abstract, "venue": venue}) + "\n"
-                              for venue, title, abstract in ABSTRACTS))
-    graph_file = folder / "kg.db"
-    done = CliRunner().invoke(cli, ["build", str(source), "--graph", str(graph_file)])
-    assert done.exit_code == 0, done.output
-    return graph_file
+    return build_from_abstracts(ABSTRACTS, "kg.db")
 
 
 def run(*args):

@@ -14,7 +14,7 @@ from paperkg.extractors.records import Entity, Extraction, Paper, Relation
 from paperkg.graph.cli import cli
 from paperkg.graph.neo4j import load_graph
 from paperkg.graph.query import UnknownEntity
-from paperkg.graph.store import build_graph, write_graph
+from paperkg.graph.store import build_graph
 from paperkg.graph.trends import embedded_engine, neo4j_engine, rising, trend_table
 
 ENTITIES = {"imagenet": ("ImageNet", "Dataset", ["ILSVRC"]), "coco": ("COCO", "Dataset", ["MS COCO"]),
@@ -139,15 +139,8 @@ CONFERENCE_PAPERS = [
 
 
 @pytest.fixture(scope="module")
-def conference_graph(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("trends")
-    source = folder / "papers.jsonl"
-    source.write_text("".join(json.dumps({"title": title, "abstract": abstract, "venue": venue}) + "\n"
-                              for venue, title, abstract in CONFERENCE_PAPERS))
-    graph_file = folder / "kg.json"
-    done = CliRunner().invoke(cli, ["build", str(source), "--graph", str(graph_file)])
-    assert done.exit_code == 0, done.output
-    return graph_file
+def conference_graph(build_from_abstracts):
+    return build_from_abstracts(CONFERENCE_PAPERS, "kg.json")
 
 
 def run(*args):
