@@ -253,6 +253,8 @@ CATALOGUE_VALUES = [
     ("entity", {"key": "GSM8K"}), ("entity", {"key": "Direct Preference Optimization"}),
     ("trends-entity", {"key": "GSM8K"}), ("trends-entity-monthly", {"key": "gsm-8k"}),
     ("trends-papers", {}), ("trends-papers-monthly", {}), ("trends-datasets", {}), ("trends-datasets-monthly", {}),
+    ("leaderboard", {"key": "GSM8K", "metric": "", "setting": ""}),
+    ("leaderboard", {"key": "中文理解评测", "metric": "Accuracy", "setting": "5-shot"}),
 ]
 
 
