@@ -91,10 +91,3 @@ def test_notebook_graphrag_records_carry_every_node_and_relationship(graph):
     assert {(r.start_node_id, r.type, r.end_node_id) for r in records.relationships} >= {
         ("arxiv:2401.00001", "EVALUATES_ON", "gsm8k"), ("arxiv:2401.00001", "PROPOSES", "steptune")}
 
-
-def test_notebook_docstring_examples_run():
-    import doctest
-
-    import paperkg.graph.notebook
-
-    assert doctest.testmod(paperkg.graph.notebook).failed == 0
