@@ -13,6 +13,7 @@ from paperkg.extractors.readers import ReadReport, read_papers
 from paperkg.extractors.records import Paper
 from paperkg.extractors.shards import read_extractions
 from paperkg.graph.cli import cli
+from paperkg.graph.store import read_graph
 
 EXAMPLES = Path(__file__).parent / "fixtures" / "example-papers.txt"
 ABSTRACT = ("We propose {name}, a small verifier, and evaluate it on GSM8K and MATH against Self-Consistency. "
@@ -90,6 +91,17 @@ def test_parallel_build_from_extractions_equals_build(inputs, one_process, tmp_p
     result = run("build", "--from-extractions", extractions, "--graph", tmp_path / "loaded.json")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "loaded.json").read_bytes() == (tmp_path / "direct.json").read_bytes()
+
+
+def test_parallel_build_from_extractions_into_a_store_equals_build(inputs, one_process, tmp_path):
+    extractions = tmp_path / "extractions.jsonl"
+    extractions.write_bytes(one_process[0])
+    assert run("build", *inputs, "--graph", tmp_path / "direct.db").exit_code == 0
+    assert run("build", "--from-extractions", extractions, "--graph", tmp_path / "loaded.db").exit_code == 0
+    direct, loaded = read_graph(tmp_path / "direct.db"), read_graph(tmp_path / "loaded.db")
+    assert any(label == "Result" for _, label in loaded.nodes(data="label"))
+    assert sorted(map(repr, loaded.nodes(data=True))) == sorted(map(repr, direct.nodes(data=True)))
+    assert sorted(map(repr, loaded.edges(keys=True, data=True))) == sorted(map(repr, direct.edges(keys=True, data=True)))
 
 
 def test_parallel_build_workers_equals_one_process(inputs, tmp_path):
