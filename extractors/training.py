@@ -27,7 +27,7 @@ from spacy.util import filter_spans
 from .errors import BadRecord
 from .records import TITLE_SEPARATOR
 
-__all__ = ["Mention", "gold_text", "entity_spans", "gold_doc", "train_recogniser"]
+__all__ = ["Mention", "gold_text", "entity_spans", "gold_doc", "train_recogniser", "ship_model"]
 
 
 class Mention(NamedTuple):
@@ -116,13 +116,16 @@ def train_recogniser(
             spacy_train(config, Path(work) / "out", overrides=settings, use_gpu=-1)
         best = Path(work) / "out" / "model-best"
         target = Path(output)
-        _ship(best, target)
+        ship_model(best, target, name="paperkg_entities", version="1.0.0",
+                   description="paperkg's entity recogniser: the annotation guideline's six types, trained by "
+                               "scripts/train_entities.py on paperkg.tokenizer.v1 tokens")
     return target
 
 
-def _ship(model: Path, target: Path) -> None:
-    """A trained pipeline at ``target`` without its corpus paths or training vocabulary: the
-    recogniser hashes features from the text, so the strings saved with it are not needed."""
+def ship_model(model: Path, target: Path, **meta_fields: str) -> None:
+    """Copy a trained pipeline to ``target`` without its corpus paths or training vocabulary (the
+    recogniser hashes features from the text, so the strings saved with it are not needed), with
+    ``meta_fields`` (name, version, description, ...) in its meta.json."""
     import shutil
 
     from thinc.api import Config
@@ -136,7 +139,5 @@ def _ship(model: Path, target: Path) -> None:
     cfg.to_disk(target / "config.cfg")
     (target / "vocab" / "strings.json").write_text("[]\n", encoding="utf-8")
     meta = json.loads((target / "meta.json").read_text(encoding="utf-8"))
-    meta.update(name="paperkg_entities", version="1.0.0",
-                description="paperkg's entity recogniser: the annotation guideline's six types, trained by "
-                            "scripts/train_entities.py on paperkg.tokenizer.v1 tokens")
+    meta.update(meta_fields)
     (target / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")

@@ -31,7 +31,6 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import json  # noqa: E402
 import random  # noqa: E402
-import shutil  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections import Counter  # noqa: E402
@@ -41,10 +40,10 @@ from pathlib import Path  # noqa: E402
 import spacy  # noqa: E402
 from spacy.tokens import DocBin  # noqa: E402
 from spacy.util import filter_spans  # noqa: E402
-from thinc.api import Config  # noqa: E402
 
 from paperkg.extractors import tokenizer  # noqa: E402,F401  (registers paperkg.tokenizer.v1)
 from paperkg.extractors.pipeline import NER_MODEL  # noqa: E402
+from paperkg.extractors.training import ship_model  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SCIREX_DOCS = ROOT.parent / "shared" / "data" / "scirex" / "docs"
@@ -302,22 +301,11 @@ def train(config: Path, train_path: Path, dev_path: Path, work_dir: Path, *, see
 
 
 def ship(model: Path, target: Path) -> None:
-    """Copy a trained pipeline to ``target``: no corpus paths in its config, no string table."""
-    if target.exists():
-        shutil.rmtree(target)
-    shutil.copytree(model, target)
-    cfg = Config().from_disk(target / "config.cfg", interpolate=False)
-    cfg["paths"]["train"] = None
-    cfg["paths"]["dev"] = None
-    cfg.to_disk(target / "config.cfg")
-    # The ner hashes its features from the text, so it needs no string table; the one spaCy
-    # saves is the training vocabulary (SciREX's words), which has no place in the repository.
-    (target / "vocab" / "strings.json").write_text("[]\n", encoding="utf-8")
-    meta = json.loads((target / "meta.json").read_text(encoding="utf-8"))
-    meta.update(name="paperkg_ner", version="1.0.0", license="Apache-2.0 (training data: allenai/SciREX)",
-                description="paperkg's entity recogniser: SciREX Method/Task/Metric/Material, "
-                            "trained by scripts/train_ner.py on paperkg.tokenizer.v1 tokens")
-    (target / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    """Copy a trained pipeline to ``target``: no corpus paths in its config, no string table (the
+    training vocabulary, SciREX's words, has no place in the repository)."""
+    ship_model(model, target, name="paperkg_ner", version="1.0.0", license="Apache-2.0 (training data: allenai/SciREX)",
+               description="paperkg's entity recogniser: SciREX Method/Task/Metric/Material, "
+                           "trained by scripts/train_ner.py on paperkg.tokenizer.v1 tokens")
 
 
 def main() -> None:
