@@ -32,6 +32,7 @@ from .errors import BadRecord, InputError
 from .readers import ReadReport
 from .readers.base import Problem
 from .readers.jsonstream import DUPLICATE_KEY, loads
+from .readers.reading import problem_reporter
 from .readers.sources import STDIN, open_source
 from .records import (COMPARISON_DIRECTIONS, ENTITY_TYPES, PAPER, RELATION_TYPES, RESULT_KINDS, Entity, Extraction, Mention,
                       Paper, Relation, Result)
@@ -238,14 +239,7 @@ def read_extractions(
     """
     report = report if report is not None else ReadReport()
     seen: set[str] = set()
-
-    def problem(err: InputError, kind: str) -> None:
-        report.skipped[kind] += 1
-        if strict:
-            raise err
-        if on_problem is not None:
-            on_problem(err)
-
+    problem = problem_reporter(report, strict, on_problem)
     for name in (file for given in map(str, inputs) for file in _files(given, problem)):
         try:
             source = open_source(name)

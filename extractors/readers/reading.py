@@ -43,7 +43,7 @@ from .detect import FORMATS, detect_format
 from .parsers import parser_for
 from .sources import DamagedInput, Source, open_source
 
-__all__ = ["ReadReport", "read_papers", "paper_from_record", "MIN_ABSTRACT_WORDS", "MAX_ABSTRACT_CHARS"]
+__all__ = ["ReadReport", "read_papers", "problem_reporter", "paper_from_record", "MIN_ABSTRACT_WORDS", "MAX_ABSTRACT_CHARS"]
 
 ProblemHandler = Callable[[InputError], None]
 
@@ -195,6 +195,21 @@ def _quote(text: str, width: int = 60) -> str:
     return repr(text if len(text) <= width else text[: width - 1] + "…")
 
 
+def problem_reporter(report: ReadReport, strict: bool,
+                     on_problem: ProblemHandler | None) -> Callable[[InputError, str], None]:
+    """What a reader does with a bad record or input: count it under its kind, then raise it
+    (``strict``) or hand it to ``on_problem``."""
+
+    def problem(err: InputError, kind: str) -> None:
+        report.skipped[kind] += 1
+        if strict:
+            raise err
+        if on_problem is not None:
+            on_problem(err)
+
+    return problem
+
+
 def read_papers(
     inputs: Iterable[str],
     *,
@@ -216,13 +231,7 @@ def read_papers(
     if format is not None:
         parser_for(format)  # an unknown name fails before anything is read
 
-    def problem(err: InputError, kind: str) -> None:
-        report.skipped[kind] += 1
-        if strict:
-            raise err
-        if on_problem is not None:
-            on_problem(err)
-
+    problem = problem_reporter(report, strict, on_problem)
     for name in inputs:
         try:
             source = open_source(name)
