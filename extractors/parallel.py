@@ -29,7 +29,6 @@ import json
 import multiprocessing
 import os
 import re
-import shutil
 import tempfile
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -39,6 +38,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, NamedTuple, Protocol
 
 from .errors import PaperkgError, UsageError, WorkerError
+from .files import staged_directory
 from .extract import extract_papers
 from .pipeline import load_pipeline
 from .records import Extraction, Paper
@@ -283,18 +283,11 @@ def extract_to_directory(papers: Iterable[Paper], directory: str | os.PathLike, 
     directory = Path(directory)
     _check_shard_directory(directory)
     engine = make_engine(workers, scheduler)
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}.", suffix=".tmp"))
     try:
-        shards = list(run_partitions(papers, staging, engine, batch_size=batch_size, partition_size=partition_size))
-        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private; the result is an ordinary directory
-        _replace_directory(staging, directory)
+        with staged_directory(directory) as staging:
+            shards = list(run_partitions(papers, staging, engine, batch_size=batch_size, partition_size=partition_size))
     except OSError as err:
-        shutil.rmtree(staging, ignore_errors=True)
         raise WorkerError(f"{directory}: cannot write the shards: {err.strerror or err}") from None
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return [shard._replace(path=directory / shard.path.name) for shard in shards]
 
 
@@ -310,22 +303,3 @@ def _check_shard_directory(directory: Path) -> None:
                          "give a new or empty directory, or one an earlier paperkg extract wrote")
 
 
-def _replace_directory(new: Path, target: Path) -> None:
-    """Put ``new`` where ``target`` is by renames: an earlier run's shards are moved aside, then removed."""
-    if not target.exists() or not any(target.iterdir()):
-        os.replace(new, target)  # rename(2) replaces an empty directory
-        return
-    old = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".old"))
-    os.replace(target, old)
-    try:
-        os.replace(new, target)
-    except BaseException:
-        os.replace(old, target)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

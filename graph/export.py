@@ -67,7 +67,6 @@ import math
 import os
 import re
 import shlex
-import shutil
 import sys
 import tempfile
 from collections import defaultdict
@@ -81,6 +80,7 @@ from xml.sax.saxutils import escape, quoteattr
 import networkx as nx
 
 from paperkg.extractors.errors import PaperkgError, UsageError
+from paperkg.extractors.files import staged_directory, umask
 
 from .catalogue import schema_statements
 from .model import (
@@ -196,17 +196,11 @@ def _atomic_file(path: str | os.PathLike, *, binary: bool = False):
     try:
         with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")) as out:
             yield out
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; the result is an ordinary file
+        os.chmod(tmp, 0o666 & ~umask())  # mkstemp makes it private; the result is an ordinary file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def _write_chunks(chunks: Iterable[str], path: str | os.PathLike) -> None:
@@ -483,34 +477,12 @@ def write_csv(graph: nx.MultiDiGraph, directory: str | os.PathLike) -> list[Path
     if foreign:
         raise UsageError(f"{directory}: holds {', '.join(sorted(foreign)[:3])}, which a csv export would replace; "
                          f"give a new or empty directory, or one an earlier csv export wrote")
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}.", suffix=".tmp"))
-    try:
-        names = []
+    names = []
+    with staged_directory(directory) as staging:
         for name, lines in generate_csv(graph):
             _write_chunks(lines, staging / name)
             names.append(name)
-        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private; the result is an ordinary directory
-        _replace_directory(staging, directory)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return [directory / name for name in names]
-
-
-def _replace_directory(new: Path, target: Path) -> None:
-    """Put ``new`` where ``target`` is: a rename (a previous export is moved aside, then removed)."""
-    if not target.exists() or not any(target.iterdir()):
-        os.replace(new, target)  # rename(2) replaces an empty directory
-        return
-    old = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".old"))
-    os.replace(target, old)  # onto the empty directory just made
-    try:
-        os.replace(new, target)
-    except BaseException:
-        os.replace(old, target)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
 
 
 # -- Cypher script ---------------------------------------------------------------

@@ -33,6 +33,7 @@ from typing import IO, Any, Iterable, Iterator, NamedTuple
 import networkx as nx
 
 from paperkg.extractors.errors import InputError, OutputError, UsageError
+from paperkg.extractors.files import umask
 from paperkg.extractors.normalize import canonical_key, model_family
 from paperkg.extractors.metrics import lower_is_better
 from paperkg.extractors.records import PAPER, Entity, Extraction, Paper, Result, normalise_title
@@ -619,17 +620,11 @@ def _replaceable_mode(target: Path, *, shown: str | os.PathLike) -> int:
     try:
         old = target.stat()
     except OSError:  # no such file yet (or it cannot be looked at: writing it will say why)
-        return 0o666 & ~_umask()
+        return 0o666 & ~umask()
     # root may write anything: the mode's write bits still say the owner wants it kept
     if not old.st_mode & 0o222 or not os.access(target, os.W_OK):
         raise OutputError(str(shown), "is read-only; it was not replaced (make it writable, or choose another file)")
     return stat.S_IMODE(old.st_mode)
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def refuse_same_file(output: str | os.PathLike, others: Iterable[str | os.PathLike], role: str) -> None:
