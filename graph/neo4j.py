@@ -15,16 +15,16 @@ How a load writes:
 
 * the schema first (``cypher/schema.cypher``: uniqueness constraints on
   ``Paper.id`` and ``Entity.id``, indexes on names, titles and ``keys``, a
-  full-text index over entity names and aliases);
+  full-text index over entity names and aliases, all ``IF NOT EXISTS``);
 * then the nodes, then the relationships, in ``UNWIND $rows AS row MERGE ...``
-  batches through ``driver.execute_query(query, parameters_=..., database_=...)``.
+  batches, each one managed write transaction (``session.execute_write``).
   Rows are grouped by label (nodes) or by start kind, type and end kind
   (relationships), and each group's statement comes from a fixed table built
   from graph/model.py's labels and types (:func:`loader_statements`): no value
-  is ever part of query text. Property keys are checked too (:data:`PROPERTY_RULES`),
-  since FalkorDB pastes parameter map keys into the query: a record with a key
-  that is not a plain name, an unknown label or type, or a value no server can
-  store is left out and reported (:attr:`LoadCounts.skipped`), the rest loads;
+  is ever part of query text. A record with an unknown label or type, a
+  property key that is not a plain name, or a value no server can store is
+  left out and reported (:attr:`LoadCounts.skipped`, :data:`PROPERTY_RULES`),
+  the rest loads;
 * nodes are merged on ``id`` and take the graph's properties (``SET n +=``:
   properties users added on the server, scores or notes, stay); an entity whose
   type changed loses its old type label. Relationships are merged on
@@ -38,28 +38,27 @@ How a load writes:
   deleted: not papers absent from the graph, nor relationships users made.
   A loaded paper's ``Result`` nodes that the graph no longer has go too
   (results are paperkg's own, each one paper's; merged on ``id`` like papers).
-* transient failures (:class:`neo4j.exceptions.TransientError`,
-  ``ServiceUnavailable``, ``SessionExpired``) are retried with exponential
-  backoff; every statement is a ``MERGE``, so a retried batch is harmless.
+* transient failures (a busy or restarting server, a dropped connection) are
+  retried by the driver itself: ``session.execute_write`` and
+  ``driver.execute_query`` retry a transaction for up to
+  :attr:`Neo4jSettings.retry_seconds` (``max_transaction_retry_time``, 30 s by
+  default). Every statement is a ``MERGE``, so a retried batch is harmless; a
+  load that still fails is one :class:`ServerError` line and can be run again.
 
-The same code loads into FalkorDB (which speaks Bolt; see
-:mod:`paperkg.graph.bolt_server`). It announces itself as "Neo4j/5.13.0", so
-:func:`server_dialect` tells the two apart by their procedures. Only the schema
-differs there (:func:`falkordb_schema_statements`): FalkorDB has no Cypher for
-constraints nor ``IF NOT EXISTS``, so each ``id`` gets an exact-match index,
-existing indexes are skipped, and the full-text index is made with
-``db.idx.fulltext.createNodeIndex``.
+Everything here is Neo4j 5's Cypher. A Bolt server that differs (the tests'
+FalkorDB, :mod:`paperkg.graph.falkordb`) plugs in as a :class:`BoltDialect`
+(its schema statements, a parameter transform, how many rows one statement
+may carry, what it cannot store), made the one in use with
+:func:`using_dialect`; the default, :data:`NEO4J`, changes nothing.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import socket
-import time
-import weakref
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, NamedTuple
@@ -92,14 +91,17 @@ __all__ = [
     "ENV_DATABASE",
     "DEFAULT_URI",
     "DEFAULT_BATCH",
+    "DEFAULT_RETRY_SECONDS",
     "ServerError",
     "Neo4jSettings",
     "LoadCounts",
+    "BoltDialect",
+    "NEO4J",
+    "bolt_dialect",
+    "using_dialect",
     "connect",
     "bolt_handshake",
-    "server_dialect",
     "schema_statements",
-    "falkordb_schema_statements",
     "loader_statements",
     "SkippedRecord",
     "PropertyRule",
@@ -116,12 +118,12 @@ ENV_URI, ENV_USERNAME, ENV_PASSWORD, ENV_DATABASE = "NEO4J_URI", "NEO4J_USERNAME
 DEFAULT_URI = "bolt://localhost:7687"
 #: Rows per ``UNWIND`` statement.
 DEFAULT_BATCH = 1000
-#: Attempts per statement when the server reports a transient failure.
-RETRIES = 4
+#: Seconds the driver keeps retrying a transaction that failed transiently (its ``max_transaction_retry_time``).
+DEFAULT_RETRY_SECONDS = 30.0
 #: Seconds the driver waits to open a connection (twice that for one from its pool).
 CONNECT_SECONDS = 5
-
-_RETRYABLE = (neo4j_errors.TransientError, neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired)
+#: Seconds a Bolt server has to answer the protocol handshake (:func:`bolt_handshake`).
+HANDSHAKE_SECONDS = 1.0
 
 
 class ServerError(PaperkgError):
@@ -130,26 +132,32 @@ class ServerError(PaperkgError):
 
 @dataclass(frozen=True)
 class Neo4jSettings:
-    """Where and as whom to connect. ``username``/``password`` both None means no authentication."""
+    """Where and as whom to connect. ``username``/``password`` both None means no authentication.
+
+    ``retry_seconds`` is how long the driver retries a transaction that failed
+    transiently (its ``max_transaction_retry_time``); 0 tries each once.
+    """
 
     uri: str = DEFAULT_URI
     username: str | None = None
     password: str | None = None
     database: str | None = None
+    retry_seconds: float = DEFAULT_RETRY_SECONDS
 
     @classmethod
     def from_env(cls, uri: str | None = None, username: str | None = None, password: str | None = None,
-                 database: str | None = None, environ: dict[str, str] | None = None) -> "Neo4jSettings":
+                 database: str | None = None, environ: dict[str, str] | None = None,
+                 retry_seconds: float = DEFAULT_RETRY_SECONDS) -> "Neo4jSettings":
         """Arguments first, then ``NEO4J_URI``, ``NEO4J_USERNAME``, ``NEO4J_PASSWORD``, ``NEO4J_DATABASE``.
 
         >>> Neo4jSettings.from_env(environ={"NEO4J_URI": "neo4j://db:7687", "NEO4J_PASSWORD": "s"})
-        Neo4jSettings(uri='neo4j://db:7687', username='neo4j', password='s', database=None)
+        Neo4jSettings(uri='neo4j://db:7687', username='neo4j', password='s', database=None, retry_seconds=30.0)
         """
         env = os.environ if environ is None else environ
         password = password if password is not None else env.get(ENV_PASSWORD)
         username = username or env.get(ENV_USERNAME) or ("neo4j" if password is not None else None)
         return cls(uri=uri or env.get(ENV_URI) or DEFAULT_URI, username=username, password=password,
-                   database=database or env.get(ENV_DATABASE) or None)
+                   database=database or env.get(ENV_DATABASE) or None, retry_seconds=retry_seconds)
 
     @property
     def auth(self) -> tuple[str, str] | None:
@@ -173,11 +181,81 @@ class LoadCounts:
     skipped: list["SkippedRecord"] = field(default_factory=list)  # records left out, with the reason
 
 
+# -- the server's dialect: Neo4j's, unless a server that differs plugs in its own --------
+#: Runs one statement with parameters on the server (what a dialect's ``schema`` may ask).
+Ask = Callable[[str, dict[str, Any]], neo4j.EagerResult]
+Rows = list[dict[str, Any]]
+
+
+def _neo4j_schema(ask: Ask) -> list[tuple[str, dict[str, Any]]]:
+    """``cypher/schema.cypher`` as it is: every statement says ``IF NOT EXISTS``."""
+    return [(statement, {}) for statement in schema_statements()]
+
+
+def _unchanged(parameters: dict[str, Any]) -> dict[str, Any]:
+    return parameters
+
+
+def _one_run(rows: Rows) -> list[Rows]:
+    return [rows]
+
+
+@dataclass(frozen=True)
+class BoltDialect:
+    """What a Bolt server needs that Neo4j 5 does not; :data:`NEO4J` is Neo4j itself.
+
+    Each field is one step the loader and the query runner take from the
+    dialect in use (:func:`bolt_dialect`) rather than assume: ``schema(ask)``
+    gives the schema statements as (statement, parameters), and may ask the
+    server what exists; ``parameters`` transforms every statement's parameters;
+    ``runs`` splits a batch's rows into the runs one statement may carry (all
+    run in the batch's one transaction); ``property_rules`` refuse what the
+    server cannot store, beyond :data:`PROPERTY_RULES`; ``selects_databases``
+    says whether ``--database`` means anything; ``handshake_attempts`` is how
+    many silent Bolt handshakes :func:`connect` tries before reporting the port.
+
+    >>> NEO4J.parameters({"key": "it's"}), NEO4J.runs([{"id": 1}, {"id": 2}])
+    ({'key': "it's"}, [[{'id': 1}, {'id': 2}]])
+    """
+
+    name: str
+    schema: Callable[[Ask], list[tuple[str, dict[str, Any]]]] = _neo4j_schema
+    parameters: Callable[[dict[str, Any]], dict[str, Any]] = _unchanged
+    runs: Callable[[Rows], Iterable[Rows]] = _one_run
+    property_rules: tuple["PropertyRule", ...] = ()
+    selects_databases: bool = True
+    handshake_attempts: int = 1
+
+
+#: Neo4j 5: its schema file as it is, parameters as they are, a batch in one statement.
+NEO4J = BoltDialect("neo4j")
+_in_use = NEO4J
+
+
+def bolt_dialect() -> BoltDialect:
+    """The dialect every call here speaks: :data:`NEO4J` unless :func:`using_dialect` says otherwise."""
+    return _in_use
+
+
+@contextmanager
+def using_dialect(dialect: BoltDialect) -> Iterator[BoltDialect]:
+    """Speak ``dialect`` to every server inside the ``with`` block (the tests' FalkorDB:
+    ``with using_dialect(paperkg.graph.falkordb.FALKORDB): ...``)."""
+    global _in_use
+    previous, _in_use = _in_use, dialect
+    try:
+        yield dialect
+    finally:
+        _in_use = previous
+
+
 # -- connecting -------------------------------------------------------------------
 def connect(settings: Neo4jSettings | None = None) -> neo4j.Driver:
     """An open driver for ``settings`` (default: from the environment), connectivity checked.
 
-    Errors are one-line :class:`ServerError`\\ s naming the URI and what to fix.
+    The driver retries transactions that fail transiently for
+    ``settings.retry_seconds``. Errors are one-line :class:`ServerError`\\ s
+    naming the URI and what to fix.
     """
     settings = settings or Neo4jSettings.from_env()
     bad_uri = (f"bad Neo4j URI {settings.uri!r}{{}}; expected e.g. bolt://localhost:7687 "
@@ -190,17 +268,15 @@ def connect(settings: Neo4jSettings | None = None) -> neo4j.Driver:
     if parsed.scheme.partition("+")[0] not in ("bolt", "neo4j"):
         raise ServerError(bad_uri.format(""))
     try:
-        # The driver's own timeouts and retries are kept short: _with_retries backs off
-        # around them, so a dead or silent server is reported within about half a minute.
         driver = neo4j.GraphDatabase.driver(settings.uri, auth=settings.auth, connection_timeout=CONNECT_SECONDS,
                                             connection_acquisition_timeout=2 * CONNECT_SECONDS,
-                                            max_transaction_retry_time=5)
+                                            max_transaction_retry_time=settings.retry_seconds)
     except (ValueError, neo4j_errors.ConfigurationError) as err:
         raise ServerError(bad_uri.format(f" ({_message(err)})")) from None
     try:
-        bolt_handshake(settings.uri)
-        # Few, quick retries: a refused port should fail fast, a dropped handshake not at all.
-        _with_retries(driver.verify_connectivity, attempts=3, first_wait=0.2)
+        # The driver waits a minute for a handshake; a port that never answers is reported in seconds.
+        bolt_handshake(settings.uri, attempts=bolt_dialect().handshake_attempts)
+        driver.verify_connectivity()
     except BaseException as err:
         driver.close()
         raise _server_error(err, settings) from None
@@ -212,16 +288,15 @@ _BOLT_MAGIC = bytes.fromhex("6060B017")
 _BOLT_VERSIONS = bytes.fromhex("00070705") + bytes(12)
 
 
-def bolt_handshake(uri: str, *, attempts: int = 3, timeout: float = 0.5) -> bool:
+def bolt_handshake(uri: str, *, attempts: int = 1, timeout: float = HANDSHAKE_SECONDS) -> bool:
     """Check that a Bolt server answers the protocol handshake at ``uri`` (plain TCP schemes only).
 
     Raises :class:`neo4j.exceptions.ServiceUnavailable` at once for a refused or
     unresolvable address or a reply that is not Bolt's (a Redis or HTTP port), and
-    after ``attempts`` unanswered handshakes: FalkorDB leaves the first connection
-    after any client disconnects unanswered, so one silence is tried again, but a
-    port that never answers is reported in seconds rather than after the driver's
-    minute-long waits. Encrypted schemes (``+s``, ``+ssc``) are left to the driver
-    (returns False).
+    after ``attempts`` handshakes unanswered within ``timeout`` seconds each, so a
+    port that never answers is reported in seconds rather than after the
+    driver's minute-long wait. Encrypted schemes (``+s``, ``+ssc``) are left to
+    the driver (returns False).
     """
     parsed = urlsplit(uri)
     if "+s" in parsed.scheme or not parsed.hostname:
@@ -241,8 +316,13 @@ def bolt_handshake(uri: str, *, attempts: int = 3, timeout: float = 0.5) -> bool
         if len(reply) == 4 and reply[:2] == bytes(2):
             return True
         raise neo4j_errors.ServiceUnavailable(f"{where} answers, but not with the Bolt protocol (it sent {reply!r})")
+    tries = f" ({attempts} tries)" if attempts > 1 else ""
     raise neo4j_errors.ServiceUnavailable(f"{where} accepts connections but does not answer the Bolt handshake "
-                                          f"within {timeout:g}s ({attempts} tries): not a Bolt port?")
+                                          f"within {timeout:g}s{tries}: not a Bolt port?")
+
+
+#: The code a Neo4j server gives a statement naming a database it does not have.
+_NO_SUCH_DATABASE = "Neo.ClientError.Database.DatabaseNotFound"
 
 
 def _server_error(err: BaseException, settings: Neo4jSettings) -> BaseException:
@@ -254,12 +334,20 @@ def _server_error(err: BaseException, settings: Neo4jSettings) -> BaseException:
         return ServerError(f"{settings.uri}: no Bolt server answers there ({_message(err)}); "
                            f"is it running? set --uri or ${ENV_URI}")
     if isinstance(err, neo4j_errors.Neo4jError):
-        # FalkorDB reports a refused login as a general error when the session opens.
+        # Any other server error while the connection opens: a refusal, worded as the server words it.
         return ServerError(f"{settings.uri}: the server refused the connection {who} ({_message(err)}); "
                            f"check --user/--password or ${ENV_USERNAME}/${ENV_PASSWORD}")
     if isinstance(err, neo4j_errors.DriverError):
         return ServerError(f"{settings.uri}: {_message(err)}")
     return err
+
+
+def _database_error(err: neo4j_errors.Neo4jError, database: str | None) -> ServerError | None:
+    """A :class:`ServerError` naming the database, if ``err`` says the server has no such database."""
+    if err.code != _NO_SUCH_DATABASE:
+        return None
+    return ServerError(f"database {database!r} does not exist on the server ({_message(err)}); "
+                       f"set --database or ${ENV_DATABASE} to one that does")
 
 
 def _message(err: BaseException) -> str:
@@ -270,183 +358,41 @@ def _message(err: BaseException) -> str:
     return " ".join(text.split())[:300]
 
 
-def _with_retries(call: Callable[[], Any], *, attempts: int = RETRIES, first_wait: float = 0.5) -> Any:
-    """``call()``, retried with exponential backoff on transient server errors."""
-    for attempt in range(attempts):
-        try:
-            return call()
-        except _RETRYABLE:
-            if attempt == attempts - 1:
-                raise
-            time.sleep(first_wait * 2 ** attempt)
-
-
 @contextmanager
 def _driver(target: neo4j.Driver | Neo4jSettings | None, database: str | None) -> Iterator[tuple[neo4j.Driver, str | None]]:
     """A driver and database for ``target``: a driver is used as given; settings open (and close) one."""
-    if isinstance(target, neo4j.Driver):
-        server_dialect(target, database)  # refuses a database the server cannot select
+    settings = None if isinstance(target, neo4j.Driver) else target or Neo4jSettings.from_env()
+    database = database or (settings.database if settings else None)
+    dialect = bolt_dialect()
+    if database and not dialect.selects_databases:
+        raise ServerError(f"database {database!r} cannot be selected: the {dialect.name} server serves one graph "
+                          f"over Bolt; leave out --database and ${ENV_DATABASE}")
+    if settings is None:
         yield target, database
         return
-    settings = target or Neo4jSettings.from_env()
     driver = connect(settings)
     try:
-        server_dialect(driver, database or settings.database)
-        yield driver, database or settings.database
+        yield driver, database
     finally:
         driver.close()
 
 
 def _execute(driver: neo4j.Driver, query: str, parameters: dict[str, Any], database: str | None) -> neo4j.EagerResult:
+    """One statement through ``driver.execute_query``, which retries transient failures itself."""
     kwargs = {"database_": database} if database else {}
-    if parameters and server_dialect(driver, database) == "falkordb":
-        parameters = _falkordb_escaped(parameters)
-    return _with_retries(lambda: driver.execute_query(query, parameters_=parameters, **kwargs))
-
-
-# -- the server's dialect -----------------------------------------------------------
-_DIALECTS: "weakref.WeakKeyDictionary[neo4j.Driver, str]" = weakref.WeakKeyDictionary()
-
-
-def server_dialect(driver: neo4j.Driver, database: str | None = None) -> str:
-    """``"neo4j"`` or ``"falkordb"``: which Cypher the server speaks (asked once per driver).
-
-    FalkorDB's Bolt agent string claims Neo4j, so ask for Neo4j's
-    ``dbms.components()`` and, when it is missing, FalkorDB's own
-    ``db.idx.fulltext.createNodeIndex`` procedure.
-    """
-    if driver not in _DIALECTS:
-        _DIALECTS[driver] = _ask_dialect(driver, database)
-    if database and _DIALECTS[driver] == "falkordb":
-        # FalkorDB takes any database name over Bolt and uses its one graph regardless.
-        raise ServerError(f"database {database!r} cannot be selected: FalkorDB serves one graph over Bolt; "
-                          f"leave out --database and ${ENV_DATABASE}")
-    return _DIALECTS[driver]
-
-
-#: What :func:`server_dialect` and :func:`apply_schema` ask the server.
-_NEO4J_PROBE = "CALL dbms.components() YIELD name RETURN name"
-_FALKORDB_PROBE = "CALL dbms.procedures() YIELD name RETURN collect(name) AS names"
-_FALKORDB_INDEXES = "CALL db.indexes() YIELD label, types RETURN label, types"
-
-
-def _ask_dialect(driver: neo4j.Driver, database: str | None) -> str:
-    try:
-        _execute(driver, _NEO4J_PROBE, {}, database)
-        return "neo4j"
-    except neo4j_errors.Neo4jError as err:
-        if err.code == "Neo.ClientError.Database.DatabaseNotFound":
-            raise ServerError(f"database {database!r} does not exist on the server ({_message(err)}); "
-                              f"set --database or ${ENV_DATABASE} to one that does") from None
-    try:
-        names = _execute(driver, _FALKORDB_PROBE, {}, database)
-    except neo4j_errors.Neo4jError as err:
-        raise ServerError(f"the server is neither Neo4j 5 nor FalkorDB: it has no dbms.components() "
-                          f"nor dbms.procedures() ({_message(err)})") from None
-    if "db.idx.fulltext.createNodeIndex" in names.records[0]["names"]:
-        return "falkordb"
-    raise ServerError("the server is neither Neo4j 5 nor FalkorDB: it has no dbms.components() "
-                      "nor db.idx.fulltext.createNodeIndex")
-
-
-def _falkordb_escaped(value: Any) -> Any:
-    r"""Parameters as FalkorDB needs them: its Bolt layer pastes each string parameter
-    into a single-quoted literal unescaped, so ``'`` would end it and ``\`` start
-    an escape. Escaping both here stores the string itself.
-
-    >>> print(_falkordb_escaped({"evidence": ["it's 2\\3"]})["evidence"][0])
-    it\'s 2\\3
-    """
-    if isinstance(value, str):
-        return value.replace("\\", "\\\\").replace("'", "\\'")
-    if isinstance(value, (list, tuple)):
-        return [_falkordb_escaped(v) for v in value]
-    if isinstance(value, dict):
-        return {_plain_key(k): _falkordb_escaped(v) for k, v in value.items()}
-    return value
-
-
-def _plain_key(key: Any) -> str:
-    """``key`` if it is a :data:`PLAIN_KEY`: the last guard before FalkorDB pastes it into the query."""
-    if isinstance(key, str) and PLAIN_KEY.match(key):
-        return key
-    raise UsageError(f"parameter key {key!r} is not a plain name (letters, digits and _, not starting "
-                     f"with a digit); FalkorDB would read it as query text")
+    return driver.execute_query(query, parameters_=bolt_dialect().parameters(parameters), **kwargs)
 
 
 # -- schema -------------------------------------------------------------------------
-_SCHEMA_FORMS = [
-    ("unique", re.compile(r"CREATE CONSTRAINT \w+ IF NOT EXISTS FOR \((\w+):(\w+)\) REQUIRE \w+\.(\w+) IS UNIQUE")),
-    ("range", re.compile(r"CREATE INDEX \w+ IF NOT EXISTS FOR \((\w+):(\w+)\) ON \(([\w., ]+)\)")),
-    ("fulltext", re.compile(r"CREATE FULLTEXT INDEX \w+ IF NOT EXISTS FOR \((\w+):(\w+)\) ON EACH \[([\w., ]+)\]")),
-]
-
-
-def _schema_items() -> list[tuple[str, str, list[str]]]:
-    """(kind, label, properties) of each schema statement; labels checked against the model's list."""
-    items = []
-    for statement in schema_statements():
-        for kind, form in _SCHEMA_FORMS:
-            match = form.fullmatch(statement)
-            if match:
-                variable, label, props = match.groups()
-                properties = [p.strip().removeprefix(f"{variable}.") for p in props.split(",")]
-                break
-        else:
-            raise ServerError(f"cypher/schema.cypher: no FalkorDB form for the statement {statement!r}")
-        if label not in (*LABELS, ENTITY_LABEL) or not all(re.fullmatch(r"\w+", p) for p in properties):
-            raise ServerError(f"cypher/schema.cypher: label {label!r} is not one of {', '.join((*LABELS, ENTITY_LABEL))}")
-        items.append((kind, label, properties))
-    return items
-
-
-def falkordb_schema_statements(existing: set[tuple[str, str, str]] = frozenset()) -> list[tuple[str, dict[str, Any]]]:
-    """The schema in FalkorDB's dialect, as (statement, parameters), leaving out ``existing``
-    (kind, label, property) indexes, since FalkorDB has no ``IF NOT EXISTS``.
-
-    A uniqueness constraint becomes an exact-match index (FalkorDB creates
-    constraints only with the Redis command ``GRAPH.CONSTRAINT``, not over
-    Bolt); ``MERGE`` on ``id`` keeps ids unique as long as loads do not run
-    concurrently.
-
-    >>> falkordb_schema_statements()[0]
-    ('CREATE INDEX FOR (n:Paper) ON (n.id)', {})
-    """
-    statements = []
-    for kind, label, properties in _schema_items():
-        if kind == "fulltext":
-            missing = [p for p in properties if ("fulltext", label, p) not in existing]
-            if missing:
-                names = [f"$p{i}" for i in range(len(missing))]
-                statements.append((f"CALL db.idx.fulltext.createNodeIndex($label, {', '.join(names)})",
-                                   {"label": label, **{n[1:]: p for n, p in zip(names, missing)}}))
-            continue
-        for prop in properties:
-            if ("range", label, prop) not in existing:
-                # label and prop are checked against the model's list and \w+ by _schema_items.
-                statements.append((f"CREATE INDEX FOR (n:{label}) ON (n.{prop})", {}))
-                existing = existing | {("range", label, prop)}
-    return statements
-
-
-def _falkordb_indexes(driver: neo4j.Driver, database: str | None) -> set[tuple[str, str, str]]:
-    result = _execute(driver, _FALKORDB_INDEXES, {}, database)
-    return {(kind.lower(), record["label"], prop)
-            for record in result.records for prop, kinds in record["types"].items() for kind in kinds}
-
-
-def apply_schema(driver: neo4j.Driver, database: str | None = None, dialect: str | None = None) -> None:
+def apply_schema(driver: neo4j.Driver, database: str | None = None) -> None:
     """Create the constraints and indexes of ``cypher/schema.cypher`` that are missing."""
-    dialect = dialect or server_dialect(driver, database)
-    if dialect == "neo4j":
-        statements = [(s, {}) for s in schema_statements()]
-    else:
-        statements = falkordb_schema_statements(_falkordb_indexes(driver, database))
-    for statement, parameters in statements:
+    for statement, parameters in bolt_dialect().schema(lambda text, values: _execute(driver, text, values, database)):
         try:
             _execute(driver, statement, parameters, database)
         except neo4j_errors.Neo4jError as err:
-            raise ServerError(f"schema statement failed: {statement} ({_message(err)})") from None
+            raise _database_error(err, database) or ServerError(
+                f"schema statement failed: {statement} ({_message(err)})") from None
+
 
 
 # -- data statements: a fixed table from the model's labels and types -------------------
@@ -505,8 +451,8 @@ _STALE_RESULTS_STATEMENT = (f"UNWIND $rows AS row\nMATCH (n:{RESULT_LABEL} {{pap
 def loader_statements() -> dict[str, str]:
     """Every statement template a load runs besides the schema, by name: ``node:<Label>``,
     ``relationship:<Start>-<TYPE>-<End>``, ``stated:*`` (what the papers state on the
-    server) and ``delete:<Start>-<TYPE>-<End>`` (each takes one parameter, ``$rows``), and
-    the ``probe:*`` questions that tell Neo4j from FalkorDB (no parameters).
+    server), ``delete:<Start>-<TYPE>-<End>`` and ``delete:stale-results``; each takes one
+    parameter, ``$rows``.
 
     >>> print(loader_statements()["node:Paper"])
     UNWIND $rows AS row
@@ -518,8 +464,6 @@ def loader_statements() -> dict[str, str]:
     statements.update({f"stated:{name}": text for name, text in _STATED_STATEMENTS.items()})
     statements.update({f"delete:{s}-{t}-{e}": text for (s, t, e), text in _DELETE_STATEMENTS.items()})
     statements["delete:stale-results"] = _STALE_RESULTS_STATEMENT
-    statements.update({"probe:neo4j": _NEO4J_PROBE, "probe:falkordb": _FALKORDB_PROBE,
-                       "probe:falkordb-indexes": _FALKORDB_INDEXES})
     return statements
 
 
@@ -539,11 +483,10 @@ class PropertyRule:
 
     name: str
     problem: Callable[[Any, Any], str | None]
-    dialects: frozenset[str] = frozenset({"neo4j", "falkordb"})
 
 
-#: A property key that is safe everywhere: FalkorDB's Bolt layer pastes parameter map keys
-#: into the query text as they are, so any other key could end the map and add Cypher.
+#: A property key that is safe everywhere: one every query can write as ``n.key``, with no
+#: backquotes, and that no server which pastes parameter keys into query text can misread.
 PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _SCALARS = (str, bool, int, float)
 
@@ -566,22 +509,15 @@ def _value_problem(key: Any, value: Any) -> str | None:
             f"nor a list of one of them")
 
 
-def _nul_problem(key: Any, value: Any) -> str | None:
-    if any(isinstance(v, str) and "\x00" in v for v in _listed(value)):
-        return f"property {key!r} holds a NUL character, where FalkorDB would cut the string"
-    return None
-
-
 #: What every property of a loaded record must pass, in order (the first problem is reported).
 PROPERTY_RULES = [
     PropertyRule("plain key", _key_problem),
     PropertyRule("storable value", _value_problem),
-    PropertyRule("no NUL on FalkorDB", _nul_problem, frozenset({"falkordb"})),
 ]
 
 
-def _property_problem(properties: dict[Any, Any], dialect: str) -> str | None:
-    rules = [rule for rule in PROPERTY_RULES if dialect in rule.dialects]
+def _property_problem(properties: dict[Any, Any], dialect: BoltDialect) -> str | None:
+    rules = [*PROPERTY_RULES, *dialect.property_rules]
     return next((problem for key, value in properties.items() for rule in rules
                  if (problem := rule.problem(key, value))), None)
 
@@ -594,10 +530,11 @@ class LoadRows(NamedTuple):
     skipped: list[SkippedRecord]
 
 
-def load_rows(graph: nx.MultiDiGraph, dialect: str = "neo4j") -> LoadRows:
+def load_rows(graph: nx.MultiDiGraph, dialect: BoltDialect | None = None) -> LoadRows:
     """The rows a load writes; a record with an unknown label or type, or a property
-    :data:`PROPERTY_RULES` refuse, is left out and listed in ``skipped``, and so is a
-    relationship whose start or end node was."""
+    :data:`PROPERTY_RULES` (or the dialect's own rules) refuse, is left out and listed in
+    ``skipped``, and so is a relationship whose start or end node was."""
+    dialect = dialect or bolt_dialect()
     nodes: dict[str, list] = defaultdict(list)
     skipped = []
     for record in node_records(graph):
@@ -651,18 +588,17 @@ def _batches(rows: list, size: int) -> Iterator[list]:
 _COUNTED = ("nodes_created", "nodes_deleted", "relationships_created", "relationships_deleted")
 
 
-def _read_batch(driver: neo4j.Driver, statement: str, rows: list, dialect: str,
-                database: str | None) -> list[neo4j.Record]:
-    """The records of one ``UNWIND $rows`` question (in size-capped runs on FalkorDB)."""
-    chunks = _falkordb_chunks(rows) if dialect == "falkordb" else [rows]
-    return [record for chunk in chunks for record in _execute(driver, statement, {"rows": chunk}, database).records]
+def _read_batch(driver: neo4j.Driver, statement: str, rows: Rows, database: str | None) -> list[neo4j.Record]:
+    """The records of one ``UNWIND $rows`` question (asked in the dialect's runs of rows)."""
+    return [record for run in bolt_dialect().runs(rows)
+            for record in _execute(driver, statement, {"rows": run}, database).records]
 
 
 def _kind(labels: list[str]) -> str | None:
     return next((kind for kind in _KINDS if kind in labels), None)
 
 
-def _stale_rows(driver: neo4j.Driver, papers: list[str], stated: set[tuple[str, str, str, str]], dialect: str,
+def _stale_rows(driver: neo4j.Driver, papers: list[str], stated: set[tuple[str, str, str, str]],
                 database: str | None, batch_size: int) -> dict[tuple[str, str, str], list[dict[str, str]]]:
     """Delete rows, by group, for what ``papers`` state on the server but no longer in the graph
     (``stated`` holds the graph's (start, type, end, paper)); relationships of other types
@@ -670,7 +606,7 @@ def _stale_rows(driver: neo4j.Driver, papers: list[str], stated: set[tuple[str, 
     stale: dict[tuple, list] = defaultdict(list)
     for batch in _batches([{"paper": paper} for paper in papers], batch_size):
         for statement in _STATED_STATEMENTS.values():
-            for record in _read_batch(driver, statement, batch, dialect, database):
+            for record in _read_batch(driver, statement, batch, database):
                 group = (_kind(record["start_labels"]), record["type"], _kind(record["end_labels"]))
                 identity = (record["start"], record["type"], record["end"], record["paper"])
                 if group in _DELETE_STATEMENTS and identity not in stated:
@@ -678,57 +614,36 @@ def _stale_rows(driver: neo4j.Driver, papers: list[str], stated: set[tuple[str, 
     return stale
 
 
-def _write_batch(driver: neo4j.Driver, statement: str, rows: list, database: str | None) -> Counter:
-    """One ``UNWIND $rows`` statement through ``driver.execute_query``."""
-    counters = _execute(driver, statement, {"rows": rows}, database).summary.counters
-    return Counter({name: getattr(counters, name) for name in _COUNTED})
-
-
-#: Bytes of parameters FalkorDB's Bolt layer takes in one statement: it fails on
-#: (or crashes with) parameters of about 4 KB and more, while query text may be long.
-FALKORDB_PARAMETER_BYTES = 3500
-
-
-def _falkordb_chunks(rows: list) -> Iterator[list]:
-    """``rows`` in runs whose parameters stay under :data:`FALKORDB_PARAMETER_BYTES`."""
-    chunk, size = [], 0
-    for row in rows:
-        row_size = len(json.dumps(_falkordb_escaped(row), ensure_ascii=False).encode())
-        if row_size > FALKORDB_PARAMETER_BYTES:
-            raise ServerError(f"record {row.get('id') or (row.get('start'), row.get('end'))!r} is {row_size} bytes; "
-                              f"FalkorDB's Bolt layer takes at most about 4 KB of parameters per statement")
-        if chunk and size + row_size > FALKORDB_PARAMETER_BYTES:
-            yield chunk
-            chunk, size = [], 0
-        chunk.append(row)
-        size += row_size
-    if chunk:
-        yield chunk
-
-
-def _write_falkordb_batch(driver: neo4j.Driver, statement: str, rows: list, database: str | None) -> Counter:
-    """One batch on FalkorDB: the same statement over size-capped runs of rows, in one
-    managed write transaction (one round of BEGIN/COMMIT per batch, as on Neo4j)."""
+def _write_batch(driver: neo4j.Driver, statement: str, rows: Rows, database: str | None) -> Counter:
+    """One batch in one managed write transaction: the ``UNWIND $rows`` statement over the
+    dialect's runs of rows (one run on Neo4j). ``execute_write`` retries the whole
+    transaction on transient failures, for the driver's ``max_transaction_retry_time``."""
+    dialect = bolt_dialect()
 
     def work(tx: neo4j.ManagedTransaction) -> Counter:
-        total = Counter()
-        for chunk in _falkordb_chunks(rows):
-            counters = tx.run(statement, rows=_falkordb_escaped(chunk)).consume().counters
+        total: Counter = Counter()
+        for run in dialect.runs(rows):
+            counters = tx.run(statement, dialect.parameters({"rows": run})).consume().counters
             total.update({name: getattr(counters, name) for name in _COUNTED})
         return total
 
-    kwargs = {"database": database} if database else {}
-    with driver.session(**kwargs) as session:
-        return _with_retries(lambda: session.execute_write(work))
+    with driver.session(**({"database": database} if database else {})) as session:
+        return session.execute_write(work)
 
 
-def _reported(call: Callable[[], Any]) -> Any:
+def _reported(call: Callable[[], Any], database: str | None) -> Any:
     """``call()``, a server failure during a load turned into one :class:`ServerError` line."""
     try:
         return call()
-    except (neo4j_errors.Neo4jError, neo4j_errors.DriverError) as err:
-        raise ServerError(f"loading failed: {_message(err)}; nothing is lost, and loading "
-                          f"again resumes (MERGE keeps what was written)") from None
+    except neo4j_errors.Neo4jError as err:
+        raise _database_error(err, database) or _load_error(err) from None
+    except neo4j_errors.DriverError as err:
+        raise _load_error(err) from None
+
+
+def _load_error(err: Exception) -> ServerError:
+    return ServerError(f"loading failed: {_message(err)}; nothing is lost, and loading "
+                       f"again resumes (MERGE keeps what was written)")
 
 
 def load_graph(
@@ -750,14 +665,12 @@ def load_graph(
     if batch_size < 1:
         raise UsageError(f"batch size must be at least 1, not {batch_size}")
     with _driver(target, database) as (driver, database):
-        dialect = server_dialect(driver, database)
-        rows = load_rows(graph, dialect)
+        rows = load_rows(graph)
         counts = LoadCounts(skipped=rows.skipped)
-        apply_schema(driver, database, dialect)
-        write_batch = _write_falkordb_batch if dialect == "falkordb" else _write_batch
+        apply_schema(driver, database)
 
-        def write(statement: str, batch: list) -> Counter:
-            counters = _reported(lambda: write_batch(driver, statement, batch, database))
+        def write(statement: str, batch: Rows) -> Counter:
+            counters = _reported(lambda: _write_batch(driver, statement, batch, database), database)
             if progress:
                 progress(len(batch))
             return counters
@@ -777,16 +690,16 @@ def load_graph(
         # Last, so an interrupted load leaves more, never less: what re-extraction dropped.
         stated = {(start, data["type"], end, data.get("paper") or "") for start, end, data in graph.edges(data=True)}
         papers = [row["id"] for row in rows.nodes.get(PAPER_LABEL, [])]
-        stale = _reported(lambda: _stale_rows(driver, papers, stated, dialect, database, batch_size))
+        stale = _reported(lambda: _stale_rows(driver, papers, stated, database, batch_size), database)
         for group, statement in _DELETE_STATEMENTS.items():
             for batch in _batches(stale.get(group, []), batch_size):
-                deleted = _reported(lambda: write_batch(driver, statement, batch, database))
+                deleted = _reported(lambda: _write_batch(driver, statement, batch, database), database)
                 counts.relationships_deleted += deleted["relationships_deleted"]
         kept = defaultdict(list)
         for row in rows.nodes.get(RESULT_LABEL, []):
             kept[row["props"]["paper"]].append(row["id"])
         for batch in _batches([{"paper": paper, "keep": kept[paper]} for paper in papers], batch_size):
-            deleted = _reported(lambda: write_batch(driver, _STALE_RESULTS_STATEMENT, batch, database))
+            deleted = _reported(lambda: _write_batch(driver, _STALE_RESULTS_STATEMENT, batch, database), database)
             counts.results_deleted += deleted["nodes_deleted"]
     return counts
 
@@ -819,7 +732,7 @@ def run_query_neo4j(
         try:
             result = _execute(driver, cypher, dict(params or {}), database)
         except neo4j_errors.Neo4jError as err:
-            raise QueryError(f"query failed on the server: {_message(err)}") from None
+            raise _database_error(err, database) or QueryError(f"query failed on the server: {_message(err)}") from None
         except neo4j_errors.DriverError as err:
             raise ServerError(f"query failed: {_message(err)}") from None
     columns = list(result.keys)

