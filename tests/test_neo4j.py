@@ -426,6 +426,80 @@ def test_neo4j_non_bolt_port_fails_fast_with_a_clear_error(reply, message):
     assert str(caught.value).startswith(f"{uri}: no Bolt server answers there") and "\n" not in str(caught.value)
 
 
+class CuttingProxy:
+    """A loopback port forwarding to a Bolt server; after :meth:`cut_next`, the next message a
+    client sends is not forwarded: that client's connection is cut instead, as a network failure
+    in the middle of a transaction would. The server's side stays open until :meth:`close`, so
+    the server sees no client leave (FalkorDB would leave the next connection unanswered)."""
+
+    def __init__(self, uri):
+        import socket
+        import threading
+        from urllib.parse import urlsplit
+
+        target = urlsplit(uri)
+        self.upstream = (target.hostname, target.port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.uri = f"bolt://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.armed = threading.Event()
+        self.sockets = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        import socket
+        import threading
+
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:  # closed
+                return
+            server = socket.create_connection(self.upstream)
+            self.sockets += [client, server]
+            threading.Thread(target=self._pipe, args=(client, server, True), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(server, client, False), daemon=True).start()
+
+    def _pipe(self, source, sink, from_client):
+        import socket
+
+        try:
+            while data := source.recv(65536):
+                if from_client and self.armed.is_set():
+                    self.armed.clear()
+                    source.shutdown(socket.SHUT_RDWR)
+                    return
+                sink.sendall(data)
+        except OSError:
+            pass
+
+    def cut_next(self):
+        self.armed.set()
+
+    def close(self):
+        self.listener.close()
+        for sock in self.sockets:
+            sock.close()
+
+
+@pytest.mark.parametrize("retry_seconds, recovers", [(30, True), (0, False)])
+def test_neo4j_connection_lost_mid_query_is_retried_by_the_driver(bolt_settings, retry_seconds, recovers):
+    proxy = CuttingProxy(bolt_settings.uri)
+    settings = Neo4jSettings(uri=proxy.uri, username=bolt_settings.username, password=bolt_settings.password,
+                             database=bolt_settings.database, retry_seconds=retry_seconds)
+    driver = connect(settings)
+    try:
+        assert run_query_neo4j("RETURN 1 AS one", {}, driver, database=settings.database).rows == [{"one": 1}]
+        proxy.cut_next()  # the query's transaction loses its connection
+        if recovers:
+            assert run_query_neo4j("RETURN 1 AS one", {}, driver, database=settings.database).rows == [{"one": 1}]
+        else:
+            with pytest.raises(ServerError, match="query failed"):
+                run_query_neo4j("RETURN 1 AS one", {}, driver, database=settings.database)
+    finally:
+        driver.close()
+        proxy.close()
+
+
 # -- the command line ------------------------------------------------------------------
 def connection_args(settings):
     args = ["--uri", settings.uri]
