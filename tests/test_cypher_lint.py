@@ -6,7 +6,9 @@ declared from graph/model.py and each statement's parameters are declared, so a
 misspelt label or an undeclared $parameter is a diagnostic too. Any diagnostic fails.
 """
 
+import html
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,6 +17,7 @@ import pytest
 
 from conftest import export_sample_extractions
 from paperkg.graph.export import cypher_statements
+from paperkg.graph.guide import guide_path
 from paperkg.graph.model import ENTITY_LABEL, LABELS, RELATIONSHIP_TYPES
 from paperkg.graph.falkordb import INDEXES_QUERY, falkordb_schema_statements
 from paperkg.graph.neo4j import loader_statements, schema_statements
@@ -23,6 +26,19 @@ from paperkg.graph.store import build_graph
 
 LINT_DIR = Path(__file__).parent / "cypher_lint"
 ROW = {"id": "x", "start": "a", "end": "b", "props": {"id": "x", "paper": "p"}}
+
+
+def guide_statements():
+    """(name, text, parameters) of each Cypher block of the shipped Neo4j Browser guide; a query
+    block declares the parameters its slide sets with ``:param``, which are Browser commands."""
+    statements = []
+    for number, slide in enumerate(re.findall(r"<slide\b.*?</slide>", guide_path().read_text(encoding="utf-8"), re.S), 1):
+        title = html.unescape(re.search(r"<h3>(.*?)</h3>", slide).group(1))
+        blocks = [html.unescape(text) for text in re.findall(r'<pre mode="cypher"[^>]*>(.*?)</pre>', slide, re.S)]
+        declared = {name: "x" for name in re.findall(r"^:param (\w+) =>", "\n".join(blocks), re.M)}
+        statements += [(f"guide slide {number} ({title}) block {i}", text, {} if text.startswith(":") else declared)
+                       for i, text in enumerate(blocks, 1)]
+    return statements
 
 
 def emitted_statements(source):
@@ -38,6 +54,8 @@ def emitted_statements(source):
     if source == "catalogue":
         return [(f"cypher/{name}.cypher", query.text, catalogue_params(query, {arg: "GSM8K" for arg in query.arguments}))
                 for name, query in catalogue().items()]
+    if source == "guide":
+        return guide_statements()
     graph = build_graph(export_sample_extractions())
     return [(f"export cypher #{i}", text, {}) for i, text in enumerate(cypher_statements(graph, batch_size=2), 1)]
 
@@ -49,7 +67,8 @@ def lint(statements):
     if not (LINT_DIR / "node_modules" / "@neo4j-cypher" / "language-support").is_dir():
         pytest.skip("the Cypher checker is not installed: run `npm ci --prefix tests/cypher_lint`")
     payload = {"labels": [*LABELS, ENTITY_LABEL], "relationshipTypes": list(RELATIONSHIP_TYPES),
-               "statements": [{"name": name, "text": text, "parameters": params} for name, text, params in statements]}
+               "statements": [{"name": name, "text": text, "parameters": params, "consoleCommands": text.startswith(":")}
+                              for name, text, params in statements]}
     done = subprocess.run([node, str(LINT_DIR / "lint.mjs")], input=json.dumps(payload), capture_output=True,
                           text=True, cwd=LINT_DIR, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -57,7 +76,7 @@ def lint(statements):
 
 
 @pytest.mark.parametrize("source", [
-    "schema", "falkordb schema", "loader", "catalogue", "export",
+    "schema", "falkordb schema", "loader", "catalogue", "export", "guide",
 ])
 def test_cypher_lint_every_emitted_statement_is_valid_neo4j_cypher(source):
     statements = emitted_statements(source)
@@ -74,6 +93,7 @@ def test_cypher_lint_every_emitted_statement_is_valid_neo4j_cypher(source):
     ("misspelt label", "MATCH (p:Papr) RETURN p"),
     ("unknown type", "MATCH (p:Paper)-[:CITES]->(q:Paper) RETURN q"),
     ("undeclared parameter", "MATCH (p:Paper {id: $paper}) RETURN p"),
+    ("unfinished parameter command", ":param key => 'gsm8k"),
 ])
 def test_cypher_lint_catches_bad_statements(name, text):
     assert lint([(name, text, {})])[name]
