@@ -14,6 +14,12 @@ cannot drift. After changing a query, write it again with::
 
     python -m paperkg.graph.guide          # writes cypher/guide.html
 
+Neo4j Browser fetches a guide from the web page, so ``:play`` needs it served
+over http with ``Access-Control-Allow-Origin: *`` (which ``python -m
+http.server`` does not send); :func:`serve_guide` does that, on loopback::
+
+    python -m paperkg.graph.guide --serve 8001   # then :play http://localhost:8001/guide.html
+
 >>> html = browser_guide()
 >>> html.startswith('<article class="guide">'), html.count("<slide ") == len(catalogue()) + 2
 (True, True)
@@ -21,16 +27,19 @@ cannot drift. After changing a query, write it again with::
 
 from __future__ import annotations
 
+import argparse
+import functools
 import html
 import shlex
-import sys
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from .catalogue import CatalogueQuery, catalogue, cypher_dir
 from .query import catalogue_params
 
-__all__ = ["GUIDE_FILE", "guide_path", "example_values", "param_command", "browser_guide", "write_guide"]
+__all__ = ["GUIDE_FILE", "guide_path", "example_values", "param_command", "browser_guide", "write_guide",
+           "guide_server", "serve_guide"]
 
 #: The guide's file name in ``cypher/``.
 GUIDE_FILE = "guide.html"
@@ -156,5 +165,36 @@ def write_guide(path: str | Path | None = None) -> Path:
     return target
 
 
+class _GuideRequests(SimpleHTTPRequestHandler):
+    """Files of the guide's folder, with the header that lets Neo4j Browser's page fetch them."""
+
+    def end_headers(self) -> None:
+        self.send_header("Access-Control-Allow-Origin", "*")
+        super().end_headers()
+
+
+def guide_server(port: int = 8001, host: str = "127.0.0.1") -> ThreadingHTTPServer:
+    """An http server (not yet serving) of the guide's folder on ``host:port`` (port 0: any free one)."""
+    handler = functools.partial(_GuideRequests, directory=str(guide_path().parent))
+    return ThreadingHTTPServer((host, port), handler)
+
+
+def serve_guide(port: int = 8001, host: str = "127.0.0.1") -> None:
+    """Serve the guide until interrupted, for ``:play http://localhost:PORT/guide.html``."""
+    with guide_server(port, host) as server:
+        print(f"serving {guide_path()}: in Neo4j Browser, run  :play http://localhost:{server.server_port}/{GUIDE_FILE}")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+
+
 if __name__ == "__main__":
-    print(write_guide(sys.argv[1] if len(sys.argv) > 1 else None))
+    parser = argparse.ArgumentParser(prog="python -m paperkg.graph.guide", description=__doc__.split("\n")[0])
+    parser.add_argument("path", nargs="?", help="where to write the guide (default: cypher/guide.html)")
+    parser.add_argument("--serve", type=int, metavar="PORT", help="serve the shipped guide on loopback instead")
+    args = parser.parse_args()
+    if args.serve is not None:
+        serve_guide(args.serve)
+    else:
+        print(write_guide(args.path))

@@ -3,7 +3,7 @@
 import html
 import re
 
-from paperkg.graph.guide import browser_guide, guide_path
+from paperkg.graph.guide import browser_guide, guide_path, guide_server
 from paperkg.graph.query import catalogue, catalogue_params
 
 
@@ -40,3 +40,19 @@ def test_guide_is_a_browser_guide_of_runnable_cypher_blocks():
     assert text.count("<slide ") == text.count("</slide>") == len(slides())
     assert "<script" not in text  # Browser strips scripts from guides
     assert all('class="pre-scrollable code runnable"' in pre for pre in re.findall(r'<pre mode="cypher"[^>]*>', text))
+
+
+def test_guide_server_serves_the_guide_to_other_origins():
+    import threading
+    import urllib.request
+
+    with guide_server(0) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            url = f"http://127.0.0.1:{server.server_port}/guide.html"
+            request = urllib.request.Request(url, headers={"Origin": "http://localhost:7474"})
+            with urllib.request.urlopen(request, timeout=10) as response:
+                assert response.headers["Access-Control-Allow-Origin"] == "*"
+                assert response.read().decode("utf-8") == guide_path().read_text(encoding="utf-8")
+        finally:
+            server.shutdown()
