@@ -47,6 +47,8 @@ __all__ = [
     "run_catalogue",
     "answer_catalogue",
     "query_view",
+    "PatternNeeds",
+    "pattern_needs",
 ]
 
 
@@ -197,11 +199,14 @@ def run_query(graph: nx.MultiDiGraph, cypher: str, params: dict[str, Any] | None
 def _run_on_view(view: nx.MultiDiGraph, cypher: str, params: dict[str, Any]) -> QueryResult:
     from nxcypher import NXCypher
 
+    from .parse_cache import use_with_nxcypher
+
     unsupported = _unsupported_constructs(cypher)
     if unsupported:
         raise QueryError(f"the embedded graph's engine (nxcypher) cannot answer {'; '.join(unsupported)} correctly: "
                          "rewrite the query without it, or run it on Neo4j (--neo4j)")
     cypher = _inline_paging(cypher, params)
+    use_with_nxcypher()
     try:
         columns_to_values = NXCypher(view).run(cypher, params=params)
     except Exception as err:  # nxcypher raises many unrelated types; each is a query error here
@@ -218,6 +223,42 @@ def _run_on_view(view: nx.MultiDiGraph, cypher: str, params: dict[str, Any]) -> 
         # expression (coalesce, CASE); Neo4j, and Cypher, answer no row.
         rows = []
     return QueryResult(columns, rows)
+
+
+class PatternNeeds(NamedTuple):
+    """What of the graph a query's patterns can match: relationships of ``relationship_types`` (None: of
+    any type, as when one of its relationship patterns names no type), and whether every node they
+    match is at an end of such a relationship (``nodes_on_relationships``: no pattern of a lone node)."""
+
+    relationship_types: frozenset[str] | None
+    nodes_on_relationships: bool
+
+
+def pattern_needs(cypher: str) -> PatternNeeds:
+    """What of the graph the patterns of ``cypher`` (MATCH, pattern comprehensions, WHERE) can match.
+
+    >>> needs = pattern_needs("MATCH (p:Paper)-[:USES|EVALUATES_ON]->(e) RETURN [(p)-[:PROPOSES]->(m) | m] AS x")
+    >>> sorted(needs.relationship_types), needs.nodes_on_relationships
+    (['EVALUATES_ON', 'PROPOSES', 'USES'], True)
+    >>> pattern_needs("MATCH (p:Paper), (p)-[r]->(e) RETURN type(r) AS x")
+    PatternNeeds(relationship_types=None, nodes_on_relationships=False)
+    """
+    from .parse_cache import parse
+
+    tree = parse(cypher)
+    types: set[str] | None = set()
+    for relationship in tree.find_data("relationship_pattern"):
+        names = {str(symbol.children[0]) for listed in relationship.find_data("relationship_types")
+                 for symbol in listed.find_data("symbol")}
+        types = types | names if names and types is not None else None
+    lone_node = any(_is_lone_node(element) for element in tree.find_data("pattern_elem"))
+    return PatternNeeds(None if types is None else frozenset(types), not lone_node)
+
+
+def _is_lone_node(element) -> bool:
+    """Whether a pattern element is a node pattern alone, with no relationship chained to it."""
+    kinds = {child.data for child in element.children if hasattr(child, "data")}
+    return "node_pattern" in kinds and "pattern_elem_chain" not in kinds
 
 
 def _catalogue_query(name: str, values: dict[str, Any]) -> tuple[CatalogueQuery, dict[str, Any]]:
@@ -243,9 +284,12 @@ def run_catalogue(name: str, graph: nx.MultiDiGraph, values: dict[str, Any]) -> 
 def answer_catalogue(name: str, path: str | os.PathLike, values: dict[str, Any]) -> QueryResult:
     """Run the named query on a graph file; no row for an entity no name has is :class:`UnknownEntity`.
 
-    On a SQLite store a query with a ``scope`` reads only the part of the graph around the
-    entities named by ``$key`` (see :meth:`paperkg.graph.sqlite_store.GraphStore.subgraph`); the rest
-    reads the whole graph.
+    On a SQLite store a query reads only what its patterns can match (:func:`pattern_needs`): with a
+    ``scope``, the part of the graph around the entities named by ``$key`` (see
+    :meth:`paperkg.graph.sqlite_store.GraphStore.subgraph`), with only the relationships of the types
+    its patterns name; without, when every relationship pattern names its types and no node pattern
+    stands alone, those relationships and the nodes at their ends
+    (:meth:`~paperkg.graph.sqlite_store.GraphStore.relationships_of`); else the whole graph.
     """
     from .sqlite_store import GraphStore, is_store_file
     from .store import read_graph
@@ -257,9 +301,14 @@ def answer_catalogue(name: str, path: str | os.PathLike, values: dict[str, Any])
             check_entity_known(values["key"], entity_names(graph))
         return result
     query, params = _catalogue_query(name, values)
+    needs = pattern_needs(query.text)
     with GraphStore(path, read_only=True) as store:
-        scoped = query.scope is not None and "key" in params
-        graph = store.subgraph(params["key"], query.scope) if scoped else store.graph()
+        if query.scope is not None and "key" in params:
+            graph = store.subgraph(params["key"], query.scope, needs.relationship_types)
+        elif needs.relationship_types is not None and needs.nodes_on_relationships:
+            graph = store.relationships_of(needs.relationship_types)
+        else:
+            graph = store.graph()
         result = _run_on_view(query_view(graph), query.text, params)
         if not result.rows and "key" in query.arguments:
             check_entity_known(values["key"], store.entity_names())

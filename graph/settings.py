@@ -4,12 +4,14 @@ The modules they belong to (:mod:`paperkg.graph.store`, :mod:`paperkg.graph.viz`
 line takes these from here so that ``paperkg --help`` and shell completion import neither.
 """
 
-__all__ = ["GRAPH_ENV", "QUERIES_ENV", "DEFAULT_TOP", "MAX_TOP", "PERIODS", "MIN_RECENT_PAPERS"]
+__all__ = ["GRAPH_ENV", "QUERIES_ENV", "CACHE_ENV", "DEFAULT_TOP", "MAX_TOP", "PERIODS", "MIN_RECENT_PAPERS"]
 
 #: The environment variable naming the graph file.
 GRAPH_ENV = "PAPERKG_GRAPH"
 #: The environment variable naming a folder of .cypher files to use instead of the installed catalogue.
 QUERIES_ENV = "PAPERKG_QUERIES"
+#: The environment variable naming the folder of paperkg's caches (default ~/.cache/paperkg).
+CACHE_ENV = "PAPERKG_CACHE"
 #: Entities drawn by default (and the node limit of a neighbourhood).
 DEFAULT_TOP = 150
 #: The most entities (or neighbourhood nodes) one picture draws: the layout is quadratic in them.

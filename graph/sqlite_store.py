@@ -550,12 +550,12 @@ class GraphStore:
             self.db.execute("SELECT id, label, props FROM node ORDER BY label != 'Paper', id"),
             self.db.execute("SELECT start, end, key, type, props FROM rel ORDER BY start, end, key"))
 
-    def subgraph(self, key_ending: str, hops: int) -> nx.MultiDiGraph:
+    def subgraph(self, key_ending: str, hops: int, types: Iterable[str] | None = None) -> nx.MultiDiGraph:
         """The part of the graph within ``hops`` relationships of the entities one of whose keys ends
-        with ``key_ending``: those nodes and every relationship between them."""
+        with ``key_ending``: those nodes and every relationship between them (of ``types`` only, if given;
+        the hops are counted over every type)."""
         db = self.db
-        db.execute("CREATE TEMP TABLE IF NOT EXISTS scope(id TEXT PRIMARY KEY) WITHOUT ROWID")
-        db.execute("DELETE FROM temp.scope")
+        self._new_scope()
         reversed_key = key_ending[::-1]
         db.execute("INSERT OR IGNORE INTO temp.scope SELECT node FROM node_key WHERE rkey >= ? AND rkey < ?",
                    (reversed_key, reversed_key + "\U0010ffff"))
@@ -569,11 +569,32 @@ class GraphStore:
             frontier = found - seen
             seen |= frontier
             db.executemany("INSERT INTO temp.scope VALUES (?)", [(node,) for node in frontier])
+        typed, type_values = _type_filter(types)
+        # CROSS JOIN keeps the scope the outer loop: the planner, knowing no sizes, would scan every node,
+        # or every relationship of the types
         return self._materialise(
-            db.execute("SELECT n.id, n.label, n.props FROM temp.scope s JOIN node n ON n.id = s.id "
-                       "ORDER BY n.label != 'Paper', n.id"),
-            db.execute("SELECT r.start, r.end, r.key, r.type, r.props FROM temp.scope s JOIN rel r ON r.start = s.id "
-                       "WHERE r.end IN (SELECT id FROM temp.scope) ORDER BY r.start, r.end, r.key"))
+            self._scope_nodes(),
+            db.execute("SELECT r.start, r.end, r.key, r.type, r.props FROM temp.scope s CROSS JOIN rel r ON r.start = s.id "
+                       f"WHERE r.end IN (SELECT id FROM temp.scope) {typed} ORDER BY r.start, r.end, r.key", type_values))
+
+    def relationships_of(self, types: Iterable[str]) -> nx.MultiDiGraph:
+        """The relationships of ``types`` and the nodes at their ends."""
+        typed, type_values = _type_filter(types)
+        self._new_scope()
+        self.db.execute(f"INSERT OR IGNORE INTO temp.scope SELECT r.start FROM rel r WHERE 1 {typed} "
+                        f"UNION SELECT r.end FROM rel r WHERE 1 {typed}", type_values * 2)
+        return self._materialise(self._scope_nodes(), self.db.execute(
+            f"SELECT r.start, r.end, r.key, r.type, r.props FROM rel r WHERE 1 {typed} ORDER BY r.start, r.end, r.key",
+            type_values))
+
+    def _new_scope(self) -> None:
+        """An empty ``temp.scope`` table: the ids of the nodes a part of the graph holds."""
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS scope(id TEXT PRIMARY KEY) WITHOUT ROWID")
+        self.db.execute("DELETE FROM temp.scope")
+
+    def _scope_nodes(self) -> sqlite3.Cursor:
+        return self.db.execute("SELECT n.id, n.label, n.props FROM temp.scope s CROSS JOIN node n ON n.id = s.id "
+                               "ORDER BY n.label != 'Paper', n.id")
 
     @staticmethod
     def _materialise(nodes: Iterable[tuple], edges: Iterable[tuple]) -> nx.MultiDiGraph:
@@ -631,6 +652,14 @@ class _Transaction:
         except sqlite3.Error as err:
             self.store.db.execute("ROLLBACK")
             raise OutputError(str(self.store.path), f"cannot write: {err} (the batch was not added)") from None
+
+
+def _type_filter(types: Iterable[str] | None) -> tuple[str, list[str]]:
+    """``AND r.type IN (?, ...)`` and its values; no condition for ``None`` (every type)."""
+    if types is None:
+        return "", []
+    values = sorted(types)
+    return f"AND r.type IN ({', '.join('?' * len(values))})", values
 
 
 def _json(value: Any) -> str:

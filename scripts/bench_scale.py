@@ -11,8 +11,12 @@ store, not the pipeline. Each path runs in a child process of its own, so its pe
 
 Prints one JSON object per measurement: the store's build time per 10k papers (linear when
 they stay flat), peak memory and file size, the time to add 10 papers to the full store,
-``stats`` and ``papers-using GSM8K`` in-process and through the CLI; the same for the JSON
-graph file at ``--json-papers``, and the ratios.
+``stats``, ``papers-using GSM8K`` and ``top-datasets`` in-process and through the CLI (the first
+command with an empty parse cache, then again), ``papers-using GSM8K`` in-process again and again
+(the median and fastest of 20 calls after the first); the same for the JSON graph file at
+``--json-papers``, and the ratios. ``--store kg.db`` measures a store built before (by this script's
+copies of the same extractions, ``--papers`` of them) instead of building one: it is copied, since
+adding 10 papers changes it.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ import json
 import multiprocessing
 import os
 import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -69,7 +75,7 @@ def cli(*args: str) -> None:
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def run_store(source: Path, papers: int, folder: Path, out) -> None:
+def run_store(source: Path, papers: int, folder: Path, built: Path | None, out) -> None:
     from paperkg.graph.build import graph_file_stats
     from paperkg.graph.query import answer_catalogue
     from paperkg.graph.sqlite_store import GraphStore
@@ -77,8 +83,12 @@ def run_store(source: Path, papers: int, folder: Path, out) -> None:
     path = folder / "kg.db"
     results = []
     extractions = replicated(source, papers + 10)
+    if built:
+        shutil.copyfile(built, path)
+        for _ in range(papers):
+            next(extractions)
     with GraphStore(path) as store:
-        for start in range(0, papers, STEP):
+        for start in range(0, 0 if built else papers, STEP):
             def add_step():
                 batch = []
                 for _ in range(min(STEP, papers - start)):
@@ -125,14 +135,43 @@ def run_json(source: Path, papers: int, folder: Path, out) -> None:
     out.send(results)
 
 
+#: Calls of ``papers-using GSM8K`` after the first in one process: their median and fastest are reported.
+WARM_CALLS = 20
+
+
 def measure_queries(kind: str, path: Path, papers: int, answer_catalogue, graph_file_stats) -> list[dict]:
-    return [
+    """Each query in-process and through the CLI, in a cache folder of their own (the first parse of
+    each query is measured, as the first command a user runs)."""
+    os.environ["PAPERKG_CACHE"] = str(path.parent / f"cache-{kind}")
+    papers_using = lambda: _rows_or_unknown(answer_catalogue, path)  # noqa: E731
+    results = [
         timed(f"{kind} stats in-process", lambda: graph_file_stats(path), papers=papers),
-        timed(f"{kind} papers-using GSM8K in-process", lambda: _rows_or_unknown(answer_catalogue, path),
-              papers=papers),
+        timed(f"{kind} papers-using GSM8K in-process", papers_using, papers=papers),
+        repeated(f"{kind} papers-using GSM8K in-process again", papers_using, papers=papers),
+        timed(f"{kind} top-datasets in-process", lambda: answer_catalogue("top-datasets", path, {}), papers=papers),
         timed(f"{kind} stats CLI", lambda: cli("stats", "--graph", str(path)), papers=papers),
-        timed(f"{kind} papers-using GSM8K CLI", lambda: cli("papers-using", "GSM8K", "--graph", str(path)), papers=papers),
     ]
+    os.environ["PAPERKG_CACHE"] = str(path.parent / f"cache-{kind}-cli")
+    for again in ("", " again"):
+        results += [
+            timed(f"{kind} papers-using GSM8K CLI{again}", lambda: cli("papers-using", "GSM8K", "--graph", str(path)),
+                  papers=papers),
+            timed(f"{kind} top-datasets CLI{again}", lambda: cli("top-datasets", "--graph", str(path)), papers=papers),
+        ]
+    return results
+
+
+def repeated(what: str, call, **extra) -> dict:
+    """The median and fastest of :data:`WARM_CALLS` calls (``seconds`` is the median)."""
+    times = []
+    for _ in range(WARM_CALLS):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    result = {"what": what, "seconds": round(statistics.median(times), 4), "fastest": round(min(times), 4),
+              "calls": WARM_CALLS, **extra}
+    print(json.dumps(result), flush=True)
+    return result
 
 
 def _rows_or_unknown(answer_catalogue, path: Path) -> None:
@@ -159,20 +198,26 @@ def main() -> None:
     parser.add_argument("extractions", type=Path, help="paperkg extract output (JSON Lines)")
     parser.add_argument("--papers", type=int, default=100_000, help="papers in the store (default 100000)")
     parser.add_argument("--json-papers", type=int, default=20_000, help="papers in the JSON graph file (default 20000)")
+    parser.add_argument("--store", type=Path, help="a store of --papers copies built before: measured, not built")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        store_results = in_child(run_store, args.extractions, args.papers, Path(folder))
+        store_results = in_child(run_store, args.extractions, args.papers, Path(folder), args.store)
         json_results = in_child(run_json, args.extractions, args.json_papers, Path(folder))
     for line in (*store_results, *json_results):
         print(json.dumps(line))
     steps = [r["seconds"] for r in store_results if r["what"] == "store build 10k"]
-    print(json.dumps({"what": "store build: last 10k / first 10k (1.0 = linear)", "value": round(steps[-1] / steps[0], 2),
-                      "papers_per_s": round(args.papers / sum(steps))}))
+    if steps:
+        print(json.dumps({"what": "store build: last 10k / first 10k (1.0 = linear)",
+                          "value": round(steps[-1] / steps[0], 2), "papers_per_s": round(args.papers / sum(steps))}))
     store, old = ({r["what"]: r for r in results} for results in (store_results, json_results))
-    for what in ("add 10 papers", "stats in-process", "papers-using GSM8K in-process", "stats CLI",
-                 "papers-using GSM8K CLI"):
+    for what in ("add 10 papers", "stats in-process", "papers-using GSM8K in-process",
+                 "papers-using GSM8K in-process again", "top-datasets in-process", "stats CLI", "papers-using GSM8K CLI",
+                 "papers-using GSM8K CLI again", "top-datasets CLI", "top-datasets CLI again"):
         print(json.dumps({"ratio json/store": what, "json_papers": args.json_papers, "store_papers": args.papers,
                           "value": round(old[f"json {what}"]["seconds"] / store[f"store {what}"]["seconds"], 1)}))
+    for kind, results in (("store", store), ("json", old)):
+        first, again = (results[f"{kind} papers-using GSM8K {how}"]["seconds"] for how in ("in-process", "in-process again"))
+        print(json.dumps({"ratio first/again": f"{kind} papers-using GSM8K in-process", "value": round(first / again, 1)}))
 
 if __name__ == "__main__":
     main()

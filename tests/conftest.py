@@ -203,3 +203,21 @@ def build_from_abstracts(tmp_path_factory):
         return folder / file_name
 
     return build
+
+
+# ---- paperkg's cache folder (graph/parse_cache.py) --------------------------------------------
+@_export_pytest.fixture(scope="session", autouse=True)
+def paperkg_cache(tmp_path_factory):
+    """paperkg's cache folder for the session (commands run by tests inherit it): not the user's."""
+    import os
+
+    from paperkg.graph.settings import CACHE_ENV
+
+    folder = tmp_path_factory.mktemp("paperkg-cache")
+    before = os.environ.get(CACHE_ENV)
+    os.environ[CACHE_ENV] = str(folder)
+    yield folder
+    if before is None:
+        del os.environ[CACHE_ENV]
+    else:
+        os.environ[CACHE_ENV] = before

@@ -4,7 +4,7 @@ import pytest
 
 from paperkg.extractors.errors import UsageError
 from paperkg.extractors.records import Entity, Extraction, Paper, Relation
-from paperkg.graph.query import QueryError, catalogue, catalogue_params, run_catalogue, run_query
+from paperkg.graph.query import QueryError, catalogue, catalogue_params, pattern_needs, run_catalogue, run_query
 from paperkg.graph.store import build_graph, write_graph
 
 
@@ -218,3 +218,20 @@ def test_query_embedded_engine_refuses_what_it_answers_wrongly(probe_graph, cyph
                                     "MATCH (e:Entity) // shortestPath( is only mentioned\nRETURN e.name AS x"])
 def test_query_constructs_in_strings_and_comments_are_not_refused(probe_graph, cypher):
     run_query(probe_graph, cypher)
+
+
+@pytest.mark.parametrize("cypher, types, nodes_on_relationships", [
+    ("MATCH (p:Paper)-[:USES|EVALUATES_ON]->(e:Entity) RETURN e.name AS x", {"USES", "EVALUATES_ON"}, True),
+    ("MATCH (a)<-[:USES]-(p)-[:PROPOSES]->(b) RETURN [(p)-[:REPORTS]->(r) | r.value] AS x",
+     {"USES", "PROPOSES", "REPORTS"}, True),
+    ("MATCH (p:Paper)-[r]->(e:Entity) RETURN type(r) AS x", None, True),
+    ("MATCH (p:Paper)-->(e) RETURN e.name AS x", None, True),
+    ("MATCH (p:Paper)-[:USES]->(e) RETURN [(p)-->(m) | m.name] AS x", None, True),
+    ("MATCH (p:Paper)-[:USES*1..2]->(e) RETURN e.name AS x", {"USES"}, True),
+    ("MATCH (p:Paper) WHERE p.year IS NOT NULL RETURN p.year AS x", set(), False),
+    ("MATCH (p:Paper), (p)-[:USES]->(e) RETURN e.name AS x", {"USES"}, False),
+])
+def test_query_pattern_needs_names_what_the_patterns_match(cypher, types, nodes_on_relationships):
+    needs = pattern_needs(cypher)
+    assert needs.relationship_types == (None if types is None else frozenset(types))
+    assert needs.nodes_on_relationships == nodes_on_relationships

@@ -149,6 +149,18 @@ def test_sqlite_store_subgraph_reads_only_the_neighbourhood(tmp_path):
     assert results and all(part.nodes[r]["benchmark"] == "GSM8K" for r in results)
 
 
+def test_sqlite_store_subgraph_of_types_holds_the_same_nodes_and_only_those_relationships(tmp_path):
+    path = tmp_path / "kg.db"
+    store_graph(path, [hand_extractions()])
+    with GraphStore(path, read_only=True) as store:
+        part = store.subgraph("gsm8k", 1)
+        typed = store.subgraph("gsm8k", 1, {"EVALUATES_ON", "USES"})
+    assert set(typed) == set(part)
+    kept = {(start, end, key) for start, end, key, kind in part.edges(keys=True, data="type")
+            if kind in {"EVALUATES_ON", "USES"}}
+    assert kept and set(typed.edges(keys=True)) == kept
+
+
 # -- processes: killed, concurrent ---------------------------------------------------
 #: A build in a process of its own, of the papers of argv[2:] into argv[1], one paper per transaction.
 BUILD_SCRIPT = """
@@ -235,3 +247,32 @@ def test_sqlite_store_cli_migrate_copies_a_json_graph_once(tmp_path):
     assert full_content(read_graph(tmp_path / "kg.db")) == full_content(read_graph(tmp_path / "kg.json"))
     again = _paperkg("migrate", "kg.json", "kg.db", cwd=tmp_path)
     assert again.returncode == 2 and "kg.db: already exists" in again.stderr
+
+
+@pytest.fixture(scope="module")
+def store_and_graph_file(tmp_path_factory, acronym_inputs):
+    """The acronym papers built into a store and into a JSON graph file."""
+    folder = tmp_path_factory.mktemp("built")
+    build(acronym_inputs, folder / "kg.db")
+    build(acronym_inputs, folder / "kg.json")
+    return folder / "kg.db", folder / "kg.json"
+
+
+@pytest.mark.parametrize("name", [name for name, query in catalogue().items() if not query.arguments])
+def test_sqlite_store_catalogue_over_the_graph_answers_from_the_relationships_its_patterns_name(store_and_graph_file,
+                                                                                                  name):
+    store_file, graph_file = store_and_graph_file
+    rows = answer_catalogue(name, store_file, {}).rows
+    assert rows == answer_catalogue(name, graph_file, {}).rows  # the whole graph, read from the JSON file
+    assert rows or "trends" in name  # the papers are undated
+
+
+def test_sqlite_store_relationships_of_types_holds_those_and_their_ends(store_and_graph_file):
+    with GraphStore(store_and_graph_file[0], read_only=True) as store:
+        part = store.relationships_of({"USES", "EVALUATES_ON"})
+        whole = store.graph()
+    edges = {(start, end, key) for start, end, key, kind in whole.edges(keys=True, data="type")
+             if kind in {"USES", "EVALUATES_ON"}}
+    assert edges and set(part.edges(keys=True)) == edges
+    assert set(part) == {node for start, end, _ in edges for node in (start, end)}
+    assert all(part.nodes[node] == whole.nodes[node] for node in part)
