@@ -4,9 +4,10 @@ The papers are read (and bad records reported) in the calling process, as in
 one process, and cut into partitions of ``partition_size`` papers. Each
 partition is one task for an engine:
 
-- :class:`LocalPool`, ``workers=N``: N local processes, forked from a server
-  process that loaded the pipeline once (:mod:`paperkg.extractors.forkserver_preload`).
-  Each writes its partition's extractions as a JSON Lines shard file; the parent
+- :class:`LocalPool`, ``workers=N``: N local processes, forked from this one
+  once it has loaded the pipeline; or, when this process runs threads (which a fork
+  does not copy sanely), from a server process that loaded the pipeline once
+  (:mod:`paperkg.extractors.forkserver_preload`). Each writes its partition's extractions as a JSON Lines shard file; the parent
   only sends papers and merges shards.
 - :class:`DaskCluster`, ``scheduler="tcp://HOST:PORT"``: the same partitions as
   tasks on a Dask ``distributed`` cluster (``pip install 'paperkg[dask]'``).
@@ -30,6 +31,7 @@ import multiprocessing
 import os
 import re
 import tempfile
+import threading
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -120,7 +122,10 @@ class Engine(Protocol):
 
 
 class LocalPool:
-    """``workers`` local processes (forkserver: a worker copies neither the parent's memory nor its threads)."""
+    """``workers`` local processes, forked from this one with the pipeline loaded: the workers start
+    at once, sharing its pages. A process running threads forks none (a child would inherit
+    their locks in any state): its workers come from a forkserver, which starts another
+    interpreter, imports spaCy and loads the pipeline again before the first paper (~2 s)."""
 
     def __init__(self, workers: int):
         if workers < 1:
@@ -129,8 +134,12 @@ class LocalPool:
         self.window = 2 * workers
 
     def __enter__(self) -> "LocalPool":
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["paperkg.extractors.forkserver_preload"])  # the pipeline, loaded once for all
+        if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+            load_pipeline()  # before the fork: every worker has it
+            context = multiprocessing.get_context("fork")
+        else:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["paperkg.extractors.forkserver_preload"])  # the pipeline, loaded once for all
         self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
         return self
 
