@@ -74,18 +74,32 @@ class Shard(NamedTuple):
     papers: int
 
 
-def partitions(papers: Iterable[Paper], size: int = DEFAULT_PARTITION_SIZE) -> Iterator[Partition]:
-    """``papers`` in consecutive partitions of ``size`` (the last may be shorter), read lazily.
+def partitions(papers: Iterable[Paper], size: int = DEFAULT_PARTITION_SIZE, ending: int = 1) -> Iterator[Partition]:
+    """``papers`` in consecutive partitions of ``size``, read lazily; the last ``size * ending // 2``
+    papers or fewer are cut into ``ending`` even partitions, so that workers taking them finish
+    together, not one working alone through a last full partition.
 
     >>> [len(p.papers) for p in partitions([Paper(id=str(i), title="t", abstract="a") for i in range(5)], 2)]
     [2, 2, 1]
+    >>> [len(p.papers) for p in partitions([Paper(id=str(i), title="t", abstract="a") for i in range(10)], 4, 4)]
+    [4, 1, 2, 1, 2]
     """
-    if size < 1:
-        raise UsageError(f"partition size {size}: must be at least 1")
+    if size < 1 or ending < 1:
+        raise UsageError(f"partition size {size}, ending in {ending}: each must be at least 1")
     papers = iter(papers)
+    tail = size * ending // 2
+    buffered: list[Paper] = []
     index = 0
-    while chunk := list(islice(papers, size)):
-        yield Partition(index, chunk)
+    while True:
+        buffered += islice(papers, size + tail - len(buffered))  # read ahead: is the end near?
+        if len(buffered) <= tail:
+            break
+        yield Partition(index, buffered[:size])
+        buffered, index = buffered[size:], index + 1
+    pieces = min(ending, len(buffered))
+    bounds = [len(buffered) * k // pieces for k in range(pieces + 1)] if pieces else [0]
+    for start, end in zip(bounds, bounds[1:]):
+        yield Partition(index, buffered[start:end])
         index += 1
 
 
@@ -252,7 +266,7 @@ def run_partitions(papers: Iterable[Paper], directory: Path, engine: Engine, *, 
 
     with engine:
         try:
-            for partition in partitions(papers, partition_size):
+            for partition in partitions(papers, partition_size, ending=engine.window):
                 pending.append((partition, engine.submit(partition, directory, batch_size)))
                 if len(pending) >= engine.window:
                     yield merge_first()
