@@ -77,7 +77,7 @@ def long_form_for(short: str, words: list[str], starts: list[int], text: str) ->
 
 def find_abbreviations(doc: Doc) -> list[tuple[int, int, int, int]]:
     """Token offsets ``(short_start, short_end, long_start, long_end)`` of each definition."""
-    text = DocText(doc)
+    text = DocText.of(doc)
     words, starts = text.words, text.starts
     sent_of = [0] * len(words)
     for start, end in text.sents:

@@ -423,7 +423,7 @@ def capitalised_phrases(doc: Doc, text: DocText | None = None) -> list[Span]:
 
     Outside the title and not at a sentence start, capitals mark a name.
     """
-    text = text or DocText(doc)
+    text = text or DocText.of(doc)
     spans, start = [], None
     for i in range(text.title_end, len(text)):
         word = text.words[i]
@@ -515,7 +515,7 @@ def candidate_spans(doc: Doc, generic_keys: set[str] = frozenset(), text: DocTex
     An acronym whose expansion is generic ("large language models (LLMs)") is
     no candidate, and neither is its expansion.
     """
-    text = text or DocText(doc)
+    text = text or DocText.of(doc)
     found: list[tuple[Span, str]] = []
     for span in doc.spans.get("gazetteer", []):
         if span.label_ != GENERIC:
@@ -598,7 +598,7 @@ def _generic_ranges(doc: Doc) -> set[tuple[int, int]]:
 def resolve_entities(doc: Doc, ner_source: str = "ner") -> list[Span]:
     """The final entity spans of a doc, typed and keyed (see the module docstring)."""
     generic = _generic_ranges(doc)
-    text = DocText(doc)
+    text = DocText.of(doc)
     generic_keys = {canonical_key(text.span_text(s, e)) for s, e in generic}
     # "smaller language models (SLMs)": a described kind of model is generic, and so is its acronym.
     for s_start, s_end, l_start, l_end in getattr(doc._, "abbreviations", []):

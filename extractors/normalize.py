@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = ["canonical_key", "is_acronym_plural", "model_family", "is_size_variant"]
 
@@ -43,6 +44,7 @@ def _singular(word: str) -> str:
     return _PLURAL.sub("", word)
 
 
+@lru_cache(maxsize=65536)  # called for every candidate of every abstract; names repeat
 def canonical_key(name: str) -> str:
     """The key under which spellings of one name meet.
 

@@ -4,9 +4,10 @@ The papers are read (and bad records reported) in the calling process, as in
 one process, and cut into partitions of ``partition_size`` papers. Each
 partition is one task for an engine:
 
-- :class:`LocalPool`, ``workers=N``: N local processes, forked from a server
-  process that loaded the pipeline once (:mod:`paperkg.extractors.forkserver_preload`).
-  Each writes its partition's extractions as a JSON Lines shard file; the parent
+- :class:`LocalPool`, ``workers=N``: N local processes, forked from this one
+  once it has loaded the pipeline; or, when this process runs threads (which a fork
+  does not copy sanely), from a server process that loaded the pipeline once
+  (:mod:`paperkg.extractors.forkserver_preload`). Each writes its partition's extractions as a JSON Lines shard file; the parent
   only sends papers and merges shards.
 - :class:`DaskCluster`, ``scheduler="tcp://HOST:PORT"``: the same partitions as
   tasks on a Dask ``distributed`` cluster (``pip install 'paperkg[dask]'``).
@@ -30,6 +31,7 @@ import multiprocessing
 import os
 import re
 import tempfile
+import threading
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -72,18 +74,32 @@ class Shard(NamedTuple):
     papers: int
 
 
-def partitions(papers: Iterable[Paper], size: int = DEFAULT_PARTITION_SIZE) -> Iterator[Partition]:
-    """``papers`` in consecutive partitions of ``size`` (the last may be shorter), read lazily.
+def partitions(papers: Iterable[Paper], size: int = DEFAULT_PARTITION_SIZE, ending: int = 1) -> Iterator[Partition]:
+    """``papers`` in consecutive partitions of ``size``, read lazily; the last ``size * ending // 2``
+    papers or fewer are cut into ``ending`` even partitions, so that workers taking them finish
+    together, not one working alone through a last full partition.
 
     >>> [len(p.papers) for p in partitions([Paper(id=str(i), title="t", abstract="a") for i in range(5)], 2)]
     [2, 2, 1]
+    >>> [len(p.papers) for p in partitions([Paper(id=str(i), title="t", abstract="a") for i in range(10)], 4, 4)]
+    [4, 1, 2, 1, 2]
     """
-    if size < 1:
-        raise UsageError(f"partition size {size}: must be at least 1")
+    if size < 1 or ending < 1:
+        raise UsageError(f"partition size {size}, ending in {ending}: each must be at least 1")
     papers = iter(papers)
+    tail = size * ending // 2
+    buffered: list[Paper] = []
     index = 0
-    while chunk := list(islice(papers, size)):
-        yield Partition(index, chunk)
+    while True:
+        buffered += islice(papers, size + tail - len(buffered))  # read ahead: is the end near?
+        if len(buffered) <= tail:
+            break
+        yield Partition(index, buffered[:size])
+        buffered, index = buffered[size:], index + 1
+    pieces = min(ending, len(buffered))
+    bounds = [len(buffered) * k // pieces for k in range(pieces + 1)] if pieces else [0]
+    for start, end in zip(bounds, bounds[1:]):
+        yield Partition(index, buffered[start:end])
         index += 1
 
 
@@ -120,7 +136,10 @@ class Engine(Protocol):
 
 
 class LocalPool:
-    """``workers`` local processes (forkserver: a worker copies neither the parent's memory nor its threads)."""
+    """``workers`` local processes, forked from this one with the pipeline loaded: the workers start
+    at once, sharing its pages. A process running threads forks none (a child would inherit
+    their locks in any state): its workers come from a forkserver, which starts another
+    interpreter, imports spaCy and loads the pipeline again before the first paper (~2 s)."""
 
     def __init__(self, workers: int):
         if workers < 1:
@@ -129,8 +148,12 @@ class LocalPool:
         self.window = 2 * workers
 
     def __enter__(self) -> "LocalPool":
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["paperkg.extractors.forkserver_preload"])  # the pipeline, loaded once for all
+        if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+            load_pipeline()  # before the fork: every worker has it
+            context = multiprocessing.get_context("fork")
+        else:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["paperkg.extractors.forkserver_preload"])  # the pipeline, loaded once for all
         self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
         return self
 
@@ -243,7 +266,7 @@ def run_partitions(papers: Iterable[Paper], directory: Path, engine: Engine, *, 
 
     with engine:
         try:
-            for partition in partitions(papers, partition_size):
+            for partition in partitions(papers, partition_size, ending=engine.window):
                 pending.append((partition, engine.submit(partition, directory, batch_size)))
                 if len(pending) >= engine.window:
                     yield merge_first()

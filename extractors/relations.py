@@ -55,7 +55,7 @@ class RuleText(DocText):
     as ``(start, end, group key, label, source)``."""
 
     def __init__(self, doc: Doc, groups: dict[str, str]):
-        super().__init__(doc)
+        vars(self).update(vars(DocText.of(doc)))  # the reading the entity rules made: its lists are only read
         starts = [start for start, _ in self.sents]
         self.ents: list[list[tuple[int, int, str, str, str]]] = [[] for _ in self.sents]
         for ent in doc.ents:

@@ -2,7 +2,7 @@
 
 The ratio of the two is what carries across machines. Run on one core:
 
-    python scripts/bench_extract.py                       # the seed pages in ../shared, or the README example
+    python scripts/bench_extract.py                       # the conference abstracts in ../shared (else its seeds, else the README example)
     python scripts/bench_extract.py papers.jsonl --papers 5000 --n-process 2
 
 Prints papers/s and words/s (words = whitespace-separated) for each, and the ratio.
@@ -23,7 +23,10 @@ from paperkg.extractors.pipeline import make_pipeline
 from paperkg.extractors.readers import read_papers
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_INPUTS = sorted((ROOT.parent / "shared" / "seeds").glob("*.txt")) or [ROOT / "tests" / "fixtures" / "example-papers.txt"]
+SHARED = ROOT.parent / "shared"
+ABSTRACTS = SHARED / "data" / "conference-abstracts" / "ml-conference-abstracts.jsonl.gz"
+DEFAULT_INPUTS = ([ABSTRACTS] if ABSTRACTS.exists() else sorted((SHARED / "seeds").glob("*.txt"))
+                  or [ROOT / "tests" / "fixtures" / "example-papers.txt"])
 
 
 def measure(label: str, run, papers, words: int) -> dict:
@@ -44,7 +47,7 @@ def main() -> None:
     parser.add_argument("--n-process", type=int, default=1)
     args = parser.parse_args()
 
-    source = list(read_papers(args.inputs))
+    source = list(itertools.islice(read_papers(args.inputs), args.papers))  # read no more than is used
     papers = list(itertools.islice(itertools.cycle(source), args.papers))
     words = sum(len(p.text.split()) for p in papers)
     nlp = make_pipeline()

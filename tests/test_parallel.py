@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -44,10 +45,15 @@ def one_process(inputs, tmp_path_factory) -> tuple[bytes, list[str]]:
     return out.read_bytes(), result.stderr.splitlines()
 
 
-@pytest.mark.parametrize("count, size, expected", [(0, 2, []), (5, 2, [2, 2, 1]), (4, 2, [2, 2]), (3, 10, [3])])
-def test_parallel_partitions_cut_the_papers_in_order(count, size, expected):
+@pytest.mark.parametrize("count, size, ending, expected", [
+    (0, 2, 1, []), (5, 2, 1, [2, 2, 1]), (4, 2, 1, [2, 2]), (3, 10, 1, [3]),
+    # the last size * ending // 2 papers are cut into `ending` even partitions
+    (0, 200, 4, []), (3, 200, 4, [1, 1, 1]), (1000, 200, 4, [200, 200, 200, 100, 100, 100, 100]),
+    (1100, 200, 4, [200, 200, 200, 200, 75, 75, 75, 75]),
+])
+def test_parallel_partitions_cut_the_papers_in_order(count, size, ending, expected):
     papers = [Paper(id=str(i), title="t", abstract="a") for i in range(count)]
-    cut = list(partitions(papers, size))
+    cut = list(partitions(papers, size, ending))
     assert [len(p.papers) for p in cut] == expected and [p.index for p in cut] == list(range(len(expected)))
     assert [paper for p in cut for paper in p.papers] == papers
 
@@ -57,6 +63,21 @@ def test_parallel_local_workers_merge_partitions_in_input_order(inputs, one_proc
     papers = read_papers(map(str, inputs))
     lines = [json.dumps(e.to_dict(), ensure_ascii=False) + "\n"
              for e in extract_sharded(papers, workers=2, partition_size=2)]
+    assert "".join(lines).encode() == one_process[0]
+
+
+def test_parallel_local_workers_from_a_forkserver_when_threads_run(inputs, one_process):
+    """A process running a thread forks no worker (the child would inherit its locks in any state):
+    the workers come from a forkserver, with the same output."""
+    stop = threading.Event()
+    waiting = threading.Thread(target=stop.wait)
+    waiting.start()
+    try:
+        lines = [json.dumps(e.to_dict(), ensure_ascii=False) + "\n"
+                 for e in extract_sharded(read_papers(map(str, inputs)), workers=2, partition_size=2)]
+    finally:
+        stop.set()
+        waiting.join()
     assert "".join(lines).encode() == one_process[0]
 
 
