@@ -40,7 +40,7 @@ _DATA_NOUN = re.compile(r"^(datasets?|benchmarks?|corpus|corpora)$", re.I)
 _TRAIN = re.compile(r"^(pre-?train\w*|train\w*|fine-?tun\w*|finetun\w*|distill\w*)$", re.I)
 _RESULT_VERB = re.compile(r"^(achiev\w*|reach\w*|obtain\w*|attain\w*|outperform\w*|surpass\w*|improv\w*|yield\w*|"
                           r"gets?|sets?|establish\w*|scor\w*|records?|delivers?|exceed\w*|beats?|boosts?|reduc\w*)$", re.I)
-_NUMBER = re.compile(r"^[$~≈+±−-]*?(?P<sign>[+±−-])?(?P<value>\d+(?:\.\d+)?)(?P<unit>\\?%|x|×|pp|dB)?\\?(?:\$|on|in)?$")
+_NUMBER = re.compile(r"^[$~≈+±−-]*?(?:\\sim|\\approx)?(?P<sign>[+±−-])?(?P<value>\d+(?:\.\d+)?)(?P<unit>\\?%|x|×|pp|dB)?\\?(?:\$|on|in)?$")
 _UNIT_WORDS = {"%": "%", "\\%": "%", "percent": "%", "pp": "points", "points": "points", "point": "points", "x": "x",
                "×": "x", "times": "x"}
 _PERCENT_POINTS = ("percentage", "percent")  # "3.0 percent points"
@@ -108,6 +108,10 @@ class Sentence:
     def window(self, start: int, end: int) -> list[str]:
         return self.lower[max(self.start, start) : min(self.end, end)]
 
+    def plain_window(self, start: int, end: int) -> list[str]:
+        """The lowercase words from ``start`` to ``end`` that are no part of a name."""
+        return [self.lower[i] for i in range(max(self.start, start), min(self.end, end)) if i not in self.name_words]
+
     def text_of(self, start: int, end: int) -> str:
         return self.doc_text.span_text(start, end).strip()
 
@@ -117,7 +121,7 @@ def _read_value(sentence: Sentence, i: int) -> Value | None:
     if match is None or i in sentence.name_words:
         return None
     unit, end = _UNIT_WORDS.get((match["unit"] or "").lstrip("\\"), ""), i + 1
-    following = sentence.lower[end] if end < sentence.end else ""
+    following = sentence.lower[end].rstrip("$") if end < sentence.end else ""  # "$\sim6 \%$"
     if not unit and following in _UNIT_WORDS:
         unit, end = _UNIT_WORDS[following], end + 1
         if following in _PERCENT_POINTS and end < sentence.end and sentence.lower[end] in {"points", "point"}:
@@ -142,9 +146,10 @@ def _is_count(s: Sentence, v: Value) -> bool:
 
 
 def _is_cost(s: Sentence, v: Value) -> bool:
-    """ "2.5x faster", "50% fewer parameters", "20% ~ 98% MACs saving", "latency by 36%"."""
-    after = s.window(v.end, v.end + 3) + s.window(s.run_end[v.index], s.run_end[v.index] + 3)
-    before = s.window(v.index - 4, v.index)
+    """ "2.5x faster", "50% fewer parameters", "20% ~ 98% MACs saving", "latency by 36%" (not the
+    words of a name: "improves Faster R-CNN by 2.3 AP")."""
+    after = s.plain_window(v.end, v.end + 3) + s.plain_window(s.run_end[v.index], s.run_end[v.index] + 3)
+    before = s.plain_window(v.index - 4, v.index)
     return (any(_COST.match(w) for w in after) or v.unit == "x" or "only" in before[-2:] and v.unit == "%"
             or any(_COST.match(w) for w in before))
 
@@ -332,36 +337,61 @@ def _metric_before(s: Sentence, v: Value) -> str:
     return ""
 
 
-def _metric(s: Sentence, v: Value) -> str:
-    """The metric right after the value ("83.1% top-1 accuracy", "+3.4 AP", "20.6% in driving score"),
-    else the one the sentence names before it."""
+def _metric_after(s: Sentence, v: Value) -> str:
+    """The metric right after the value: "83.1% top-1 accuracy", "+3.4 AP", "20.6% in driving score"."""
     after = v.end
     while after < s.end and s.lower[after] in _BEFORE_METRIC:
         after += 1
     after = next((d[1] for d in s.data if d[0] == after), after)  # "86.0% ImageNet top-1 accuracy"
     phrase = find_metric(s.words[: s.end], after) if after < s.end else None
-    return phrase.text if phrase is not None else _metric_before(s, v)
+    return phrase.text if phrase is not None else ""
+
+
+def _metric(s: Sentence, run: Run, v: Value) -> str:
+    """The metric right after the value, else right after the list of values it is in ("by 3.8%, 5.4%
+    and 5.7% mAP": each one's), else the one the sentence names before it."""
+    return _metric_after(s, v) or _metric_after(s, run.items[-1]) or _metric_before(s, v)
 
 
 class KindRule(NamedTuple):
+    """A way the text says what a value is: ``applies(sentence, value)`` says the value is ``kind``."""
+
     name: str
+    kind: str
     applies: Callable[[Sentence, Value], bool]
 
 
-KIND_RULES: list[tuple[str, KindRule]] = [
-    ("relative", KindRule("relative-word", lambda s, v: "relative" in s.window(v.end, v.end + 3)
-                          or any(w.startswith("reduc") for w in s.window(v.index - 2, v.end + 2)))),
-    ("gain", KindRule("signed", lambda s, v: v.sign == "+")),
-    ("gain", KindRule("gain-before", lambda s, v: any(
-        _GAIN_BEFORE.match(w) for w in [w for w in s.window(v.index - 3, v.index) if w not in _APPROX] + (
-            ["by"] if "by" in s.window(v.index - 3, v.index) else [])))),
-    ("gain", KindRule("gain-after", lambda s, v: any(_GAIN_AFTER.match(w) for w in s.window(v.end, v.end + 3)))),
-    ("gain", KindRule("points", lambda s, v: v.unit == "points")),
+def _words_after(s: Sentence, v: Value) -> list[str]:
+    """The words right after the value and right after the list of values it is in ("7.16% and 12%
+    improvement": the cue after the list is each value's)."""
+    return s.window(v.end, v.end + 3) + s.window(s.run_end[v.index], s.run_end[v.index] + 3)
+
+
+def _reached(s: Sentence, v: Value) -> bool:
+    """ "from 45.1 to 67.3", "improves accuracy to 85.2%": the score reached, not the gain."""
+    before = [w for w in s.window(v.index - 4, v.index) if w not in _APPROX or w == "to"]
+    return bool(before) and before[-1] == "to" and "by" not in s.window(v.index - 3, v.index)
+
+
+def _gain_before(s: Sentence, v: Value) -> bool:
+    """ "by 2.3 AP", "improves ... by up to 5%", "gains of 3.1"."""
+    before = s.window(v.index - 3, v.index)
+    return "by" in before or any(_GAIN_BEFORE.match(w) for w in before if w not in _APPROX)
+
+
+KIND_RULES: list[KindRule] = [
+    KindRule("relative-word", "relative", lambda s, v: "relative" in _words_after(s, v)
+             or any(w.startswith("reduc") for w in s.window(v.index - 2, v.end + 2))),
+    KindRule("reached", "absolute", _reached),
+    KindRule("signed", "gain", lambda s, v: v.sign == "+"),
+    KindRule("gain-before", "gain", _gain_before),
+    KindRule("gain-after", "gain", lambda s, v: any(_GAIN_AFTER.match(w) for w in _words_after(s, v))),
+    KindRule("points", "gain", lambda s, v: v.unit == "points"),
 ]
 
 
 def _kind(s: Sentence, v: Value) -> str:
-    return next((kind for kind, rule in KIND_RULES if rule.applies(s, v)), "absolute")
+    return next((rule.kind for rule in KIND_RULES if rule.applies(s, v)), "absolute")
 
 
 class SubjectRule(NamedTuple):
@@ -445,8 +475,7 @@ def _sentence_results(s: Sentence, main: str, names: Mapping[str, str]) -> list[
     results = []
     for v in (v for v in values if not any(rule.applies(s, v) for rule in SKIP_RULES)):
         run = next(r for r in value_runs if v in r.items)
-        # "by 3.8%, 5.4% and 5.7% mAP": the metric after a list of values is each one's
-        metric = _metric(s, v) or _metric(s, run.items[-1])
+        metric = _metric(s, run, v)
         assignment = next((Assignment(found, rule.name, rule.confidence, len(run.items) > 1 and len(found) == 1)
                            for rule in BENCHMARK_RULES
                            if (found := rule.assign(s, value_runs, data_runs, run, v)) is not None), None)

@@ -77,6 +77,33 @@ def test_results_extracts_stated_scores(title, abstract, expected):
 
 
 @pytest.mark.parametrize(
+    "abstract, expected",
+    [
+        # a gain: "by" before, a gain word after the value or after the list of values, a sign
+        ("We propose Boxer. Boxer improves Faster R-CNN by 2.3 AP on COCO.",
+         [("Boxer", "COCO", "AP", "2.3", "", "gain")]),
+        ("We propose Boxer. Boxer brings 11.9% AP50 gains on COCO.",
+         [("Boxer", "COCO", "AP50", "11.9", "%", "gain")]),
+        ("We propose Boxer. Boxer reaches 46.6% box AP on COCO, 1.5% higher box AP than DETR.",
+         [("Boxer", "COCO", "box AP", "46.6", "%", "absolute"), ("Boxer", "COCO", "box AP", "1.5", "%", "gain")]),
+        ("We propose Boxer. Boxer gives 7.16% and 12% improvement on LVIS and COCO.",
+         [("Boxer", "LVIS", "", "7.16", "%", "gain"), ("Boxer", "COCO", "", "12", "%", "gain")]),
+        # the score reached, not the gain: "from X to Y", "improves ... to Y"
+        ("We propose Boxer. Boxer improves to 48.2 box AP on COCO.",
+         [("Boxer", "COCO", "box AP", "48.2", "", "absolute")]),
+        # the metric after a list of values is each one's, before the one the sentence named earlier
+        ("We propose Boxer. Boxer reaches leading accuracy, with 83.1% and 78.3% mAP on LVIS and COCO, respectively.",
+         [("Boxer", "LVIS", "mAP", "83.1", "%", "absolute"), ("Boxer", "COCO", "mAP", "78.3", "%", "absolute")]),
+        # LaTeX: "$\\sim71\\%$"
+        ("We propose Boxer. Boxer reaches $\\sim71\\%$ top-1 accuracy on ImageNet.",
+         [("Boxer", "ImageNet", "top-1 accuracy", "71", "%", "absolute")]),
+    ],
+)
+def test_results_reads_kind_and_metric(abstract, expected):
+    assert sorted(results("Boxer: Detection with Boxes", abstract)) == sorted(expected)
+
+
+@pytest.mark.parametrize(
     "abstract",
     [
         "Our model has 1.5B parameters and is trained on 300 images from ImageNet.",         # sizes and counts
