@@ -252,12 +252,19 @@ def _parenthesised(s, value_runs, data_runs, run, v):
     return [d for d in s.data if d[1] == v.index - 1]  # after a word that names nothing: none
 
 
+def _fragmented(names: Run) -> bool:
+    """Names listed with nothing between them are the parts of one name the recogniser split."""
+    return any(first[1] == second[0] for first, second in zip(names.items, names.items[1:]))
+
+
 def _aligned_after(s, value_runs, data_runs, run, v):
     """ "by 3.8%, 5.4% and 5.7% mAP on PASCAL VOC, FSOD, and COCO": the n-th value, the n-th name;
     one value for a list ("over 90% on MNIST and CIFAR-10") holds for each."""
     following = next((d for d in data_runs if d.start >= run.end), None)
     if following is None or following.start - run.end > 8:
         return None
+    if _fragmented(following):
+        return []  # "on the PAS-CAL VOC" read as two names: the one meant is neither
     if any(r.start >= run.end and r.start < following.start for r in value_runs):
         return None
     if len(run.items) == len(following.items):
@@ -347,10 +354,34 @@ def _metric_after(s: Sentence, v: Value) -> str:
     return phrase.text if phrase is not None else ""
 
 
+def _compared_score_metric(s: Sentence, value_runs: list[Run], run: Run, v: Value) -> str:
+    """The metric of the score a gain is said of: "a 25.9% mIoU on nuScenes, which is 6.2% higher";
+    "75.9 mIoU and 92.8% ..., an improvement of +2.1 and +3.0 points": the n-th score, the n-th gain."""
+    earlier = [r for r in value_runs if r.end <= run.start]
+    if not earlier:
+        return ""
+    scores = earlier[-1].items
+    if len(scores) == len(run.items):
+        score = scores[run.items.index(v)]
+    elif len(scores) == 1:
+        score = scores[0]
+    else:
+        return ""
+    return _metric_after(s, score) or (_metric_after(s, scores[-1]) if len(scores) > 1 else "")
+
+
 def _metric(s: Sentence, run: Run, v: Value) -> str:
     """The metric right after the value, else right after the list of values it is in ("by 3.8%, 5.4%
-    and 5.7% mAP": each one's), else the one the sentence names before it."""
-    return _metric_after(s, v) or _metric_after(s, run.items[-1]) or _metric_before(s, v)
+    and 5.7% mAP": each one's), else the one the sentence names before it, else "in terms of" it after."""
+    return _metric_after(s, v) or _metric_after(s, run.items[-1]) or _metric_before(s, v) or _metric_in_terms_of(s, v)
+
+
+def _metric_in_terms_of(s: Sentence, v: Value) -> str:
+    """ "by 3 points on COCO-Stuff in terms of mIoU": the metric the sentence names after the value."""
+    for i in range(v.end, s.end - 3):
+        if s.lower[i : i + 3] == ["in", "terms", "of"] and (phrase := find_metric(s.words[: s.end], i + 3)):
+            return phrase.text
+    return ""
 
 
 class KindRule(NamedTuple):
@@ -467,15 +498,28 @@ def _main_proposal(doc: Doc) -> str:
     return max(proposals)[1] if proposals else PAPER
 
 
+def _shared_unit_words(s: Sentence, values: list[Value]) -> list[Value]:
+    """ "+2.1 and +3.0 percent points": a unit word after a list of bare values is each one's."""
+    shared = list(values)
+    for i in range(len(values) - 2, -1, -1):
+        v, following = values[i], shared[i + 1]
+        glue_only = all(w in _LIST_GLUE for w in s.lower[v.end : following.index])
+        if not v.unit and glue_only and following.unit and following.end - following.index > 1:
+            shared[i] = v._replace(unit=following.unit)
+    return shared
+
+
 def _sentence_results(s: Sentence, main: str, names: Mapping[str, str]) -> list[Result]:
     values = [v for i in range(s.start, s.end) if (v := _read_value(s, i)) is not None and not _is_spread(s, v)]
+    values = _shared_unit_words(s, values)
     value_runs = _runs(s, values, lambda v: v.index, lambda v: v.end)
     s.run_end = {v.index: run.items[-1].end for run in value_runs for v in run.items}
     data_runs = _runs(s, s.data, lambda d: d[0], lambda d: d[1])
     results = []
     for v in (v for v in values if not any(rule.applies(s, v) for rule in SKIP_RULES)):
         run = next(r for r in value_runs if v in r.items)
-        metric = _metric(s, run, v)
+        kind = _kind(s, v) if v is run.items[0] else _kind(s, run.items[0])  # "by 3.8%, 5.4% and 5.7%"
+        metric = _metric(s, run, v) or (_compared_score_metric(s, value_runs, run, v) if kind != "absolute" else "")
         assignment = next((Assignment(found, rule.name, rule.confidence, len(run.items) > 1 and len(found) == 1)
                            for rule in BENCHMARK_RULES
                            if (found := rule.assign(s, value_runs, data_runs, run, v)) is not None), None)
@@ -485,7 +529,6 @@ def _sentence_results(s: Sentence, main: str, names: Mapping[str, str]) -> list[
         if not metric and not (listed and v.unit in {"%", "points"}):
             continue  # nothing says what it measures
         subject = next(found for rule in SUBJECT_RULES if (found := rule.find(s, v, main)) is not None)
-        kind = _kind(s, v) if v is run.items[0] else _kind(s, run.items[0])  # "by 3.8%, 5.4% and 5.7%"
         baseline = _baseline(s, v, subject) if kind != "absolute" else None
         start, end = s.doc_text.char_bounds(s.start, s.end)
         for benchmark in assignment.benchmarks:

@@ -97,6 +97,16 @@ def test_results_extracts_stated_scores(title, abstract, expected):
         # LaTeX: "$\\sim71\\%$"
         ("We propose Boxer. Boxer reaches $\\sim71\\%$ top-1 accuracy on ImageNet.",
          [("Boxer", "ImageNet", "top-1 accuracy", "71", "%", "absolute")]),
+        # a gain said of the sentence's score takes its metric; lists of scores and gains pair in order
+        ("We propose Boxer. Boxer reaches 25.9% mIoU on Cityscapes, which is 6.2% higher than prior work.",
+         [("Boxer", "Cityscapes", "mIoU", "25.9", "%", "absolute"), ("Boxer", "Cityscapes", "mIoU", "6.2", "%", "gain")]),
+        ("We propose Boxer. Boxer reaches 75.9 mIoU and 92.8% on Cityscapes and VisDA-2017, respectively, "
+         "an improvement of +2.1 and +3.0 points over prior work.",
+         [("Boxer", "Cityscapes", "mIoU", "75.9", "", "absolute"), ("Boxer", "VisDA-2017", "", "92.8", "%", "absolute"),
+          ("Boxer", "Cityscapes", "mIoU", "2.1", "points", "gain"), ("Boxer", "VisDA-2017", "", "3.0", "points", "gain")]),
+        # "in terms of" a metric named after the value
+        ("We propose Boxer. Boxer outperforms prior work by 3 points on COCO-Stuff in terms of mIoU.",
+         [("Boxer", "COCO-Stuff", "mIoU", "3", "points", "gain")]),
     ],
 )
 def test_results_reads_kind_and_metric(abstract, expected):
