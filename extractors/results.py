@@ -28,6 +28,7 @@ from typing import Callable, Mapping, NamedTuple
 
 from spacy.tokens import Doc
 
+from .cues import CLAUSE_BREAKS
 from .doctext import DocText
 from .metrics import find_metric
 from .records import PAPER, Result
@@ -68,6 +69,9 @@ _SETTINGS = re.compile(
     r"\b(\d+-way \d+-shot|\d+- ?way \d+-shot|\d+-shot|zero-shot|few-shot|one-shot|test-dev|test-std|test-clean|"
     r"test-other|(?:val|validation|test|dev) (?:set|split)|novel classes|unseen classes|base classes)\b", re.I)
 _LIST_GLUE = {",", "and", "or", "&", "respectively", ";"}
+_PART_NOUN = re.compile(r"^(sub)?(sets?|splits?|partitions?|portions?|tracks?)$")
+_PART_PHRASE_START = {"on", "the", "in", "across", "for", "of", "over", "with", "at", "from", "both"}
+_SPLIT_WORD = re.compile(r"^(test|testing|val|validation|dev|development|training|train)$")
 _APPROX = {"over", "up", "to", "about", "around", "nearly", "almost", "approximately", "roughly", "~", "a", "an",
            "of", "only", "just", "merely", "at", "least", "more", "than", "margin", "large", "by"}
 _YEAR = range(1950, 2031)
@@ -87,6 +91,14 @@ class Value(NamedTuple):
     sign: str
 
 
+class DataPart(NamedTuple):
+    """A part of a dataset a sentence names ("the Sony and Fuji subsets of SID"): words, and the dataset."""
+
+    start: int
+    end: int
+    whole: tuple
+
+
 class Sentence:
     """One sentence of a doc as the rules read it: words, entities, values."""
 
@@ -103,7 +115,35 @@ class Sentence:
         self.data = [e for e in ents if (e[3] in _DATA or e[1] < self.end and _DATA_NOUN.match(self.lower[e[1]]))
                      and (find_metric(self.words[: e[1]], e[0]) or (0, 0, -1))[2] != e[1]
                      and not any(_TRAIN.match(w) for w in self.window(e[0] - 5, e[0]))]
+        # "the LEVEL1 and LEVEL2 test sets of Waymo": parts of a dataset are settings, not benchmarks
+        self.parts = self._data_parts()
+        self.data = [e for e in self.data if not any(p.start <= e[0] < p.end for p in self.parts)]
         self.run_end: dict[int, int] = {}  # value word -> the end of the list of values it is in
+
+    def _data_parts(self) -> list["DataPart"]:
+        """The parts "on the Sony and Fuji subsets of SID", "(test) sets of", "splits of" a dataset name."""
+        parts = []
+        for i in range(self.start + 1, self.end - 2):
+            where = i + 2 + (self.lower[i + 2] == "the")
+            if not (_PART_NOUN.match(self.lower[i]) and self.lower[i + 1] == "of"
+                    and any(e[0] == where for e in self.data)):
+                continue
+            whole = next(e for e in self.data if e[0] == where)
+            last = i
+            while last > self.start and _SPLIT_WORD.match(self.lower[last - 1]):
+                last -= 1
+            first = last
+            while first > max(self.start, last - 8) and self.lower[first - 1] not in _PART_PHRASE_START:
+                first -= 1
+            names: list[int] = []
+            for j in range(first, last + 1):
+                if j == last or self.lower[j] in _LIST_GLUE:
+                    if names:
+                        parts.append(DataPart(names[0], names[-1] + 1, whole))
+                    names = []
+                else:
+                    names.append(j)
+        return parts
 
     def window(self, start: int, end: int) -> list[str]:
         return self.lower[max(self.start, start) : min(self.end, end)]
@@ -261,7 +301,9 @@ def _aligned_after(s, value_runs, data_runs, run, v):
     """ "by 3.8%, 5.4% and 5.7% mAP on PASCAL VOC, FSOD, and COCO": the n-th value, the n-th name;
     one value for a list ("over 90% on MNIST and CIFAR-10") holds for each."""
     following = next((d for d in data_runs if d.start >= run.end), None)
-    if following is None or following.start - run.end > 8:
+    # "on the LEVEL1 and LEVEL2 test sets of Waymo": how near the dataset is, is how near its parts are
+    nearest = min([following.start] + [p.start for p in s.parts if run.end <= p.start < following.start]) if following else 0
+    if following is None or nearest - run.end > 8:
         return None
     if _fragmented(following):
         return []  # "on the PAS-CAL VOC" read as two names: the one meant is neither
@@ -299,7 +341,7 @@ def _unknown_place(s, value_runs, data_runs, run, v):
         after += (find_metric(s.words[: s.end], after) or (0, after, after + 1))[2] - after
     if after + 1 < s.end and s.lower[after] in {"on", "in", "for"}:
         where = after + 1 + (s.lower[after + 1] == "the")
-        if not any(d[0] == where for d in s.data):
+        if not any(start == where for start in [*(d[0] for d in s.data), *(p.start for p in s.parts)]):
             return []
     return None
 
@@ -412,7 +454,7 @@ def _gain_before(s: Sentence, v: Value) -> bool:
 
 KIND_RULES: list[KindRule] = [
     KindRule("relative-word", "relative", lambda s, v: "relative" in _words_after(s, v)
-             or any(w.startswith("reduc") for w in s.window(v.index - 2, v.end + 2))),
+             or any(w.startswith("reduc") for w in s.window(v.index - 2, v.index) + _words_after(s, v))),
     KindRule("reached", "absolute", _reached),
     KindRule("signed", "gain", lambda s, v: v.sign == "+"),
     KindRule("gain-before", "gain", _gain_before),
@@ -472,9 +514,22 @@ def _baseline(s: Sentence, v: Value, subject: str) -> str | None:
                  if start > cue and label in _SUBJECT_TYPES and key != subject), None)
 
 
-def _setting(s: Sentence, v: Value) -> str | None:
-    text = s.text_of(s.start, s.end)
-    offset = s.doc_text.starts[s.start]
+def _clause(s: Sentence, v: Value) -> tuple[int, int]:
+    """The words of the value's clause: the sentence cut at ";", "while", "whereas"."""
+    breaks = [i for i in range(s.start, s.end) if s.lower[i] in CLAUSE_BREAKS]
+    start = max([i + 1 for i in breaks if i < v.index], default=s.start)
+    return start, min([i for i in breaks if i > v.index], default=s.end)
+
+
+def _setting(s: Sentence, run: Run, v: Value) -> str | None:
+    """The setting stated in the value's clause nearest to it ("5-shot", "test-dev"), or the part of
+    the dataset it is on ("83.1% and 78.3% on the LEVEL1 and LEVEL2 test sets of Waymo")."""
+    if s.parts and len(s.parts) == len(run.items):
+        part = s.parts[run.items.index(v)]
+        return s.text_of(part.start, part.end)
+    start, end = _clause(s, v)
+    text = s.text_of(start, end)
+    offset = s.doc_text.starts[start]
     position = s.doc_text.starts[v.index] - offset
     found = [(abs(m.start() - position), m.group(0)) for m in _SETTINGS.finditer(text)]
     return min(found)[1] if found else None
@@ -535,7 +590,7 @@ def _sentence_results(s: Sentence, main: str, names: Mapping[str, str]) -> list[
             results.append(Result(
                 subject=names.get(subject, subject), benchmark=names.get(benchmark[2], s.text_of(benchmark[0], benchmark[1])),
                 metric=metric, value=v.text, unit=v.unit, kind=kind,
-                baseline=names.get(baseline) if baseline else None, setting=_setting(s, v),
+                baseline=names.get(baseline) if baseline else None, setting=_setting(s, run, v),
                 evidence=s.doc_text.text[start:end].strip(), start=start, end=end, extractor=assignment.rule,
                 confidence=round(assignment.confidence * (1.0 if metric else 0.85), 3)))
     return results

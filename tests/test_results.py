@@ -107,6 +107,14 @@ def test_results_extracts_stated_scores(title, abstract, expected):
         # "in terms of" a metric named after the value
         ("We propose Boxer. Boxer outperforms prior work by 3 points on COCO-Stuff in terms of mIoU.",
          [("Boxer", "COCO-Stuff", "mIoU", "3", "points", "gain")]),
+        # parts of a dataset ("test sets of", "subsets of") are settings; the dataset is the benchmark
+        ("We propose Boxer. Boxer reaches 83.12% and 78.30% mAP on the LEVEL1 and LEVEL2 test sets of "
+         "Waymo Open Dataset, respectively.",
+         [("Boxer", "Waymo Open Dataset", "mAP", "83.12", "%", "absolute"),
+          ("Boxer", "Waymo Open Dataset", "mAP", "78.30", "%", "absolute")]),
+        # a reduction after a list of values is each one's relative change
+        ("We propose Boxer. Boxer gives 2.1% and 4.3% WER reductions on the clean and noisy subsets of LibriSpeech.",
+         [("Boxer", "LibriSpeech", "WER", "2.1", "%", "relative"), ("Boxer", "LibriSpeech", "WER", "4.3", "%", "relative")]),
     ],
 )
 def test_results_reads_kind_and_metric(abstract, expected):
@@ -143,6 +151,22 @@ def test_results_keep_setting_evidence_and_offsets():
     assert result.setting == "test-dev"
     assert text[result.start : result.end] == result.evidence == "Boxer reaches 46.6 box AP on COCO test-dev."
     assert 0 < result.confidence <= 1
+
+
+@pytest.mark.parametrize(
+    "abstract, settings",
+    [
+        ("Prompter reaches 71.2% accuracy on MMLU in the zero-shot setting.", ["zero-shot"]),
+        # a setting of another clause is not the value's
+        ("In the 5-shot setting Prompter is weak, while it reaches 71.2% accuracy on MMLU.", [None]),
+        ("Prompter reaches 71.2% accuracy on MMLU; the baseline needs the 5-shot setting.", [None]),
+        # the n-th part of the dataset for the n-th value
+        ("Prompter reaches 2.1% and 4.3% WER on the clean and noisy subsets of LibriSpeech.", ["clean", "noisy"]),
+    ],
+)
+def test_results_setting_from_the_values_clause(abstract, settings):
+    found = extract_text("Prompter: Prompting Models", "We propose Prompter. " + abstract).results
+    assert [r.setting for r in sorted(found, key=lambda r: float(r.value))] == settings
 
 
 def test_results_round_trip_through_extraction_json():
