@@ -28,7 +28,7 @@ from typing import Callable, Mapping, NamedTuple
 
 from spacy.tokens import Doc
 
-from .cues import CLAUSE_BREAKS
+from .cues import CLAUSE_BREAKS, TASK_HEAD
 from .doctext import DocText
 from .metrics import find_metric
 from .records import PAPER, Result
@@ -62,6 +62,9 @@ _BASELINE_CUE = re.compile(r"^(from|than|vs\.?|versus|compared|previous|prior|ex
 _GAIN_BEFORE = re.compile(r"^(by|improv\w*|gains?|boost\w*|increas\w*|outperform\w*|surpass\w*|\+)$", re.I)
 _GAIN_AFTER = re.compile(r"^(improvements?|gains?|higher|better|increases?|boosts?|over|above|margin|absolute)$", re.I)
 _COMPARE = re.compile(r"^(than|over|compared|vs\.?|versus|against|outperform\w*|surpass\w*|improv\w*|beat\w*)$", re.I)
+#: Words before a model that the paper's method produced ("the distilled ResNet-18", "our pruned ViT").
+_MADE_BY_METHOD = {"distilled", "pruned", "quantized", "quantised", "compressed", "sparsified", "binarized",
+                   "binarised"}
 _NOT_SUBJECT_BEFORE = {"with", "using", "from", "than", "over", "vs", "versus", "against", "to", "of", "on", "by",
                        "for", "like", "as", "in", "and", "or", "via", "through"}
 _FIRST_PERSON = re.compile(r"\b(we|our|us|the proposed|this (method|model|approach|framework|work)|it)\b", re.I)
@@ -112,7 +115,9 @@ class Sentence:
         # "on the USPTO-50K dataset": what the text calls a dataset is one, whatever type the name got;
         # a metric's name ("11.0% on MAE") is none.
         # Data a model is trained on ("pre-trained on ImageNet-21K") is no benchmark.
+        # A task's name ("DensePose Estimation") is none either.
         self.data = [e for e in ents if (e[3] in _DATA or e[1] < self.end and _DATA_NOUN.match(self.lower[e[1]]))
+                     and not TASK_HEAD.search(self.lower[e[1] - 1])
                      and (find_metric(self.words[: e[1]], e[0]) or (0, 0, -1))[2] != e[1]
                      and not any(_TRAIN.match(w) for w in self.window(e[0] - 5, e[0]))]
         # "the LEVEL1 and LEVEL2 test sets of Waymo": parts of a dataset are settings, not benchmarks
@@ -485,6 +490,8 @@ def _named_subject(s: Sentence, v: Value, main: str) -> str | None:
         if any(key == d[2] for d in s.data):  # a benchmark reports no result of its own
             continue
         if any(w in {"with", "using", "equipped"} for w in s.window(start - 4, start)):  # "with PointCMT, X and Y"
+            continue
+        if s.lower[start - 1] in _MADE_BY_METHOD:  # "the distilled ResNet-18 achieves": the method's result
             continue
         verb_follows = any(_RESULT_VERB.match(w) for w in s.window(end, end + 3))
         own = s.lower[start - 1] in {"our", "proposed"}

@@ -115,6 +115,11 @@ def test_results_extracts_stated_scores(title, abstract, expected):
         # a reduction after a list of values is each one's relative change
         ("We propose Boxer. Boxer gives 2.1% and 4.3% WER reductions on the clean and noisy subsets of LibriSpeech.",
          [("Boxer", "LibriSpeech", "WER", "2.1", "%", "relative"), ("Boxer", "LibriSpeech", "WER", "4.3", "%", "relative")]),
+        # a task's name is no benchmark
+        ("We propose Boxer. Boxer gives 7.16% and 12% improvement on Pose Estimation and Human Parsing.", []),
+        # a model the paper's method produced reports the method's result
+        ("We propose Boxer, a distillation method. On ImageNet, the distilled ResNet-18 achieves a top-1 error of 29.3%.",
+         [("Boxer", "ImageNet", "top-1 error", "29.3", "%", "absolute")]),
     ],
 )
 def test_results_reads_kind_and_metric(abstract, expected):
