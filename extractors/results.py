@@ -56,7 +56,11 @@ _COST = re.compile(
     r"inference|training|cost|costs|time|flops|parameters|params|storage|energy|compute)$", re.I)
 _DROP = re.compile(r"^(drops?|degradation|decrease[sd]?|loss|lower|gaps?|difference)$", re.I)
 #: Words of a sentence about others' work: "A recent study hypothesized that ... over 80% on GSM8K".
-_BACKGROUND = re.compile(r"^(recent|existing|prior|hypothesi\w*|typically|commonly|conventional\w*|reportedly)$", re.I)
+_BACKGROUND = re.compile(r"^(recent|existing|prior|previous|hypothesi\w*|typically|commonly|conventional\w*|reportedly|"
+                         r"baselines?|competing|competitors?|vanilla)$", re.I)
+#: Generic subjects, whose results are no paper's own: "Transformers achieve 80.1%", "LLMs reach only 40%".
+_GENERIC_SUBJECT = re.compile(r"^(models|methods|approaches|networks|transformers|llms|cnns|systems|algorithms|"
+                              r"techniques|works|humans)$", re.I)
 _BASELINE_CUE = re.compile(r"^(from|than|vs\.?|versus|compared|previous|prior|existing|baselines?|sota|"
                            r"state-of-the-art|while|whereas|only)$", re.I)
 _GAIN_BEFORE = re.compile(r"^(by|improv\w*|gains?|boost\w*|increas\w*|outperform\w*|surpass\w*|\+)$", re.I)
@@ -72,6 +76,7 @@ _SETTINGS = re.compile(
     r"\b(\d+-way \d+-shot|\d+- ?way \d+-shot|\d+-shot|zero-shot|few-shot|one-shot|test-dev|test-std|test-clean|"
     r"test-other|(?:val|validation|test|dev) (?:set|split)|novel classes|unseen classes|base classes)\b", re.I)
 _LIST_GLUE = {",", "and", "or", "&", "respectively", ";"}
+_CLAUSE_BREAKS = {*CLAUSE_BREAKS, "but"}
 _PART_NOUN = re.compile(r"^(sub)?(sets?|splits?|partitions?|portions?|tracks?)$")
 _PART_PHRASE_START = {"on", "the", "in", "across", "for", "of", "over", "with", "at", "from", "both"}
 _SPLIT_WORD = re.compile(r"^(test|testing|val|validation|dev|development|training|train)$")
@@ -195,6 +200,8 @@ def _is_cost(s: Sentence, v: Value) -> bool:
     words of a name: "improves Faster R-CNN by 2.3 AP")."""
     after = s.plain_window(v.end, v.end + 3) + s.plain_window(s.run_end[v.index], s.run_end[v.index] + 3)
     before = s.plain_window(v.index - 4, v.index)
+    # "has 7 billion parameters and reaches 45.3%": a cost word before a result verb is another phrase's
+    before = before[max((i + 1 for i, w in enumerate(before) if _RESULT_VERB.match(w)), default=0):]
     return (any(_COST.match(w) for w in after) or v.unit == "x" or "only" in before[-2:] and v.unit == "%"
             or any(_COST.match(w) for w in before))
 
@@ -233,10 +240,15 @@ def _is_spread(s: Sentence, v: Value) -> bool:
 
 
 def _is_background(s: Sentence, v: Value) -> bool:
-    """A number the sentence gives of others' work: no first person, no named subject, a word of background."""
-    before = s.text_of(s.start, v.index)
-    return (not _FIRST_PERSON.search(before) and _named_subject(s, v, PAPER) is None
-            and any(_BACKGROUND.match(w) for w in s.window(s.start, v.index)))
+    """A number the sentence gives of others' work: before it in its clause no first person and no
+    named subject, but a word of background ("existing", "the baseline") or a generic subject
+    right before the result verb ("Transformers achieve 80.1%")."""
+    start = _clause(s, v)[0]
+    before = s.window(start, v.index)
+    if _FIRST_PERSON.search(s.text_of(start, v.index)) or _named_subject(s, v, PAPER) is not None:
+        return False
+    generic = any(_RESULT_VERB.match(w) and i > 0 and _GENERIC_SUBJECT.match(before[i - 1]) for i, w in enumerate(before))
+    return generic or any(_BACKGROUND.match(w) for w in before)
 
 
 SKIP_RULES: list[SkipRule] = [
@@ -522,8 +534,8 @@ def _baseline(s: Sentence, v: Value, subject: str) -> str | None:
 
 
 def _clause(s: Sentence, v: Value) -> tuple[int, int]:
-    """The words of the value's clause: the sentence cut at ";", "while", "whereas"."""
-    breaks = [i for i in range(s.start, s.end) if s.lower[i] in CLAUSE_BREAKS]
+    """The words of the value's clause: the sentence cut at ";", "while", "whereas", "but"."""
+    breaks = [i for i in range(s.start, s.end) if s.lower[i] in _CLAUSE_BREAKS]
     start = max([i + 1 for i in breaks if i < v.index], default=s.start)
     return start, min([i for i in breaks if i > v.index], default=s.end)
 

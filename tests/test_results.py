@@ -120,9 +120,17 @@ def test_results_extracts_stated_scores(title, abstract, expected):
         # a model the paper's method produced reports the method's result
         ("We propose Boxer, a distillation method. On ImageNet, the distilled ResNet-18 achieves a top-1 error of 29.3%.",
          [("Boxer", "ImageNet", "top-1 error", "29.3", "%", "absolute")]),
+        # a size before a result verb is another phrase's, not the score's
+        ("We propose Boxer. Boxer has 7 billion parameters and reaches 45.3% accuracy on MMLU.",
+         [("Boxer", "MMLU", "accuracy", "45.3", "%", "absolute")]),
+        # a baseline's or a generic subject's score in its own clause is no result of the paper
+        ("We propose Boxer. The baseline achieves 70.5% accuracy on SST-2 and our model 75.1% accuracy.",
+         [("Boxer", "SST-2", "accuracy", "75.1", "%", "absolute")]),
+        ("We propose Boxer. Transformers achieve 80.1% accuracy on ImageNet, but Boxer reaches 82.3% accuracy on ImageNet.",
+         [("Boxer", "ImageNet", "accuracy", "82.3", "%", "absolute")]),
     ],
 )
-def test_results_reads_kind_and_metric(abstract, expected):
+def test_results_reads_kind_metric_benchmark_and_subject(abstract, expected):
     assert sorted(results("Boxer: Detection with Boxes", abstract)) == sorted(expected)
 
 
