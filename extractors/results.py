@@ -120,9 +120,12 @@ class Sentence:
         # "on the USPTO-50K dataset": what the text calls a dataset is one, whatever type the name got;
         # a metric's name ("11.0% on MAE") is none.
         # Data a model is trained on ("pre-trained on ImageNet-21K") is no benchmark.
-        # A task's name ("DensePose Estimation") is none either.
+        # A task's name ("DensePose Estimation") is none either, nor a name that reaches a score ("X
+        # achieves", not "accuracy on X reached").
         self.data = [e for e in ents if (e[3] in _DATA or e[1] < self.end and _DATA_NOUN.match(self.lower[e[1]]))
                      and not TASK_HEAD.search(self.lower[e[1] - 1])
+                     and not (e[1] < self.end and _RESULT_VERB.match(self.lower[e[1]])
+                              and self.lower[e[0] - 1] not in _NOT_SUBJECT_BEFORE)
                      and (find_metric(self.words[: e[1]], e[0]) or (0, 0, -1))[2] != e[1]
                      and not any(_TRAIN.match(w) for w in self.window(e[0] - 5, e[0]))]
         # "the LEVEL1 and LEVEL2 test sets of Waymo": parts of a dataset are settings, not benchmarks
@@ -410,7 +413,10 @@ def _metric_after(s: Sentence, v: Value) -> str:
         after += 1
     after = next((d[1] for d in s.data if d[0] == after), after)  # "86.0% ImageNet top-1 accuracy"
     phrase = find_metric(s.words[: s.end], after) if after < s.end else None
-    return phrase.text if phrase is not None else ""
+    if phrase is not None:
+        return phrase.text
+    # a metric the lexicon lacks but the recogniser found: "+8.9 AUC@5°"
+    return next((s.text_of(e[0], e[1]) for e in s.ents if e[0] == after and e[3] == "Metric"), "")
 
 
 def _compared_score_metric(s: Sentence, value_runs: list[Run], run: Run, v: Value) -> str:
