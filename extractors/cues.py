@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 __all__ = [
     "FIRST_PERSON", "SELF_REFERENCE", "PROPOSE", "NAMING", "NOVEL", "EVAL", "TRAIN", "TRAINING_DATA", "USE",
-    "WHERE", "SETTING", "PASSIVE_USE", "BASED_ON", "BACKGROUND", "BE", "TITLE_MEANS", "KIND_NOUNS", "LIST_GLUE",
+    "WHERE", "SETTING", "TASK_HEAD", "PASSIVE_USE", "BASED_ON", "BACKGROUND", "BE", "TITLE_MEANS", "KIND_NOUNS", "LIST_GLUE",
     "ComparisonCue", "COMPARISON_CUES", "NEGATED", "NEGATION", "SUBJECT_GLUE", "CLAUSE_BREAKS", "WORD_CLASSES",
 ]
 
@@ -42,6 +42,12 @@ BE = {"is", "are", "was", "were", "be", "been"}
 TITLE_MEANS = {"via", "with", "using", "through", "by"}
 KIND_NOUNS = {"method", "methods", "approach", "framework", "metric", "model", "models", "algorithm", "mechanism",
               "technique", "strategy", "family", "architecture", "paradigm", "scheme", "variant", "objective", "loss"}
+#: The last word of a task's name ("pose estimation", "instance segmentation"): a name ending in one
+#: names a task, not a model or a benchmark.
+TASK_HEAD = re.compile(r"(detection|translation|classification|recognition|segmentation|answering|summarization|"
+                       r"summarisation|retrieval|estimation|tracking|captioning|parsing|completion|forecasting|"
+                       r"synthesis|understanding|inference|reasoning|generation|modeling|modelling|tagging|labeling|"
+                       r"localization|prediction)$")
 #: Words between the names of one list: "we propose SGDP and AdamP".
 LIST_GLUE = {",", "and", "or", "&", "(", ")"}
 

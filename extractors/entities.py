@@ -28,7 +28,7 @@ from functools import lru_cache
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .cues import EVAL, NAMING, TRAINING_DATA
+from .cues import EVAL, NAMING, TASK_HEAD, TRAINING_DATA
 from .doctext import DocText
 from .errors import PipelineError
 from .gazetteer import GENERIC, LOWERCASE_NAME
@@ -69,7 +69,7 @@ _HEAD_TYPES = [
     (re.compile(r"(bench|benchmark|benchmarks|eval|arena|leaderboard|suite|gym|challenge)$"), "Benchmark"),
     (re.compile(r"(dataset|datasets|corpus|corpora|data|pile|crawl|collection|treebank)$"), "Dataset"),
     (re.compile(r"(accuracy|score|scores|rate|error|bleu|rouge|perplexity|precision|recall|auc|f1|map|fid|psnr|ssim|latency|throughput)$"), "Metric"),
-    (re.compile(r"(detection|translation|classification|recognition|segmentation|answering|summarization|summarisation|retrieval|estimation|tracking|captioning|parsing|completion|forecasting|synthesis|understanding|inference|reasoning|generation|modeling|modelling|tagging|labeling|localization|prediction)$"), "Task"),
+    (TASK_HEAD, "Task"),
     (re.compile(r"(net|nets|former|formers|bert|gpt|lm|llm|llms|[rcg]nns?|gcns?|lstms?|model|models|transformer|transformers|diffusion|vit|clip|mamba|gan|vae|encoder|decoder|network|networks|agent|chatbot|assistant)$"), "Model"),
     (re.compile(r"(optimization|optimisation|learning|propagation|prompting|search|algorithm|descent|distillation|tuning|finetuning|attention|regression|sampling|training|pretraining|pre-training|decoding|loss|method|framework|strategy|regularization|normalization|dropout|alignment|augmentation|quantization|pruning|scheduling|estimator|optimizer|operator|mechanism|policy|procedure|technique|approach|scheme|pipeline|adaptation|rlhf|dpo|ppo|lora)$"), "Method"),
 ]

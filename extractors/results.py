@@ -28,6 +28,7 @@ from typing import Callable, Mapping, NamedTuple
 
 from spacy.tokens import Doc
 
+from .cues import CLAUSE_BREAKS, TASK_HEAD
 from .doctext import DocText
 from .metrics import find_metric
 from .records import PAPER, Result
@@ -40,7 +41,7 @@ _DATA_NOUN = re.compile(r"^(datasets?|benchmarks?|corpus|corpora)$", re.I)
 _TRAIN = re.compile(r"^(pre-?train\w*|train\w*|fine-?tun\w*|finetun\w*|distill\w*)$", re.I)
 _RESULT_VERB = re.compile(r"^(achiev\w*|reach\w*|obtain\w*|attain\w*|outperform\w*|surpass\w*|improv\w*|yield\w*|"
                           r"gets?|sets?|establish\w*|scor\w*|records?|delivers?|exceed\w*|beats?|boosts?|reduc\w*)$", re.I)
-_NUMBER = re.compile(r"^[$~≈+±−-]*?(?P<sign>[+±−-])?(?P<value>\d+(?:\.\d+)?)(?P<unit>\\?%|x|×|pp|dB)?\\?(?:\$|on|in)?$")
+_NUMBER = re.compile(r"^[$~≈+±−-]*?(?:\\sim|\\approx)?(?P<sign>[+±−-])?(?P<value>\d+(?:\.\d+)?)(?P<unit>\\?%|x|×|pp|dB)?\\?(?:\$|on|in)?$")
 _UNIT_WORDS = {"%": "%", "\\%": "%", "percent": "%", "pp": "points", "points": "points", "point": "points", "x": "x",
                "×": "x", "times": "x"}
 _PERCENT_POINTS = ("percentage", "percent")  # "3.0 percent points"
@@ -55,12 +56,19 @@ _COST = re.compile(
     r"inference|training|cost|costs|time|flops|parameters|params|storage|energy|compute)$", re.I)
 _DROP = re.compile(r"^(drops?|degradation|decrease[sd]?|loss|lower|gaps?|difference)$", re.I)
 #: Words of a sentence about others' work: "A recent study hypothesized that ... over 80% on GSM8K".
-_BACKGROUND = re.compile(r"^(recent|existing|prior|hypothesi\w*|typically|commonly|conventional\w*|reportedly)$", re.I)
+_BACKGROUND = re.compile(r"^(recent|existing|prior|previous|hypothesi\w*|typically|commonly|conventional\w*|reportedly|"
+                         r"baselines?|competing|competitors?|vanilla)$", re.I)
+#: Generic subjects, whose results are no paper's own: "Transformers achieve 80.1%", "LLMs reach only 40%".
+_GENERIC_SUBJECT = re.compile(r"^(models|methods|approaches|networks|transformers|llms|cnns|systems|algorithms|"
+                              r"techniques|works|humans)$", re.I)
 _BASELINE_CUE = re.compile(r"^(from|than|vs\.?|versus|compared|previous|prior|existing|baselines?|sota|"
                            r"state-of-the-art|while|whereas|only)$", re.I)
 _GAIN_BEFORE = re.compile(r"^(by|improv\w*|gains?|boost\w*|increas\w*|outperform\w*|surpass\w*|\+)$", re.I)
 _GAIN_AFTER = re.compile(r"^(improvements?|gains?|higher|better|increases?|boosts?|over|above|margin|absolute)$", re.I)
 _COMPARE = re.compile(r"^(than|over|compared|vs\.?|versus|against|outperform\w*|surpass\w*|improv\w*|beat\w*)$", re.I)
+#: Words before a model that the paper's method produced ("the distilled ResNet-18", "our pruned ViT").
+_MADE_BY_METHOD = {"distilled", "pruned", "quantized", "quantised", "compressed", "sparsified", "binarized",
+                   "binarised"}
 _NOT_SUBJECT_BEFORE = {"with", "using", "from", "than", "over", "vs", "versus", "against", "to", "of", "on", "by",
                        "for", "like", "as", "in", "and", "or", "via", "through"}
 _FIRST_PERSON = re.compile(r"\b(we|our|us|the proposed|this (method|model|approach|framework|work)|it)\b", re.I)
@@ -68,6 +76,10 @@ _SETTINGS = re.compile(
     r"\b(\d+-way \d+-shot|\d+- ?way \d+-shot|\d+-shot|zero-shot|few-shot|one-shot|test-dev|test-std|test-clean|"
     r"test-other|(?:val|validation|test|dev) (?:set|split)|novel classes|unseen classes|base classes)\b", re.I)
 _LIST_GLUE = {",", "and", "or", "&", "respectively", ";"}
+_CLAUSE_BREAKS = {*CLAUSE_BREAKS, "but"}
+_PART_NOUN = re.compile(r"^(sub)?(sets?|splits?|partitions?|portions?|tracks?)$")
+_PART_PHRASE_START = {"on", "the", "in", "across", "for", "of", "over", "with", "at", "from", "both"}
+_SPLIT_WORD = re.compile(r"^(test|testing|val|validation|dev|development|training|train)$")
 _APPROX = {"over", "up", "to", "about", "around", "nearly", "almost", "approximately", "roughly", "~", "a", "an",
            "of", "only", "just", "merely", "at", "least", "more", "than", "margin", "large", "by"}
 _YEAR = range(1950, 2031)
@@ -87,6 +99,14 @@ class Value(NamedTuple):
     sign: str
 
 
+class DataPart(NamedTuple):
+    """A part of a dataset a sentence names ("the Sony and Fuji subsets of SID"): words, and the dataset."""
+
+    start: int
+    end: int
+    whole: tuple
+
+
 class Sentence:
     """One sentence of a doc as the rules read it: words, entities, values."""
 
@@ -100,13 +120,50 @@ class Sentence:
         # "on the USPTO-50K dataset": what the text calls a dataset is one, whatever type the name got;
         # a metric's name ("11.0% on MAE") is none.
         # Data a model is trained on ("pre-trained on ImageNet-21K") is no benchmark.
+        # A task's name ("DensePose Estimation") is none either, nor a name that reaches a score ("X
+        # achieves", not "accuracy on X reached").
         self.data = [e for e in ents if (e[3] in _DATA or e[1] < self.end and _DATA_NOUN.match(self.lower[e[1]]))
+                     and not TASK_HEAD.search(self.lower[e[1] - 1])
+                     and not (e[1] < self.end and _RESULT_VERB.match(self.lower[e[1]])
+                              and self.lower[e[0] - 1] not in _NOT_SUBJECT_BEFORE)
                      and (find_metric(self.words[: e[1]], e[0]) or (0, 0, -1))[2] != e[1]
                      and not any(_TRAIN.match(w) for w in self.window(e[0] - 5, e[0]))]
+        # "the LEVEL1 and LEVEL2 test sets of Waymo": parts of a dataset are settings, not benchmarks
+        self.parts = self._data_parts()
+        self.data = [e for e in self.data if not any(p.start <= e[0] < p.end for p in self.parts)]
         self.run_end: dict[int, int] = {}  # value word -> the end of the list of values it is in
+
+    def _data_parts(self) -> list["DataPart"]:
+        """The parts "on the Sony and Fuji subsets of SID", "(test) sets of", "splits of" a dataset name."""
+        parts = []
+        for i in range(self.start + 1, self.end - 2):
+            where = i + 2 + (self.lower[i + 2] == "the")
+            if not (_PART_NOUN.match(self.lower[i]) and self.lower[i + 1] == "of"
+                    and any(e[0] == where for e in self.data)):
+                continue
+            whole = next(e for e in self.data if e[0] == where)
+            last = i
+            while last > self.start and _SPLIT_WORD.match(self.lower[last - 1]):
+                last -= 1
+            first = last
+            while first > max(self.start, last - 8) and self.lower[first - 1] not in _PART_PHRASE_START:
+                first -= 1
+            names: list[int] = []
+            for j in range(first, last + 1):
+                if j == last or self.lower[j] in _LIST_GLUE:
+                    if names:
+                        parts.append(DataPart(names[0], names[-1] + 1, whole))
+                    names = []
+                else:
+                    names.append(j)
+        return parts
 
     def window(self, start: int, end: int) -> list[str]:
         return self.lower[max(self.start, start) : min(self.end, end)]
+
+    def plain_window(self, start: int, end: int) -> list[str]:
+        """The lowercase words from ``start`` to ``end`` that are no part of a name."""
+        return [self.lower[i] for i in range(max(self.start, start), min(self.end, end)) if i not in self.name_words]
 
     def text_of(self, start: int, end: int) -> str:
         return self.doc_text.span_text(start, end).strip()
@@ -117,7 +174,7 @@ def _read_value(sentence: Sentence, i: int) -> Value | None:
     if match is None or i in sentence.name_words:
         return None
     unit, end = _UNIT_WORDS.get((match["unit"] or "").lstrip("\\"), ""), i + 1
-    following = sentence.lower[end] if end < sentence.end else ""
+    following = sentence.lower[end].rstrip("$") if end < sentence.end else ""  # "$\sim6 \%$"
     if not unit and following in _UNIT_WORDS:
         unit, end = _UNIT_WORDS[following], end + 1
         if following in _PERCENT_POINTS and end < sentence.end and sentence.lower[end] in {"points", "point"}:
@@ -142,9 +199,12 @@ def _is_count(s: Sentence, v: Value) -> bool:
 
 
 def _is_cost(s: Sentence, v: Value) -> bool:
-    """ "2.5x faster", "50% fewer parameters", "20% ~ 98% MACs saving", "latency by 36%"."""
-    after = s.window(v.end, v.end + 3) + s.window(s.run_end[v.index], s.run_end[v.index] + 3)
-    before = s.window(v.index - 4, v.index)
+    """ "2.5x faster", "50% fewer parameters", "20% ~ 98% MACs saving", "latency by 36%" (not the
+    words of a name: "improves Faster R-CNN by 2.3 AP")."""
+    after = s.plain_window(v.end, v.end + 3) + s.plain_window(s.run_end[v.index], s.run_end[v.index] + 3)
+    before = s.plain_window(v.index - 4, v.index)
+    # "has 7 billion parameters and reaches 45.3%": a cost word before a result verb is another phrase's
+    before = before[max((i + 1 for i, w in enumerate(before) if _RESULT_VERB.match(w)), default=0):]
     return (any(_COST.match(w) for w in after) or v.unit == "x" or "only" in before[-2:] and v.unit == "%"
             or any(_COST.match(w) for w in before))
 
@@ -183,10 +243,15 @@ def _is_spread(s: Sentence, v: Value) -> bool:
 
 
 def _is_background(s: Sentence, v: Value) -> bool:
-    """A number the sentence gives of others' work: no first person, no named subject, a word of background."""
-    before = s.text_of(s.start, v.index)
-    return (not _FIRST_PERSON.search(before) and _named_subject(s, v, PAPER) is None
-            and any(_BACKGROUND.match(w) for w in s.window(s.start, v.index)))
+    """A number the sentence gives of others' work: before it in its clause no first person and no
+    named subject, but a word of background ("existing", "the baseline") or a generic subject
+    right before the result verb ("Transformers achieve 80.1%")."""
+    start = _clause(s, v)[0]
+    before = s.window(start, v.index)
+    if _FIRST_PERSON.search(s.text_of(start, v.index)) or _named_subject(s, v, PAPER) is not None:
+        return False
+    generic = any(_RESULT_VERB.match(w) and i > 0 and _GENERIC_SUBJECT.match(before[i - 1]) for i, w in enumerate(before))
+    return generic or any(_BACKGROUND.match(w) for w in before)
 
 
 SKIP_RULES: list[SkipRule] = [
@@ -247,12 +312,21 @@ def _parenthesised(s, value_runs, data_runs, run, v):
     return [d for d in s.data if d[1] == v.index - 1]  # after a word that names nothing: none
 
 
+def _fragmented(names: Run) -> bool:
+    """Names listed with nothing between them are the parts of one name the recogniser split."""
+    return any(first[1] == second[0] for first, second in zip(names.items, names.items[1:]))
+
+
 def _aligned_after(s, value_runs, data_runs, run, v):
     """ "by 3.8%, 5.4% and 5.7% mAP on PASCAL VOC, FSOD, and COCO": the n-th value, the n-th name;
     one value for a list ("over 90% on MNIST and CIFAR-10") holds for each."""
     following = next((d for d in data_runs if d.start >= run.end), None)
-    if following is None or following.start - run.end > 8:
+    # "on the LEVEL1 and LEVEL2 test sets of Waymo": how near the dataset is, is how near its parts are
+    nearest = min([following.start] + [p.start for p in s.parts if run.end <= p.start < following.start]) if following else 0
+    if following is None or nearest - run.end > 8:
         return None
+    if _fragmented(following):
+        return []  # "on the PAS-CAL VOC" read as two names: the one meant is neither
     if any(r.start >= run.end and r.start < following.start for r in value_runs):
         return None
     if len(run.items) == len(following.items):
@@ -287,7 +361,7 @@ def _unknown_place(s, value_runs, data_runs, run, v):
         after += (find_metric(s.words[: s.end], after) or (0, after, after + 1))[2] - after
     if after + 1 < s.end and s.lower[after] in {"on", "in", "for"}:
         where = after + 1 + (s.lower[after + 1] == "the")
-        if not any(d[0] == where for d in s.data):
+        if not any(start == where for start in [*(d[0] for d in s.data), *(p.start for p in s.parts)]):
             return []
     return None
 
@@ -332,36 +406,88 @@ def _metric_before(s: Sentence, v: Value) -> str:
     return ""
 
 
-def _metric(s: Sentence, v: Value) -> str:
-    """The metric right after the value ("83.1% top-1 accuracy", "+3.4 AP", "20.6% in driving score"),
-    else the one the sentence names before it."""
+def _metric_after(s: Sentence, v: Value) -> str:
+    """The metric right after the value: "83.1% top-1 accuracy", "+3.4 AP", "20.6% in driving score"."""
     after = v.end
     while after < s.end and s.lower[after] in _BEFORE_METRIC:
         after += 1
     after = next((d[1] for d in s.data if d[0] == after), after)  # "86.0% ImageNet top-1 accuracy"
     phrase = find_metric(s.words[: s.end], after) if after < s.end else None
-    return phrase.text if phrase is not None else _metric_before(s, v)
+    if phrase is not None:
+        return phrase.text
+    # a metric the lexicon lacks but the recogniser found: "+8.9 AUC@5°"
+    return next((s.text_of(e[0], e[1]) for e in s.ents if e[0] == after and e[3] == "Metric"), "")
+
+
+def _compared_score_metric(s: Sentence, value_runs: list[Run], run: Run, v: Value) -> str:
+    """The metric of the score a gain is said of: "a 25.9% mIoU on nuScenes, which is 6.2% higher";
+    "75.9 mIoU and 92.8% ..., an improvement of +2.1 and +3.0 points": the n-th score, the n-th gain."""
+    earlier = [r for r in value_runs if r.end <= run.start]
+    if not earlier:
+        return ""
+    scores = earlier[-1].items
+    if len(scores) == len(run.items):
+        score = scores[run.items.index(v)]
+    elif len(scores) == 1:
+        score = scores[0]
+    else:
+        return ""
+    return _metric_after(s, score) or (_metric_after(s, scores[-1]) if len(scores) > 1 else "")
+
+
+def _metric(s: Sentence, run: Run, v: Value) -> str:
+    """The metric right after the value, else right after the list of values it is in ("by 3.8%, 5.4%
+    and 5.7% mAP": each one's), else the one the sentence names before it, else "in terms of" it after."""
+    return _metric_after(s, v) or _metric_after(s, run.items[-1]) or _metric_before(s, v) or _metric_in_terms_of(s, v)
+
+
+def _metric_in_terms_of(s: Sentence, v: Value) -> str:
+    """ "by 3 points on COCO-Stuff in terms of mIoU": the metric the sentence names after the value."""
+    for i in range(v.end, s.end - 3):
+        if s.lower[i : i + 3] == ["in", "terms", "of"] and (phrase := find_metric(s.words[: s.end], i + 3)):
+            return phrase.text
+    return ""
 
 
 class KindRule(NamedTuple):
+    """A way the text says what a value is: ``applies(sentence, value)`` says the value is ``kind``."""
+
     name: str
+    kind: str
     applies: Callable[[Sentence, Value], bool]
 
 
-KIND_RULES: list[tuple[str, KindRule]] = [
-    ("relative", KindRule("relative-word", lambda s, v: "relative" in s.window(v.end, v.end + 3)
-                          or any(w.startswith("reduc") for w in s.window(v.index - 2, v.end + 2)))),
-    ("gain", KindRule("signed", lambda s, v: v.sign == "+")),
-    ("gain", KindRule("gain-before", lambda s, v: any(
-        _GAIN_BEFORE.match(w) for w in [w for w in s.window(v.index - 3, v.index) if w not in _APPROX] + (
-            ["by"] if "by" in s.window(v.index - 3, v.index) else [])))),
-    ("gain", KindRule("gain-after", lambda s, v: any(_GAIN_AFTER.match(w) for w in s.window(v.end, v.end + 3)))),
-    ("gain", KindRule("points", lambda s, v: v.unit == "points")),
+def _words_after(s: Sentence, v: Value) -> list[str]:
+    """The words right after the value and right after the list of values it is in ("7.16% and 12%
+    improvement": the cue after the list is each value's)."""
+    return s.window(v.end, v.end + 3) + s.window(s.run_end[v.index], s.run_end[v.index] + 3)
+
+
+def _reached(s: Sentence, v: Value) -> bool:
+    """ "from 45.1 to 67.3", "improves accuracy to 85.2%": the score reached, not the gain."""
+    before = [w for w in s.window(v.index - 4, v.index) if w not in _APPROX or w == "to"]
+    return bool(before) and before[-1] == "to" and "by" not in s.window(v.index - 3, v.index)
+
+
+def _gain_before(s: Sentence, v: Value) -> bool:
+    """ "by 2.3 AP", "improves ... by up to 5%", "gains of 3.1"."""
+    before = s.window(v.index - 3, v.index)
+    return "by" in before or any(_GAIN_BEFORE.match(w) for w in before if w not in _APPROX)
+
+
+KIND_RULES: list[KindRule] = [
+    KindRule("relative-word", "relative", lambda s, v: "relative" in _words_after(s, v)
+             or any(w.startswith("reduc") for w in s.window(v.index - 2, v.index) + _words_after(s, v))),
+    KindRule("reached", "absolute", _reached),
+    KindRule("signed", "gain", lambda s, v: v.sign == "+"),
+    KindRule("gain-before", "gain", _gain_before),
+    KindRule("gain-after", "gain", lambda s, v: any(_GAIN_AFTER.match(w) for w in _words_after(s, v))),
+    KindRule("points", "gain", lambda s, v: v.unit == "points"),
 ]
 
 
 def _kind(s: Sentence, v: Value) -> str:
-    return next((kind for kind, rule in KIND_RULES if rule.applies(s, v)), "absolute")
+    return next((rule.kind for rule in KIND_RULES if rule.applies(s, v)), "absolute")
 
 
 class SubjectRule(NamedTuple):
@@ -382,6 +508,8 @@ def _named_subject(s: Sentence, v: Value, main: str) -> str | None:
         if any(key == d[2] for d in s.data):  # a benchmark reports no result of its own
             continue
         if any(w in {"with", "using", "equipped"} for w in s.window(start - 4, start)):  # "with PointCMT, X and Y"
+            continue
+        if s.lower[start - 1] in _MADE_BY_METHOD:  # "the distilled ResNet-18 achieves": the method's result
             continue
         verb_follows = any(_RESULT_VERB.match(w) for w in s.window(end, end + 3))
         own = s.lower[start - 1] in {"our", "proposed"}
@@ -411,9 +539,22 @@ def _baseline(s: Sentence, v: Value, subject: str) -> str | None:
                  if start > cue and label in _SUBJECT_TYPES and key != subject), None)
 
 
-def _setting(s: Sentence, v: Value) -> str | None:
-    text = s.text_of(s.start, s.end)
-    offset = s.doc_text.starts[s.start]
+def _clause(s: Sentence, v: Value) -> tuple[int, int]:
+    """The words of the value's clause: the sentence cut at ";", "while", "whereas", "but"."""
+    breaks = [i for i in range(s.start, s.end) if s.lower[i] in _CLAUSE_BREAKS]
+    start = max([i + 1 for i in breaks if i < v.index], default=s.start)
+    return start, min([i for i in breaks if i > v.index], default=s.end)
+
+
+def _setting(s: Sentence, run: Run, v: Value) -> str | None:
+    """The setting stated in the value's clause nearest to it ("5-shot", "test-dev"), or the part of
+    the dataset it is on ("83.1% and 78.3% on the LEVEL1 and LEVEL2 test sets of Waymo")."""
+    if s.parts and len(s.parts) == len(run.items):
+        part = s.parts[run.items.index(v)]
+        return s.text_of(part.start, part.end)
+    start, end = _clause(s, v)
+    text = s.text_of(start, end)
+    offset = s.doc_text.starts[start]
     position = s.doc_text.starts[v.index] - offset
     found = [(abs(m.start() - position), m.group(0)) for m in _SETTINGS.finditer(text)]
     return min(found)[1] if found else None
@@ -437,16 +578,28 @@ def _main_proposal(doc: Doc) -> str:
     return max(proposals)[1] if proposals else PAPER
 
 
+def _shared_unit_words(s: Sentence, values: list[Value]) -> list[Value]:
+    """ "+2.1 and +3.0 percent points": a unit word after a list of bare values is each one's."""
+    shared = list(values)
+    for i in range(len(values) - 2, -1, -1):
+        v, following = values[i], shared[i + 1]
+        glue_only = all(w in _LIST_GLUE for w in s.lower[v.end : following.index])
+        if not v.unit and glue_only and following.unit and following.end - following.index > 1:
+            shared[i] = v._replace(unit=following.unit)
+    return shared
+
+
 def _sentence_results(s: Sentence, main: str, names: Mapping[str, str]) -> list[Result]:
     values = [v for i in range(s.start, s.end) if (v := _read_value(s, i)) is not None and not _is_spread(s, v)]
+    values = _shared_unit_words(s, values)
     value_runs = _runs(s, values, lambda v: v.index, lambda v: v.end)
     s.run_end = {v.index: run.items[-1].end for run in value_runs for v in run.items}
     data_runs = _runs(s, s.data, lambda d: d[0], lambda d: d[1])
     results = []
     for v in (v for v in values if not any(rule.applies(s, v) for rule in SKIP_RULES)):
         run = next(r for r in value_runs if v in r.items)
-        # "by 3.8%, 5.4% and 5.7% mAP": the metric after a list of values is each one's
-        metric = _metric(s, v) or _metric(s, run.items[-1])
+        kind = _kind(s, v) if v is run.items[0] else _kind(s, run.items[0])  # "by 3.8%, 5.4% and 5.7%"
+        metric = _metric(s, run, v) or (_compared_score_metric(s, value_runs, run, v) if kind != "absolute" else "")
         assignment = next((Assignment(found, rule.name, rule.confidence, len(run.items) > 1 and len(found) == 1)
                            for rule in BENCHMARK_RULES
                            if (found := rule.assign(s, value_runs, data_runs, run, v)) is not None), None)
@@ -456,14 +609,13 @@ def _sentence_results(s: Sentence, main: str, names: Mapping[str, str]) -> list[
         if not metric and not (listed and v.unit in {"%", "points"}):
             continue  # nothing says what it measures
         subject = next(found for rule in SUBJECT_RULES if (found := rule.find(s, v, main)) is not None)
-        kind = _kind(s, v) if v is run.items[0] else _kind(s, run.items[0])  # "by 3.8%, 5.4% and 5.7%"
         baseline = _baseline(s, v, subject) if kind != "absolute" else None
         start, end = s.doc_text.char_bounds(s.start, s.end)
         for benchmark in assignment.benchmarks:
             results.append(Result(
                 subject=names.get(subject, subject), benchmark=names.get(benchmark[2], s.text_of(benchmark[0], benchmark[1])),
                 metric=metric, value=v.text, unit=v.unit, kind=kind,
-                baseline=names.get(baseline) if baseline else None, setting=_setting(s, v),
+                baseline=names.get(baseline) if baseline else None, setting=_setting(s, run, v),
                 evidence=s.doc_text.text[start:end].strip(), start=start, end=end, extractor=assignment.rule,
                 confidence=round(assignment.confidence * (1.0 if metric else 0.85), 3)))
     return results

@@ -77,6 +77,68 @@ def test_results_extracts_stated_scores(title, abstract, expected):
 
 
 @pytest.mark.parametrize(
+    "abstract, expected",
+    [
+        # a gain: "by" before, a gain word after the value or after the list of values, a sign
+        ("We propose Boxer. Boxer improves Faster R-CNN by 2.3 AP on COCO.",
+         [("Boxer", "COCO", "AP", "2.3", "", "gain")]),
+        ("We propose Boxer. Boxer brings 11.9% AP50 gains on COCO.",
+         [("Boxer", "COCO", "AP50", "11.9", "%", "gain")]),
+        ("We propose Boxer. Boxer reaches 46.6% box AP on COCO, 1.5% higher box AP than DETR.",
+         [("Boxer", "COCO", "box AP", "46.6", "%", "absolute"), ("Boxer", "COCO", "box AP", "1.5", "%", "gain")]),
+        ("We propose Boxer. Boxer gives 7.16% and 12% improvement on LVIS and COCO.",
+         [("Boxer", "LVIS", "", "7.16", "%", "gain"), ("Boxer", "COCO", "", "12", "%", "gain")]),
+        # the score reached, not the gain: "from X to Y", "improves ... to Y"
+        ("We propose Boxer. Boxer improves to 48.2 box AP on COCO.",
+         [("Boxer", "COCO", "box AP", "48.2", "", "absolute")]),
+        # the metric after a list of values is each one's, before the one the sentence named earlier
+        ("We propose Boxer. Boxer reaches leading accuracy, with 83.1% and 78.3% mAP on LVIS and COCO, respectively.",
+         [("Boxer", "LVIS", "mAP", "83.1", "%", "absolute"), ("Boxer", "COCO", "mAP", "78.3", "%", "absolute")]),
+        # LaTeX: "$\\sim71\\%$"
+        ("We propose Boxer. Boxer reaches $\\sim71\\%$ top-1 accuracy on ImageNet.",
+         [("Boxer", "ImageNet", "top-1 accuracy", "71", "%", "absolute")]),
+        # a gain said of the sentence's score takes its metric; lists of scores and gains pair in order
+        ("We propose Boxer. Boxer reaches 25.9% mIoU on Cityscapes, which is 6.2% higher than prior work.",
+         [("Boxer", "Cityscapes", "mIoU", "25.9", "%", "absolute"), ("Boxer", "Cityscapes", "mIoU", "6.2", "%", "gain")]),
+        ("We propose Boxer. Boxer reaches 75.9 mIoU and 92.8% on Cityscapes and VisDA-2017, respectively, "
+         "an improvement of +2.1 and +3.0 points over prior work.",
+         [("Boxer", "Cityscapes", "mIoU", "75.9", "", "absolute"), ("Boxer", "VisDA-2017", "", "92.8", "%", "absolute"),
+          ("Boxer", "Cityscapes", "mIoU", "2.1", "points", "gain"), ("Boxer", "VisDA-2017", "", "3.0", "points", "gain")]),
+        # "in terms of" a metric named after the value
+        ("We propose Boxer. Boxer outperforms prior work by 3 points on COCO-Stuff in terms of mIoU.",
+         [("Boxer", "COCO-Stuff", "mIoU", "3", "points", "gain")]),
+        # parts of a dataset ("test sets of", "subsets of") are settings; the dataset is the benchmark
+        ("We propose Boxer. Boxer reaches 83.12% and 78.30% mAP on the LEVEL1 and LEVEL2 test sets of "
+         "Waymo Open Dataset, respectively.",
+         [("Boxer", "Waymo Open Dataset", "mAP", "83.12", "%", "absolute"),
+          ("Boxer", "Waymo Open Dataset", "mAP", "78.30", "%", "absolute")]),
+        # a reduction after a list of values is each one's relative change
+        ("We propose Boxer. Boxer gives 2.1% and 4.3% WER reductions on the clean and noisy subsets of LibriSpeech.",
+         [("Boxer", "LibriSpeech", "WER", "2.1", "%", "relative"), ("Boxer", "LibriSpeech", "WER", "4.3", "%", "relative")]),
+        # a task's name is no benchmark
+        ("We propose Boxer. Boxer gives 7.16% and 12% improvement on Pose Estimation and Human Parsing.", []),
+        # a model the paper's method produced reports the method's result
+        ("We propose Boxer, a distillation method. On ImageNet, the distilled ResNet-18 achieves a top-1 error of 29.3%.",
+         [("Boxer", "ImageNet", "top-1 error", "29.3", "%", "absolute")]),
+        # a size before a result verb is another phrase's, not the score's
+        ("We propose Boxer. Boxer has 7 billion parameters and reaches 45.3% accuracy on MMLU.",
+         [("Boxer", "MMLU", "accuracy", "45.3", "%", "absolute")]),
+        # a baseline's or a generic subject's score in its own clause is no result of the paper
+        ("We propose Boxer. The baseline achieves 70.5% accuracy on SST-2 and our model 75.1% accuracy.",
+         [("Boxer", "SST-2", "accuracy", "75.1", "%", "absolute")]),
+        ("We propose Boxer. Transformers achieve 80.1% accuracy on ImageNet, but Boxer reaches 82.3% accuracy on ImageNet.",
+         [("Boxer", "ImageNet", "accuracy", "82.3", "%", "absolute")]),
+        # a metric the recogniser found but the metric lexicon lacks; a name that reaches a score is no benchmark
+        ("We propose Boxer. On MegaDepth-1500, Boxer achieves an improvement of +4.9 and +8.9 AUC@5° over sparse "
+         "and dense methods.",
+         [("Boxer", "MegaDepth-1500", "AUC@5°", "4.9", "", "gain"), ("Boxer", "MegaDepth-1500", "AUC@5°", "8.9", "", "gain")]),
+    ],
+)
+def test_results_reads_kind_metric_benchmark_and_subject(abstract, expected):
+    assert sorted(results("Boxer: Detection with Boxes", abstract)) == sorted(expected)
+
+
+@pytest.mark.parametrize(
     "abstract",
     [
         "Our model has 1.5B parameters and is trained on 300 images from ImageNet.",         # sizes and counts
@@ -106,6 +168,22 @@ def test_results_keep_setting_evidence_and_offsets():
     assert result.setting == "test-dev"
     assert text[result.start : result.end] == result.evidence == "Boxer reaches 46.6 box AP on COCO test-dev."
     assert 0 < result.confidence <= 1
+
+
+@pytest.mark.parametrize(
+    "abstract, settings",
+    [
+        ("Prompter reaches 71.2% accuracy on MMLU in the zero-shot setting.", ["zero-shot"]),
+        # a setting of another clause is not the value's
+        ("In the 5-shot setting Prompter is weak, while it reaches 71.2% accuracy on MMLU.", [None]),
+        ("Prompter reaches 71.2% accuracy on MMLU; the baseline needs the 5-shot setting.", [None]),
+        # the n-th part of the dataset for the n-th value
+        ("Prompter reaches 2.1% and 4.3% WER on the clean and noisy subsets of LibriSpeech.", ["clean", "noisy"]),
+    ],
+)
+def test_results_setting_from_the_values_clause(abstract, settings):
+    found = extract_text("Prompter: Prompting Models", "We propose Prompter. " + abstract).results
+    assert [r.setting for r in sorted(found, key=lambda r: float(r.value))] == settings
 
 
 def test_results_round_trip_through_extraction_json():
