@@ -60,6 +60,7 @@ import socket
 import time
 import weakref
 from collections import Counter, defaultdict
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, NamedTuple
@@ -298,7 +299,7 @@ def _driver(target: neo4j.Driver | Neo4jSettings | None, database: str | None) -
 
 
 def _execute(driver: neo4j.Driver, query: str, parameters: dict[str, Any], database: str | None) -> neo4j.EagerResult:
-    kwargs = {"database_": database} if database else {}
+    kwargs: dict[str, Any] = {"database_": database} if database else {}
     if parameters and server_dialect(driver, database) == "falkordb":
         parameters = _falkordb_escaped(parameters)
     return _with_retries(lambda: driver.execute_query(query, parameters_=parameters, **kwargs))
@@ -400,7 +401,7 @@ def _schema_items() -> list[tuple[str, str, list[str]]]:
     return items
 
 
-def falkordb_schema_statements(existing: set[tuple[str, str, str]] = frozenset()) -> list[tuple[str, dict[str, Any]]]:
+def falkordb_schema_statements(existing: AbstractSet[tuple[str, str, str]] = frozenset()) -> list[tuple[str, dict[str, Any]]]:
     """The schema in FalkorDB's dialect, as (statement, parameters), leaving out ``existing``
     (kind, label, property) indexes, since FalkorDB has no ``IF NOT EXISTS``.
 
@@ -439,7 +440,7 @@ def apply_schema(driver: neo4j.Driver, database: str | None = None, dialect: str
     """Create the constraints and indexes of ``cypher/schema.cypher`` that are missing."""
     dialect = dialect or server_dialect(driver, database)
     if dialect == "neo4j":
-        statements = [(s, {}) for s in schema_statements()]
+        statements: list[tuple[str, dict[str, Any]]] = [(s, {}) for s in schema_statements()]
     else:
         statements = falkordb_schema_statements(_falkordb_indexes(driver, database))
     for statement, parameters in statements:
@@ -603,7 +604,7 @@ def load_rows(graph: nx.MultiDiGraph, dialect: str = "neo4j") -> LoadRows:
     for record in node_records(graph):
         props = _storable(record.properties)
         if record.label not in _NODE_STATEMENTS:
-            problem = f"label {record.label!r} is not one of {', '.join(LABELS)}"
+            problem: str | None = f"label {record.label!r} is not one of {', '.join(LABELS)}"
         else:
             problem = _property_problem(props, dialect)
         if problem:
@@ -613,22 +614,23 @@ def load_rows(graph: nx.MultiDiGraph, dialect: str = "neo4j") -> LoadRows:
     left_out = {record.record for record in skipped}
     relationships: dict[tuple, list] = defaultdict(list)
     kind = {node: _kind_of(data["label"]) for node, data in graph.nodes(data=True)}
-    for record in relationship_records(graph):
-        group = (kind[record.start], record.type, kind[record.end])
-        props = _storable(record.properties)
-        props["paper"] = record.properties.get("paper") or ""
-        ends = [f"{end} node {node!r}" for end, node in (("start", record.start), ("end", record.end))
+    for relationship in relationship_records(graph):
+        group = (kind[relationship.start], relationship.type, kind[relationship.end])
+        props = _storable(relationship.properties)
+        props["paper"] = relationship.properties.get("paper") or ""
+        ends = [f"{end} node {node!r}" for end, node in (("start", relationship.start), ("end", relationship.end))
                 if f"node {node!r}" in left_out]
         if group not in _RELATIONSHIP_STATEMENTS:
-            problem = f"type {record.type!r} is not one of {', '.join(RELATIONSHIP_TYPES)}"
+            problem = f"type {relationship.type!r} is not one of {', '.join(RELATIONSHIP_TYPES)}"
         elif ends:
             problem = f"its {' and '.join(ends)} was skipped"
         else:
             problem = _property_problem(props, dialect)
         if problem:
-            skipped.append(SkippedRecord(f"relationship {record.start!r}-[{record.type}]->{record.end!r}", problem))
+            skipped.append(SkippedRecord(f"relationship {relationship.start!r}-[{relationship.type}]->{relationship.end!r}",
+                                         problem))
             continue
-        relationships[group].append({"start": record.start, "end": record.end, "props": props})
+        relationships[group].append({"start": relationship.start, "end": relationship.end, "props": props})
     return LoadRows(nodes, relationships, skipped)
 
 
@@ -691,7 +693,8 @@ FALKORDB_PARAMETER_BYTES = 3500
 
 def _falkordb_chunks(rows: list) -> Iterator[list]:
     """``rows`` in runs whose parameters stay under :data:`FALKORDB_PARAMETER_BYTES`."""
-    chunk, size = [], 0
+    chunk: list[dict[str, Any]] = []
+    size = 0
     for row in rows:
         row_size = len(json.dumps(_falkordb_escaped(row), ensure_ascii=False).encode())
         if row_size > FALKORDB_PARAMETER_BYTES:
@@ -711,13 +714,13 @@ def _write_falkordb_batch(driver: neo4j.Driver, statement: str, rows: list, data
     managed write transaction (one round of BEGIN/COMMIT per batch, as on Neo4j)."""
 
     def work(tx: neo4j.ManagedTransaction) -> Counter:
-        total = Counter()
+        total: Counter[str] = Counter()
         for chunk in _falkordb_chunks(rows):
             counters = tx.run(statement, rows=_falkordb_escaped(chunk)).consume().counters
             total.update({name: getattr(counters, name) for name in _COUNTED})
         return total
 
-    kwargs = {"database": database} if database else {}
+    kwargs: dict[str, Any] = {"database": database} if database else {}
     with driver.session(**kwargs) as session:
         return _with_retries(lambda: session.execute_write(work))
 

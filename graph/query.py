@@ -121,7 +121,7 @@ def query_view(graph: nx.MultiDiGraph, nodes: Iterable[str] | None = None) -> nx
     which is the user's and is written to the graph file.
     """
     part = graph if nodes is None else graph.subgraph(nodes)
-    view = nx.MultiDiGraph()
+    view: nx.MultiDiGraph[str] = nx.MultiDiGraph()
     for node, data in part.nodes(data=True):
         view.add_node(node, **{k: v for k, v in data.items() if k != "label"}, __labels__=set(node_labels(data["label"])))
     for start, end, key, data in part.edges(keys=True, data=True):
@@ -258,8 +258,8 @@ def answer_catalogue(name: str, path: str | os.PathLike, values: dict[str, Any])
         return result
     query, params = _catalogue_query(name, values)
     with GraphStore(path, read_only=True) as store:
-        scoped = query.scope is not None and "key" in params
-        graph = store.subgraph(params["key"], query.scope) if scoped else store.graph()
+        hops = query.scope if "key" in params else None
+        graph = store.subgraph(params["key"], hops) if hops is not None else store.graph()
         result = _run_on_view(query_view(graph), query.text, params)
         if not result.rows and "key" in query.arguments:
             check_entity_known(values["key"], store.entity_names())
