@@ -56,7 +56,7 @@ _SCHEDULER_ADDRESS = re.compile(r"(tcp|tls)://[^\s/:]+:\d{1,5}")
 class Partition(NamedTuple):
     """Consecutive papers of the input; ``index`` orders the shards."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # a field shadowing tuple.index, which nothing calls
     papers: list[Paper]
 
     def describe(self) -> str:
@@ -67,7 +67,7 @@ class Partition(NamedTuple):
 class Shard(NamedTuple):
     """A written shard: the partition's extractions, one JSON line per paper."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # a field shadowing tuple.index, which nothing calls
     path: Path
     papers: int
 
@@ -113,6 +113,10 @@ class Engine(Protocol):
 
     #: How many partitions may be submitted and not yet merged: enough to keep every worker busy.
     window: int
+
+    def __enter__(self) -> Engine: ...
+
+    def __exit__(self, *exc: Any) -> None: ...
 
     def submit(self, partition: Partition, directory: Path, batch_size: int) -> Any: ...
 
