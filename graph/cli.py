@@ -62,7 +62,7 @@ class LazyChoice(click.Choice):
         self._source = (module, name)
 
     @cached_property
-    def choices(self) -> tuple[str, ...]:  # type: ignore[override]  # click's attribute, settable as a cached_property is
+    def choices(self) -> tuple[str, ...]:  # type: ignore[override]  # click's attribute; cached_property is settable
         module, name = self._source
         return tuple(getattr(importlib.import_module(module), name))
 

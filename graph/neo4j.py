@@ -401,7 +401,8 @@ def _schema_items() -> list[tuple[str, str, list[str]]]:
     return items
 
 
-def falkordb_schema_statements(existing: AbstractSet[tuple[str, str, str]] = frozenset()) -> list[tuple[str, dict[str, Any]]]:
+def falkordb_schema_statements(
+        existing: AbstractSet[tuple[str, str, str]] = frozenset()) -> list[tuple[str, dict[str, Any]]]:
     """The schema in FalkorDB's dialect, as (statement, parameters), leaving out ``existing``
     (kind, label, property) indexes, since FalkorDB has no ``IF NOT EXISTS``.
 
@@ -627,8 +628,8 @@ def load_rows(graph: nx.MultiDiGraph, dialect: str = "neo4j") -> LoadRows:
         else:
             problem = _property_problem(props, dialect)
         if problem:
-            skipped.append(SkippedRecord(f"relationship {relationship.start!r}-[{relationship.type}]->{relationship.end!r}",
-                                         problem))
+            shown = f"relationship {relationship.start!r}-[{relationship.type}]->{relationship.end!r}"
+            skipped.append(SkippedRecord(shown, problem))
             continue
         relationships[group].append({"start": relationship.start, "end": relationship.end, "props": props})
     return LoadRows(nodes, relationships, skipped)
