@@ -33,7 +33,7 @@ DEV_SHARE = 0.1
 class Fold(NamedTuple):
     """One split: train on ``train``, score on ``test``."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # a field shadowing tuple.index, which nothing calls
     train: list[dict]
     test: list[dict]
 
@@ -41,7 +41,7 @@ class Fold(NamedTuple):
 class FoldResult(NamedTuple):
     """The scores of one fold's held-out papers, per pipeline variant (``"trained"``, ...)."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # a field shadowing tuple.index, which nothing calls
     scores: dict[str, list[PaperScore]]
 
 

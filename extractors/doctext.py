@@ -83,7 +83,8 @@ class DocText:
     def url_words(self) -> set[int]:
         """Indices of the words that are pieces of a web address: "\\url{https://github.com/Org/Repo}"
         is split into words, none of them a name."""
-        found, chunk = set(), []
+        found: set[int] = set()
+        chunk: list[int] = []
         if "://" not in self.text and "www." not in self.text:  # most abstracts: no walk over the words
             return found
         for i, word in enumerate(self.words):

@@ -23,7 +23,10 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import Counter, defaultdict
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
+from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -384,7 +387,7 @@ def is_class_description(span: Span) -> bool:
     return len(words) > 1 and bool(_CLASS_NOUN.match(words[-1])) and all(w in _CLASS_WORDS for w in words[:-1])
 
 
-def is_specific(span: Span, *, title_cased: bool = False, generic_keys: set[str] = frozenset()) -> bool:
+def is_specific(span: Span, *, title_cased: bool = False, generic_keys: AbstractSet[str] = frozenset()) -> bool:
     """Whether a recogniser span names one thing, not a description ("small models", "training loss").
 
     A span is specific when a token in it is a coined name, when it holds a capitalised word in
@@ -447,7 +450,7 @@ _NAME_END = {",", ".", "(", ")", ":", ";", "--", "—", "and", "or", "on", "in",
              "achieves", "while", "for", "at", "as", "from", "but", "using", "without"}
 
 
-def named_words(text: DocText, known_data_ends: set[int] = frozenset()) -> set[str]:
+def named_words(text: DocText, known_data_ends: AbstractSet[int] = frozenset()) -> set[str]:
     """Capitalised words of running text that the context makes names (see ``_NAMING_VERBS``),
     and one listed right after a coined name or a known dataset ("on YouCook2 and Tasty");
     ``known_data_ends`` are the positions right after known datasets and benchmarks.
@@ -507,7 +510,7 @@ def qualified_technique(ent: Span, known: Span | None, text: DocText) -> Span | 
     return span if _in_lowercase(span, text) else None
 
 
-def candidate_spans(doc: Doc, generic_keys: set[str] = frozenset(), text: DocText | None = None,
+def candidate_spans(doc: Doc, generic_keys: AbstractSet[str] = frozenset(), text: DocText | None = None,
                     ner_source: str = "ner") -> list[tuple[Span, str]]:
     """Every candidate with the recogniser that found it: ``(span, source)``; ``doc.ents`` come
     from the recogniser ``ner_source`` (one of :data:`NER_SOURCES`).
@@ -616,7 +619,7 @@ def resolve_entities(doc: Doc, ner_source: str = "ner") -> list[Span]:
 
     gazetteer_words = {i for s in doc.spans.get("gazetteer", []) for i in range(s.start, s.end)}
     url_words = text.url_words()
-    ranked = []
+    ranked: list[list[Any]] = []  # priority, length, span, source, label: the priority may be raised below
     for span, source in candidate_spans(doc, generic_keys, text, ner_source):
         trimmed = span if source == "gazetteer" else _trim(span)  # known names are matched whole ("The Pile")
         if trimmed is None:
@@ -701,7 +704,7 @@ def repeated_names(spans: list[Span], text: DocText) -> list[Span]:
     return sorted(kept + found, key=lambda s: s.start)
 
 
-def entity_groups(spans: list[Span], abbreviations: list[tuple[int, int, int, int]]) -> dict[str, str]:
+def entity_groups(spans: Sequence[Span], abbreviations: list[tuple[int, int, int, int]]) -> dict[str, str]:
     """Map each entity key to its group key: an acronym and its expansion are one group.
 
     ``abbreviations`` are ``doc._.abbreviations`` (short start, end, long start, end).

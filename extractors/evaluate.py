@@ -232,7 +232,8 @@ def _score_paper(record: dict, extraction: Extraction | None) -> PaperScore:
 
     gold_rels = [(resolve(r["head"], gold_ents), r["type"], resolve(r["tail"], gold_ents))
                  for r in record.get("relations", []) if r["type"] in SCORED_RELATION_TYPES]
-    pred_rels = {}  # (head, type, tail) -> the extractor that stated it first
+    # (head, type, tail) -> the extractor that stated it first
+    pred_rels: dict[tuple[frozenset[str], str, frozenset[str]], str] = {}
     for r in (extraction.relations if extraction else []):
         if r.type in SCORED_RELATION_TYPES:
             pred_rels.setdefault((resolve(r.head, pred_ents), r.type, resolve(r.tail, pred_ents)), r.extractor)
@@ -273,7 +274,9 @@ def aggregate(scores: list[PaperScore]) -> EvalReport:
 def dataset_question(scores: list[PaperScore], weights: Iterable[int] | None = None) -> tuple[float, float, int]:
     """Precision and recall of "which papers use dataset X", macro over the gold's datasets, and
     how many there are; ``weights`` count each paper that many times (a bootstrap sample)."""
-    gold, predicted, both = Counter(), Counter(), Counter()
+    gold: Counter[str] = Counter()
+    predicted: Counter[str] = Counter()
+    both: Counter[str] = Counter()
     for score, weight in zip(scores, weights if weights is not None else [1] * len(scores)):
         if weight:
             for main in score.gold_datasets:

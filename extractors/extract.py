@@ -37,7 +37,7 @@ def doc_to_extraction(doc: Doc, paper: Paper) -> Extraction:
         members[groups.get(ent.kb_id_, ent.kb_id_)].append(ent)
     entities: dict[str, Entity] = {}
     for key, spans in members.items():
-        votes = Counter()
+        votes: Counter[str] = Counter()
         for span in spans:
             votes[span.label_] += SOURCE_PRIORITY[span.id_]
         surface = list(dict.fromkeys(s.text for s in spans))

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import json
 import re
+from enum import Enum
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -75,7 +76,15 @@ def read_generic_terms(path: str | Path) -> Iterable[dict[str, Any]]:
 #: method, "MMLU-STEM" a benchmark's subset, "Step-DPO" a method.
 _PART_PRIORITY = ("Model", "Benchmark", "Dataset", "Method")
 _PART_SPLIT = re.compile(r"[-+/]")
-_UNSEEN = object()
+
+
+class _Unseen(Enum):
+    """A word the memo has not seen yet (None is a memoised answer)."""
+
+    WORD = 0
+
+
+_UNSEEN = _Unseen.WORD  # an enum member, so that a type checker narrows ``found is _UNSEEN``
 _SIBILANT = re.compile(r"(?:s|x|z|ch|sh)$")
 _CONSONANT_Y = re.compile(r"[^aeiou]y$")
 
@@ -169,7 +178,7 @@ class Gazetteer:
             label = f"{entry['type']}|{key}"
             if any(word[:1].islower() for word in entry["name"].split()):
                 self._lowercase_names.add(key)
-            matcher.add(label, list(self.nlp.tokenizer.pipe(names)))
+            matcher.add(label, [self.nlp.make_doc(name) for name in names])
             if entry["type"] in _PART_PRIORITY:
                 words = self._exact_words if entry.get("case_sensitive") else self._lower_words
                 for one_word in (n for n in names if len(n) > 1 and n.isalnum()):

@@ -58,7 +58,7 @@ _SCHEDULER_ADDRESS = re.compile(r"(tcp|tls)://[^\s/:]+:\d{1,5}")
 class Partition(NamedTuple):
     """Consecutive papers of the input; ``index`` orders the shards."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # a field shadowing tuple.index, which nothing calls
     papers: list[Paper]
 
     def describe(self) -> str:
@@ -69,7 +69,7 @@ class Partition(NamedTuple):
 class Shard(NamedTuple):
     """A written shard: the partition's extractions, one JSON line per paper."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # a field shadowing tuple.index, which nothing calls
     path: Path
     papers: int
 
@@ -130,6 +130,10 @@ class Engine(Protocol):
     #: How many partitions may be submitted and not yet merged: enough to keep every worker busy.
     window: int
 
+    def __enter__(self) -> Engine: ...
+
+    def __exit__(self, *exc: Any) -> None: ...
+
     def submit(self, partition: Partition, directory: Path, batch_size: int) -> Any: ...
 
     def shard(self, future: Any, partition: Partition, directory: Path) -> Shard: ...
@@ -148,6 +152,7 @@ class LocalPool:
         self.window = 2 * workers
 
     def __enter__(self) -> "LocalPool":
+        context: multiprocessing.context.BaseContext
         if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
             load_pipeline()  # before the fork: every worker has it
             context = multiprocessing.get_context("fork")

@@ -65,7 +65,7 @@ def make_pipeline(
     ner = nlp.add_pipe("ner", source=spacy.load(ner_model))
     nlp.add_pipe("paperkg_gazetteer")
     # A recogniser of the guideline's types has learned which names count; SciREX's has not.
-    learned = set(ner.labels) <= set(ENTITY_TYPES)
+    learned = set(ner.labels) <= set(ENTITY_TYPES)  # type: ignore[attr-defined]  # add_pipe's hint: any callable
     nlp.add_pipe("paperkg_entities", config={"ner_source": "learned" if learned else "ner"})
     nlp.add_pipe("paperkg_relations", config={"use_model": relation_model})
     with nlp.select_pipes(disable=["ner"]):  # trained already: initializing would reset its weights

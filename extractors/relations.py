@@ -220,7 +220,7 @@ _Ent = tuple[int, int, str, str, str]  # start, end, group key, label, source (a
 class _Sentence(NamedTuple):
     """What the mention rules need to know of a sentence once the proposals are known."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # a field shadowing tuple.index, which nothing calls
     where: tuple[int, int]
     first_person: bool
     background: bool
@@ -504,7 +504,7 @@ def rule_relations(doc: Doc, groups: dict[str, str], text: RuleText | None = Non
         if rule.scope == "doc":
             for statement in rule.find(ctx):
                 ctx.add(statement, f"rule:{rule.name}")
-    ctx.main = max(ctx.proposed, key=ctx.proposed.get) if ctx.proposed else PAPER
+    ctx.main = max(ctx.proposed, key=ctx.proposed.__getitem__) if ctx.proposed else PAPER
     mention_rules = [r for r in RULES if r.scope == "mention"]
     for s, ent in _mentions(ctx):
         reading = _reading(ctx, s, ent)
@@ -551,6 +551,9 @@ class RelationExtractor:
     def _model_json(self) -> bytes:
         return srsly.json_dumps(None if self.model is None else self.model.to_json()).encode()
 
+    def _write_model(self, path: Path) -> None:
+        path.write_bytes(self._model_json())
+
     def _set_model(self, data: bytes) -> None:
         loaded = srsly.json_loads(data)
         self.model = None if loaded is None else RelationModel.from_json(loaded)
@@ -563,7 +566,7 @@ class RelationExtractor:
         return self
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = SimpleFrozenList()) -> None:
-        util.to_disk(path, {"model.json": lambda file: Path(file).write_bytes(self._model_json())}, exclude)
+        util.to_disk(path, {"model.json": self._write_model}, exclude)
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = SimpleFrozenList()) -> "RelationExtractor":
         util.from_disk(path, {"model.json": lambda file: self._set_model(Path(file).read_bytes())}, exclude)

@@ -92,7 +92,7 @@ _BEFORE_METRIC = {"absolute", "relative", "higher", "lower", "better", "in", "re
 class Value(NamedTuple):
     """A number in a sentence: the word it is, the number as written, its unit and sign."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # a field shadowing tuple.index, which nothing calls
     end: int  # the word after the value and its unit
     text: str
     unit: str
@@ -608,7 +608,7 @@ def _sentence_results(s: Sentence, main: str, names: Mapping[str, str]) -> list[
         listed = assignment.listed or assignment.rule == "parenthesised"
         if not metric and not (listed and v.unit in {"%", "points"}):
             continue  # nothing says what it measures
-        subject = next(found for rule in SUBJECT_RULES if (found := rule.find(s, v, main)) is not None)
+        subject = next(named for rule in SUBJECT_RULES if (named := rule.find(s, v, main)) is not None)
         baseline = _baseline(s, v, subject) if kind != "absolute" else None
         start, end = s.doc_text.char_bounds(s.start, s.end)
         for benchmark in assignment.benchmarks:

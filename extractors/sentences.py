@@ -41,7 +41,8 @@ def set_sentence_starts(doc: Doc) -> Doc:
     starts[1:] |= ender[:-1] & ~lower[1:]
     starts[1:] |= newline[:-1]
     values = numpy.where(starts, 1, -1).astype("int32").reshape(-1, 1)
-    doc.from_array([SENT_START], values.astype("uint64"))
+    # spaCy's hint asks for thinc's Ints2d, which is a numpy array at run time
+    doc.from_array([SENT_START], values.astype("uint64"))  # type: ignore[arg-type]
     return doc
 
 

@@ -51,12 +51,12 @@ def make_tokenizer(nlp) -> Tokenizer:
         rf"(?:{after_name})-(?:{tail})$",
         r"(?<=[A-Z0-9])\.$",
         r"(?<=[0-9])%",
-        *(p for p in defaults.suffixes if not p.startswith("(?<=[0-9])(?:km|")),
+        *(p for p in defaults.suffixes or () if not (isinstance(p, str) and p.startswith("(?<=[0-9])(?:km|"))),
     ]
     return Tokenizer(
         nlp.vocab,
         rules=defaults.tokenizer_exceptions,
-        prefix_search=spacy.util.compile_prefix_regex(defaults.prefixes).search,
+        prefix_search=spacy.util.compile_prefix_regex(defaults.prefixes or ()).search,
         suffix_search=compile_suffix_regex(suffixes).search,
         infix_finditer=compile_infix_regex(infixes).finditer,
         token_match=defaults.token_match,

@@ -170,14 +170,15 @@ def build(
     holds the paper's text already: they may come from another pipeline). Nothing is written when
     no paper was kept.
     """
-    report = BuildReport(graph_path=graph_path(path))
+    target = graph_path(path)
+    report = BuildReport(graph_path=target)
     inputs = list(inputs)
-    refuse_same_file(report.graph_path, inputs, "an input")
-    check_writable(report.graph_path)  # before the extraction, not after it
-    if is_store_file(report.graph_path):
-        return _build_store(inputs, report, from_extractions=from_extractions, **options)
+    refuse_same_file(target, inputs, "an input")
+    check_writable(target)  # before the extraction, not after it
+    if is_store_file(target):
+        return _build_store(inputs, target, report, from_extractions=from_extractions, **options)
     options.pop("store_batch", None)
-    graph = read_graph(report.graph_path)
+    graph = read_graph(target)
     builder = GraphBuilder(graph)
     for extraction in (_read_extractions if from_extractions else extract)(inputs, report=report, **options):
         builder.add(extraction)
@@ -186,15 +187,15 @@ def build(
     graph = builder.graph  # entities resolved over every paper, which completes the stats
     report.stats = builder.stats
     if report.read.kept:
-        write_graph(graph, report.graph_path)
+        write_graph(graph, target)
     return report
 
 
-def _build_store(inputs: list, report: BuildReport, *, from_extractions: bool, store_batch: int = 500,
+def _build_store(inputs: list, path: Path, report: BuildReport, *, from_extractions: bool, store_batch: int = 500,
                  **options) -> BuildReport:
-    """Add the extractions to the store in batches of ``store_batch`` papers, one transaction each."""
-    existed = report.graph_path.exists()
-    with GraphStore(report.graph_path) as store:
+    """Add the extractions to the store ``path`` in batches of ``store_batch`` papers, one transaction each."""
+    existed = path.exists()
+    with GraphStore(path) as store:
         try:
             batch = []
             extractions = (_read_extractions(inputs, report=report, **options) if from_extractions
@@ -209,7 +210,7 @@ def _build_store(inputs: list, report: BuildReport, *, from_extractions: bool, s
         finally:
             report.stats = store.stats
     if not existed and not report.read.kept:  # a store that holds nothing is not left behind
-        _remove_store(report.graph_path)
+        _remove_store(path)
     return report
 
 

@@ -35,7 +35,7 @@ def cypher_dir() -> Path:
         return Path(os.environ[QUERIES_ENV])
     spec = importlib.util.find_spec("paperkg.cypher")
     # ``cypher`` is a namespace package (it holds no Python), so take its folder directly.
-    for location in spec.submodule_search_locations if spec else ():
+    for location in (spec and spec.submodule_search_locations) or ():
         if (Path(location) / "schema.cypher").exists() or any(Path(location).glob("*.cypher")):
             return Path(location)
     raise FileNotFoundError("the cypher/ query files are not installed with paperkg")

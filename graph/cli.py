@@ -62,7 +62,7 @@ class LazyChoice(click.Choice):
         self._source = (module, name)
 
     @cached_property
-    def choices(self) -> tuple[str, ...]:
+    def choices(self) -> tuple[str, ...]:  # type: ignore[override]  # click's attribute; cached_property is settable
         module, name = self._source
         return tuple(getattr(importlib.import_module(module), name))
 
@@ -477,7 +477,8 @@ def _cross_validate(gold: str, folds: int, train_steps: int | None, seed: int, s
 
     records = read_gold(gold, with_text=True)
     overrides = {"training.max_steps": train_steps} if train_steps else {}
-    rows, pooled = [], []
+    rows: list[dict[str, Any]] = []  # fold, papers, then a figure per headline measure
+    pooled = []
     for result in cross_validate(records, folds, seed=seed, overrides=overrides, quiet=True):
         scores = result.scores["trained"]
         pooled += scores
@@ -704,7 +705,7 @@ def _catalogue_command(name: str) -> click.Command:
             return
         print_result(answer_catalogue(name, graph_path(graph_file), values), fmt)
 
-    params = [click.Argument([arg], metavar=arg.upper()) for arg in query.arguments]
+    params: list[click.Parameter] = [click.Argument([arg], metavar=arg.upper()) for arg in query.arguments]
     # An empty default is "no filter", which the help text says: "[default: ]" would only puzzle.
     params += [click.Option([f"--{opt}"], default=default, show_default=default != "", type=type(default), help=help_text)
                for opt, (default, help_text) in query.options.items()]

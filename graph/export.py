@@ -249,7 +249,8 @@ def generate_graphml(graph: nx.MultiDiGraph) -> Iterator[str]:
            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
            'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
            'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n')
-    node_ids, edge_ids = {}, {}
+    node_ids: dict[str, str] = {}
+    edge_ids: dict[str, str] = {}
     for domain, kinds, ids, prefix in (("node", node_kinds, node_ids, "n"), ("edge", edge_kinds, edge_ids, "e")):
         for i, (name, kind) in enumerate(kinds.items()):
             ids[name] = f"{prefix}{i}"
@@ -287,7 +288,8 @@ def generate_gexf(graph: nx.MultiDiGraph) -> Iterator[str]:
            'xsi:schemaLocation="http://gexf.net/1.3 http://gexf.net/1.3/gexf.xsd" version="1.3">\n')
     yield '  <meta><creator>paperkg</creator><description>paperkg knowledge graph</description></meta>\n'
     yield '  <graph defaultedgetype="directed" mode="static" name="paperkg">\n'
-    node_ids, edge_ids = {}, {}
+    node_ids: dict[str, str] = {}
+    edge_ids: dict[str, str] = {}
     for domain, kinds, ids in (("node", node_kinds, node_ids), ("edge", edge_kinds, edge_ids)):
         yield f'    <attributes class="{domain}" mode="static">\n'
         for i, (name, kind) in enumerate(kinds.items()):
@@ -356,7 +358,7 @@ def _csv_cell(value: Any, kind: str, array_delimiter: str) -> str:
 
 
 def _csv_array_delimiter(graph: nx.MultiDiGraph) -> str:
-    candidates, used = frozenset(_ARRAY_DELIMITERS), set()
+    candidates, used = frozenset(_ARRAY_DELIMITERS), set[str]()
     attributes = (*(data for _, data in graph.nodes(data=True)), *(data for _, _, data in graph.edges(data=True)))
     for data in attributes:
         for value in data.values():

@@ -53,6 +53,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -169,7 +170,7 @@ def _schema_items() -> list[tuple[str, str, list[str]]]:
     return items
 
 
-def falkordb_schema_statements(existing: set[tuple[str, str, str]] = frozenset()) -> list[tuple[str, dict[str, Any]]]:
+def falkordb_schema_statements(existing: AbstractSet[tuple[str, str, str]] = frozenset()) -> list[tuple[str, dict[str, Any]]]:
     """The schema in FalkorDB's dialect, as (statement, parameters), leaving out ``existing``
     (kind, label, property) indexes, since FalkorDB has no ``IF NOT EXISTS``.
 

@@ -368,6 +368,7 @@ def _driver(target: neo4j.Driver | Neo4jSettings | None, database: str | None) -
         raise ServerError(f"database {database!r} cannot be selected: the {dialect.name} server serves one graph "
                           f"over Bolt; leave out --database and ${ENV_DATABASE}")
     if settings is None:
+        assert isinstance(target, neo4j.Driver)
         yield target, database
         return
     driver = connect(settings)
@@ -379,8 +380,7 @@ def _driver(target: neo4j.Driver | Neo4jSettings | None, database: str | None) -
 
 def _execute(driver: neo4j.Driver, query: str, parameters: dict[str, Any], database: str | None) -> neo4j.EagerResult:
     """One statement through ``driver.execute_query``, which retries transient failures itself."""
-    kwargs = {"database_": database} if database else {}
-    return driver.execute_query(query, parameters_=bolt_dialect().parameters(parameters), **kwargs)
+    return driver.execute_query(query, parameters_=bolt_dialect().parameters(parameters), database_=database)
 
 
 # -- schema -------------------------------------------------------------------------
@@ -540,7 +540,7 @@ def load_rows(graph: nx.MultiDiGraph, dialect: BoltDialect | None = None) -> Loa
     for record in node_records(graph):
         props = _storable(record.properties)
         if record.label not in _NODE_STATEMENTS:
-            problem = f"label {record.label!r} is not one of {', '.join(LABELS)}"
+            problem: str | None = f"label {record.label!r} is not one of {', '.join(LABELS)}"
         else:
             problem = _property_problem(props, dialect)
         if problem:
@@ -550,22 +550,23 @@ def load_rows(graph: nx.MultiDiGraph, dialect: BoltDialect | None = None) -> Loa
     left_out = {record.record for record in skipped}
     relationships: dict[tuple, list] = defaultdict(list)
     kind = {node: _kind_of(data["label"]) for node, data in graph.nodes(data=True)}
-    for record in relationship_records(graph):
-        group = (kind[record.start], record.type, kind[record.end])
-        props = _storable(record.properties)
-        props["paper"] = record.properties.get("paper") or ""
-        ends = [f"{end} node {node!r}" for end, node in (("start", record.start), ("end", record.end))
+    for relationship in relationship_records(graph):
+        group = (kind[relationship.start], relationship.type, kind[relationship.end])
+        props = _storable(relationship.properties)
+        props["paper"] = relationship.properties.get("paper") or ""
+        ends = [f"{end} node {node!r}" for end, node in (("start", relationship.start), ("end", relationship.end))
                 if f"node {node!r}" in left_out]
         if group not in _RELATIONSHIP_STATEMENTS:
-            problem = f"type {record.type!r} is not one of {', '.join(RELATIONSHIP_TYPES)}"
+            problem = f"type {relationship.type!r} is not one of {', '.join(RELATIONSHIP_TYPES)}"
         elif ends:
             problem = f"its {' and '.join(ends)} was skipped"
         else:
             problem = _property_problem(props, dialect)
         if problem:
-            skipped.append(SkippedRecord(f"relationship {record.start!r}-[{record.type}]->{record.end!r}", problem))
+            shown = f"relationship {relationship.start!r}-[{relationship.type}]->{relationship.end!r}"
+            skipped.append(SkippedRecord(shown, problem))
             continue
-        relationships[group].append({"start": record.start, "end": record.end, "props": props})
+        relationships[group].append({"start": relationship.start, "end": relationship.end, "props": props})
     return LoadRows(nodes, relationships, skipped)
 
 
@@ -627,7 +628,7 @@ def _write_batch(driver: neo4j.Driver, statement: str, rows: Rows, database: str
             total.update({name: getattr(counters, name) for name in _COUNTED})
         return total
 
-    with driver.session(**({"database": database} if database else {})) as session:
+    with driver.session(database=database) as session:
         return session.execute_write(work)
 
 

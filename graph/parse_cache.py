@@ -122,10 +122,12 @@ def parse(text: str) -> Tree:
     of type RULE: nxcypher compares them with strings at every node of every match, and a token's
     comparison is Python code (a third of the time of ``papers-using`` on a warm process)."""
     path = _cache_file(text)
-    tree = _read_cached(path, text)
-    if tree is None:
-        tree = decode_tree(encode_tree(_engine_parser().parse(text)))
-        _write_cached(path, text, tree)
+    cached = _read_cached(path, text)
+    if cached is not None:
+        return cached
+    tree = decode_tree(encode_tree(_engine_parser().parse(text)))
+    assert isinstance(tree, Tree)  # a parse is a tree at the top
+    _write_cached(path, text, tree)
     return tree
 
 

@@ -123,7 +123,7 @@ def query_view(graph: nx.MultiDiGraph, nodes: Iterable[str] | None = None) -> nx
     which is the user's and is written to the graph file.
     """
     part = graph if nodes is None else graph.subgraph(nodes)
-    view = nx.MultiDiGraph()
+    view: nx.MultiDiGraph[str] = nx.MultiDiGraph()
     for node, data in part.nodes(data=True):
         view.add_node(node, **{k: v for k, v in data.items() if k != "label"}, __labels__=set(node_labels(data["label"])))
     for start, end, key, data in part.edges(keys=True, data=True):

@@ -114,7 +114,8 @@ class Counters(NamedTuple):
 def _counters(namings: list[Naming]) -> Counters:
     """The counts one paper's namings contribute."""
     types_by_key: dict[str, Counter] = defaultdict(Counter)
-    texts, families = Counter(), Counter()
+    texts: Counter[tuple[str, str, str]] = Counter()
+    families: Counter[tuple[str, str, str]] = Counter()
     for naming in namings:
         types_by_key[naming.key][naming.type] += 1
         texts.update((naming.key, text, _key(text)) for text in {naming.name, *naming.aliases})
@@ -260,13 +261,14 @@ class GraphStore:
             by_paper[statement.paper][1].append(statement)
         for result in results:
             by_paper[result.paper][2].append(result)
-        papers = [node for node, label in graph.nodes(data="label") if label == PAPER_LABEL]
+        papers = [node for node, data in graph.nodes(data=True) if data.get("label") == PAPER_LABEL]
         for start in range(0, len(papers), batch_size):
             with self._transaction():
                 batch = _Batch()
                 for paper_id in papers[start:start + batch_size]:
                     indices, stated, reported = by_paper[paper_id]
-                    local = {global_index: i for i, global_index in enumerate(indices)}
+                    # None (a statement about the paper itself) is no naming: it stays None
+                    local: dict[int | None, int] = {global_index: i for i, global_index in enumerate(indices)}
                     stated = [s._replace(head=local.get(s.head), tail=local.get(s.tail)) for s in stated]
                     reported = [r._replace(subject=local.get(r.subject), benchmark=local[r.benchmark],
                                            metric=local.get(r.metric)) for r in reported]
@@ -414,7 +416,8 @@ class GraphStore:
 
     def _joined(self, key: str) -> set[str]:
         """The keys ``key`` joins: its one expansion, and the naming keys of its aliases it is the one expansion of."""
-        joined = {self._expansion(key)} - {None}
+        expansion = self._expansion(key)
+        joined = set() if expansion is None else {expansion}
         for alias in self._column("SELECT text_key FROM key_texts WHERE key = ? AND text_key != key", [key]):
             if self._is_naming_key(alias) and self._expansion(alias) == key:
                 joined.add(alias)
@@ -562,7 +565,7 @@ class GraphStore:
         seen = {row[0] for row in db.execute("SELECT id FROM temp.scope")}
         frontier = seen
         for _ in range(hops):
-            found = set()
+            found: set[str] = set()
             for node in frontier:
                 found.update(row[0] for row in db.execute(
                     "SELECT end FROM rel WHERE start = ? UNION SELECT start FROM rel WHERE end = ?", (node, node)))

@@ -263,7 +263,7 @@ class GraphBuilder:
                                    benchmark=r.benchmark + offset, metric=None if r.metric is None else r.metric + offset)
                         for r in paper_results]
         self._pending.clear()
-        graph.remove_nodes_from([n for n, label in graph.nodes(data="label") if label != PAPER_LABEL])
+        graph.remove_nodes_from([n for n, data in graph.nodes(data=True) if data.get("label") != PAPER_LABEL])
         resolution = resolve_entities(namings)
         for node, attributes in sorted(resolution.nodes.items()):
             graph.add_node(node, **attributes)
@@ -326,7 +326,8 @@ def _naming(paper_id: str, entity: Entity) -> Naming:
 
 def _stored_statements(graph: nx.MultiDiGraph) -> tuple[list[Naming], list[Statement], list[ResultStatement]]:
     """The namings (one per MENTIONS edge), statements and results the graph holds."""
-    namings, index = [], {}
+    namings: list[Naming] = []
+    index: dict[tuple[str, str], int] = {}  # a MENTIONS edge's paper and entity to its naming
     for paper, node, data in graph.edges(data=True):
         if data["type"] == "MENTIONS":
             index[paper, node] = len(namings)
@@ -738,7 +739,7 @@ def _placement_problem(edge: dict, graph: nx.MultiDiGraph) -> str | None:
     if paper not in graph or graph.nodes[paper]["label"] != PAPER_LABEL:
         return f"({rel_type}) has paper {_shown(paper)}, which is no paper of the file"
     for node in (start, end):
-        if node != paper and not any(d["type"] == "MENTIONS" for d in graph.get_edge_data(paper, node, default={}).values()):
+        if node != paper and not _mentions(graph, paper, node):
             return f"({rel_type}) joins {_shown(node)}, which its paper {_shown(paper)} does not mention"
     return None
 
@@ -750,9 +751,15 @@ def _result_placement_problem(start: str, end: str, paper: str, rel_type: str, g
         return f"({rel_type}) does not join a result of its paper {_shown(paper)}"
     if rel_type == "REPORTS":
         return None if start == paper else f"(REPORTS) is not from the result's paper {_shown(paper)}"
-    if not any(d["type"] == "MENTIONS" for d in graph.get_edge_data(paper, end, default={}).values()):
+    if not _mentions(graph, paper, end):
         return f"({rel_type}) joins {_shown(end)}, which its paper {_shown(paper)} does not mention"
     return None
+
+
+def _mentions(graph: nx.MultiDiGraph, paper: str, node: str) -> bool:
+    """Whether ``paper`` has a MENTIONS edge to ``node`` (either may be missing from the graph)."""
+    no_edges: dict[str, dict[str, Any]] = {}
+    return any(data["type"] == "MENTIONS" for data in graph.get_edge_data(paper, node, default=no_edges).values())
 
 
 def _properties_problem(record: dict, label: str, rules: list[PropertyRule]) -> str | None:

@@ -226,7 +226,7 @@ def _layout(nodes: list[str], links: Iterable[tuple[int, int]]) -> list[tuple[fl
     """ForceAtlas2 positions scaled to [-1, 1] (numpy only; deterministic)."""
     if not nodes:
         return []
-    simple = nx.Graph()
+    simple: nx.Graph[int] = nx.Graph()
     simple.add_nodes_from(range(len(nodes)))
     simple.add_edges_from(links)
     if len(nodes) <= 300:
@@ -234,7 +234,8 @@ def _layout(nodes: list[str], links: Iterable[tuple[int, int]]) -> list[tuple[fl
     else:
         # Each iteration is quadratic in the nodes: fewer of them for big pictures (about 20 s at 2000 nodes).
         iterations = 300 if len(nodes) <= 500 else 100
-        pos = nx.forceatlas2_layout(simple, max_iter=iterations, seed=7, scaling_ratio=2.0, gravity=1.0)
+        layout = nx.forceatlas2_layout(simple, max_iter=iterations, seed=7, scaling_ratio=2.0, gravity=1.0)
+        pos = {node: (float(x), float(y)) for node, (x, y) in layout.items()}
     xs = [float(p[0]) for p in pos.values()]
     ys = [float(p[1]) for p in pos.values()]
     cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
@@ -319,7 +320,7 @@ def _result_model(graph: nx.MultiDiGraph, result: str) -> str:
     ends = [(end, data["type"]) for end, keyed in graph.succ[result].items() for data in keyed.values()]
     subject = next((graph.nodes[end]["name"] for end, rel_type in ends if rel_type == "RESULT_OF"), None)
     if subject is not None or graph.nodes[result].get("subject") != PAPER:
-        return subject or graph.nodes[result].get("subject")
+        return subject or graph.nodes[result]["subject"]  # a required property of results
     paper = graph.nodes[result]["paper"]
     proposed = [graph.nodes[end]["name"] for end, keyed in graph.succ[paper].items()
                 if graph.nodes[end]["label"] in ("Model", "Method") and any(d["type"] == "PROPOSES" for d in keyed.values())]
@@ -422,7 +423,7 @@ def view_data(graph: nx.MultiDiGraph, nodes: list[str], *, title: str = "paperkg
                 link = pairs.setdefault((index[node], index[end]), {"types": set(), "papers": set()})
                 link["types"].add(data["type"])
                 link["papers"].add(data["paper"])
-    links = []
+    links: list[dict[str, Any]] = []  # JSON-ready, as the page reads them
     for (source, target), link in pairs.items():
         types = sorted(link["types"] - {"MENTIONS"}) or ["MENTIONS"]
         links.append({"source": source, "target": target, "types": types, "papers": len(link["papers"] - {""})})

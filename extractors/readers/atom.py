@@ -13,7 +13,7 @@ from typing import Iterator
 
 from lxml import etree
 
-from .base import Parsed, Problem, RawRecord
+from .base import DateFields, Parsed, Problem, RawRecord
 from .sources import Source
 
 __all__ = ["ATOM", "ARXIV", "parse_atom", "entry_record"]
@@ -30,7 +30,7 @@ def _text(entry, tag: str) -> str:
     return (entry.findtext(tag) or "").strip()
 
 
-def _date(entry) -> dict[str, str]:
+def _date(entry) -> DateFields:
     """``date`` and ``date_source``: the first version's ``published``, else the last one's ``updated``."""
     for tag, source in (("published", "arxiv-published"), ("updated", "arxiv-updated")):
         if _text(entry, ATOM + tag):
@@ -88,8 +88,9 @@ def parse_atom(source: Source, columns=None) -> Iterator[Parsed]:
             yield entry_record(entry)
             source.line = entry.sourceline or source.line
             entry.clear(keep_tail=False)
-            while entry.getprevious() is not None:
-                del entry.getparent()[0]
+            parent = entry.getparent()
+            while parent is not None and entry.getprevious() is not None:
+                del parent[0]
         if not chunk:
             break
     if error is not None:

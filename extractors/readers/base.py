@@ -11,9 +11,9 @@ removes duplicates and reports; parsers never raise for bad data except
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any, TypedDict, Union
 
-__all__ = ["RawRecord", "Problem", "Parsed", "ColumnOptions", "text_value", "MIN_ABSTRACT_WORDS"]
+__all__ = ["RawRecord", "DateFields", "Problem", "Parsed", "ColumnOptions", "text_value", "MIN_ABSTRACT_WORDS"]
 
 #: Fewer words than this is not an abstract (a stub, a placeholder like "N/A").
 MIN_ABSTRACT_WORDS = 8
@@ -41,6 +41,13 @@ class RawRecord:
     venue: str | None = None
     latex: bool = False
     date_source: str | None = None
+
+
+class DateFields(TypedDict, total=False):
+    """A record's ``date`` and ``date_source`` when its source gives a date: keyword arguments of :class:`RawRecord`."""
+
+    date: str
+    date_source: str
 
 
 @dataclass

@@ -67,7 +67,8 @@ def entry_record(fields: dict[str, str], line: int) -> RawRecord:
 
 def _entries(source: Source) -> Iterator[tuple[int, str] | Problem]:
     """``(first line, text)`` of each ``@`` block."""
-    start, chunk, size = 0, [], 0
+    start, size = 0, 0
+    chunk: list[str] = []
     for item in source.lines():
         if isinstance(item, Problem):
             yield item
@@ -109,8 +110,8 @@ def parse_bibtex(source: Source, columns: ColumnOptions | None = None) -> Iterat
         prefix = "\n".join(strings)
         library = bibtexparser.parse_string(prefix + "\n" + text if prefix else text)
         if library.failed_blocks or not library.entries:
-            block = library.failed_blocks[0] if library.failed_blocks else None
-            reason = str(getattr(block, "error", "")) or "not a complete entry"
+            failed = library.failed_blocks[0] if library.failed_blocks else None
+            reason = str(getattr(failed, "error", "")) or "not a complete entry"
             yield Problem(line, "malformed BibTeX", f"malformed BibTeX entry ({reason.splitlines()[0][:120]})")
             continue
         for entry in library.entries:
@@ -119,5 +120,5 @@ def parse_bibtex(source: Source, columns: ColumnOptions | None = None) -> Iterat
         for block in library.blocks:
             # Fields outside any entry: an entry whose "@type{key," start was damaged.
             if isinstance(block, ImplicitComment) and re.search(r"\w\s*=\s*[{\"]", block.comment):
-                yield Problem(line + block.start_line, "malformed BibTeX",
+                yield Problem(line + (block.start_line or 0), "malformed BibTeX",
                               "fields outside any entry (its @type{key, start is damaged)")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Iterator
 
 from lxml import etree, html
@@ -52,23 +53,31 @@ def _paper_link(element) -> str | None:
     return arxiv_id(href) if href else None
 
 
+@dataclass
+class _Block:
+    """The block of text being read: the line it starts on and the arXiv id it links to."""
+
+    line: int = 1
+    arxiv_id: str | None = None
+
+
 def page_lines(root) -> list[Line]:
     """The visible text of a parsed page, one :class:`Line` per block, with linked arXiv ids."""
     lines: list[Line] = []
     parts: list[str] = []
-    state = {"line": 1, "id": None}
+    block = _Block()
 
     def flush() -> None:
         text = collapse_whitespace("".join(parts))
         if text:
-            lines.append(Line(state["line"], text, arxiv_id=state["id"]))
+            lines.append(Line(block.line, text, arxiv_id=block.arxiv_id))
         parts.clear()
-        state["id"] = None
+        block.arxiv_id = None
 
     def add(text: str | None, line: int | None) -> None:
         if text:
             if not parts:
-                state["line"] = line or state["line"]
+                block.line = line or block.line
             parts.append(text)
 
     walker = etree.iterwalk(root, events=("start", "end"))
@@ -82,7 +91,7 @@ def page_lines(root) -> list[Line]:
                 flush()
             found = _paper_link(element)
             if found:
-                state["id"] = found
+                block.arxiv_id = found
             add(element.text, element.sourceline)
         else:
             if tag in _BLOCK:
@@ -111,7 +120,8 @@ def _paper_objects(value, depth: int = 0) -> Iterator[dict]:
     if depth > 40:
         return
     if isinstance(value, dict):
-        inner = value.get("paper") if isinstance(value.get("paper"), dict) else value
+        paper = value.get("paper")
+        inner = paper if isinstance(paper, dict) else value
         text = inner.get("summary") or inner.get("abstract")
         if isinstance(inner.get("title"), str) and isinstance(text, str) and len(text.split()) >= 20:
             yield value

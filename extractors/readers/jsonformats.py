@@ -21,7 +21,7 @@ import json
 import re
 from typing import Any, Callable, Iterator
 
-from .base import ColumnOptions, Parsed, Problem, RawRecord, text_value
+from .base import ColumnOptions, DateFields, Parsed, Problem, RawRecord, text_value
 from .cleaning import arxiv_id, collapse_whitespace, doi
 from .detect import RECORD_LISTS, json_record_format
 from .jsonstream import DUPLICATE_KEY, iter_json_records, loads
@@ -98,8 +98,9 @@ def _names(authors: Any) -> list[str]:
     for author in _list(authors):
         if isinstance(author, dict):
             author = author.get("name") or author.get("display_name") or _dict(author.get("author")).get("display_name")
-        if text_value(author):
-            names.append(text_value(author))
+        name = text_value(author)
+        if name:
+            names.append(name)
     return names
 
 
@@ -167,7 +168,7 @@ def openalex_record(record: dict, line: int) -> RawRecord:
     )
 
 
-def _first_date(record: dict, *fields: tuple[str, str]) -> dict[str, str]:
+def _first_date(record: dict, *fields: tuple[str, str]) -> DateFields:
     """``date`` and ``date_source`` from the first of ``(key, source)`` the record fills, else nothing."""
     for key, source in fields:
         if _text(record.get(key)):
@@ -266,7 +267,7 @@ def _field(record: dict, *names: str) -> Any:
 DATE_KEYS = ("date", "published", "publication date", "publication_date", "year", "publication year")
 
 
-def _column_date(record: dict) -> dict[str, str]:
+def _column_date(record: dict) -> DateFields:
     """``date`` and ``date_source`` (``column:NAME``) from the first date column the record fills."""
     lowered = {k.lower(): k for k in record if isinstance(k, str)}
     for name in DATE_KEYS:

@@ -37,7 +37,11 @@ def _object_pairs(pairs: list) -> dict:
     obj = dict(pairs)
     if len(obj) < len(pairs):
         seen: set = set()
-        obj[DUPLICATE_KEY] = next(k for k, _ in pairs if k in seen or seen.add(k))
+        for key, _ in pairs:
+            if key in seen:
+                obj[DUPLICATE_KEY] = key  # the first key given twice
+                break
+            seen.add(key)
     return obj
 
 
@@ -90,7 +94,7 @@ class _Buffer:
     def skip_ws(self) -> str:
         """The next non-blank character ('' at the end), without consuming it."""
         while True:
-            self.pos = _WS.match(self.text, self.pos).end()
+            self.pos = _WS.match(self.text, self.pos).end()  # type: ignore[union-attr]  # "\s*" matches anywhere
             if self.pos < len(self.text) or not self.more():
                 return self.text[self.pos: self.pos + 1]
 

@@ -387,7 +387,9 @@ def _labelled_kind(role: str, text: str) -> tuple[str, _Meta | None]:
     if role == "title":
         return TEXT, None
     meta = _Meta()
-    _FIELD_ROLES[role].read(meta, text)
+    read = _FIELD_ROLES[role].read
+    if read is not None:  # (only the title and the abstract, returned above, have none)
+        read(meta, text)
     return META, meta
 
 
@@ -550,7 +552,7 @@ def _learn_layout(window: list[Line | Problem]) -> tuple[bool, frozenset[str]]:
     # a page header carries at most a date.
     first = abstracts[0]
     title_at = next((i for i in range(first - 1, -1, -1) if kinds[i][0] == TEXT), first)
-    return any(kind == META and meta.strong for kind, meta in kinds[:title_at]), repeated
+    return any(meta is not None and meta.strong for _, meta in kinds[:title_at]), repeated  # (META lines have one)
 
 
 def parse_listing_lines(numbered: Iterable[tuple[int, str] | Problem | Line]) -> Iterator[Parsed]:
@@ -584,7 +586,7 @@ def parse_listing_lines(numbered: Iterable[tuple[int, str] | Problem | Line]) ->
         kind, meta = classify(item.text, repeated, item.label)
         if kind == CHROME:
             continue
-        if kind == META:
+        if meta is not None:  # kind META
             bare_separator = not item.text.strip("".join(_GROUP_SEPARATORS) + " ")
             if (item.text.startswith(_GROUP_SEPARATORS) and pending and pending[-1] is previous
                     and (bare_separator or not item.blank_before)):

@@ -252,11 +252,10 @@ def _read_source(source: Source, format: str | None, columns: ColumnOptions, rep
     report.formats[source.name] = fmt
     records = 0
     try:
-        for item in parser_for(fmt)(source, columns):
+        for parsed in parser_for(fmt)(source, columns):
             records += 1
             report.read += 1
-            if isinstance(item, RawRecord):
-                item = paper_from_record(item, source.name)
+            item = paper_from_record(parsed, source.name) if isinstance(parsed, RawRecord) else parsed
             if isinstance(item, Problem):
                 problem(BadRecord(source.name, item.reason, item.line), item.kind)
                 continue

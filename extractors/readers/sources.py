@@ -20,7 +20,7 @@ import os
 import sys
 import zlib
 from dataclasses import dataclass, field
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Iterator, Protocol
 
 from paperkg.extractors.errors import InputError
 from paperkg.extractors.readers.base import Problem
@@ -77,10 +77,16 @@ def decode(data: bytes) -> str:
     return data.decode("utf-8", "surrogateescape")
 
 
+class _ByteStream(Protocol):
+    """What the opening steps read from: a file, a decompressor, or one of the streams below."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
 class _Checked(io.RawIOBase):
     """A decompressing stream whose breakage surfaces as :class:`DamagedInput`."""
 
-    def __init__(self, stream: BinaryIO, kind: str):
+    def __init__(self, stream: _ByteStream, kind: str):
         self._stream, self._kind = stream, kind
 
     def readable(self) -> bool:
@@ -100,7 +106,7 @@ class _Checked(io.RawIOBase):
 class _HeadThenRest(io.RawIOBase):
     """The sniffed head bytes followed by the rest of the stream, as one stream."""
 
-    def __init__(self, head: bytes, rest: BinaryIO | None, damage: DamagedInput | None):
+    def __init__(self, head: bytes, rest: _ByteStream | None, damage: DamagedInput | None):
         self._head, self._rest, self._damage = memoryview(head), rest, damage
 
     def readable(self) -> bool:
@@ -184,7 +190,7 @@ class Source:
         self.close()
 
 
-def _read_head(stream: BinaryIO) -> tuple[bytes, DamagedInput | None]:
+def _read_head(stream: _ByteStream) -> tuple[bytes, DamagedInput | None]:
     chunks, size = [], 0
     try:
         while size < SNIFF_BYTES:
@@ -262,10 +268,11 @@ def _wrap(label: str, raw: BinaryIO, closers: list) -> Source:
         raise InputError(label, f"cannot read: {err.strerror or err}") from None
     compression = next((kind for prefix, kind, _ in _COMPRESSED if magic.startswith(prefix)), None)
     raw_rest = _HeadThenRest(magic, raw, None)
-    stream: BinaryIO = io.BufferedReader(raw_rest)
+    buffered = io.BufferedReader(raw_rest)
+    stream: _ByteStream = buffered
     if compression:
         opener = next(cls for _, kind, cls in _COMPRESSED if kind == compression)
-        decompressed = opener(stream)
+        decompressed = opener(buffered)
         closers.append(decompressed.close)
         stream = _Checked(decompressed, compression)
     head, damage = _read_head(stream)

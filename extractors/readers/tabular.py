@@ -39,8 +39,8 @@ def parse_delimited(source: Source, columns: ColumnOptions, delimiter: str) -> I
                 continue
             yield item[1] + "\n"
 
-    quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
-    reader = csv.reader(text_lines(), delimiter=delimiter, quoting=quoting)
+    reader = csv.reader(text_lines(), delimiter=delimiter,
+                        quoting=csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL)
     try:
         header = [h.strip() for h in next(reader)]
     except (StopIteration, csv.Error) as err:
