@@ -32,7 +32,7 @@ How FalkorDB (4.x over Bolt) differs, and what the dialect does about it:
 * it cuts a string at NUL: such a record is reported and skipped;
 * it serves one graph, whatever database a session names;
 * it leaves the first connection after a client disconnects unanswered, so
-  the connect handshake is tried three times.
+  the connect handshake (ours and the driver's) is tried three times.
 
 Its Bolt agent string claims "Neo4j/5.13.0", so none of this could be told
 from the server; the tests say which server they started. The server keeps

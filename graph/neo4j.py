@@ -276,7 +276,7 @@ def connect(settings: Neo4jSettings | None = None) -> neo4j.Driver:
     try:
         # The driver waits a minute for a handshake; a port that never answers is reported in seconds.
         bolt_handshake(settings.uri, attempts=bolt_dialect().handshake_attempts)
-        driver.verify_connectivity()
+        _verify_connectivity(driver, bolt_dialect().handshake_attempts)
     except BaseException as err:
         driver.close()
         raise _server_error(err, settings) from None
@@ -286,6 +286,18 @@ def connect(settings: Neo4jSettings | None = None) -> neo4j.Driver:
 _BOLT_MAGIC = bytes.fromhex("6060B017")
 #: Bolt 5.0 to 5.7 (one version range), then three empty proposals.
 _BOLT_VERSIONS = bytes.fromhex("00070705") + bytes(12)
+
+
+def _verify_connectivity(driver: neo4j.Driver, attempts: int) -> None:
+    """The driver's own handshake, tried ``attempts`` times: a server that leaves some
+    connections unanswered (the dialect's ``handshake_attempts``) may leave the driver's too."""
+    for attempt in range(1, attempts + 1):
+        try:
+            driver.verify_connectivity()
+            return
+        except neo4j_errors.ServiceUnavailable:
+            if attempt == attempts:
+                raise
 
 
 def bolt_handshake(uri: str, *, attempts: int = 1, timeout: float = HANDSHAKE_SECONDS) -> bool:
