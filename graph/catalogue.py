@@ -25,7 +25,7 @@ from paperkg.extractors.errors import InputError
 
 from .settings import QUERIES_ENV
 
-__all__ = ["CatalogueQuery", "Catalogue", "catalogue", "read_catalogue", "cypher_dir", "schema_statements"]
+__all__ = ["CatalogueQuery", "Catalogue", "catalogue", "read_catalogue", "cypher_dir", "schema_statements", "sql_form"]
 
 
 def cypher_dir() -> Path:
@@ -33,6 +33,11 @@ def cypher_dir() -> Path:
     copy of the catalogue with your own queries added), else the installed ``paperkg.cypher``."""
     if os.environ.get(QUERIES_ENV):
         return Path(os.environ[QUERIES_ENV])
+    return _installed_dir()
+
+
+def _installed_dir() -> Path:
+    """The folder of the installed ``paperkg.cypher``."""
     spec = importlib.util.find_spec("paperkg.cypher")
     # ``cypher`` is a namespace package (it holds no Python), so take its folder directly.
     for location in (spec and spec.submodule_search_locations) or ():
@@ -157,3 +162,26 @@ def _catalogue_text(entry: Path) -> str:
 def catalogue() -> dict[str, CatalogueQuery]:
     """The installed named queries, by name (see :func:`read_catalogue`)."""
     return read_catalogue().queries
+
+
+def sql_form(query: CatalogueQuery) -> str | None:
+    """The SQL form of a catalogue query, which a SQLite store answers instead of running its Cypher.
+
+    ``cypher/<name>.sql``, shipped beside the ``.cypher`` files for queries whose Cypher is slow on
+    the whole graph: the same rows in the same column order, its parameters the query's, bound as
+    SQLite ``:name`` parameters. Only paperkg's own SQL runs, and only for the query it was written
+    for: a query of ``$PAPERKG_QUERIES`` whose text differs from the installed one's has none.
+
+    >>> sql_form(catalogue()["top-datasets"]) is not None, sql_form(catalogue()["leaderboard"])
+    (True, None)
+    """
+    return _shipped_sql().get((query.name, query.text))
+
+
+@lru_cache(maxsize=None)
+def _shipped_sql() -> dict[tuple[str, str], str]:
+    """The shipped SQL forms, by the name and Cypher text of the installed query they answer."""
+    folder = _installed_dir()
+    shipped = read_catalogue(folder).queries
+    return {(entry.stem, shipped[entry.stem].text): entry.read_text(encoding="utf-8")
+            for entry in sorted(folder.glob("*.sql")) if entry.stem in shipped}

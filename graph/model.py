@@ -41,14 +41,15 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, NamedTuple
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple
 
 from paperkg.extractors.normalize import canonical_key
 from paperkg.extractors.records import ENTITY_TYPES, RELATION_TYPES
 
 from .catalogue import cypher_dir
+
+if TYPE_CHECKING:  # networkx is imported where a graph is made: the SQL path of queries needs none
+    import networkx as nx
 
 __all__ = [
     "PAPER_LABEL",
@@ -175,6 +176,8 @@ class RelationshipRecord:
 
 def new_graph() -> nx.MultiDiGraph:
     """An empty paperkg graph."""
+    import networkx as nx
+
     return nx.MultiDiGraph(name="paperkg")
 
 

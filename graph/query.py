@@ -21,15 +21,18 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, NamedTuple
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
 
 from paperkg.extractors.errors import PaperkgError, UsageError
 from paperkg.extractors.normalize import canonical_key
 
-from .catalogue import Catalogue, CatalogueQuery, catalogue, read_catalogue
+from .catalogue import Catalogue, CatalogueQuery, catalogue, read_catalogue, sql_form
 from .model import is_entity, node_labels
+
+if TYPE_CHECKING:  # imported where a graph is made: a query answered in SQL needs no networkx
+    import networkx as nx
+
+    from .sqlite_store import GraphStore
 
 __all__ = [
     "QueryError",
@@ -122,6 +125,8 @@ def query_view(graph: nx.MultiDiGraph, nodes: Iterable[str] | None = None) -> nx
     mutation of an attribute dict changes no count), and would not belong in ``graph.graph``,
     which is the user's and is written to the graph file.
     """
+    import networkx as nx
+
     part = graph if nodes is None else graph.subgraph(nodes)
     view: nx.MultiDiGraph[str] = nx.MultiDiGraph()
     for node, data in part.nodes(data=True):
@@ -284,7 +289,10 @@ def run_catalogue(name: str, graph: nx.MultiDiGraph, values: dict[str, Any]) -> 
 def answer_catalogue(name: str, path: str | os.PathLike, values: dict[str, Any]) -> QueryResult:
     """Run the named query on a graph file; no row for an entity no name has is :class:`UnknownEntity`.
 
-    On a SQLite store a query reads only what its patterns can match (:func:`pattern_needs`): with a
+    On a SQLite store a query with an SQL form (:func:`~paperkg.graph.catalogue.sql_form`: ``top-datasets``,
+    ``papers-using``) is answered by it, in SQLite, with the same rows; no graph is materialised, and
+    neither NetworkX nor nxcypher is imported. Any other query reads only what its patterns can match
+    (:func:`pattern_needs`): with a
     ``scope``, the part of the graph around the entities named by ``$key`` (see
     :meth:`paperkg.graph.sqlite_store.GraphStore.subgraph`), with only the relationships of the types
     its patterns name; without, when every relationship pattern names its types and no node pattern
@@ -301,18 +309,30 @@ def answer_catalogue(name: str, path: str | os.PathLike, values: dict[str, Any])
             check_entity_known(values["key"], entity_names(graph))
         return result
     query, params = _catalogue_query(name, values)
-    needs = pattern_needs(query.text)
     with GraphStore(path, read_only=True) as store:
-        if query.scope is not None and "key" in params:
-            graph = store.subgraph(params["key"], query.scope, needs.relationship_types)
-        elif needs.relationship_types is not None and needs.nodes_on_relationships:
-            graph = store.relationships_of(needs.relationship_types)
-        else:
-            graph = store.graph()
-        result = _run_on_view(query_view(graph), query.text, params)
+        sql = sql_form(query)
+        result = _answer_in_sql(store, query, sql, params) if sql else _answer_in_cypher(store, query, params)
         if not result.rows and "key" in query.arguments:
             check_entity_known(values["key"], store.entity_names())
     return result
+
+
+def _answer_in_sql(store: GraphStore, query: CatalogueQuery, sql: str, params: dict[str, Any]) -> QueryResult:
+    """A catalogue query answered by its SQL form."""
+    _inline_paging(query.text, params)  # checks the values after LIMIT and SKIP as nxcypher's path does
+    return QueryResult(*store.select(sql, params))
+
+
+def _answer_in_cypher(store: GraphStore, query: CatalogueQuery, params: dict[str, Any]) -> QueryResult:
+    """A catalogue query run by nxcypher on the part of the store its patterns can match."""
+    needs = pattern_needs(query.text)
+    if query.scope is not None and "key" in params:
+        graph = store.subgraph(params["key"], query.scope, needs.relationship_types)
+    elif needs.relationship_types is not None and needs.nodes_on_relationships:
+        graph = store.relationships_of(needs.relationship_types)
+    else:
+        graph = store.graph()
+    return _run_on_view(query_view(graph), query.text, params)
 
 
 def _nodes_with_key_ending(graph: nx.MultiDiGraph, key: str) -> list[str]:

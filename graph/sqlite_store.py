@@ -30,9 +30,7 @@ import sqlite3
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, NamedTuple
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, NamedTuple
 
 from paperkg.extractors.errors import InputError, OutputError
 from paperkg.extractors.records import Extraction, Paper, normalise_title
@@ -42,7 +40,10 @@ from .store import (_ID_RANK, BuildStats, EntityVotes, Naming, Pending, ResultSt
                     _stored_statements, _vote, entity_attributes, kept_statements, merged_paper_properties,
                     paper_properties, paper_statements, result_edges, result_node)
 
-__all__ = ["GraphStore", "SQLITE_MAGIC", "is_store_file", "content_hash"]
+if TYPE_CHECKING:  # the SQL path of queries (GraphStore.select) needs no networkx
+    import networkx as nx
+
+__all__ = ["GraphStore", "SelectedRows", "SQLITE_MAGIC", "is_store_file", "content_hash"]
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 FORMAT_VERSION = "1"
@@ -151,6 +152,17 @@ COUNTER_TABLES = [
     _CounterTable("key_texts", ("key", "text", "text_key"), ("key", "text")),
     _CounterTable("families", ("key", "family", "family_key"), ("key", "family")),
 ]
+
+
+class SelectedRows(NamedTuple):
+    """What :meth:`GraphStore.select` answers: the column names, and each row as a dict by column."""
+
+    columns: list[str]
+    rows: list[dict[str, Any]]
+
+
+#: Ends the name of a column of JSON text (``json_group_array``): :meth:`GraphStore.select` decodes it.
+JSON_COLUMN = " [json]"
 
 
 class StoredPaper(NamedTuple):
@@ -607,6 +619,29 @@ class GraphStore:
         for start, end, key, rel_type, props in edges:
             graph.add_edge(start, end, key=key, type=rel_type, **json.loads(props))
         return graph
+
+    def select(self, sql: str, params: dict[str, Any]) -> SelectedRows:
+        """The rows of one SQL ``SELECT`` over the store's tables, with ``params`` bound as ``:name``
+        parameters (never formatted into the text). For paperkg's own statements: the SQL forms of the
+        catalogue (:func:`paperkg.graph.catalogue.sql_form`). A column named ``NAME [json]`` holds JSON
+        text and is answered decoded, as ``NAME``.
+
+        >>> import tempfile, os
+        >>> with GraphStore(os.path.join(tempfile.mkdtemp(), "kg.db")) as store:
+        ...     store.select("SELECT :n + 1 AS next, json_array(:n) AS \"listed [json]\"", {"n": 1})
+        SelectedRows(columns=['next', 'listed'], rows=[{'next': 2, 'listed': [1]}])
+        """
+        try:
+            cursor = self.db.execute(sql, params)
+            named = [column[0] for column in cursor.description]
+            found = cursor.fetchall()
+        except sqlite3.Error as err:
+            raise InputError(str(self.path), f"cannot be read ({err})") from None
+        columns = [name.removesuffix(JSON_COLUMN) for name in named]
+        decoded = [name.endswith(JSON_COLUMN) for name in named]
+        rows = [{column: json.loads(value) if is_json and value is not None else value
+                 for column, is_json, value in zip(columns, decoded, row)} for row in found]
+        return SelectedRows(columns, rows)
 
     def counts(self) -> tuple[Counter, Counter]:
         """Nodes by label and relationships by type, counted in SQL."""

@@ -28,9 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator, NamedTuple
-
-import networkx as nx
+from typing import IO, TYPE_CHECKING, Any, Iterable, Iterator, NamedTuple
 
 from paperkg.extractors.errors import InputError, OutputError, UsageError
 from paperkg.extractors.files import umask
@@ -41,6 +39,9 @@ from paperkg.extractors.records import PAPER, Entity, Extraction, Paper, Result,
 from .model import (EDGE_PROPERTIES, LABELS, NODE_PROPERTIES, PAPER_LABEL, RELATIONSHIP_TYPES, RESULT_LABEL,
                     RESULT_TYPES, PropertyRule, edge_key, is_entity, new_graph, result_id)
 from .settings import GRAPH_ENV
+
+if TYPE_CHECKING:  # networkx is imported where a graph is made: the SQL path of queries needs none
+    import networkx as nx
 
 __all__ = [
     "GRAPH_ENV",
@@ -204,6 +205,8 @@ class GraphBuilder:
         node = existing
         if _ID_RANK[paper.id.split(":", 1)[0]] < _ID_RANK[existing.split(":", 1)[0]]:
             # A better id (arXiv > DOI > title) renames the node; it states nothing any more.
+            import networkx as nx
+
             nx.relabel_nodes(graph, {existing: paper.id}, copy=False)
             graph.nodes[paper.id]["id"] = paper.id
             del self._pending[existing]
@@ -567,6 +570,8 @@ def build_graph(extractions: Iterable[Extraction], graph: nx.MultiDiGraph | None
 # -- file format: node-link JSON, gzip-compressed when the name ends in .gz ----
 def generate_graph_json(graph: nx.MultiDiGraph) -> str:
     """The graph as node-link JSON text (the file format of the embedded store)."""
+    import networkx as nx
+
     data = nx.node_link_data(graph, edges="edges")
     data["graph"] = {"name": "paperkg", "format": FORMAT_VERSION}
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
