@@ -11,7 +11,8 @@ import pytest
 
 from paperkg.extractors.records import Entity, Extraction, Paper, Relation
 from paperkg.graph.build import build, migrate
-from paperkg.graph.query import UnknownEntity, answer_catalogue, catalogue
+from paperkg.graph.catalogue import sql_form
+from paperkg.graph.query import QueryError, UnknownEntity, answer_catalogue, catalogue
 from paperkg.graph.sqlite_store import GraphStore
 from paperkg.graph.store import build_graph, read_graph, write_graph
 
@@ -276,3 +277,86 @@ def test_sqlite_store_relationships_of_types_holds_those_and_their_ends(store_an
     assert edges and set(part.edges(keys=True)) == edges
     assert set(part) == {node for start, end, _ in edges for node in (start, end)}
     assert all(part.nodes[node] == whole.nodes[node] for node in part)
+
+
+def _sql_queries():
+    return [name for name, query in catalogue().items() if sql_form(query) is not None]
+
+
+def tie_extractions():
+    """Datasets used by as many papers as each other (ties in ORDER BY), a paper that both uses and
+    evaluates on one benchmark, and one naming a benchmark only by an alias."""
+    def paper(n):
+        return Paper(id=f"title:tie{n}", title=f"Tie {n}", abstract="x")
+    return [
+        Extraction(paper(1), [Entity("mmlu", "MMLU", "Benchmark"), Entity("c4", "C4", "Dataset")],
+                   [Relation("PAPER", "USES", "MMLU", "e", 0, 1, "rules", 0.5),
+                    Relation("PAPER", "EVALUATES_ON", "MMLU", "e", 0, 1, "rules", 0.5),
+                    Relation("PAPER", "USES", "C4", "e", 0, 1, "rules", 0.5)]),
+        Extraction(paper(2), [Entity("c4", "C4", "Dataset", aliases=["Colossal Clean Crawled Corpus"]),
+                              Entity("mmlu", "MMLU", "Benchmark")],
+                   [Relation("PAPER", "EVALUATES_ON", "C4", "e", 0, 1, "rules", 0.5),
+                    Relation("PAPER", "EVALUATES_ON", "MMLU", "e", 0, 1, "rules", 0.5)]),
+        Extraction(paper(3), [Entity("gsm8k", "GSM8K", "Benchmark", aliases=["GSM-8K"])],
+                   [Relation("PAPER", "USES", "GSM-8K", "e", 0, 1, "rules", 0.5)]),
+    ]
+
+
+@pytest.fixture(scope="module")
+def sql_store(tmp_path_factory, acronym_inputs):
+    """A store of the example and acronym papers and the hand-written ones, and its graph as a JSON file."""
+    folder = tmp_path_factory.mktemp("sql")
+    build(acronym_inputs, folder / "kg.db")
+    with GraphStore(folder / "kg.db") as store:
+        store.add_extractions([*hand_extractions(), *tie_extractions()])
+        write_graph(store.graph(), folder / "kg.json")
+    return folder / "kg.db", folder / "kg.json"
+
+
+#: The values each query with an SQL form is asked with: its example's and argument's, limits
+#: cutting ties, an alias key, an unknown key, a limit that is no whole number.
+SQL_FORM_VALUES = {
+    "top-datasets": [{}, {"limit": 10}, {"limit": 0}, {"limit": 1}, {"limit": 3}, {"limit": 4}, {"limit": 1000},
+                     {"limit": -1}],
+    "papers-using": [{"key": "GSM8K"}, {"key": "gsm-8k"}, {"key": "MMLU"}, {"key": "colossal clean crawled corpus"},
+                     {"key": "DPO"}, {"key": "Direct Preference Optimization"}, {"key": "The Pile"}, {"key": "GSM9K"},
+                     {"key": "中文理解评测"}, {"key": "LLaMA-3-8B"}],
+}
+
+
+def test_sqlite_store_sql_forms_have_values_to_test():
+    assert set(_sql_queries()) == set(SQL_FORM_VALUES)
+
+
+@pytest.mark.parametrize("name, values", [(name, values) for name in _sql_queries()
+                                          for values in SQL_FORM_VALUES.get(name, [])])
+def test_sqlite_store_sql_form_answers_as_nxcypher(sql_store, name, values):
+    store_file, graph_file = sql_store
+    sql_rows, cypher_rows = _answer_with(name, store_file, values), _answer_with(name, graph_file, values)
+    assert sql_rows == cypher_rows  # the JSON file of the store's graph is answered by nxcypher
+    if values.get("limit", 1) > 0 and values.get("key") != "GSM9K":
+        assert sql_rows
+
+
+def _answer_with(name, path, values):
+    try:
+        result = answer_catalogue(name, path, values)
+    except QueryError as err:  # an unknown entity, a bad limit: the same message
+        return str(err)
+    return result.columns, result.rows
+
+
+@pytest.mark.parametrize("args, graph_engine", [
+    pytest.param(["papers-using", "gsm-8k"], False, id="papers-using"),
+    pytest.param(["top-datasets", "--limit", "3"], False, id="top-datasets"),
+    pytest.param(["compared-with", "GSM8K"], True, id="compared-with-has-no-sql-form"),
+])
+def test_sqlite_store_cli_answers_sql_forms_without_networkx(sql_store, args, graph_engine):
+    script = ("import runpy, sys\n"
+              "try:\n    runpy.run_module('paperkg', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+              "print(sorted(m for m in ('networkx', 'nxcypher', 'numpy') if m in sys.modules), file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", script, *args, "--graph", str(sql_store[0]), "--json"],
+                          capture_output=True, text=True, timeout=120)
+    imported = done.stderr.strip().splitlines()[-1]
+    assert (imported != "[]") == graph_engine, done.stderr
+    assert json.loads(done.stdout) == answer_catalogue(args[0], sql_store[0], {"key": "gsm-8k", "limit": 3}).rows
