@@ -17,6 +17,12 @@ command with an empty parse cache, then again), ``papers-using GSM8K`` in-proces
 ``--json-papers``, and the ratios. ``--store kg.db`` measures a store built before (by this script's
 copies of the same extractions, ``--papers`` of them) instead of building one: it is copied, since
 adding 10 papers changes it.
+
+On the store, ``top-datasets`` and ``papers-using`` are answered by their SQL forms (``cypher/*.sql``); as
+a baseline in the same run, the script also runs their Cypher with nxcypher in-process on what the
+store gave it before (the relationships of the types the pattern names; the neighbourhood of GSM8K),
+and, with ``--baseline-python`` (an interpreter with an older paperkg, as a checkout's venv), each
+CLI command once more through that paperkg.
 """
 
 from __future__ import annotations
@@ -70,12 +76,12 @@ def timed(what: str, call, **extra) -> dict:
     return result
 
 
-def cli(*args: str) -> None:
-    subprocess.run([sys.executable, "-c", "from paperkg.graph.cli import main; main()", *args],
+def cli(*args: str, python: str = sys.executable) -> None:
+    subprocess.run([python, "-c", "from paperkg.graph.cli import main; main()", *args],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def run_store(source: Path, papers: int, folder: Path, built: Path | None, out) -> None:
+def run_store(source: Path, papers: int, folder: Path, built: Path | None, baseline_python: str | None, out) -> None:
     from paperkg.graph.build import graph_file_stats
     from paperkg.graph.query import answer_catalogue
     from paperkg.graph.sqlite_store import GraphStore
@@ -101,6 +107,7 @@ def run_store(source: Path, papers: int, folder: Path, built: Path | None, out) 
         last = [next(extractions) for _ in range(10)]
         results.append(timed("store add 10 papers", lambda: store.add_extractions(last), papers=papers))
     results += measure_queries("store", path, papers, answer_catalogue, graph_file_stats)
+    results += measure_nxcypher_baseline(path, papers, baseline_python)
     results.append({"what": "store peak memory MB", "value": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024})
     results.append({"what": "store file MB", "value": round(path.stat().st_size / 1e6, 1)})
     out.send(results)
@@ -161,6 +168,31 @@ def measure_queries(kind: str, path: Path, papers: int, answer_catalogue, graph_
     return results
 
 
+def measure_nxcypher_baseline(path: Path, papers: int, baseline_python: str | None) -> list[dict]:
+    """The store's SQL-form queries answered as before them: nxcypher in-process on the part of the
+    store their patterns match, and the CLI of ``baseline_python``'s paperkg (when given)."""
+    from paperkg.graph.query import run_catalogue
+    from paperkg.graph.sqlite_store import GraphStore
+
+    types = {"USES", "EVALUATES_ON"}
+    with GraphStore(path, read_only=True) as store:
+        results = [
+            timed("store papers-using GSM8K in-process nxcypher", lambda: run_catalogue(
+                "papers-using", store.subgraph("gsm8k", 1, types), {"key": "GSM8K"}), papers=papers),
+            timed("store top-datasets in-process nxcypher", lambda: run_catalogue(
+                "top-datasets", store.relationships_of(types), {}), papers=papers),
+        ]
+    if baseline_python:
+        os.environ["PAPERKG_CACHE"] = str(path.parent / "cache-baseline-cli")
+        results += [
+            timed("store papers-using GSM8K CLI baseline", lambda: cli(
+                "papers-using", "GSM8K", "--graph", str(path), python=baseline_python), papers=papers),
+            timed("store top-datasets CLI baseline", lambda: cli(
+                "top-datasets", "--graph", str(path), python=baseline_python), papers=papers),
+        ]
+    return results
+
+
 def repeated(what: str, call, **extra) -> dict:
     """The median and fastest of :data:`WARM_CALLS` calls (``seconds`` is the median)."""
     times = []
@@ -199,9 +231,11 @@ def main() -> None:
     parser.add_argument("--papers", type=int, default=100_000, help="papers in the store (default 100000)")
     parser.add_argument("--json-papers", type=int, default=20_000, help="papers in the JSON graph file (default 20000)")
     parser.add_argument("--store", type=Path, help="a store of --papers copies built before: measured, not built")
+    parser.add_argument("--baseline-python", help="an interpreter with the paperkg to compare with (its CLI is run too)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        store_results = in_child(run_store, args.extractions, args.papers, Path(folder), args.store)
+        store_results = in_child(run_store, args.extractions, args.papers, Path(folder), args.store,
+                                 args.baseline_python)
         json_results = in_child(run_json, args.extractions, args.json_papers, Path(folder))
     for line in (*store_results, *json_results):
         print(json.dumps(line))
@@ -215,6 +249,11 @@ def main() -> None:
                  "papers-using GSM8K CLI again", "top-datasets CLI", "top-datasets CLI again"):
         print(json.dumps({"ratio json/store": what, "json_papers": args.json_papers, "store_papers": args.papers,
                           "value": round(old[f"json {what}"]["seconds"] / store[f"store {what}"]["seconds"], 1)}))
+    for query in ("papers-using GSM8K", "top-datasets"):
+        for how, baseline in (("in-process", "in-process nxcypher"), ("CLI", "CLI baseline")):
+            if f"store {query} {baseline}" in store:
+                print(json.dumps({"ratio baseline/store": f"{query} {baseline}", "value": round(
+                    store[f"store {query} {baseline}"]["seconds"] / store[f"store {query} {how}"]["seconds"], 1)}))
     for kind, results in (("store", store), ("json", old)):
         first, again = (results[f"{kind} papers-using GSM8K {how}"]["seconds"] for how in ("in-process", "in-process again"))
         print(json.dumps({"ratio first/again": f"{kind} papers-using GSM8K in-process", "value": round(first / again, 1)}))
