@@ -23,7 +23,7 @@ import click
 
 from paperkg.extractors.errors import PaperkgError, UsageError
 
-from .catalogue import catalogue, read_catalogue
+from .catalogue import catalogue, read_catalogue, sql_form
 from .settings import DEFAULT_TOP, GRAPH_ENV, MAX_TOP, MIN_RECENT_PAPERS, PERIODS
 
 if TYPE_CHECKING:
@@ -712,7 +712,8 @@ def _catalogue_command(name: str) -> click.Command:
     params.append(click.Option(["--neo4j", "on_neo4j"], is_flag=True, help="Run it on the Neo4j server instead of the graph file."))
     command = click.Command(
         name, callback=run, params=params,
-        help=f"{query.description}\n\n\b\nExample:\n  {query.example}\n\nQuery: cypher/{name}.cypher",
+        help=f"{query.description}\n\n\b\nExample:\n  {query.example}\n\nQuery: cypher/{name}.cypher"
+             + (f" (on a store: cypher/{name}.sql)" if sql_form(query) else ""),
         short_help=query.description,
     )
     return neo4j_options(output_options(graph_option(command)))

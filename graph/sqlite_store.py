@@ -628,7 +628,7 @@ class GraphStore:
 
         >>> import tempfile, os
         >>> with GraphStore(os.path.join(tempfile.mkdtemp(), "kg.db")) as store:
-        ...     store.select("SELECT :n + 1 AS next, json_array(:n) AS \"listed [json]\"", {"n": 1})
+        ...     store.select('SELECT :n + 1 AS next, json_array(:n) AS "listed [json]"', {"n": 1})
         SelectedRows(columns=['next', 'listed'], rows=[{'next': 2, 'listed': [1]}])
         """
         try:
