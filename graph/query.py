@@ -290,7 +290,7 @@ def answer_catalogue(name: str, path: str | os.PathLike, values: dict[str, Any])
     """Run the named query on a graph file; no row for an entity no name has is :class:`UnknownEntity`.
 
     On a SQLite store a query with an SQL form (:func:`~paperkg.graph.catalogue.sql_form`: ``top-datasets``,
-    ``papers-using``) is answered by it, in SQLite, with the same rows; no graph is materialised, and
+    ``papers-using``, ...) is answered by it, in SQLite, with the same rows; no graph is materialised, and
     neither NetworkX nor nxcypher is imported. Any other query reads only what its patterns can match
     (:func:`pattern_needs`): with a
     ``scope``, the part of the graph around the entities named by ``$key`` (see
