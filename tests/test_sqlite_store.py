@@ -11,7 +11,7 @@ import pytest
 
 from paperkg.extractors.records import Entity, Extraction, Paper, Relation
 from paperkg.graph.build import build, migrate
-from paperkg.graph.catalogue import sql_form
+from paperkg.graph.catalogue import read_catalogue, sql_form
 from paperkg.graph.query import QueryError, UnknownEntity, answer_catalogue, catalogue
 from paperkg.graph.sqlite_store import GraphStore
 from paperkg.graph.store import build_graph, read_graph, write_graph
@@ -363,3 +363,15 @@ def test_sqlite_store_cli_answers_sql_forms_without_networkx(sql_store, args, gr
     imported = done.stderr.strip().splitlines()[-1]
     assert (imported != "[]") == graph_engine, done.stderr
     assert json.loads(done.stdout) == answer_catalogue(args[0], sql_store[0], {"key": "gsm-8k", "limit": 3}).rows
+
+
+def test_sqlite_store_sql_form_only_for_the_shipped_query_text(tmp_path):
+    shipped = Path(__file__).parent.parent / "cypher"
+    for query in shipped.glob("*.cypher"):
+        (tmp_path / query.name).write_bytes(query.read_bytes())
+    changed = (shipped / "papers-using.cypher").read_text().replace("ORDER BY title, id", "ORDER BY id")
+    (tmp_path / "papers-using.cypher").write_text(changed)
+    (tmp_path / "top-datasets.sql").write_text("SELECT 'not ours' AS name")  # a folder's SQL is never run
+    copied = read_catalogue(tmp_path).queries
+    assert sql_form(copied["papers-using"]) is None
+    assert sql_form(copied["top-datasets"]) == (shipped / "top-datasets.sql").read_text()
