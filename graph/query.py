@@ -289,10 +289,10 @@ def run_catalogue(name: str, graph: nx.MultiDiGraph, values: dict[str, Any]) -> 
 def answer_catalogue(name: str, path: str | os.PathLike, values: dict[str, Any]) -> QueryResult:
     """Run the named query on a graph file; no row for an entity no name has is :class:`UnknownEntity`.
 
-    On a SQLite store a query with an SQL form (:func:`~paperkg.graph.catalogue.sql_form`: ``top-datasets``,
-    ``papers-using``, ...) is answered by it, in SQLite, with the same rows; no graph is materialised, and
-    neither NetworkX nor nxcypher is imported. Any other query reads only what its patterns can match
-    (:func:`pattern_needs`): with a
+    On a SQLite store a query with an SQL form (:func:`~paperkg.graph.catalogue.sql_form`:
+    ``top-datasets``, ``papers-using``, ...) is answered by it, in SQLite, with the same rows; no graph
+    is materialised, and neither NetworkX nor nxcypher is imported. Any other query reads only what
+    its patterns can match (:func:`pattern_needs`): with a
     ``scope``, the part of the graph around the entities named by ``$key`` (see
     :meth:`paperkg.graph.sqlite_store.GraphStore.subgraph`), with only the relationships of the types
     its patterns name; without, when every relationship pattern names its types and no node pattern
