@@ -207,6 +207,64 @@ def test_neo4j_load_crafted_record_is_reported_and_skipped(bolt_driver, bolt_set
     assert dump(bolt_driver, db) == before
 
 
+def refuse_on_the_server(driver, database, graph, node):
+    """Make the server refuse ``node`` of ``graph`` itself, after every property rule passed it:
+    FalkorDB cannot take an infinite float; Neo4j is given a uniqueness constraint on names
+    and another node already holding the name (dropped by :func:`allow_on_the_server`)."""
+    if bolt_dialect().name == "falkordb":
+        graph.nodes[node]["score"] = float("inf")
+        return
+    run_query_neo4j("CREATE CONSTRAINT paperkg_test_name IF NOT EXISTS FOR (n:Entity) REQUIRE n.name IS UNIQUE",
+                    {}, driver, database=database)
+    run_query_neo4j("CREATE (:Entity {id: 'taken', name: $name})", {"name": graph.nodes[node]["name"]}, driver,
+                    database=database)
+
+
+def allow_on_the_server(driver, database):
+    if bolt_dialect().name != "falkordb":
+        run_query_neo4j("DROP CONSTRAINT paperkg_test_name IF EXISTS", {}, driver, database=database)
+        run_query_neo4j("MATCH (n:Entity {id: 'taken'}) DELETE n", {}, driver, database=database)
+
+
+@pytest.mark.parametrize("batch_size", [1, 3, 1000])
+def test_neo4j_load_record_the_server_refuses_is_reported_and_the_rest_loads(bolt_driver, bolt_settings,
+                                                                              batch_size):
+    db = bolt_settings.database
+    graph = build_graph([*export_sample_extractions(), extra_extraction()])
+    refuse_on_the_server(bolt_driver, db, graph, "gsm8k")
+    try:
+        counts = load_graph(graph, bolt_driver, database=db, batch_size=batch_size)
+        nodes, rels = dump(bolt_driver, db)
+    finally:
+        allow_on_the_server(bolt_driver, db)
+    refused = [skipped for skipped in counts.skipped if "the server refused it" in skipped.problem]
+    assert [skipped.record for skipped in refused] == ["node 'gsm8k'"]
+    assert "\n" not in str(refused[0])
+    touching = {(a, d["type"], b) for a, b, d in graph.edges(data=True) if "gsm8k" in (a, b)}
+    assert len(touching) > 3 and sorted(s.record for s in counts.skipped if s not in refused) == sorted(
+        f"relationship {a!r}-[{t}]->{b!r}" for a, t, b in touching)
+    assert all("node 'gsm8k' was skipped" in s.problem for s in counts.skipped if s not in refused)
+    assert {node["id"] for node in nodes} - {"taken"} == set(graph) - {"gsm8k"}
+    assert sorted((r["a"], r["type"], r["b"], r["props"]["paper"]) for r in rels) == sorted(
+        (a, d["type"], b, d["paper"]) for a, b, d in graph.edges(data=True) if "gsm8k" not in (a, b))
+    assert counts.nodes_created + counts.nodes_matched == graph.number_of_nodes() - 1
+    assert counts.relationships_created + counts.relationships_matched == graph.number_of_edges() - len(touching)
+
+
+def test_neo4j_load_relationship_the_server_refuses_is_reported_alone(bolt_driver, bolt_settings):
+    if bolt_dialect().name != "falkordb":
+        pytest.skip("Neo4j stores an infinite float; its refusal is the node test's constraint")
+    db = bolt_settings.database
+    graph = build_graph(export_sample_extractions())
+    graph.edges[P1_GSM8K]["confidence"] = float("nan")
+    counts = load_graph(graph, bolt_driver, database=db, batch_size=4)
+    assert [str(skipped) for skipped in counts.skipped] == [
+        "relationship 'arxiv:2401.00001'-[EVALUATES_ON]->'gsm8k': the server refused it "
+        "(Neo.DatabaseError.General.UnknownError: An unknown error occurred); skipped"]
+    nodes, rels = dump(bolt_driver, db)
+    assert len(nodes) == graph.number_of_nodes() and len(rels) == graph.number_of_edges() - 1
+
+
 def test_neo4j_parameter_key_never_becomes_query_text(bolt_driver, bolt_settings):
     db = bolt_settings.database
     load_graph(build_graph(export_sample_extractions()), bolt_driver, database=db)
