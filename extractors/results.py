@@ -563,7 +563,7 @@ def _setting(s: Sentence, run: Run, v: Value) -> str | None:
 # ---- the whole doc -------------------------------------------------------------------------------
 
 def _sentences(doc: Doc, groups: Mapping[str, str]) -> list[Sentence]:
-    text = DocText(doc)
+    text = DocText.of(doc)
     starts = [start for start, _ in text.sents]
     per_sentence: list[list] = [[] for _ in text.sents]
     for ent in doc.ents:

@@ -30,6 +30,11 @@ How FalkorDB (4.x over Bolt) differs, and what the dialect does about it:
   batch's rows go in runs under :data:`PARAMETER_BYTES` (:func:`parameter_runs`),
   all in the batch's one transaction;
 * it cuts a string at NUL: such a record is reported and skipped;
+* it fails a statement, whatever the cause, as ``Neo.DatabaseError.General.UnknownError``
+  (a float that is infinite or NaN, which its Bolt layer pastes as ``inf``, is one),
+  so the loader splits a batch failing so (:func:`falkordb_refuses_record`); and it
+  rolls back nothing of a transaction, so rows of a split batch written before
+  the failing run are counted as matched, not created, when written again;
 * it serves one graph, whatever database a session names;
 * it leaves the first connection after a client disconnects unanswered, so
   the connect handshake (ours and the driver's) is tried three times.
@@ -59,13 +64,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from neo4j.exceptions import ServiceUnavailable
+from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from paperkg.extractors.errors import PaperkgError, UsageError
 
 from .catalogue import schema_statements
 from .model import ENTITY_LABEL, LABELS
-from .neo4j import PLAIN_KEY, Ask, BoltDialect, PropertyRule, Rows, ServerError, bolt_handshake, using_dialect
+from .neo4j import NEO4J, PLAIN_KEY, Ask, BoltDialect, PropertyRule, Rows, ServerError, bolt_handshake, using_dialect
 
 __all__ = [
     "FALKORDB",
@@ -73,6 +78,7 @@ __all__ = [
     "INDEXES_QUERY",
     "escaped_parameters",
     "parameter_runs",
+    "falkordb_refuses_record",
     "falkordb_schema_statements",
     "BoltServer",
     "falkordb_server",
@@ -139,6 +145,16 @@ def _nul_problem(key: Any, value: Any) -> str | None:
     if any(isinstance(v, str) and "\x00" in v for v in (value if isinstance(value, list) else [value])):
         return f"property {key!r} holds a NUL character, where FalkorDB would cut the string"
     return None
+
+
+#: What FalkorDB's Bolt layer answers to any statement it fails.
+_FAILED_STATEMENT = "Neo.DatabaseError.General.UnknownError"
+
+
+def falkordb_refuses_record(err: Neo4jError) -> bool:
+    """Whether a failed batch may be refused for one row: FalkorDB words every failure the same,
+    so any failed statement is split (a statement failing for every row reports each row)."""
+    return err.code == _FAILED_STATEMENT or NEO4J.refuses_record(err)
 
 
 # -- schema -------------------------------------------------------------------------
@@ -213,6 +229,7 @@ FALKORDB = BoltDialect(
     parameters=escaped_parameters,
     runs=parameter_runs,
     property_rules=(PropertyRule("no NUL on FalkorDB", _nul_problem),),
+    refuses_record=falkordb_refuses_record,
     selects_databases=False,
     handshake_attempts=3,
 )

@@ -25,6 +25,12 @@ How a load writes:
   property key that is not a plain name, or a value no server can store is
   left out and reported (:attr:`LoadCounts.skipped`, :data:`PROPERTY_RULES`),
   the rest loads;
+* a batch the server refuses for what a row holds (a value it cannot store, a
+  constraint the row breaks: the dialect's ``refuses_record``) is split in
+  halves, each written alone, down to the refused records; each is reported
+  with the server's message and left out, with the relationships of a refused
+  node, and the rest loads. A syntax error, a refused login or database, a
+  server refusing writes fail the load as before (Neo4j's codes tell them apart);
 * nodes are merged on ``id`` and take the graph's properties (``SET n +=``:
   properties users added on the server, scores or notes, stay); an entity whose
   type changed loses its old type label. Relationships are merged on
@@ -42,8 +48,9 @@ How a load writes:
   retried by the driver itself: ``session.execute_write`` and
   ``driver.execute_query`` retry a transaction for up to
   :attr:`Neo4jSettings.retry_seconds` (``max_transaction_retry_time``, 30 s by
-  default). Every statement is a ``MERGE``, so a retried batch is harmless; a
-  load that still fails is one :class:`ServerError` line and can be run again.
+  default). Every statement is a ``MERGE``, so a retried (or split) batch is
+  harmless; a load that still fails, as one whose connection stays cut does, is
+  one :class:`ServerError` line and can be run again.
 
 Everything here is Neo4j 5's Cypher. A Bolt server that differs (the tests'
 FalkorDB, :mod:`paperkg.graph.falkordb`) plugs in as a :class:`BoltDialect`
@@ -200,6 +207,15 @@ def _one_run(rows: Rows) -> list[Rows]:
     return [rows]
 
 
+#: Neo4j's codes for a statement refused because of what one row holds (a value of the wrong
+#: type, a uniqueness or property constraint the row breaks); a syntax error is the statement's.
+_RECORD_REFUSALS = re.compile(r"Neo\.ClientError\.(Statement\.(?!SyntaxError)|Schema\.ConstraintValidationFailed)")
+
+
+def _neo4j_refuses_record(err: neo4j_errors.Neo4jError) -> bool:
+    return bool(_RECORD_REFUSALS.match(err.code or ""))
+
+
 @dataclass(frozen=True)
 class BoltDialect:
     """What a Bolt server needs that Neo4j 5 does not; :data:`NEO4J` is Neo4j itself.
@@ -210,7 +226,9 @@ class BoltDialect:
     server what exists; ``parameters`` transforms every statement's parameters;
     ``runs`` splits a batch's rows into the runs one statement may carry (all
     run in the batch's one transaction); ``property_rules`` refuse what the
-    server cannot store, beyond :data:`PROPERTY_RULES`; ``selects_databases``
+    server cannot store, beyond :data:`PROPERTY_RULES`; ``refuses_record(err)``
+    says whether a failed batch may be refused for one of its rows (the loader
+    then splits it, :func:`load_graph`); ``selects_databases``
     says whether ``--database`` means anything; ``handshake_attempts`` is how
     many silent Bolt handshakes :func:`connect` tries before reporting the port.
 
@@ -223,6 +241,7 @@ class BoltDialect:
     parameters: Callable[[dict[str, Any]], dict[str, Any]] = _unchanged
     runs: Callable[[Rows], Iterable[Rows]] = _one_run
     property_rules: tuple["PropertyRule", ...] = ()
+    refuses_record: Callable[[neo4j_errors.Neo4jError], bool] = _neo4j_refuses_record
     selects_databases: bool = True
     handshake_attempts: int = 1
 
@@ -489,6 +508,20 @@ class SkippedRecord(NamedTuple):
         return f"{self.record}: {self.problem}; skipped"
 
 
+def _node_name(node: Any) -> str:
+    return f"node {node!r}"
+
+
+def _relationship_name(start: Any, rel_type: str, end: Any) -> str:
+    return f"relationship {start!r}-[{rel_type}]->{end!r}"
+
+
+def _ends_left_out(start: Any, end: Any, left_out: set[Any]) -> str | None:
+    """Why a relationship is left out with its start or end node (ids in ``left_out``), else None."""
+    ends = [f"{side} {_node_name(node)}" for side, node in (("start", start), ("end", end)) if node in left_out]
+    return f"its {' and '.join(ends)} was skipped" if ends else None
+
+
 @dataclass(frozen=True)
 class PropertyRule:
     """A property the server cannot take as it is: ``problem(key, value)`` says why, else None."""
@@ -549,6 +582,7 @@ def load_rows(graph: nx.MultiDiGraph, dialect: BoltDialect | None = None) -> Loa
     dialect = dialect or bolt_dialect()
     nodes: dict[str, list] = defaultdict(list)
     skipped = []
+    left_out = set()
     for record in node_records(graph):
         props = _storable(record.properties)
         if record.label not in _NODE_STATEMENTS:
@@ -556,27 +590,24 @@ def load_rows(graph: nx.MultiDiGraph, dialect: BoltDialect | None = None) -> Loa
         else:
             problem = _property_problem(props, dialect)
         if problem:
-            skipped.append(SkippedRecord(f"node {record.id!r}", problem))
+            skipped.append(SkippedRecord(_node_name(record.id), problem))
+            left_out.add(record.id)
             continue
         nodes[record.label].append({"id": record.id, "props": {**props, "id": record.id}})
-    left_out = {record.record for record in skipped}
     relationships: dict[tuple, list] = defaultdict(list)
     kind = {node: _kind_of(data["label"]) for node, data in graph.nodes(data=True)}
     for relationship in relationship_records(graph):
         group = (kind[relationship.start], relationship.type, kind[relationship.end])
         props = _storable(relationship.properties)
         props["paper"] = relationship.properties.get("paper") or ""
-        ends = [f"{end} node {node!r}" for end, node in (("start", relationship.start), ("end", relationship.end))
-                if f"node {node!r}" in left_out]
         if group not in _RELATIONSHIP_STATEMENTS:
             problem = f"type {relationship.type!r} is not one of {', '.join(RELATIONSHIP_TYPES)}"
-        elif ends:
-            problem = f"its {' and '.join(ends)} was skipped"
         else:
-            problem = _property_problem(props, dialect)
+            problem = (_ends_left_out(relationship.start, relationship.end, left_out)
+                       or _property_problem(props, dialect))
         if problem:
-            shown = f"relationship {relationship.start!r}-[{relationship.type}]->{relationship.end!r}"
-            skipped.append(SkippedRecord(shown, problem))
+            skipped.append(SkippedRecord(_relationship_name(relationship.start, relationship.type, relationship.end),
+                                         problem))
             continue
         relationships[group].append({"start": relationship.start, "end": relationship.end, "props": props})
     return LoadRows(nodes, relationships, skipped)
@@ -644,6 +675,31 @@ def _write_batch(driver: neo4j.Driver, statement: str, rows: Rows, database: str
         return session.execute_write(work)
 
 
+class BatchWrite(NamedTuple):
+    """What writing one batch did: the server's counters, the rows it took and those it refused."""
+
+    counters: Counter
+    written: Rows
+    refused: list[tuple[dict[str, Any], str]]  # (row, the server's message)
+
+
+def _write_splitting(driver: neo4j.Driver, statement: str, rows: Rows, database: str | None) -> BatchWrite:
+    """``rows`` as one batch (:func:`_write_batch`); if the server refuses it for what a row
+    holds (the dialect's ``refuses_record``), each half is written alone, and so on down to
+    the refused rows, which are left out. Any other failure is raised."""
+    try:
+        return BatchWrite(_write_batch(driver, statement, rows, database), rows, [])
+    except neo4j_errors.Neo4jError as err:
+        if not bolt_dialect().refuses_record(err):
+            raise
+        if len(rows) == 1:
+            return BatchWrite(Counter(), [], [(rows[0], _message(err))])
+        middle = len(rows) // 2
+        first, second = (_write_splitting(driver, statement, half, database) for half in (rows[:middle], rows[middle:]))
+        return BatchWrite(first.counters + second.counters, first.written + second.written,
+                          first.refused + second.refused)
+
+
 def _reported(call: Callable[[], Any], database: str | None) -> Any:
     """``call()``, a server failure during a load turned into one :class:`ServerError` line."""
     try:
@@ -682,24 +738,38 @@ def load_graph(
         counts = LoadCounts(skipped=rows.skipped)
         apply_schema(driver, database)
 
-        def write(statement: str, batch: Rows) -> Counter:
-            counters = _reported(lambda: _write_batch(driver, statement, batch, database), database)
+        def write(statement: str, batch: Rows, name: Callable[[dict[str, Any]], str]) -> BatchWrite:
+            done = _reported(lambda: _write_splitting(driver, statement, batch, database), database)
+            counts.skipped.extend(SkippedRecord(name(row), f"the server refused it ({message})")
+                                  for row, message in done.refused)
             if progress:
                 progress(len(batch))
-            return counters
+            return done
 
+        refused_nodes: set[Any] = set()
         for label in LABELS:
             for batch in _batches(rows.nodes.get(label, []), batch_size):
-                created = write(_NODE_STATEMENTS[label], batch)["nodes_created"]
+                done = write(_NODE_STATEMENTS[label], batch, lambda row: _node_name(row["id"]))
+                created = done.counters["nodes_created"]
                 counts.nodes_created += created
-                counts.nodes_matched += len(batch) - created
+                counts.nodes_matched += len(done.written) - created
                 counts.by_label[label] = counts.by_label.get(label, 0) + created
+                refused_nodes.update(row["id"] for row, _ in done.refused)
         for group, statement in _RELATIONSHIP_STATEMENTS.items():
-            for batch in _batches(rows.relationships.get(group, []), batch_size):
-                created = write(statement, batch)["relationships_created"]
+            rel_type = group[1]
+            loadable = []
+            for row in rows.relationships.get(group, []):
+                problem = _ends_left_out(row["start"], row["end"], refused_nodes)
+                if problem:
+                    counts.skipped.append(SkippedRecord(_relationship_name(row["start"], rel_type, row["end"]), problem))
+                else:
+                    loadable.append(row)
+            for batch in _batches(loadable, batch_size):
+                done = write(statement, batch, lambda row: _relationship_name(row["start"], rel_type, row["end"]))
+                created = done.counters["relationships_created"]
                 counts.relationships_created += created
-                counts.relationships_matched += len(batch) - created
-                counts.by_type[group[1]] = counts.by_type.get(group[1], 0) + created
+                counts.relationships_matched += len(done.written) - created
+                counts.by_type[rel_type] = counts.by_type.get(rel_type, 0) + created
         # Last, so an interrupted load leaves more, never less: what re-extraction dropped.
         stated = {(start, data["type"], end, data.get("paper") or "") for start, end, data in graph.edges(data=True)}
         papers = [row["id"] for row in rows.nodes.get(PAPER_LABEL, [])]

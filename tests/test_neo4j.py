@@ -207,6 +207,64 @@ def test_neo4j_load_crafted_record_is_reported_and_skipped(bolt_driver, bolt_set
     assert dump(bolt_driver, db) == before
 
 
+def refuse_on_the_server(driver, database, graph, node):
+    """Make the server refuse ``node`` of ``graph`` itself, after every property rule passed it:
+    FalkorDB cannot take an infinite float; Neo4j is given a uniqueness constraint on names
+    and another node already holding the name (dropped by :func:`allow_on_the_server`)."""
+    if bolt_dialect().name == "falkordb":
+        graph.nodes[node]["score"] = float("inf")
+        return
+    run_query_neo4j("CREATE CONSTRAINT paperkg_test_name IF NOT EXISTS FOR (n:Entity) REQUIRE n.name IS UNIQUE",
+                    {}, driver, database=database)
+    run_query_neo4j("CREATE (:Entity {id: 'taken', name: $name})", {"name": graph.nodes[node]["name"]}, driver,
+                    database=database)
+
+
+def allow_on_the_server(driver, database):
+    if bolt_dialect().name != "falkordb":
+        run_query_neo4j("DROP CONSTRAINT paperkg_test_name IF EXISTS", {}, driver, database=database)
+        run_query_neo4j("MATCH (n:Entity {id: 'taken'}) DELETE n", {}, driver, database=database)
+
+
+@pytest.mark.parametrize("batch_size", [1, 3, 1000])
+def test_neo4j_load_record_the_server_refuses_is_reported_and_the_rest_loads(bolt_driver, bolt_settings,
+                                                                              batch_size):
+    db = bolt_settings.database
+    graph = build_graph([*export_sample_extractions(), extra_extraction()])
+    refuse_on_the_server(bolt_driver, db, graph, "gsm8k")
+    try:
+        counts = load_graph(graph, bolt_driver, database=db, batch_size=batch_size)
+        nodes, rels = dump(bolt_driver, db)
+    finally:
+        allow_on_the_server(bolt_driver, db)
+    refused = [skipped for skipped in counts.skipped if "the server refused it" in skipped.problem]
+    assert [skipped.record for skipped in refused] == ["node 'gsm8k'"]
+    assert "\n" not in str(refused[0])
+    touching = {(a, d["type"], b) for a, b, d in graph.edges(data=True) if "gsm8k" in (a, b)}
+    assert len(touching) > 3 and sorted(s.record for s in counts.skipped if s not in refused) == sorted(
+        f"relationship {a!r}-[{t}]->{b!r}" for a, t, b in touching)
+    assert all("node 'gsm8k' was skipped" in s.problem for s in counts.skipped if s not in refused)
+    assert {node["id"] for node in nodes} - {"taken"} == set(graph) - {"gsm8k"}
+    assert sorted((r["a"], r["type"], r["b"], r["props"]["paper"]) for r in rels) == sorted(
+        (a, d["type"], b, d["paper"]) for a, b, d in graph.edges(data=True) if "gsm8k" not in (a, b))
+    assert counts.nodes_created + counts.nodes_matched == graph.number_of_nodes() - 1
+    assert counts.relationships_created + counts.relationships_matched == graph.number_of_edges() - len(touching)
+
+
+def test_neo4j_load_relationship_the_server_refuses_is_reported_alone(bolt_driver, bolt_settings):
+    if bolt_dialect().name != "falkordb":
+        pytest.skip("Neo4j stores an infinite float; its refusal is the node test's constraint")
+    db = bolt_settings.database
+    graph = build_graph(export_sample_extractions())
+    graph.edges[P1_GSM8K]["confidence"] = float("nan")
+    counts = load_graph(graph, bolt_driver, database=db, batch_size=4)
+    assert [str(skipped) for skipped in counts.skipped] == [
+        "relationship 'arxiv:2401.00001'-[EVALUATES_ON]->'gsm8k': the server refused it "
+        "(Neo.DatabaseError.General.UnknownError: An unknown error occurred); skipped"]
+    nodes, rels = dump(bolt_driver, db)
+    assert len(nodes) == graph.number_of_nodes() and len(rels) == graph.number_of_edges() - 1
+
+
 def test_neo4j_parameter_key_never_becomes_query_text(bolt_driver, bolt_settings):
     db = bolt_settings.database
     load_graph(build_graph(export_sample_extractions()), bolt_driver, database=db)
@@ -500,6 +558,39 @@ def test_neo4j_connection_lost_mid_query_is_retried_by_the_driver(bolt_settings,
         proxy.close()
 
 
+@pytest.mark.parametrize("retry_seconds, recovers", [(30, True), (0, False)])
+def test_neo4j_connection_lost_mid_load_is_retried_or_fails_the_load(bolt_driver, bolt_settings, retry_seconds,
+                                                                    recovers):
+    """A cut connection is no refused record: the driver retries the batch, or the load fails."""
+    graph = build_graph(export_sample_extractions())
+    proxy = CuttingProxy(bolt_settings.uri)
+    settings = Neo4jSettings(uri=proxy.uri, username=bolt_settings.username, password=bolt_settings.password,
+                             database=bolt_settings.database, retry_seconds=retry_seconds)
+    driver = connect(settings)
+    cuts = []
+
+    def cut_once(rows):  # after the first batch: the next batch's transaction loses its connection
+        if not cuts:
+            cuts.append(rows)
+            proxy.cut_next()
+
+    try:
+        if recovers:
+            counts = load_graph(graph, driver, database=settings.database, batch_size=2, progress=cut_once)
+            assert not counts.skipped
+            assert counts.nodes_created + counts.nodes_matched == graph.number_of_nodes()
+        else:
+            with pytest.raises(ServerError, match="loading failed: .*loading again resumes") as caught:
+                load_graph(graph, driver, database=settings.database, batch_size=2, progress=cut_once)
+            assert "\n" not in str(caught.value)
+    finally:
+        driver.close()
+        proxy.close()
+    assert cuts
+    nodes, rels = dump(bolt_driver, bolt_settings.database)
+    assert (len(nodes), len(rels)) == ((graph.number_of_nodes(), graph.number_of_edges()) if recovers else (2, 0))
+
+
 # -- the command line ------------------------------------------------------------------
 def connection_args(settings):
     args = ["--uri", settings.uri]
@@ -543,6 +634,28 @@ def test_neo4j_cli_load_names_the_file_and_record_it_skips(bolt_driver, bolt_set
     assert (f"{graph_file}: node 'gsm8k': property key {INJECTED_KEY!r} is not a plain name (letters, digits "
             f"and _, not starting with a digit); skipped\n") in loaded.output
     assert "records skipped" in loaded.output and "Traceback" not in loaded.output
+
+
+def test_neo4j_cli_load_names_the_record_the_server_refuses(bolt_driver, bolt_settings, tmp_path):
+    graph_file = tmp_path / "kg.json"
+    graph = build_graph(export_sample_extractions())
+    refuse_on_the_server(bolt_driver, bolt_settings.database, graph, "gsm8k")
+    write_graph(graph, graph_file)
+    env = {"NEO4J_URI": None, "NEO4J_USERNAME": None, "NEO4J_PASSWORD": None, "NEO4J_DATABASE": None}
+    try:
+        loaded = CliRunner().invoke(cli, ["neo4j", "load", "--graph", str(graph_file), "--batch-size", "3",
+                                          *connection_args(bolt_settings)], env=env)
+    finally:
+        allow_on_the_server(bolt_driver, bolt_settings.database)
+    assert loaded.exit_code == 0, loaded.output
+    lines = loaded.output.splitlines()
+    refused = [line for line in lines if "the server refused it" in line]
+    assert len(refused) == 1 and refused[0].startswith(f"{graph_file}: node 'gsm8k': the server refused it (")
+    assert refused[0].endswith("); skipped")
+    touching = sum(1 for a, b in graph.edges() if "gsm8k" in (a, b))
+    assert sum(line.endswith("node 'gsm8k' was skipped; skipped") for line in lines) == touching
+    assert lines[-1].endswith(f"; {1 + touching} records skipped") and "Traceback" not in loaded.output
+    assert f"{graph.number_of_nodes() - 1} nodes created" in lines[-1]
 
 
 @pytest.mark.parametrize("command", [
