@@ -596,11 +596,13 @@ def neo4j_load(inputs: tuple[str, ...], graph_file: str | None, batch_size: int,
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from . import build as api
     from .neo4j import load_graph
+    from .sqlite_store import GraphStore, is_store_file
     from .store import graph_path, read_graph
 
     if inputs:
+        from . import build as api
+
         options = dict(fmt_in=None, strict=False, title_col=None, abstract_col=None, id_col=None,
                        batch_size=64, n_process=1, workers=1, scheduler=None, progress=None)
         with _reading(options, "building", inputs) as kwargs:
@@ -608,12 +610,18 @@ def neo4j_load(inputs: tuple[str, ...], graph_file: str | None, batch_size: int,
         _finish(report, "build")
     settings = _neo4j_settings(**connection)
     path = graph_path(graph_file)
-    graph = read_graph(path, missing_ok=False)
+    # A store is streamed from SQL a batch at a time; a JSON graph file is read whole.
+    is_store = path.is_file() and is_store_file(path)
     console = Console(stderr=True)
-    with Progress(TextColumn("loading"), BarColumn(), MofNCompleteColumn(), TextColumn("rows"), TimeElapsedColumn(),
-                  console=console, transient=True, disable=not console.is_terminal) as progress:
-        task = progress.add_task("loading", total=graph.number_of_nodes() + graph.number_of_edges())
-        counts = load_graph(graph, settings, batch_size=batch_size, progress=lambda n: progress.advance(task, n))
+    with (GraphStore(path, read_only=True) if is_store else nullcontext(read_graph(path, missing_ok=False))) as source, \
+            Progress(TextColumn("loading"), BarColumn(), MofNCompleteColumn(), TextColumn("rows"), TimeElapsedColumn(),
+                     console=console, transient=True, disable=not console.is_terminal) as progress:
+        if isinstance(source, GraphStore):
+            total = sum(sum(counted.values()) for counted in source.counts())
+        else:
+            total = source.number_of_nodes() + source.number_of_edges()
+        task = progress.add_task("loading", total=total)
+        counts = load_graph(source, settings, batch_size=batch_size, progress=lambda n: progress.advance(task, n))
     for skipped in counts.skipped:
         click.echo(f"{path}: {skipped}", err=True)
     click.echo(f"neo4j {settings.uri}: {counts.nodes_created} nodes created, {counts.nodes_matched} matched; "

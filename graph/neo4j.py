@@ -52,6 +52,11 @@ How a load writes:
   harmless; a load that still fails, as one whose connection stays cut does, is
   one :class:`ServerError` line and can be run again.
 
+A load reads a NetworkX graph or an open store (:class:`LoadSource`): from a store, rows are
+built and written a batch per label or relationship group at a time, node labels are looked up
+in SQL, and the last step reads the graph's relationships of each batch of papers only, so the
+whole graph is never in memory.
+
 Everything here is Neo4j 5's Cypher. A Bolt server that differs (the tests'
 FalkorDB, :mod:`paperkg.graph.falkordb`) plugs in as a :class:`BoltDialect`
 (its schema statements, a parameter transform, how many rows one statement
@@ -65,13 +70,14 @@ import os
 import re
 import socket
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, NamedTuple
+from functools import cached_property
+from itertools import islice
+from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
-import networkx as nx
 import neo4j
 from neo4j import exceptions as neo4j_errors
 from neo4j.graph import Node, Path, Relationship
@@ -86,10 +92,15 @@ from .model import (
     PAPER_LABEL,
     RELATIONSHIP_TYPES,
     RESULT_LABEL,
+    NodeRecord,
+    RelationshipRecord,
     node_records,
     relationship_records,
 )
 from .query import QueryError, QueryResult, catalogue, catalogue_params
+
+if TYPE_CHECKING:  # a load from a store (GraphStore) needs no networkx
+    import networkx as nx
 
 __all__ = [
     "ENV_URI",
@@ -113,6 +124,7 @@ __all__ = [
     "SkippedRecord",
     "PropertyRule",
     "PROPERTY_RULES",
+    "LoadSource",
     "load_rows",
     "relationship_rows",
     "apply_schema",
@@ -567,23 +579,80 @@ def _property_problem(properties: dict[Any, Any], dialect: BoltDialect) -> str |
                  if (problem := rule.problem(key, value))), None)
 
 
-class LoadRows(NamedTuple):
-    """A graph as load rows, by statement (label or relationship group), and what was left out."""
+@runtime_checkable
+class LoadSource(Protocol):
+    """What a load reads: an open :class:`~paperkg.graph.sqlite_store.GraphStore` (streamed from
+    SQL), or a NetworkX graph, which :func:`load_graph` reads through the same three questions.
 
-    nodes: dict[str, list[dict[str, Any]]]
-    relationships: dict[tuple[str, str, str], list[dict[str, Any]]]
-    skipped: list[SkippedRecord]
+    ``papers``, where given, keeps the nodes and relationships whose ``paper`` is one of them.
+    """
+
+    def node_records(self, label: str | None = None, *, papers: Sequence[str] | None = None) -> Iterator[NodeRecord]:
+        """The nodes (of ``label`` only, if given)."""
+
+    def relationship_records(self, rel_type: str | None = None, *,
+                             papers: Sequence[str] | None = None) -> Iterator[RelationshipRecord]:
+        """The relationships (of ``rel_type`` only, if given)."""
+
+    def node_labels(self, ids: Iterable[str]) -> dict[str, str]:
+        """The label of each of the nodes ``ids``."""
 
 
-def load_rows(graph: nx.MultiDiGraph, dialect: BoltDialect | None = None) -> LoadRows:
-    """The rows a load writes; a record with an unknown label or type, or a property
-    :data:`PROPERTY_RULES` (or the dialect's own rules) refuse, is left out and listed in
-    ``skipped``, and so is a relationship whose start or end node was."""
-    dialect = dialect or bolt_dialect()
-    nodes: dict[str, list] = defaultdict(list)
-    skipped = []
-    left_out = set()
-    for record in node_records(graph):
+class _PaperRecords(NamedTuple):
+    """A graph's records by the paper that states them."""
+
+    relationships: dict[str, list[RelationshipRecord]]
+    nodes: dict[str, list[NodeRecord]]
+
+
+class _GraphSource:
+    """A NetworkX graph as a :class:`LoadSource`."""
+
+    def __init__(self, graph: nx.MultiDiGraph):
+        self.graph = graph
+
+    def node_records(self, label: str | None = None, *, papers: Sequence[str] | None = None) -> Iterator[NodeRecord]:
+        if papers is None:
+            return node_records(self.graph, label)
+        return (record for paper in papers for record in self._by_paper.nodes.get(paper, [])
+                if label is None or record.label == label)
+
+    def relationship_records(self, rel_type: str | None = None, *,
+                             papers: Sequence[str] | None = None) -> Iterator[RelationshipRecord]:
+        if papers is None:
+            return relationship_records(self.graph, rel_type)
+        return (record for paper in papers for record in self._by_paper.relationships.get(paper, [])
+                if rel_type is None or record.type == rel_type)
+
+    def node_labels(self, ids: Iterable[str]) -> dict[str, str]:
+        return {node: self.graph.nodes[node]["label"] for node in ids}
+
+    @cached_property
+    def _by_paper(self) -> _PaperRecords:
+        """The relationships and the nodes of each paper: a load asks for them a batch of papers at a time."""
+        relationships: dict[str, list[RelationshipRecord]] = defaultdict(list)
+        for relationship in relationship_records(self.graph):
+            relationships[relationship.properties.get("paper") or ""].append(relationship)
+        nodes: dict[str, list[NodeRecord]] = defaultdict(list)
+        for record in node_records(self.graph):
+            if "paper" in record.properties:
+                nodes[record.properties["paper"]].append(record)
+        return _PaperRecords(relationships, nodes)
+
+
+def _load_source(source: nx.MultiDiGraph | LoadSource) -> LoadSource:
+    return source if isinstance(source, LoadSource) else _GraphSource(source)
+
+
+#: Relationships whose end nodes' labels are looked up at once.
+_LOOKUP_CHUNK = 500
+
+
+def _node_rows(source: LoadSource, dialect: BoltDialect, skipped: list[SkippedRecord],
+               left_out: set[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(label, row) of each node to load, streamed; a node left out is added to ``skipped``
+    and its id to ``left_out``."""
+    for record in source.node_records():
         props = _storable(record.properties)
         if record.label not in _NODE_STATEMENTS:
             problem: str | None = f"label {record.label!r} is not one of {', '.join(LABELS)}"
@@ -593,24 +662,53 @@ def load_rows(graph: nx.MultiDiGraph, dialect: BoltDialect | None = None) -> Loa
             skipped.append(SkippedRecord(_node_name(record.id), problem))
             left_out.add(record.id)
             continue
-        nodes[record.label].append({"id": record.id, "props": {**props, "id": record.id}})
-    relationships: dict[tuple, list] = defaultdict(list)
-    kind = {node: _kind_of(data["label"]) for node, data in graph.nodes(data=True)}
-    for relationship in relationship_records(graph):
-        group = (kind[relationship.start], relationship.type, kind[relationship.end])
-        props = _storable(relationship.properties)
-        props["paper"] = relationship.properties.get("paper") or ""
-        if group not in _RELATIONSHIP_STATEMENTS:
-            problem = f"type {relationship.type!r} is not one of {', '.join(RELATIONSHIP_TYPES)}"
-        else:
-            problem = (_ends_left_out(relationship.start, relationship.end, left_out)
-                       or _property_problem(props, dialect))
-        if problem:
-            skipped.append(SkippedRecord(_relationship_name(relationship.start, relationship.type, relationship.end),
-                                         problem))
-            continue
-        relationships[group].append({"start": relationship.start, "end": relationship.end, "props": props})
-    return LoadRows(nodes, relationships, skipped)
+        yield record.label, {"id": record.id, "props": {**props, "id": record.id}}
+
+
+def _relationship_rows(source: LoadSource, dialect: BoltDialect, skipped: list[SkippedRecord],
+                       left_out: set[str]) -> Iterator[tuple[tuple[str, str, str], dict[str, Any]]]:
+    """(group, row) of each relationship to load, streamed; one left out (with a node in
+    ``left_out``, too) is added to ``skipped``."""
+    for chunk in _batches(source.relationship_records(), _LOOKUP_CHUNK):
+        labels = source.node_labels({node for r in chunk for node in (r.start, r.end)})
+        for relationship in chunk:
+            group = (_kind_of(labels[relationship.start]), relationship.type, _kind_of(labels[relationship.end]))
+            props = _storable(relationship.properties)
+            props["paper"] = relationship.properties.get("paper") or ""
+            if group not in _RELATIONSHIP_STATEMENTS:
+                problem: str | None = f"type {relationship.type!r} is not one of {', '.join(RELATIONSHIP_TYPES)}"
+            else:
+                problem = (_ends_left_out(relationship.start, relationship.end, left_out)
+                           or _property_problem(props, dialect))
+            if problem:
+                skipped.append(SkippedRecord(
+                    _relationship_name(relationship.start, relationship.type, relationship.end), problem))
+                continue
+            yield group, {"start": relationship.start, "end": relationship.end, "props": props}
+
+
+class LoadRows(NamedTuple):
+    """A graph as load rows, by statement (label or relationship group), and what was left out."""
+
+    nodes: dict[str, list[dict[str, Any]]]
+    relationships: dict[tuple[str, str, str], list[dict[str, Any]]]
+    skipped: list[SkippedRecord]
+
+
+def load_rows(graph: nx.MultiDiGraph | LoadSource, dialect: BoltDialect | None = None) -> LoadRows:
+    """The rows a load writes; a record with an unknown label or type, or a property
+    :data:`PROPERTY_RULES` (or the dialect's own rules) refuse, is left out and listed in
+    ``skipped``, and so is a relationship whose start or end node was."""
+    dialect = dialect or bolt_dialect()
+    source = _load_source(graph)
+    skipped: list[SkippedRecord] = []
+    left_out: set[str] = set()
+    rows = LoadRows(defaultdict(list), defaultdict(list), skipped)
+    for label, row in _node_rows(source, dialect, skipped, left_out):
+        rows.nodes[label].append(row)
+    for group, row in _relationship_rows(source, dialect, skipped, left_out):
+        rows.relationships[group].append(row)
+    return rows
 
 
 def relationship_rows(graph: nx.MultiDiGraph) -> dict[str, list[dict[str, Any]]]:
@@ -624,9 +722,21 @@ def _storable(properties: dict[str, Any]) -> dict[str, Any]:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in properties.items() if v is not None}
 
 
-def _batches(rows: list, size: int) -> Iterator[list]:
-    for i in range(0, len(rows), size):
-        yield rows[i:i + size]
+def _batches(rows: Iterable, size: int) -> Iterator[list]:
+    rows = iter(rows)
+    while batch := list(islice(rows, size)):
+        yield batch
+
+
+def _group_batches(rows: Iterable[tuple[Any, dict[str, Any]]], size: int) -> Iterator[tuple[Any, Rows]]:
+    """(group, batch) of ``rows``, (group, row) pairs: each group's batch as soon as it holds
+    ``size`` rows, then each group's rest; a load holds no more than a batch per group."""
+    pending: dict[Any, Rows] = defaultdict(list)
+    for group, row in rows:
+        pending[group].append(row)
+        if len(pending[group]) == size:
+            yield group, pending.pop(group)
+    yield from pending.items()
 
 
 _COUNTED = ("nodes_created", "nodes_deleted", "relationships_created", "relationships_deleted")
@@ -643,18 +753,18 @@ def _kind(labels: list[str]) -> str | None:
 
 
 def _stale_rows(driver: neo4j.Driver, papers: list[str], stated: set[tuple[str, str, str, str]],
-                database: str | None, batch_size: int) -> dict[tuple[str, str, str], list[dict[str, str]]]:
-    """Delete rows, by group, for what ``papers`` state on the server but no longer in the graph
-    (``stated`` holds the graph's (start, type, end, paper)); relationships of other types
-    or between other nodes, which users made, are not paperkg's to delete."""
+                database: str | None) -> dict[tuple[str, str, str], list[dict[str, str]]]:
+    """Delete rows, by group, for what ``papers`` (one batch) state on the server but no longer
+    in the graph (``stated`` holds their relationships' (start, type, end, paper) in the graph);
+    relationships of other types or between other nodes, which users made, are not paperkg's to delete."""
     stale: dict[tuple, list] = defaultdict(list)
-    for batch in _batches([{"paper": paper} for paper in papers], batch_size):
-        for statement in _STATED_STATEMENTS.values():
-            for record in _read_batch(driver, statement, batch, database):
-                group = (_kind(record["start_labels"]), record["type"], _kind(record["end_labels"]))
-                identity = (record["start"], record["type"], record["end"], record["paper"])
-                if group in _DELETE_STATEMENTS and identity not in stated:
-                    stale[group].append(dict(zip(("start", "type", "end", "paper"), identity)))
+    asked = [{"paper": paper} for paper in papers]
+    for statement in _STATED_STATEMENTS.values():
+        for record in _read_batch(driver, statement, asked, database):
+            group = (_kind(record["start_labels"]), record["type"], _kind(record["end_labels"]))
+            identity = (record["start"], record["type"], record["end"], record["paper"])
+            if group in _DELETE_STATEMENTS and identity not in stated:
+                stale[group].append(dict(zip(("start", "type", "end", "paper"), identity)))
     return stale
 
 
@@ -716,7 +826,7 @@ def _load_error(err: Exception) -> ServerError:
 
 
 def load_graph(
-    graph: nx.MultiDiGraph,
+    graph: nx.MultiDiGraph | LoadSource,
     target: neo4j.Driver | Neo4jSettings | None = None,
     *,
     database: str | None = None,
@@ -725,17 +835,21 @@ def load_graph(
 ) -> LoadCounts:
     """Load ``graph`` into the server: schema, then nodes, then relationships, in batches.
 
+    ``graph`` is a NetworkX graph or a :class:`LoadSource`, such as an open
+    :class:`~paperkg.graph.sqlite_store.GraphStore`, whose records are streamed
+    from SQL a batch at a time (the whole graph is never in memory).
     ``target`` is an open driver, settings to connect with, or None (settings
     from the environment). ``progress(n)`` is called after each batch with the
-    rows it wrote; all batches together write ``graph.number_of_nodes() +
-    graph.number_of_edges()`` rows, less the records left out (``skipped``).
+    rows it wrote; all batches together write as many rows as the graph has
+    nodes and relationships, less the records left out (``skipped``).
     Idempotent; see the module docstring.
     """
     if batch_size < 1:
         raise UsageError(f"batch size must be at least 1, not {batch_size}")
+    source = _load_source(graph)
+    dialect = bolt_dialect()
     with _driver(target, database) as (driver, database):
-        rows = load_rows(graph)
-        counts = LoadCounts(skipped=rows.skipped)
+        counts = LoadCounts()
         apply_schema(driver, database)
 
         def write(statement: str, batch: Rows, name: Callable[[dict[str, Any]], str]) -> BatchWrite:
@@ -746,45 +860,49 @@ def load_graph(
                 progress(len(batch))
             return done
 
-        refused_nodes: set[Any] = set()
-        for label in LABELS:
-            for batch in _batches(rows.nodes.get(label, []), batch_size):
-                done = write(_NODE_STATEMENTS[label], batch, lambda row: _node_name(row["id"]))
-                created = done.counters["nodes_created"]
-                counts.nodes_created += created
-                counts.nodes_matched += len(done.written) - created
-                counts.by_label[label] = counts.by_label.get(label, 0) + created
-                refused_nodes.update(row["id"] for row, _ in done.refused)
-        for group, statement in _RELATIONSHIP_STATEMENTS.items():
+        left_out: set[str] = set()  # nodes not sent (PROPERTY_RULES); the server refused others
+        refused: set[str] = set()
+        for label, batch in _group_batches(_node_rows(source, dialect, counts.skipped, left_out), batch_size):
+            done = write(_NODE_STATEMENTS[label], batch, lambda row: _node_name(row["id"]))
+            created = done.counters["nodes_created"]
+            counts.nodes_created += created
+            counts.nodes_matched += len(done.written) - created
+            counts.by_label[label] = counts.by_label.get(label, 0) + created
+            refused.update(row["id"] for row, _ in done.refused)
+        relationships = _relationship_rows(source, dialect, counts.skipped, left_out | refused)
+        for group, batch in _group_batches(relationships, batch_size):
             rel_type = group[1]
-            loadable = []
-            for row in rows.relationships.get(group, []):
-                problem = _ends_left_out(row["start"], row["end"], refused_nodes)
-                if problem:
-                    counts.skipped.append(SkippedRecord(_relationship_name(row["start"], rel_type, row["end"]), problem))
-                else:
-                    loadable.append(row)
-            for batch in _batches(loadable, batch_size):
-                done = write(statement, batch, lambda row: _relationship_name(row["start"], rel_type, row["end"]))
-                created = done.counters["relationships_created"]
-                counts.relationships_created += created
-                counts.relationships_matched += len(done.written) - created
-                counts.by_type[rel_type] = counts.by_type.get(rel_type, 0) + created
+            done = write(_RELATIONSHIP_STATEMENTS[group], batch,
+                         lambda row: _relationship_name(row["start"], rel_type, row["end"]))
+            created = done.counters["relationships_created"]
+            counts.relationships_created += created
+            counts.relationships_matched += len(done.written) - created
+            counts.by_type[rel_type] = counts.by_type.get(rel_type, 0) + created
         # Last, so an interrupted load leaves more, never less: what re-extraction dropped.
-        stated = {(start, data["type"], end, data.get("paper") or "") for start, end, data in graph.edges(data=True)}
-        papers = [row["id"] for row in rows.nodes.get(PAPER_LABEL, [])]
-        stale = _reported(lambda: _stale_rows(driver, papers, stated, database, batch_size), database)
-        for group, statement in _DELETE_STATEMENTS.items():
-            for batch in _batches(stale.get(group, []), batch_size):
-                deleted = _reported(lambda: _write_batch(driver, statement, batch, database), database)
-                counts.relationships_deleted += deleted["relationships_deleted"]
-        kept = defaultdict(list)
-        for row in rows.nodes.get(RESULT_LABEL, []):
-            kept[row["props"]["paper"]].append(row["id"])
-        for batch in _batches([{"paper": paper, "keep": kept[paper]} for paper in papers], batch_size):
-            deleted = _reported(lambda: _write_batch(driver, _STALE_RESULTS_STATEMENT, batch, database), database)
-            counts.results_deleted += deleted["nodes_deleted"]
+        papers = (record.id for record in source.node_records(PAPER_LABEL) if record.id not in left_out)
+        for paper_batch in _batches(papers, batch_size):
+            _delete_stale(driver, source, paper_batch, left_out, counts, database, batch_size)
     return counts
+
+
+def _delete_stale(driver: neo4j.Driver, source: LoadSource, papers: list[str], left_out: set[str],
+                  counts: LoadCounts, database: str | None, batch_size: int) -> None:
+    """Delete what the loaded ``papers`` (one batch) state on the server and no longer in the
+    graph: relationships, then their results, with the graph's records of these papers only."""
+    stated = {(r.start, r.type, r.end, r.properties.get("paper") or "")
+              for r in source.relationship_records(papers=papers)}
+    stale = _reported(lambda: _stale_rows(driver, papers, stated, database), database)
+    for group, statement in _DELETE_STATEMENTS.items():
+        for batch in _batches(stale.get(group, []), batch_size):
+            deleted = _reported(lambda: _write_batch(driver, statement, batch, database), database)
+            counts.relationships_deleted += deleted["relationships_deleted"]
+    kept = defaultdict(list)
+    for record in source.node_records(RESULT_LABEL, papers=papers):
+        if record.id not in left_out:
+            kept[record.properties["paper"]].append(record.id)
+    rows = [{"paper": paper, "keep": kept[paper]} for paper in papers]
+    deleted = _reported(lambda: _write_batch(driver, _STALE_RESULTS_STATEMENT, rows, database), database)
+    counts.results_deleted += deleted["nodes_deleted"]
 
 
 # -- queries --------------------------------------------------------------------------

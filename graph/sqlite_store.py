@@ -30,7 +30,7 @@ import sqlite3
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, NamedTuple
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, NamedTuple, Sequence
 
 from paperkg.extractors.errors import InputError, OutputError
 from paperkg.extractors.records import Extraction, Paper, normalise_title
@@ -656,15 +656,26 @@ class GraphStore:
         return [{"name": name, "keys": keys[node]} for node, name in self.db.execute(
             "SELECT id, json_extract(props, '$.name') FROM node WHERE label != ?", (PAPER_LABEL,))]
 
-    def node_records(self) -> Iterator[NodeRecord]:
-        """Every node, streamed."""
-        for node, label, props in self.db.execute("SELECT id, label, props FROM node"):
-            yield NodeRecord(node, label, json.loads(props))
+    def node_records(self, label: str | None = None, *, papers: Sequence[str] | None = None) -> Iterator[NodeRecord]:
+        """Every node (of ``label`` only, if given; whose ``paper`` is one of ``papers``, if given), streamed."""
+        for where, values in _where(("label", label), ("json_extract(props, '$.paper')", papers)):
+            for node, node_label, props in self.db.execute(f"SELECT id, label, props FROM node WHERE {where}", values):
+                yield NodeRecord(node, node_label, json.loads(props))
 
-    def relationship_records(self) -> Iterator[RelationshipRecord]:
-        """Every relationship, streamed."""
-        for start, end, key, rel_type, props in self.db.execute("SELECT start, end, key, type, props FROM rel"):
-            yield RelationshipRecord(start, end, rel_type, key, json.loads(props))
+    def relationship_records(self, rel_type: str | None = None, *,
+                             papers: Sequence[str] | None = None) -> Iterator[RelationshipRecord]:
+        """Every relationship (of ``rel_type`` only, if given; stated by one of ``papers``, if given), streamed."""
+        for where, values in _where(("type", rel_type), ("paper", papers)):
+            for start, end, key, found_type, props in self.db.execute(
+                    f"SELECT start, end, key, type, props FROM rel WHERE {where}", values):
+                yield RelationshipRecord(start, end, found_type, key, json.loads(props))
+
+    def node_labels(self, ids: Iterable[str]) -> dict[str, str]:
+        """The label of each of the nodes ``ids`` (that the store has)."""
+        labels: dict[str, str] = {}
+        for where, values in _where(("label", None), ("id", list(ids))):
+            labels.update(self.db.execute(f"SELECT id, label FROM node WHERE {where}", values).fetchall())
+        return labels
 
 
 class _Transaction:
@@ -698,6 +709,23 @@ def _type_filter(types: Iterable[str] | None) -> tuple[str, list[str]]:
         return "", []
     values = sorted(types)
     return f"AND r.type IN ({', '.join('?' * len(values))})", values
+
+
+#: Values bound in one ``IN (...)`` list (SQLite's oldest limit on a statement's parameters is 999).
+_IN_CHUNK = 500
+
+
+def _where(equal: tuple[str, str | None], among: tuple[str, Sequence[str] | None]) -> Iterator[tuple[str, list]]:
+    """``WHERE`` text and values: ``column = value`` (no condition for a None value) and
+    ``column IN (...)`` (none for None), one statement per chunk of :data:`_IN_CHUNK` values."""
+    (column, value), (in_column, values) = equal, among
+    conditions, bound = (["1"], []) if value is None else ([f"{column} = ?"], [value])
+    if values is None:
+        yield " AND ".join(conditions), bound
+        return
+    for i in range(0, len(values), _IN_CHUNK):
+        chunk = list(values[i:i + _IN_CHUNK])
+        yield " AND ".join([*conditions, f"{in_column} IN ({', '.join('?' * len(chunk))})"]), [*bound, *chunk]
 
 
 def _json(value: Any) -> str:

