@@ -707,8 +707,13 @@ def _type_filter(types: Iterable[str] | None) -> tuple[str, list[str]]:
     """``AND r.type IN (?, ...)`` and its values; no condition for ``None`` (every type)."""
     if types is None:
         return "", []
-    values = sorted(types)
-    return f"AND r.type IN ({', '.join('?' * len(values))})", values
+    condition, values = _in_list("r.type", sorted(types))
+    return f"AND {condition}", values
+
+
+def _in_list(column: str, values: Sequence[str]) -> tuple[str, list[str]]:
+    """``column IN (?, ...)`` and its values."""
+    return f"{column} IN ({', '.join('?' * len(values))})", list(values)
 
 
 #: Values bound in one ``IN (...)`` list (SQLite's oldest limit on a statement's parameters is 999).
@@ -724,8 +729,8 @@ def _where(equal: tuple[str, str | None], among: tuple[str, Sequence[str] | None
         yield " AND ".join(conditions), bound
         return
     for i in range(0, len(values), _IN_CHUNK):
-        chunk = list(values[i:i + _IN_CHUNK])
-        yield " AND ".join([*conditions, f"{in_column} IN ({', '.join('?' * len(chunk))})"]), [*bound, *chunk]
+        among_chunk, chunk = _in_list(in_column, values[i:i + _IN_CHUNK])
+        yield " AND ".join([*conditions, among_chunk]), [*bound, *chunk]
 
 
 def _json(value: Any) -> str:
