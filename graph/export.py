@@ -114,6 +114,7 @@ __all__ = [
     "write_csv",
     "neo4j_admin_command",
     "cypher_statements",
+    "cypher_literal",
     "generate_cypher",
     "write_cypher",
     "generate_jsonl",
@@ -498,7 +499,12 @@ def _cypher_string(text: str) -> str:
         lambda m: _CYPHER_ESCAPES.get(m.group(), f"\\u{ord(m.group()):04x}"), text) + "'"
 
 
-def _cypher_literal(value: Any) -> str:
+def cypher_literal(value: Any) -> str:
+    """``value`` as a Cypher literal (strings single-quoted and escaped, maps, lists, numbers, booleans).
+
+    >>> print(cypher_literal({"name": "it's", "years": [2023, 2024], "score": 0.5}))
+    {name: 'it\\'s', years: [2023, 2024], score: 0.5}
+    """
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -512,9 +518,9 @@ def _cypher_literal(value: Any) -> str:
     if isinstance(value, str):
         return _cypher_string(value)
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{_cypher_name(k)}: {_cypher_literal(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{_cypher_name(k)}: {cypher_literal(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(map(_cypher_literal, value)) + "]"
+        return "[" + ", ".join(map(cypher_literal, value)) + "]"
     raise TypeError(f"no Cypher literal for {type(value).__name__} {value!r}")
 
 
@@ -553,15 +559,15 @@ def cypher_statements(graph: nx.MultiDiGraph, *, batch_size: int = CYPHER_BATCH)
         rows = ({**record.properties, "id": record.id} for record in node_records(graph, label))
         for batch in _batches(rows, batch_size):
             if label in (PAPER_LABEL, RESULT_LABEL):
-                yield f"UNWIND {_cypher_literal(batch)} AS row\nMERGE (n:{label} {{id: row.id}})\nSET n = row"
+                yield f"UNWIND {cypher_literal(batch)} AS row\nMERGE (n:{label} {{id: row.id}})\nSET n = row"
             else:
                 others = ":".join(other for other in ENTITY_LABELS if other != label)
-                yield (f"UNWIND {_cypher_literal(batch)} AS row\nMERGE (n:{ENTITY_LABEL} {{id: row.id}})\n"
+                yield (f"UNWIND {cypher_literal(batch)} AS row\nMERGE (n:{ENTITY_LABEL} {{id: row.id}})\n"
                        f"REMOVE n:{others}\nSET n:{label}, n = row")
     nodes = graph.nodes
 
     def statement(start_kind: str, rel_type: str, end_kind: str, batch: list) -> str:
-        return (f"UNWIND {_cypher_literal(batch)} AS row\n"
+        return (f"UNWIND {cypher_literal(batch)} AS row\n"
                 f"MATCH (a:{start_kind} {{id: row.start}})\nMATCH (b:{end_kind} {{id: row.end}})\n"
                 f"MERGE (a)-[r:{rel_type} {{paper: row.props.paper}}]->(b)\nSET r = row.props")
 

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from .catalogue import CatalogueQuery, catalogue, cypher_dir
+from .export import cypher_literal
 from .query import catalogue_params
 
 __all__ = ["GUIDE_FILE", "guide_path", "example_values", "param_command", "browser_guide", "write_guide",
@@ -77,15 +78,6 @@ def example_values(query: CatalogueQuery) -> dict[str, Any]:
     return values
 
 
-def _cypher_literal(value: Any) -> str:
-    """``value`` as a Cypher literal: a single-quoted string, a number or a boolean."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
 def param_command(name: str, value: Any) -> str:
     """The Browser command setting one parameter.
 
@@ -93,7 +85,7 @@ def param_command(name: str, value: Any) -> str:
     :param key => 'it\\'s'
     :param limit => 20
     """
-    return f":param {name} => {_cypher_literal(value)}"
+    return f":param {name} => {cypher_literal(value)}"
 
 
 def _block(text: str) -> str:
