@@ -71,7 +71,6 @@ import sys
 import tempfile
 from collections import defaultdict
 from contextlib import contextmanager
-from itertools import islice
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import quote
@@ -90,6 +89,7 @@ from .model import (
     PAPER_LABEL,
     RELATIONSHIP_TYPES,
     RESULT_LABEL,
+    batches,
     node_labels,
     node_records,
     relationship_records,
@@ -528,12 +528,6 @@ def _cypher_name(name: str) -> str:
     return name if _IDENTIFIER.match(name) else "`" + name.replace("`", "``") + "`"
 
 
-def _batches(items: Iterable, size: int) -> Iterator[list]:
-    items = iter(items)
-    while batch := list(islice(items, size)):
-        yield batch
-
-
 def _cypher_kind(label: str) -> str:
     return label if label in (PAPER_LABEL, RESULT_LABEL) else ENTITY_LABEL
 
@@ -557,7 +551,7 @@ def cypher_statements(graph: nx.MultiDiGraph, *, batch_size: int = CYPHER_BATCH)
     yield from schema_statements()
     for label in LABELS:
         rows = ({**record.properties, "id": record.id} for record in node_records(graph, label))
-        for batch in _batches(rows, batch_size):
+        for batch in batches(rows, batch_size):
             if label in (PAPER_LABEL, RESULT_LABEL):
                 yield f"UNWIND {cypher_literal(batch)} AS row\nMERGE (n:{label} {{id: row.id}})\nSET n = row"
             else:

@@ -41,7 +41,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple
+from collections.abc import Iterable
+from itertools import islice
+from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple, TypeVar
 
 from paperkg.extractors.normalize import canonical_key
 from paperkg.extractors.records import ENTITY_TYPES, RELATION_TYPES
@@ -67,6 +69,7 @@ __all__ = [
     "RelationshipRecord",
     "node_records",
     "relationship_records",
+    "batches",
     "edge_key",
     "result_id",
     "node_labels",
@@ -74,6 +77,8 @@ __all__ = [
     "new_graph",
     "cypher_dir",
 ]
+
+T = TypeVar("T")
 
 PAPER_LABEL = "Paper"
 #: A score a paper reports (see the module docstring).
@@ -230,3 +235,14 @@ def relationship_records(
         if rel_type is None or data["type"] == rel_type:
             props = {k: v for k, v in data.items() if k != "type"}
             yield RelationshipRecord(start, end, data["type"], key, props)
+
+
+def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``items`` in lists of ``size`` (the last may be shorter), read lazily: how every writer sends records.
+
+    >>> list(batches(range(5), 2))
+    [[0, 1], [2, 3], [4]]
+    """
+    items = iter(items)
+    while batch := list(islice(items, size)):
+        yield batch

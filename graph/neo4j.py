@@ -74,7 +74,6 @@ from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import islice
 from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
@@ -94,6 +93,7 @@ from .model import (
     RESULT_LABEL,
     NodeRecord,
     RelationshipRecord,
+    batches,
     node_records,
     relationship_records,
 )
@@ -669,7 +669,7 @@ def _relationship_rows(source: LoadSource, dialect: BoltDialect, skipped: list[S
                        left_out: set[str]) -> Iterator[tuple[tuple[str, str, str], dict[str, Any]]]:
     """(group, row) of each relationship to load, streamed; one left out (with a node in
     ``left_out``, too) is added to ``skipped``."""
-    for chunk in _batches(source.relationship_records(), _LOOKUP_CHUNK):
+    for chunk in batches(source.relationship_records(), _LOOKUP_CHUNK):
         labels = source.node_labels({node for r in chunk for node in (r.start, r.end)})
         for relationship in chunk:
             group = (_kind_of(labels[relationship.start]), relationship.type, _kind_of(labels[relationship.end]))
@@ -720,12 +720,6 @@ def relationship_rows(graph: nx.MultiDiGraph) -> dict[str, list[dict[str, Any]]]
 def _storable(properties: dict[str, Any]) -> dict[str, Any]:
     """Properties Neo4j can store: no nulls (absent instead), lists as lists."""
     return {k: list(v) if isinstance(v, tuple) else v for k, v in properties.items() if v is not None}
-
-
-def _batches(rows: Iterable, size: int) -> Iterator[list]:
-    rows = iter(rows)
-    while batch := list(islice(rows, size)):
-        yield batch
 
 
 def _group_batches(rows: Iterable[tuple[Any, dict[str, Any]]], size: int) -> Iterator[tuple[Any, Rows]]:
@@ -880,7 +874,7 @@ def load_graph(
             counts.by_type[rel_type] = counts.by_type.get(rel_type, 0) + created
         # Last, so an interrupted load leaves more, never less: what re-extraction dropped.
         papers = (record.id for record in source.node_records(PAPER_LABEL) if record.id not in left_out)
-        for paper_batch in _batches(papers, batch_size):
+        for paper_batch in batches(papers, batch_size):
             _delete_stale(driver, source, paper_batch, left_out, counts, database, batch_size)
     return counts
 
@@ -893,7 +887,7 @@ def _delete_stale(driver: neo4j.Driver, source: LoadSource, papers: list[str], l
               for r in source.relationship_records(papers=papers)}
     stale = _reported(lambda: _stale_rows(driver, papers, stated, database), database)
     for group, statement in _DELETE_STATEMENTS.items():
-        for batch in _batches(stale.get(group, []), batch_size):
+        for batch in batches(stale.get(group, []), batch_size):
             deleted = _reported(lambda: _write_batch(driver, statement, batch, database), database)
             counts.relationships_deleted += deleted["relationships_deleted"]
     kept = defaultdict(list)
