@@ -62,7 +62,10 @@ def make_pipeline(
     nlp = blank_pipeline(_initialize_settings(gazetteer, generic_terms))
     nlp.add_pipe("paperkg_sentences")
     nlp.add_pipe("paperkg_abbreviations")
-    ner = nlp.add_pipe("ner", source=spacy.load(ner_model))
+    source = spacy.load(ner_model)
+    # The recogniser reads its static vectors (if it has any) from the pipeline's vocabulary.
+    nlp.vocab.vectors = source.vocab.vectors
+    ner = nlp.add_pipe("ner", source=source)
     nlp.add_pipe("paperkg_gazetteer")
     # A recogniser of the guideline's types has learned which names count; SciREX's has not.
     learned = set(ner.labels) <= set(ENTITY_TYPES)  # type: ignore[attr-defined]  # add_pipe's hint: any callable

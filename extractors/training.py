@@ -123,9 +123,10 @@ def train_recogniser(
 
 
 def ship_model(model: Path, target: Path, **meta_fields: str) -> None:
-    """Copy a trained pipeline to ``target`` without its corpus paths or training vocabulary (the
-    recogniser hashes features from the text, so the strings saved with it are not needed), with
-    ``meta_fields`` (name, version, description, ...) in its meta.json."""
+    """Copy a trained pipeline to ``target`` without its corpus and vectors paths or training
+    vocabulary (the recogniser hashes features from the text, so the strings saved with it are not
+    needed; its static vectors, if any, stay in its vocabulary), with ``meta_fields`` (name,
+    version, description, ...) in its meta.json."""
     import shutil
 
     from thinc.api import Config
@@ -136,6 +137,7 @@ def ship_model(model: Path, target: Path, **meta_fields: str) -> None:
     cfg = Config().from_disk(target / "config.cfg", interpolate=False)
     cfg["paths"]["train"] = None
     cfg["paths"]["dev"] = None
+    cfg["paths"]["vectors"] = None
     cfg.to_disk(target / "config.cfg")
     (target / "vocab" / "strings.json").write_text("[]\n", encoding="utf-8")
     meta = json.loads((target / "meta.json").read_text(encoding="utf-8"))

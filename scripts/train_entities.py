@@ -7,9 +7,13 @@ annotated twice, the first file's annotation). ``dev.jsonl`` is never read here.
     python scripts/train_entities.py                      # train on everything, ship extractors/data/entities/
     python scripts/train_entities.py --crossval 5         # 5-fold CV: old pipeline vs the trained one
     python scripts/train_entities.py --crossval 5 --keep /tmp/folds --set training.max_steps=2000
+    python scripts/train_entities.py --crossval 5 --first 3 --scores /tmp/cv.pickle   # folds 0-2 of the same split
+    python scripts/train_entities.py --crossval 5 --first 3 --against /tmp/cv.pickle \
+        --vectors build/vectors --set components.ner.model.tok2vec.embed.include_static_vectors=true
 
 Fixed seed, one BLAS thread, CPU only. Prints JSON lines: per fold, then the mean over folds
-and the pooled figure with its bootstrap 95% interval.
+and the pooled figure with its bootstrap 95% interval; with ``--against``, each figure minus that
+of an earlier run's ``--scores`` on the same papers, with a paired bootstrap interval.
 """
 
 from __future__ import annotations
@@ -22,8 +26,11 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import json  # noqa: E402
+import pickle  # noqa: E402
+import random  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
+from itertools import islice  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +39,7 @@ sys.path.insert(0, str(ROOT / "scripts" / "annotations"))
 from sample_pool import join, title_key  # noqa: E402
 
 from paperkg.extractors.crossval import cross_validate, dev_split  # noqa: E402
-from paperkg.extractors.evaluate import HEADLINE_MEASURES, bootstrap  # noqa: E402
+from paperkg.extractors.evaluate import HEADLINE_MEASURES, bootstrap, headline  # noqa: E402
 from paperkg.extractors.pipeline import ENTITY_MODEL, NER_MODEL, make_pipeline  # noqa: E402
 from paperkg.extractors.training import train_recogniser  # noqa: E402
 
@@ -53,9 +60,10 @@ def training_records(train: Path = TRAIN) -> list[dict]:
     return records
 
 
-def _overrides(items: list[str]) -> dict:
-    settings = {}
-    for item in items:
+def _overrides(args) -> dict:
+    """The ``--set`` overrides, and the config's ``paths.vectors`` if ``--vectors`` names a table."""
+    settings = {"paths.vectors": str(args.vectors)} if args.vectors else {}
+    for item in args.set:
         key, _, value = item.partition("=")
         settings[key] = json.loads(value)
     return settings
@@ -66,13 +74,31 @@ def _old_pipeline(_trained: Path):
     return make_pipeline(ner_model=NER_MODEL)
 
 
+def paired_difference(ours: list, theirs: list, samples: int, seed: int) -> dict[str, list[float]]:
+    """Each headline measure of ``ours`` minus that of ``theirs`` (the same papers, in the same order)
+    with a percentile bootstrap 95% interval: a draw takes a paper's scores of both runs together."""
+    rng = random.Random(seed)
+    drawn: dict[str, list[float]] = {m: [] for m in HEADLINE_MEASURES}
+    for _ in range(samples):
+        weights = [0] * len(ours)
+        for i in (rng.randrange(len(ours)) for _ in ours):
+            weights[i] += 1
+        a, b = headline(ours, weights), headline(theirs, weights)
+        for measure in HEADLINE_MEASURES:
+            drawn[measure].append(a[measure] - b[measure])
+    a, b = headline(ours), headline(theirs)
+    return {m: [round(a[m] - b[m], 4), *(round(sorted(v)[int(q * (len(v) - 1))], 4) for q in (0.025, 0.975))]
+            for m, v in drawn.items()}
+
+
 def crossval(records: list[dict], args, baselines: dict | None = None) -> None:
     """Per fold and pooled figures of the trained pipeline, the old one and any ``baselines``."""
     pooled: dict[str, list] = {}
     per_fold: dict[str, list[dict]] = {}
-    for result in cross_validate(records, args.crossval, config=args.config, seed=args.seed,
-                                 overrides=_overrides(args.set), baselines={"old": _old_pipeline, **(baselines or {})},
-                                 keep=args.keep):
+    results = cross_validate(records, args.crossval, config=args.config, seed=args.seed,
+                             overrides=_overrides(args), baselines={"old": _old_pipeline, **(baselines or {})},
+                             keep=args.keep)
+    for result in islice(results, args.first):
         for name, scores in result.scores.items():
             pooled.setdefault(name, []).extend(scores)
             figures = {m: round(i.value, 4) for m, i in bootstrap(scores, samples=0).items()}
@@ -83,6 +109,15 @@ def crossval(records: list[dict], args, baselines: dict | None = None) -> None:
         mean = {m: round(sum(f[m] for f in per_fold[name]) / len(per_fold[name]), 4) for m in HEADLINE_MEASURES}
         print(json.dumps({"pipeline": name, "fold_mean": mean, "pooled": {
             m: [round(v, 4) for v in intervals[m]] for m in HEADLINE_MEASURES}}), flush=True)
+    if args.scores:  # each paper's scores, for --against of a later run on the same papers
+        args.scores.write_bytes(pickle.dumps(pooled))
+    if args.against:
+        earlier = pickle.loads(args.against.read_bytes())
+        for name in pooled.keys() & earlier.keys():
+            if len(pooled[name]) != len(earlier[name]):
+                sys.exit(f"{args.against}: {name} scored {len(earlier[name])} papers, this run {len(pooled[name])}")
+            print(json.dumps({"pipeline": name, "minus": str(args.against), "difference": paired_difference(
+                pooled[name], earlier[name], args.bootstrap, args.seed)}), flush=True)
 
 
 def main(baselines: dict | None = None) -> None:
@@ -90,12 +125,21 @@ def main(baselines: dict | None = None) -> None:
     parser.add_argument("--config", type=Path, default=CONFIG)
     parser.add_argument("--output", type=Path, default=ENTITY_MODEL, help="where the trained recogniser goes")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--vectors", type=Path, default=None,
+                        help="a static vectors table for the config's paths.vectors (scripts/build_vectors.py)")
     parser.add_argument("--crossval", type=int, default=0, metavar="K", help="K-fold cross-validation instead of training")
+    parser.add_argument("--first", type=int, default=None, metavar="N",
+                        help="score only the first N folds of the K-fold split (the same papers as in a full run)")
+    parser.add_argument("--scores", type=Path, default=None, help="pickle each paper's scores per pipeline here")
+    parser.add_argument("--against", type=Path, default=None,
+                        help="an earlier run's --scores (same folds): print each figure's paired difference")
     parser.add_argument("--keep", type=Path, default=None, help="keep each fold's model here (fold-K)")
     parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap samples of the pooled intervals")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="config override, e.g. --set training.max_steps=2000 (VALUE parsed as JSON)")
     args = parser.parse_args()
+    if args.vectors and not args.vectors.exists():
+        parser.error(f"{args.vectors}: no vectors table (build it with scripts/build_vectors.py)")
     records = training_records()
     print(json.dumps({"records": len(records), "words": sum(len(r["abstract"].split()) for r in records)}), flush=True)
     if args.crossval:
@@ -104,7 +148,7 @@ def main(baselines: dict | None = None) -> None:
     train, dev = dev_split(records, args.seed)
     started = time.perf_counter()
     model = train_recogniser(args.config, train, dev, args.output,
-                             overrides={"system.seed": args.seed, **_overrides(args.set)})
+                             overrides={"system.seed": args.seed, **_overrides(args)})
     size = sum(p.stat().st_size for p in model.rglob("*") if p.is_file())
     print(json.dumps({"model": str(model), "train_seconds": round(time.perf_counter() - started), "model_bytes": size}))
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import warnings
+
+import numpy
 import pytest
 import spacy
+from spacy.vectors import Vectors
 
 from paperkg.extractors import tokenizer  # noqa: F401  (registers paperkg.tokenizer.v1, which the model's config names)
 from paperkg.extractors.errors import PipelineError
 from paperkg.extractors.extract import extract_text
-from paperkg.extractors.pipeline import ENTITY_MODEL, blank_pipeline, load_pipeline
+from paperkg.extractors.pipeline import ENTITY_MODEL, blank_pipeline, load_pipeline, make_pipeline
 from paperkg.extractors.records import ENTITY_TYPES
-from paperkg.extractors.training import gold_doc
+from paperkg.extractors.training import gold_doc, ship_model
 
 #: The issue's budget for a model shipped inside the package.
 MAX_MODEL_BYTES = 50_000_000
@@ -61,6 +65,27 @@ def test_ner_pipeline_takes_the_learned_recogniser_as_a_source():
                                          "the embeddings.")
     assert [(e.name, e.type, [m.source for m in e.mentions]) for e in extraction.entities] == [
         ("cross-lingual anchor tuning", "Method", ["learned", "learned"])]
+
+
+def test_ner_pipeline_reads_the_static_vectors_of_its_shipped_recogniser(tmp_path):
+    # a recogniser whose tok2vec reads floret vectors (scripts/build_vectors.py), here a small random table
+    source = blank_pipeline()
+    source.vocab.vectors = Vectors(strings=source.vocab.strings, data=numpy.random.default_rng(0).random((64, 8), "f"),
+                                   mode="floret", hash_count=1, minn=3, maxn=4)
+    ner = source.add_pipe("ner", config={"model": {"tok2vec": {"pretrained_vectors": True}}})
+    ner.add_label("Method")  # type: ignore[attr-defined]
+    source.initialize()
+    source.config["paths"]["vectors"] = str(tmp_path / "vectors")  # where training read them
+    source.to_disk(tmp_path / "trained")
+    ship_model(tmp_path / "trained", tmp_path / "ner", name="vectors_test")
+    assert spacy.load(tmp_path / "ner").config["paths"]["vectors"] is None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        nlp = make_pipeline(ner_model=tmp_path / "ner")
+    assert not [w for w in caught if "W113" in str(w.message)]  # sourced without its vectors
+    assert nlp.vocab.vectors.mode == "floret"
+    assert numpy.array_equal(nlp.vocab.vectors.data, source.vocab.vectors.data)
+    assert [t.text for t in nlp("We propose anchor tuning.")][-1] == "."  # the recogniser runs on them
 
 
 def test_ner_learned_spans_pass_the_specificity_rules():
