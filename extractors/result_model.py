@@ -36,9 +36,8 @@ from spacy.tokens import Doc
 from .metrics import find_metric
 from .records import PAPER, Result
 from .relation_model import LogisticModel, word_classes
-from .results import (BENCHMARK_RULES, SKIP_RULES, SUBJECT_RULES, Sentence, Value, _baseline, _compared_score_metric,
-                      _DATA, _kind, _main_proposal, _metric, _read_value, _runs, _sentences, _setting,
-                      _shared_unit_words, _sentence_results)
+from .results import (BENCHMARK_RULES, SKIP_RULES, SUBJECT_RULES, Sentence, Value, _baseline, _DATA, _kind_and_metric,
+                      _main_proposal, _read_value, _read_values, _sentence_results, _sentences, _setting)
 
 __all__ = ["ResultCandidate", "candidates", "ResultModel", "decide", "chosen"]
 
@@ -148,10 +147,7 @@ def _subject_readings(s: Sentence, v: Value, main: str, proposed: set[str], titl
 def _sentence_candidates(number: int, s: Sentence, context: list[tuple], main: str, proposed: set[str],
                          titled: list[str], evaluated: set[str], names: Mapping[str, str],
                          rule_keys: set[tuple]) -> list[ResultCandidate]:
-    values = _shared_unit_words(s, [v for i in range(s.start, s.end) if (v := _read_value(s, i)) is not None])
-    value_runs = _runs(s, values, lambda v: v.index, lambda v: v.end)
-    s.run_end = {v.index: run.items[-1].end for run in value_runs for v in run.items}
-    data_runs = _runs(s, s.data, lambda d: d[0], lambda d: d[1])
+    values, value_runs, data_runs = _read_values(s, spreads=True)
     # each name once (its first mention): the rules' benchmarks, then any other name but a metric's or a task's
     benches = list({d[2]: d for d in reversed([*s.data, *(e for e in s.ents if e[3] not in {"Metric", "Task"})])}.values())
     sentence_bench = bool(benches)
@@ -166,8 +162,7 @@ def _sentence_candidates(number: int, s: Sentence, context: list[tuple], main: s
     found = []
     for v in values:
         run = next(r for r in value_runs if v in r.items)
-        kind = _kind(s, v) if v is run.items[0] else _kind(s, run.items[0])
-        rule_metric = _metric(s, run, v) or (_compared_score_metric(s, value_runs, run, v) if kind != "absolute" else "")
+        kind, rule_metric = _kind_and_metric(s, value_runs, run, v)
         metrics = _metric_readings(s, v, rule_metric, phrases)
         subjects = _subject_readings(s, v, main, proposed, titled)
         rule_subject = next(iter(subjects))
