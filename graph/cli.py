@@ -14,7 +14,7 @@ import importlib
 import json
 import re
 import sys
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
@@ -675,6 +675,7 @@ def trends(names: tuple[str, ...], by: str, share: bool, png_file: str | None, r
         raise click.UsageError("name one or more entities, or give --rising (not both)")
     if png_file:
         refuse_same_file(png_file, [graph_path(graph_file)], "the graph file")
+    engine_of: AbstractContextManager[trends_api.Engine]
     if on_neo4j:
         engine_of = nullcontext(trends_api.neo4j_engine(_neo4j_settings(**connection)))
     else:
