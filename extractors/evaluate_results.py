@@ -22,9 +22,9 @@ from typing import Iterable
 
 from .evaluate import Score
 from .normalize import canonical_key
-from .records import PAPER, Extraction, normalise_title
+from .records import PAPER, Extraction, Result, normalise_title
 
-__all__ = ["ResultReport", "has_results", "score_results"]
+__all__ = ["ResultReport", "has_results", "score_results", "gold_matches"]
 
 
 @dataclass
@@ -75,6 +75,24 @@ class _Key:
                 and bool(self.subject & other.subject) and bool(self.benchmark & other.benchmark))
 
 
+def _gold_keys(record: dict) -> list[_Key]:
+    gold_names = _Names((e["name"], e.get("aliases", [])) for e in [*record.get("entities", []), *record.get("optional", [])])
+    return [_Key(gold_names, r["subject"], r["benchmark"], r.get("metric") or "", str(r["value"]))
+            for r in record["results"]]
+
+
+def _found_keys(extraction: Extraction, results: Iterable[Result]) -> list[_Key]:
+    names = _Names((e.name, e.aliases) for e in extraction.entities)
+    return [_Key(names, r.subject, r.benchmark, r.metric, r.value) for r in results]
+
+
+def gold_matches(record: dict, extraction: Extraction, results: list[Result]) -> list[int | None]:
+    """For each of ``results`` (read from ``extraction``'s entities), the index of a gold result of
+    ``record`` it matches, or None (what a learned extractor is trained on)."""
+    expected = _gold_keys(record)
+    return [next((i for i, g in enumerate(expected) if key.matches(g)), None) for key in _found_keys(extraction, results)]
+
+
 def score_results(gold: list[dict], extractions: Iterable[Extraction]) -> ResultReport:
     """Score the results of ``extractions`` against the ``results`` of ``gold`` records (matched by title)."""
     report = ResultReport()
@@ -84,13 +102,8 @@ def score_results(gold: list[dict], extractions: Iterable[Extraction]) -> Result
             continue
         extraction = predicted.get(normalise_title(record["title"]))
         report.papers += 1
-        gold_names = _Names((e["name"], e.get("aliases", [])) for e in [*record.get("entities", []), *record.get("optional", [])])
-        expected = [_Key(gold_names, r["subject"], r["benchmark"], r.get("metric") or "", str(r["value"]))
-                    for r in record["results"]]
-        found = []
-        if extraction is not None:
-            names = _Names((e.name, e.aliases) for e in extraction.entities)
-            found = [_Key(names, r.subject, r.benchmark, r.metric, r.value) for r in extraction.results]
+        expected = _gold_keys(record)
+        found = _found_keys(extraction, extraction.results) if extraction is not None else []
         matched: set[int] = set()
         for key in found:
             hit = next((i for i, g in enumerate(expected) if i not in matched and key.matches(g)), None)

@@ -23,6 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import ClassVar, Self
 
 import numpy as np
 
@@ -30,7 +31,7 @@ from .cues import WORD_CLASSES
 from .errors import PipelineError
 from .records import PAPER
 
-__all__ = ["LABELS", "MODEL_PATH", "Candidate", "candidates", "RelationModel", "relations_from"]
+__all__ = ["LABELS", "MODEL_PATH", "Candidate", "candidates", "word_classes", "LogisticModel", "RelationModel", "relations_from"]
 
 LABELS = ("PROPOSES", "USES", "EVALUATES_ON", "COMPARES_WITH")
 MODEL_PATH = Path(__file__).parent / "data" / "relation_model.json"
@@ -58,7 +59,7 @@ def _classes_of(word: str) -> frozenset[str]:
     return frozenset(name for name, pattern in WORD_CLASSES if pattern.match(word))
 
 
-def _word_classes(words: list[str]) -> set[str]:
+def word_classes(words: list[str]) -> set[str]:
     return set().union(*map(_classes_of, words))
 
 
@@ -66,7 +67,7 @@ def _mention_features(text, start: int, end: int, sentence: int, sentence_classe
     sent_start, sent_end = text.sents[sentence]
     left = text.lower[max(sent_start, start - _LEFT) : start]
     right = text.lower[end : min(sent_end, end + _RIGHT)]
-    found = {f"L:{c}" for c in _word_classes(left)} | {f"R:{c}" for c in _word_classes(right)}
+    found = {f"L:{c}" for c in word_classes(left)} | {f"R:{c}" for c in word_classes(right)}
     found |= {f"S:{c}" for c in sentence_classes[sentence]}
     found.add(f"w-1={left[-1] if left else '<s>'}")
     found.add(f"w+1={right[0] if right else '</s>'}")
@@ -101,7 +102,7 @@ def candidates(text, rule_relations: list[tuple], abbreviations: list[tuple[int,
     ``rule_relations`` their output, ``abbreviations`` ``doc._.abbreviations``."""
     by_key: dict[str, Candidate] = {}
     labels: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    sentence_classes = [_word_classes(text.lower[s:e]) for s, e in text.sents]
+    sentence_classes = [word_classes(text.lower[s:e]) for s, e in text.sents]
     defined = {i for short_start, short_end, long_start, long_end in abbreviations
                for i in (*range(short_start, short_end), *range(long_start, long_end))}
     for sentence, ents in enumerate(text.ents):
@@ -143,12 +144,17 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 @dataclass
-class RelationModel:
-    """Weights of the four logistic regressions, their Platt scaling and decision thresholds.
+class LogisticModel:
+    """Weights of one logistic regression per label of :attr:`LABELS`, their Platt scaling and
+    decision thresholds (the relation model's and the result model's machinery).
 
     ``features`` maps a feature name to its row of ``weights`` (features x labels); ``uses_rules``
     says whether the rules' outputs are among the features (the combination) or not (the model alone).
     """
+
+    LABELS: ClassVar[tuple[str, ...]] = ()
+    PATH: ClassVar[Path]
+    TRAINER: ClassVar[str]
 
     features: dict[str, int]
     weights: np.ndarray
@@ -158,14 +164,14 @@ class RelationModel:
     uses_rules: bool = True
 
     def __post_init__(self):
-        self._padded = np.vstack([np.zeros(len(LABELS)), self.weights])
+        self._padded = np.vstack([np.zeros(len(self.LABELS)), self.weights])
 
     def scores(self, feature_sets: list[set[str]]) -> np.ndarray:
         """Raw scores (candidates x labels)."""
         # one gather and one sum per row over all candidates (a zero row stands first for rows with no known feature)
         rows = [[0, *(self.features[f] + 1 for f in names if f in self.features)] for names in feature_sets]
         if not rows:
-            return np.zeros((0, len(LABELS)))
+            return np.zeros((0, len(self.LABELS)))
         starts = np.cumsum([0, *map(len, rows[:-1])])
         return np.add.reduceat(self._padded[np.fromiter((i for row in rows for i in row), dtype=np.int64)], starts) + self.bias
 
@@ -173,36 +179,45 @@ class RelationModel:
         """Calibrated probabilities (candidates x labels)."""
         return _sigmoid(self.scores(feature_sets) * self.platt[:, 0] + self.platt[:, 1])
 
+    def to_json(self) -> dict:
+        names = sorted(self.features, key=self.features.__getitem__)
+        return {"labels": list(self.LABELS), "uses_rules": self.uses_rules, "bias": self.bias.round(5).tolist(),
+                "platt": self.platt.round(5).tolist(), "thresholds": self.thresholds.round(4).tolist(),
+                "weights": {name: self.weights[i].round(5).tolist() for i, name in enumerate(names)}}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Self:
+        if tuple(data.get("labels", ())) != cls.LABELS:
+            raise ValueError(f"labels {data.get('labels')}, expected {list(cls.LABELS)}")
+        names = list(data["weights"])
+        return cls({name: i for i, name in enumerate(names)},
+                   np.array([data["weights"][n] for n in names]).reshape(len(names), len(cls.LABELS)),
+                   np.array(data["bias"]), np.array(data["platt"]), np.array(data["thresholds"]),
+                   data["uses_rules"])
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> Self:
+        """The weights at ``path``, else at the class's shipped :attr:`PATH`."""
+        path = path or cls.PATH
+        try:
+            return cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+            raise PipelineError(f"{path}: {cls.__name__} unreadable ({err}); rebuild it with {cls.TRAINER}") from None
+
+
+class RelationModel(LogisticModel):
+    """The four relation labels' logistic regressions (see the module docstring)."""
+
+    LABELS = LABELS
+    PATH = MODEL_PATH
+    TRAINER = "scripts/train_relations.py"
+
     def relations(self, text, rule_relations: list[tuple], abbreviations: list[tuple[int, int, int, int]]) -> list[tuple]:
         """The doc's relations as the model decides them (see :func:`relations_from`)."""
         found = candidates(text, rule_relations, abbreviations)
         if not found:
             return [r for r in rule_relations if r[1] not in LABELS]
         return relations_from(text, found, self.probabilities([c.features for c in found]), self.thresholds, rule_relations)
-
-    def to_json(self) -> dict:
-        names = sorted(self.features, key=self.features.__getitem__)
-        return {"labels": list(LABELS), "uses_rules": self.uses_rules, "bias": self.bias.round(5).tolist(),
-                "platt": self.platt.round(5).tolist(), "thresholds": self.thresholds.round(4).tolist(),
-                "weights": {name: self.weights[i].round(5).tolist() for i, name in enumerate(names)}}
-
-    @classmethod
-    def from_json(cls, data: dict) -> "RelationModel":
-        if tuple(data.get("labels", ())) != LABELS:
-            raise ValueError(f"labels {data.get('labels')}, expected {list(LABELS)}")
-        names = list(data["weights"])
-        return cls({name: i for i, name in enumerate(names)},
-                   np.array([data["weights"][n] for n in names]).reshape(len(names), len(LABELS)),
-                   np.array(data["bias"]), np.array(data["platt"]), np.array(data["thresholds"]),
-                   data["uses_rules"])
-
-    @classmethod
-    def load(cls, path: str | Path = MODEL_PATH) -> "RelationModel":
-        try:
-            return cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
-            raise PipelineError(f"{path}: relation model unreadable ({err}); rebuild it with "
-                                f"scripts/train_relations.py") from None
 
 
 def _evidence(text, candidate: Candidate) -> tuple[int, int]:

@@ -589,17 +589,28 @@ def _shared_unit_words(s: Sentence, values: list[Value]) -> list[Value]:
     return shared
 
 
-def _sentence_results(s: Sentence, main: str, names: Mapping[str, str]) -> list[Result]:
-    values = [v for i in range(s.start, s.end) if (v := _read_value(s, i)) is not None and not _is_spread(s, v)]
+def _read_values(s: Sentence, spreads: bool = False) -> tuple[list[Value], list[Run], list[Run]]:
+    """The sentence's values (a spread, "± 0.3", only with ``spreads``), the lists of values and the
+    lists of benchmark names; sets ``s.run_end``."""
+    values = [v for i in range(s.start, s.end) if (v := _read_value(s, i)) is not None and (spreads or not _is_spread(s, v))]
     values = _shared_unit_words(s, values)
     value_runs = _runs(s, values, lambda v: v.index, lambda v: v.end)
     s.run_end = {v.index: run.items[-1].end for run in value_runs for v in run.items}
-    data_runs = _runs(s, s.data, lambda d: d[0], lambda d: d[1])
+    return values, value_runs, _runs(s, s.data, lambda d: d[0], lambda d: d[1])
+
+
+def _kind_and_metric(s: Sentence, value_runs: list[Run], run: Run, v: Value) -> tuple[str, str]:
+    """What the value is (absolute, gain, relative) and the metric it is in."""
+    kind = _kind(s, v) if v is run.items[0] else _kind(s, run.items[0])  # "by 3.8%, 5.4% and 5.7%"
+    return kind, _metric(s, run, v) or (_compared_score_metric(s, value_runs, run, v) if kind != "absolute" else "")
+
+
+def _sentence_results(s: Sentence, main: str, names: Mapping[str, str]) -> list[Result]:
+    values, value_runs, data_runs = _read_values(s)
     results = []
     for v in (v for v in values if not any(rule.applies(s, v) for rule in SKIP_RULES)):
         run = next(r for r in value_runs if v in r.items)
-        kind = _kind(s, v) if v is run.items[0] else _kind(s, run.items[0])  # "by 3.8%, 5.4% and 5.7%"
-        metric = _metric(s, run, v) or (_compared_score_metric(s, value_runs, run, v) if kind != "absolute" else "")
+        kind, metric = _kind_and_metric(s, value_runs, run, v)
         assignment = next((Assignment(found, rule.name, rule.confidence, len(run.items) > 1 and len(found) == 1)
                            for rule in BENCHMARK_RULES
                            if (found := rule.assign(s, value_runs, data_runs, run, v)) is not None), None)

@@ -14,7 +14,7 @@ import importlib
 import json
 import re
 import sys
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
@@ -665,27 +665,30 @@ def trends(names: tuple[str, ...], by: str, share: bool, png_file: str | None, r
       paperkg trends GSM8K --by month --share --csv
       paperkg trends --rising --periods 1 --top 10
 
-    Queries: cypher/trends-entity.cypher, trends-papers.cypher, trends-datasets.cypher (and -monthly)
+    Queries: cypher/trends-entity.cypher, trends-papers.cypher, trends-datasets.cypher (and -monthly);
+    on a store, their .sql forms.
     """
     from . import trends as trends_api
-    from .store import graph_path, read_graph, refuse_same_file
+    from .store import graph_path, refuse_same_file
 
     if rising == bool(names):
         raise click.UsageError("name one or more entities, or give --rising (not both)")
     if png_file:
         refuse_same_file(png_file, [graph_path(graph_file)], "the graph file")
+    engine_of: AbstractContextManager[trends_api.Engine]
     if on_neo4j:
-        engine = trends_api.neo4j_engine(_neo4j_settings(**connection))
+        engine_of = nullcontext(trends_api.neo4j_engine(_neo4j_settings(**connection)))
     else:
-        engine = trends_api.embedded_engine(read_graph(graph_path(graph_file), missing_ok=False))
-    if rising:
-        ranking = trends_api.rising(engine, by=by, periods=periods, top=top, min_papers=min_papers)
-        click.echo(ranking.describe(), err=True)
-        print_result(ranking.result(), fmt)
-        names = tuple(entity.name for entity in ranking.entities[:trends_api.RISING_DRAWN])
-        if not (png_file and names):
-            return
-    table = trends_api.trend_table(engine, names, by=by)
+        engine_of = trends_api.graph_file_engine(graph_path(graph_file))
+    with engine_of as engine:
+        if rising:
+            ranking = trends_api.rising(engine, by=by, periods=periods, top=top, min_papers=min_papers)
+            click.echo(ranking.describe(), err=True)
+            print_result(ranking.result(), fmt)
+            names = tuple(entity.name for entity in ranking.entities[:trends_api.RISING_DRAWN])
+            if not (png_file and names):
+                return
+        table = trends_api.trend_table(engine, names, by=by)
     if not rising:
         print_result(table.result(share=share), fmt)
     if png_file:

@@ -48,6 +48,7 @@ __all__ = [
     "check_entity_known",
     "run_query",
     "run_catalogue",
+    "run_catalogue_store",
     "answer_catalogue",
     "query_view",
     "PatternNeeds",
@@ -289,15 +290,8 @@ def run_catalogue(name: str, graph: nx.MultiDiGraph, values: dict[str, Any]) -> 
 def answer_catalogue(name: str, path: str | os.PathLike, values: dict[str, Any]) -> QueryResult:
     """Run the named query on a graph file; no row for an entity no name has is :class:`UnknownEntity`.
 
-    On a SQLite store a query with an SQL form (:func:`~paperkg.graph.catalogue.sql_form`:
-    ``top-datasets``, ``papers-using``, ...) is answered by it, in SQLite, with the same rows; no graph
-    is materialised, and neither NetworkX nor nxcypher is imported. Any other query reads only what
-    its patterns can match (:func:`pattern_needs`): with a
-    ``scope``, the part of the graph around the entities named by ``$key`` (see
-    :meth:`paperkg.graph.sqlite_store.GraphStore.subgraph`), with only the relationships of the types
-    its patterns name; without, when every relationship pattern names its types and no node pattern
-    stands alone, those relationships and the nodes at their ends
-    (:meth:`~paperkg.graph.sqlite_store.GraphStore.relationships_of`); else the whole graph.
+    On a SQLite store the query is run by :func:`run_catalogue_store`: in SQL when it has an SQL
+    form, else on only the part of the store its patterns can match.
     """
     from .sqlite_store import GraphStore, is_store_file
     from .store import read_graph
@@ -308,13 +302,28 @@ def answer_catalogue(name: str, path: str | os.PathLike, values: dict[str, Any])
         if not result.rows and "key" in catalogue()[name].arguments:  # say whether the name is the reason
             check_entity_known(values["key"], entity_names(graph))
         return result
-    query, params = _catalogue_query(name, values)
     with GraphStore(path, read_only=True) as store:
-        sql = sql_form(query)
-        result = _answer_in_sql(store, query, sql, params) if sql else _answer_in_cypher(store, query, params)
-        if not result.rows and "key" in query.arguments:
+        result = run_catalogue_store(name, store, values)
+        if not result.rows and "key" in catalogue()[name].arguments:
             check_entity_known(values["key"], store.entity_names())
     return result
+
+
+def run_catalogue_store(name: str, store: GraphStore, values: dict[str, Any]) -> QueryResult:
+    """Run the named query on an open SQLite store, with user values (see :func:`catalogue_params`).
+
+    A query with an SQL form (:func:`~paperkg.graph.catalogue.sql_form`: ``top-datasets``,
+    ``papers-using``, the ``trends-*`` queries, ...) is answered by it, in SQLite, with the same rows;
+    no graph is materialised, and neither NetworkX nor nxcypher is imported. Any other query reads
+    only what its patterns can match (:func:`pattern_needs`): with a ``scope``, the part of the graph
+    around the entities named by ``$key`` (see :meth:`paperkg.graph.sqlite_store.GraphStore.subgraph`),
+    with only the relationships of the types its patterns name; without, when every relationship
+    pattern names its types and no node pattern stands alone, those relationships and the nodes at
+    their ends (:meth:`~paperkg.graph.sqlite_store.GraphStore.relationships_of`); else the whole graph.
+    """
+    query, params = _catalogue_query(name, values)
+    sql = sql_form(query)
+    return _answer_in_sql(store, query, sql, params) if sql else _answer_in_cypher(store, query, params)
 
 
 def _answer_in_sql(store: GraphStore, query: CatalogueQuery, sql: str, params: dict[str, Any]) -> QueryResult:

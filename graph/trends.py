@@ -6,8 +6,10 @@ counted: "unlike ImageNet-pretrained models" is no use of ImageNet), per period 
 date (``year``, or ``month`` for papers dated to the month or day: the Paper node properties
 of those names). The counting is the Cypher of ``cypher/trends-*.cypher`` (one query per
 period: grouping by a property is seven times faster on the embedded engine than by an
-expression choosing one), so it runs unchanged on the graph file and on a Bolt server
-(:class:`Engine`); what is computed here from those rows is only arithmetic.
+expression choosing one), so it runs unchanged on a JSON graph file and on a Bolt server
+(:class:`Engine`); a SQLite store answers the same rows from their SQL forms
+(``cypher/trends-*.sql``) without materialising the graph. What is computed here from those rows
+is only arithmetic.
 
 * :func:`trend_table`: periods x entities, with the period's dated papers beside them
   (corpora grow and shrink by year: a count means little without them).
@@ -21,34 +23,50 @@ expression choosing one), so it runs unchanged on the graph file and on a Bolt s
 ...     rel = Relation("PAPER", "EVALUATES_ON", "GSM8K", "On GSM8K.", 3, 12, "rules", 0.9)
 ...     return Extraction(Paper(id=f"title:{n}", title=f"T{n}", abstract="On GSM8K.", date=date),
 ...                       [Entity("gsm8k", "GSM8K", "Benchmark")], [rel])
->>> g = build_graph([paper(1, "2022-05"), paper(2, "2023"), paper(3, "2023-01-02"),
-...                  Extraction(Paper(id="title:4", title="T4", abstract="None.", date="2021"))])
->>> table = trend_table(embedded_engine(g), ["gsm-8k"])
+>>> extractions = [paper(1, "2022-05"), paper(2, "2023"), paper(3, "2023-01-02"),
+...                Extraction(Paper(id="title:4", title="T4", abstract="None.", date="2021"))]
+>>> table = trend_table(embedded_engine(build_graph(extractions)), ["gsm-8k"])
 >>> table.result().rows
 [{'period': '2021', 'papers': 1, 'GSM8K': 0}, {'period': '2022', 'papers': 1, 'GSM8K': 1}, {'period': '2023', 'papers': 2, 'GSM8K': 2}]
+
+The same table from a SQLite store, in SQL:
+
+>>> import os, tempfile
+>>> from paperkg.graph.sqlite_store import GraphStore
+>>> with GraphStore(os.path.join(tempfile.mkdtemp(), "kg.db")) as store:
+...     _ = store.add_extractions(extractions)
+...     trend_table(store_engine(store), ["gsm-8k"]) == table
+True
 """
 
 from __future__ import annotations
 
 import os
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, NamedTuple
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple
 
 from paperkg.extractors.errors import UsageError
 from paperkg.extractors.normalize import canonical_key
 
-from .query import ENTITY_NAMES_CYPHER, QueryResult, check_entity_known, entity_names, run_catalogue
+from .query import (ENTITY_NAMES_CYPHER, QueryResult, check_entity_known, entity_names, run_catalogue,
+                    run_catalogue_store)
 from .settings import MIN_RECENT_PAPERS, PERIODS
 from .store import replacing_file
+
+if TYPE_CHECKING:  # a store's trends are answered in SQL: they need no networkx
+    import networkx as nx
+
+    from .sqlite_store import GraphStore
 
 __all__ = [
     "PERIODS",
     "Engine",
     "embedded_engine",
+    "store_engine",
+    "graph_file_engine",
     "neo4j_engine",
     "TrendTable",
     "trend_table",
@@ -73,6 +91,26 @@ class Engine(NamedTuple):
 def embedded_engine(graph: nx.MultiDiGraph) -> Engine:
     """The graph file's graph, queried with nxcypher."""
     return Engine(lambda name, values: run_catalogue(name, graph, values), lambda: entity_names(graph))
+
+
+def store_engine(store: GraphStore) -> Engine:
+    """An open SQLite store (``paperkg.graph.sqlite_store.GraphStore``), queried by the catalogue's SQL
+    forms (:func:`~paperkg.graph.query.run_catalogue_store`): no graph is materialised."""
+    return Engine(lambda name, values: run_catalogue_store(name, store, values), store.entity_names)
+
+
+@contextmanager
+def graph_file_engine(path: str | os.PathLike) -> Iterator[Engine]:
+    """The engine of a graph file while the block runs: a SQLite store's (:func:`store_engine`), or a
+    JSON graph file's, read whole (:func:`embedded_engine`); a missing file is an ``InputError``."""
+    from .sqlite_store import GraphStore, is_store_file
+    from .store import read_graph
+
+    if Path(path).is_file() and is_store_file(path):
+        with GraphStore(path, read_only=True) as store:
+            yield store_engine(store)
+    else:
+        yield embedded_engine(read_graph(path, missing_ok=False))
 
 
 def neo4j_engine(settings) -> Engine:

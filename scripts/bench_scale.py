@@ -3,26 +3,28 @@
 Extraction is done once (``paperkg extract`` of the real abstracts in
 ../shared/data/conference-abstracts, 23.6k papers) and its output replicated with distinct
 paper ids, titles and renamed entities up to the size asked, so the benchmark measures the
-store, not the pipeline. Each path runs in a child process of its own, so its peak memory
-(ru_maxrss) is its own.
+store, not the pipeline; an undated paper is dated by its venue's year, as ``paperkg extract`` reads
+it now (extractions written before it read dates have none, and ``trends`` counts dated papers).
+Each path runs in a child process of its own, so its peak memory (ru_maxrss) is its own.
 
     paperkg extract ../shared/data/conference-abstracts/ml-conference-abstracts.jsonl.gz -o extractions.jsonl
     python scripts/bench_scale.py extractions.jsonl --papers 100000 --json-papers 20000
 
 Prints one JSON object per measurement: the store's build time per 10k papers (linear when
 they stay flat), peak memory and file size, the time to add 10 papers to the full store,
-``stats``, ``papers-using GSM8K`` and ``top-datasets`` in-process and through the CLI (the first
-command with an empty parse cache, then again), ``papers-using GSM8K`` in-process again and again
-(the median and fastest of 20 calls after the first); the same for the JSON graph file at
-``--json-papers``, and the ratios. ``--store kg.db`` measures a store built before (by this script's
+``stats``, ``papers-using GSM8K``, ``top-datasets``, ``trends ImageNet CIFAR-10 COCO`` and
+``trends --rising --periods 1`` in-process and through the CLI (the first command with an empty parse cache,
+then again), ``papers-using GSM8K`` in-process again and again (the median and fastest of 20 calls
+after the first); the same for the JSON graph file at ``--json-papers``, and the ratios. ``--store kg.db`` measures a store built before (by this script's
 copies of the same extractions, ``--papers`` of them) instead of building one: it is copied, since
 adding 10 papers changes it.
 
-On the store, ``top-datasets`` and ``papers-using`` are answered by their SQL forms (``cypher/*.sql``); as
-a baseline in the same run, the script also runs their Cypher with nxcypher in-process on what the
-store gave it before (the relationships of the types the pattern names; the neighbourhood of GSM8K),
-and, with ``--baseline-python`` (an interpreter with an older paperkg, as a checkout's venv), each
-CLI command once more through that paperkg.
+On the store, ``top-datasets``, ``papers-using`` and the ``trends-*`` queries are answered by their SQL
+forms (``cypher/*.sql``); as a baseline in the same run, the script also runs their Cypher with
+nxcypher in-process on what the store gave it before (the relationships of the types the pattern
+names; the neighbourhood of GSM8K; for ``trends``, the whole graph materialised), and, with
+``--baseline-python`` (an interpreter with an older paperkg, as a checkout's venv), each CLI command
+once more through that paperkg.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from paperkg.extractors.dates import venue_year
 from paperkg.extractors.records import Extraction
 
 STEP = 10_000
@@ -53,6 +56,8 @@ def replicated(source: Path, papers: int):
     for index in range(papers):
         copy, data = divmod(index, len(originals))
         data = json.loads(json.dumps(originals[data]))
+        if not data["paper"].get("date") and venue_year(data["paper"].get("venue")):
+            data["paper"].update(date=venue_year(data["paper"]["venue"]), date_source="venue")
         if copy:
             data["paper"]["id"] = f"title:copy{copy}-{index}"
             data["paper"]["title"] += f" (copy {copy})"
@@ -144,11 +149,34 @@ def run_json(source: Path, papers: int, folder: Path, out) -> None:
 
 #: Calls of ``papers-using GSM8K`` after the first in one process: their median and fastest are reported.
 WARM_CALLS = 20
+#: The entities whose use ``trends`` is measured counting.
+TREND_NAMES = ("ImageNet", "CIFAR-10", "COCO")
+#: The trends commands measured, by what the measurements call them (the last year against the ones
+#: before: a sample of the abstracts may span two).
+TRENDS_COMMANDS = {f"trends {' '.join(TREND_NAMES)}": ["trends", *TREND_NAMES],
+                   "trends --rising": ["trends", "--rising", "--periods", "1"]}
+
+
+def trends_calls(engine_of) -> dict[str, object]:
+    """The trends commands as API calls on the engine ``engine_of()`` gives (a context manager)."""
+    from paperkg.graph.trends import rising, trend_table
+
+    def table():
+        with engine_of() as engine:
+            trend_table(engine, TREND_NAMES)
+
+    def ranking():
+        with engine_of() as engine:
+            rising(engine, periods=1)
+    return dict(zip(TRENDS_COMMANDS, (table, ranking)))
 
 
 def measure_queries(kind: str, path: Path, papers: int, answer_catalogue, graph_file_stats) -> list[dict]:
     """Each query in-process and through the CLI, in a cache folder of their own (the first parse of
-    each query is measured, as the first command a user runs)."""
+    each query is measured, as the first command a user runs). ``trends`` in-process opens the graph
+    file as the command does (:func:`paperkg.graph.trends.graph_file_engine`)."""
+    from paperkg.graph.trends import graph_file_engine
+
     os.environ["PAPERKG_CACHE"] = str(path.parent / f"cache-{kind}")
     papers_using = lambda: _rows_or_unknown(answer_catalogue, path)  # noqa: E731
     results = [
@@ -156,6 +184,8 @@ def measure_queries(kind: str, path: Path, papers: int, answer_catalogue, graph_
         timed(f"{kind} papers-using GSM8K in-process", papers_using, papers=papers),
         repeated(f"{kind} papers-using GSM8K in-process again", papers_using, papers=papers),
         timed(f"{kind} top-datasets in-process", lambda: answer_catalogue("top-datasets", path, {}), papers=papers),
+        *(timed(f"{kind} {what} in-process", call, papers=papers)
+          for what, call in trends_calls(lambda: graph_file_engine(path)).items()),
         timed(f"{kind} stats CLI", lambda: cli("stats", "--graph", str(path)), papers=papers),
     ]
     os.environ["PAPERKG_CACHE"] = str(path.parent / f"cache-{kind}-cli")
@@ -164,15 +194,21 @@ def measure_queries(kind: str, path: Path, papers: int, answer_catalogue, graph_
             timed(f"{kind} papers-using GSM8K CLI{again}", lambda: cli("papers-using", "GSM8K", "--graph", str(path)),
                   papers=papers),
             timed(f"{kind} top-datasets CLI{again}", lambda: cli("top-datasets", "--graph", str(path)), papers=papers),
+            *(timed(f"{kind} {what} CLI{again}", lambda args=args: cli(*args, "--graph", str(path)), papers=papers)
+              for what, args in TRENDS_COMMANDS.items()),
         ]
     return results
 
 
 def measure_nxcypher_baseline(path: Path, papers: int, baseline_python: str | None) -> list[dict]:
     """The store's SQL-form queries answered as before them: nxcypher in-process on the part of the
-    store their patterns match, and the CLI of ``baseline_python``'s paperkg (when given)."""
+    store their patterns match (for ``trends``, the whole graph, as the command read it), and the CLI of
+    ``baseline_python``'s paperkg (when given)."""
+    from contextlib import contextmanager
+
     from paperkg.graph.query import run_catalogue
     from paperkg.graph.sqlite_store import GraphStore
+    from paperkg.graph.trends import embedded_engine
 
     types = {"USES", "EVALUATES_ON"}
     with GraphStore(path, read_only=True) as store:
@@ -182,6 +218,12 @@ def measure_nxcypher_baseline(path: Path, papers: int, baseline_python: str | No
             timed("store top-datasets in-process nxcypher", lambda: run_catalogue(
                 "top-datasets", store.relationships_of(types), {}), papers=papers),
         ]
+
+        @contextmanager
+        def materialised():
+            yield embedded_engine(store.graph())
+        results += [timed(f"store {what} in-process nxcypher", call, papers=papers)
+                    for what, call in trends_calls(materialised).items()]
     if baseline_python:
         os.environ["PAPERKG_CACHE"] = str(path.parent / "cache-baseline-cli")
         results += [
@@ -189,6 +231,9 @@ def measure_nxcypher_baseline(path: Path, papers: int, baseline_python: str | No
                 "papers-using", "GSM8K", "--graph", str(path), python=baseline_python), papers=papers),
             timed("store top-datasets CLI baseline", lambda: cli(
                 "top-datasets", "--graph", str(path), python=baseline_python), papers=papers),
+            *(timed(f"store {what} CLI baseline", lambda args=args: cli(
+                *args, "--graph", str(path), python=baseline_python), papers=papers)
+              for what, args in TRENDS_COMMANDS.items()),
         ]
     return results
 
@@ -244,12 +289,13 @@ def main() -> None:
         print(json.dumps({"what": "store build: last 10k / first 10k (1.0 = linear)",
                           "value": round(steps[-1] / steps[0], 2), "papers_per_s": round(args.papers / sum(steps))}))
     store, old = ({r["what"]: r for r in results} for results in (store_results, json_results))
+    trends = [f"{what}{how}" for what in TRENDS_COMMANDS for how in (" in-process", " CLI", " CLI again")]
     for what in ("add 10 papers", "stats in-process", "papers-using GSM8K in-process",
                  "papers-using GSM8K in-process again", "top-datasets in-process", "stats CLI", "papers-using GSM8K CLI",
-                 "papers-using GSM8K CLI again", "top-datasets CLI", "top-datasets CLI again"):
+                 "papers-using GSM8K CLI again", "top-datasets CLI", "top-datasets CLI again", *trends):
         print(json.dumps({"ratio json/store": what, "json_papers": args.json_papers, "store_papers": args.papers,
                           "value": round(old[f"json {what}"]["seconds"] / store[f"store {what}"]["seconds"], 1)}))
-    for query in ("papers-using GSM8K", "top-datasets"):
+    for query in ("papers-using GSM8K", "top-datasets", *TRENDS_COMMANDS):
         for how, baseline in (("in-process", "in-process nxcypher"), ("CLI", "CLI baseline")):
             if f"store {query} {baseline}" in store:
                 print(json.dumps({"ratio baseline/store": f"{query} {baseline}", "value": round(

@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from collections.abc import Iterable
 from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,6 +40,7 @@ DEFAULT_INPUT = ROOT.parent / "shared" / "data" / "conference-abstracts" / "ml-c
 class Run(NamedTuple):
     seconds: float  # wall clock
     cpu: float  # user + system seconds of every process this script started meanwhile (Dask workers too)
+    peak_memory: int  # bytes: the largest sum, over the samples, of those processes' proportional set sizes
 
 
 def _descendant_cpu() -> dict[int, float]:
@@ -60,8 +62,21 @@ def _descendant_cpu() -> dict[int, float]:
     return {pid: cpu for pid, (_, cpu) in stats.items() if pid != os.getpid() and descends(pid)}
 
 
+def _memory(pids: Iterable[int]) -> int:
+    """The summed proportional set size of ``pids``, in bytes: pages forked workers still share with
+    their parent count once, split between them, where summed RSS would count them in each."""
+    total = 0
+    for pid in pids:
+        try:
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:  # ended meanwhile
+            continue
+        total += next((int(line.split()[1]) * 1024 for line in rollup.splitlines() if line.startswith("Pss:")), 0)
+    return total
+
+
 def paperkg(*args: str) -> Run:
-    """Run the CLI; its wall-clock and CPU seconds. A failure prints the command's error and stops.
+    """Run the CLI; its wall-clock and CPU seconds and peak memory. A failure prints the command's error and stops.
 
     CPU is the sum over the processes seen (every 0.1 s) of what each used during the run, so it
     says what the work cost whatever else the machine was running.
@@ -71,15 +86,18 @@ def paperkg(*args: str) -> Run:
     start = time.perf_counter()
     command = subprocess.Popen([sys.executable, "-c", "from paperkg.graph.cli import main; main()", *map(str, args)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    peak = 0
     while command.poll() is None:
-        last.update(_descendant_cpu())
+        now = _descendant_cpu()
+        last.update(now)
+        peak = max(peak, _memory(now))
         time.sleep(0.1)
     seconds = time.perf_counter() - start
     stderr = command.stderr.read()
     if command.returncode:
         sys.exit(f"paperkg {' '.join(map(str, args))}: exit {command.returncode}: {stderr.strip()}")
     last.update(_descendant_cpu())
-    return Run(seconds, sum(cpu - before.get(pid, 0.0) for pid, cpu in last.items()))
+    return Run(seconds, sum(cpu - before.get(pid, 0.0) for pid, cpu in last.items()), peak)
 
 
 def sample(source: Path, papers: int, out: Path) -> None:
@@ -92,7 +110,8 @@ def report(what: str, run: Run, baseline: Run, papers: int, same: bool) -> None:
     """One JSON line; the load average says how much else the machine was running."""
     print(json.dumps({"what": what, "seconds": round(run.seconds, 2), "speedup": round(baseline.seconds / run.seconds, 2),
                       "cpu_seconds": round(run.cpu, 1), "cpu_ms_per_paper": round(1000 * run.cpu / papers, 2),
-                      "cpu_ratio": round(run.cpu / baseline.cpu, 2), "same_output": same,
+                      "cpu_ratio": round(run.cpu / baseline.cpu, 2), "peak_memory_mb": round(run.peak_memory / 2**20),
+                      "same_output": same,
                       "load_average_1min": round(os.getloadavg()[0], 1)}), flush=True)
 
 

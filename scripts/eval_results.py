@@ -43,23 +43,29 @@ def measure(records: list[dict]) -> ResultReport:
     return score_results(records, extract_papers(papers))
 
 
+def annotated_records(pool: Path) -> list[dict]:
+    """The annotated abstracts with their text, one annotation each (of a pair, the first annotator's)."""
+    by_title = {sample_pool.title_key(r["title"]): r for r in sample_pool.pool_records(pool)}
+    records = []
+    for annotations in read_annotations().values():
+        first = annotations[min(annotations)]
+        text = by_title.get(sample_pool.title_key(first["title"]))
+        if text is not None:
+            records.append({**first, "abstract": text["abstract"]})
+    return records
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pool", type=Path, default=sample_pool.POOL)
     parser.add_argument("--errors", type=int, default=0, help="list this many errors of the development half")
     args = parser.parse_args()
-    by_title = {sample_pool.title_key(r["title"]): r for r in sample_pool.pool_records(args.pool)}
     by_qid = read_annotations()
     pairs = [tuple(sorted(a.items()))[:2] for a in by_qid.values() if len(a) == 2]
     agreed = result_agreement([(first, second) for (_, first), (_, second) in pairs])
     print(f"annotator agreement on {len(pairs)} doubly annotated abstracts: {agreed.tp} of "
           f"{agreed.tp + agreed.fn} / {agreed.tp + agreed.fp} results agree (F1 {agreed.f1:.3f})")
-    records = []
-    for annotations in by_qid.values():
-        first = annotations[min(annotations)]  # one annotation of each pair: the first annotator's
-        text = by_title.get(sample_pool.title_key(first["title"]))
-        if text is not None:
-            records.append({**first, "abstract": text["abstract"]})
+    records = annotated_records(args.pool)
     for name in ("dev", "held-out"):
         part = [r for r in records if half(r["title"]) == name]
         report = measure(part)

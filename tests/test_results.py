@@ -226,6 +226,92 @@ def test_evaluate_results_matches_subject_benchmark_metric_and_value(gold, found
     assert (score.tp, score.fp, score.fn) == counts
 
 
+def test_evaluate_results_gold_matches_names_the_gold_result_each_result_matches():
+    from paperkg.extractors.evaluate_results import gold_matches
+    from paperkg.extractors.records import Entity, Paper, Result
+
+    record = {"title": "Boxer", "entities": [{"name": "COCO", "type": "Dataset", "aliases": ["MS-COCO"]}],
+              "results": [{"subject": "Boxer", "benchmark": "COCO", "metric": "AP", "value": "41.0"},
+                          {"subject": "Boxer", "benchmark": "MS-COCO", "metric": "box AP", "value": "46.6"}]}
+    extraction = Extraction(Paper("p", "Boxer", "..."), entities=[Entity("coco", "COCO", "Dataset")])
+    found = [Result("Boxer", "COCO", "Box AP", value, "", "absolute", None, None, "", 0, 0, "model", 0.5)
+             for value in ("46.6", "41.0")]
+    assert gold_matches(record, extraction, found) == [1, None]
+
+
+# -- the learned result extractor's candidates and decisions -----------------------------------
+
+def _candidates(title: str, abstract: str):
+    from paperkg.extractors.extract import doc_to_extraction
+    from paperkg.extractors.pipeline import load_pipeline
+    from paperkg.extractors.records import Paper
+    from paperkg.extractors.result_model import candidates
+
+    paper = Paper("p", title, abstract)
+    doc = load_pipeline()(paper.text)
+    return candidates(doc, {e.id: e.name for e in doc_to_extraction(doc, paper).entities})
+
+
+@pytest.mark.parametrize(
+    "abstract, pairs, source",
+    [
+        # every value of the sentence with every benchmark of it, whatever the rules pair
+        ("StepTune reaches 71.2% accuracy on CIFAR-100 and 9.3 FID on CelebA.",
+         {("71.2", "CIFAR-100"), ("71.2", "CelebA"), ("9.3", "CIFAR-100"), ("9.3", "CelebA")}, "bench-from=sentence"),
+        # a sentence that names no benchmark: the data the abstract evaluates on
+        ("We evaluate StepTune on CIFAR-100 and CelebA. It reaches 71.2% accuracy.",
+         {("71.2", "CIFAR-100"), ("71.2", "CelebA")}, "bench-from=context"),
+    ],
+)
+def test_result_model_candidates_pair_each_value_with_each_benchmark(abstract, pairs, source):
+    found = _candidates("StepTune: tuning in steps", abstract)
+    assert pairs <= {(c.result.value, c.result.benchmark) for c in found}
+    assert all(source in c.features for c in found if (c.result.value, c.result.benchmark) in pairs)
+
+
+def test_result_model_candidates_hold_the_rules_reading_and_others():
+    title, abstract = "StepTune: tuning in steps", "StepTune improves accuracy on CIFAR-100 by 2.5 points."
+    found = [c for c in _candidates(title, abstract) if c.result.benchmark == "CIFAR-100"]
+    [rule] = extract_text(title, abstract).results
+    stated = [c.result for c in found if "rule-states-it" in c.features]
+    assert [(r.subject, r.metric, r.value, r.unit, r.kind) for r in stated] == [
+        (rule.subject, rule.metric, rule.value, rule.unit, rule.kind)]
+    # readings the rules did not choose: the paper as subject, no metric
+    assert {"PAPER", "StepTune"} <= {c.result.subject for c in found}
+    assert {"", "accuracy"} <= {c.result.metric for c in found}
+    assert all(c.result.evidence == abstract and c.result.start < c.result.end for c in found)
+
+
+def test_result_model_decide_keeps_the_most_probable_reading_of_each_slot_that_reaches_the_threshold():
+    import numpy as np
+
+    from paperkg.extractors.records import Result
+    from paperkg.extractors.result_model import ResultCandidate, decide
+
+    def reading(slot, subject, value):
+        return ResultCandidate(slot, Result(subject, "COCO", "AP", value, "", "absolute", None, None, "s", 0, 1, "model", 0.0))
+
+    found = [reading((1, 3, "coco"), "PAPER", "41.0"), reading((1, 3, "coco"), "Boxer", "41.0"),
+             reading((1, 9, "coco"), "Boxer", "2.5")]
+    kept = decide(found, np.array([0.4, 0.7, 0.2]), threshold=0.3)
+    assert [(r.subject, r.value, r.confidence) for r in kept] == [("Boxer", "41.0", 0.7)]
+
+
+def test_result_model_weights_round_trip_through_json_and_refuse_other_labels():
+    import numpy as np
+
+    from paperkg.extractors.result_model import ResultModel
+
+    model = ResultModel({"unit=%": 0, "rule-states-it": 1}, np.array([[0.5], [2.0]]), np.array([-1.0]),
+                        np.array([[1.2, -0.3]]), np.array([0.4]))
+    again = ResultModel.from_json(json.loads(json.dumps(model.to_json())))
+    features = [{"unit=%", "rule-states-it"}, {"unit=%"}, set()]
+    assert np.allclose(model.probabilities(features), again.probabilities(features))
+    assert model.probabilities(features)[0, 0] > model.probabilities(features)[1, 0] > model.probabilities(features)[2, 0]
+    with pytest.raises(ValueError, match="RESULT"):
+        ResultModel.from_json({**model.to_json(), "labels": ["USES"]})
+
+
 # -- results in the graph, the Neo4j load and the exports ------------------------------------
 
 STEPTUNE = ("StepTune: Tuning Steps",

@@ -1,4 +1,5 @@
-"""Trends: papers using an entity per period, the rising datasets, the chart, the command, and Neo4j's rows."""
+"""Trends: papers using an entity per period, the rising datasets, the chart, the command, and the rows of
+a SQLite store and of Neo4j."""
 
 from __future__ import annotations
 
@@ -14,8 +15,11 @@ from paperkg.extractors.records import Entity, Extraction, Paper, Relation
 from paperkg.graph.cli import cli
 from paperkg.graph.neo4j import load_graph
 from paperkg.graph.query import UnknownEntity
+from paperkg.graph.sqlite_store import GraphStore
 from paperkg.graph.store import build_graph
-from paperkg.graph.trends import embedded_engine, neo4j_engine, rising, trend_table
+from paperkg.graph.trends import embedded_engine, neo4j_engine, rising, store_engine, trend_table
+
+from test_sqlite_store import run_cli_noting_graph_engines
 
 ENTITIES = {"imagenet": ("ImageNet", "Dataset", ["ILSVRC"]), "coco": ("COCO", "Dataset", ["MS COCO"]),
             "gsm8k": ("GSM8K", "Benchmark", []), "resnet50": ("ResNet-50", "Model", [])}
@@ -33,9 +37,9 @@ def dated_paper(n: int, date: str | None, uses: dict[str, str]) -> Extraction:
     return Extraction(paper, entities, relations)
 
 
-def sample_graph():
+def sample_extractions():
     """2020: 2 dated papers, 2021: none, 2022: 3, 2023: 4; one undated paper."""
-    return build_graph([
+    return [
         dated_paper(1, "2020-03-05", {"imagenet": "USES"}),
         dated_paper(2, "2020", {"coco": "MENTIONS"}),
         dated_paper(3, "2022-01", {"imagenet": "USES", "coco": "EVALUATES_ON"}),
@@ -46,7 +50,28 @@ def sample_graph():
         dated_paper(8, "2023-05", {"gsm8k": "EVALUATES_ON", "imagenet": "MENTIONS"}),
         dated_paper(9, "2023", {"gsm8k": "USES", "coco": "EVALUATES_ON"}),
         dated_paper(10, None, {"imagenet": "USES", "gsm8k": "USES"}),
-    ])
+    ]
+
+
+def sample_graph():
+    return build_graph(sample_extractions())
+
+
+@pytest.fixture(params=["embedded", "store"])
+def engine_of(request, tmp_path):
+    """A function giving the engine of a graph built from extractions: NetworkX's, or a SQLite store's."""
+    stores = []
+
+    def engine(extractions):
+        if request.param == "embedded":
+            return embedded_engine(build_graph(extractions))
+        stores.append(GraphStore(tmp_path / f"kg{len(stores)}.db"))
+        stores[-1].add_extractions(extractions)
+        return store_engine(stores[-1])
+
+    yield engine
+    for store in stores:
+        store.close()
 
 
 @pytest.mark.parametrize("names, by, share, expected", [
@@ -60,13 +85,13 @@ def sample_graph():
      + [(f"2022-{m:02d}", 0, 0) for m in range(2, 13)] + [("2023-01", 0, 0), ("2023-02", 2, 2), ("2023-03", 0, 0),
                                                          ("2023-04", 0, 0), ("2023-05", 1, 1)]),
 ])
-def test_trends_table_counts_papers_per_period(names, by, share, expected):
-    result = trend_table(embedded_engine(sample_graph()), names, by=by).result(share=share)
+def test_trends_table_counts_papers_per_period(engine_of, names, by, share, expected):
+    result = trend_table(engine_of(sample_extractions()), names, by=by).result(share=share)
     assert [tuple(row.values()) for row in result.rows] == expected
 
 
-def test_trends_table_names_each_entity_once_by_its_name():
-    table = trend_table(embedded_engine(sample_graph()), ["MS COCO", "coco", "ResNet-50"])
+def test_trends_table_names_each_entity_once_by_its_name(engine_of):
+    table = trend_table(engine_of(sample_extractions()), ["MS COCO", "coco", "ResNet-50"])
     assert table.result().columns == ["period", "papers", "COCO", "ResNet-50"]
 
 
@@ -74,12 +99,12 @@ def test_trends_table_names_each_entity_once_by_its_name():
     (["ImageNet", "ImageNett"], UnknownEntity, "no entity is named 'ImageNett'; the closest names: ImageNet"),
     ([], UsageError, "name at least one entity"),
 ])
-def test_trends_table_bad_names_are_one_clear_error(names, error, message):
+def test_trends_table_bad_names_are_one_clear_error(engine_of, names, error, message):
     with pytest.raises(error, match=message):
-        trend_table(embedded_engine(sample_graph()), names)
+        trend_table(engine_of(sample_extractions()), names)
 
 
-def rising_graph():
+def rising_extractions():
     """2021-2022: 10 papers a year; 2023: 20. ImageNet falls, COCO holds, GSM8K is new, ResNet-50 is no dataset."""
     extractions, n = [], 0
     plan = {"2021": {"imagenet": 6, "coco": 2}, "2022": {"imagenet": 4, "coco": 2, "gsm8k": 1},
@@ -89,11 +114,11 @@ def rising_graph():
         for i in range(papers):
             n += 1
             extractions.append(dated_paper(n, year, {key: "USES" for key, count in uses.items() if i < count}))
-    return build_graph(extractions)
+    return extractions
 
 
-def test_trends_rising_ranks_by_growth_of_the_share():
-    ranking = rising(embedded_engine(rising_graph()), periods=1, min_papers=2)
+def test_trends_rising_ranks_by_growth_of_the_share(engine_of):
+    ranking = rising(engine_of(rising_extractions()), periods=1, min_papers=2)
     assert (ranking.earlier, ranking.recent, ranking.papers_earlier, ranking.papers_recent) == (
         ["2021", "2022"], ["2023"], 20, 20)
     assert [tuple(e) for e in ranking.entities] == [
@@ -107,8 +132,8 @@ def test_trends_rising_ranks_by_growth_of_the_share():
     ({"periods": 1, "min_papers": 2, "top": 1}, ["GSM8K"]),
     ({"periods": 2, "min_papers": 1}, ["GSM8K", "COCO", "ImageNet"]),
 ])
-def test_trends_rising_options(options, names):
-    assert [e.name for e in rising(embedded_engine(rising_graph()), **options).entities] == names
+def test_trends_rising_options(engine_of, options, names):
+    assert [e.name for e in rising(engine_of(rising_extractions()), **options).entities] == names
 
 
 @pytest.mark.parametrize("options, message", [
@@ -116,9 +141,9 @@ def test_trends_rising_options(options, names):
     ({"by": "week"}, "a period is one of year, month, not 'week'"),
     ({"top": 0}, "--top must be at least 1, not 0"),
 ])
-def test_trends_rising_bad_options_are_usage_errors(options, message):
+def test_trends_rising_bad_options_are_usage_errors(engine_of, options, message):
     with pytest.raises(UsageError, match=message):
-        rising(embedded_engine(rising_graph()), **options)
+        rising(engine_of(rising_extractions()), **options)
 
 
 # ---- the command, on a graph built by the real pipeline from a small JSON Lines file ----------------
@@ -191,6 +216,24 @@ def test_trends_cli_bad_use_is_one_line(conference_graph, args, code, message):
     assert done.exit_code == code and message in done.output and "Traceback" not in done.output
 
 
+@pytest.fixture(scope="module")
+def conference_store(build_from_abstracts):
+    return build_from_abstracts(CONFERENCE_PAPERS, "kg.db")
+
+
+@pytest.mark.parametrize("args", [
+    ["trends", "ImageNet", "CIFAR-10", "coco", "--csv"],
+    ["trends", "COCO", "cifar10", "--share", "--json"],
+    ["trends", "ImageNet", "--by", "month", "--json"],  # dated by venue years: no month
+    ["trends", "--rising", "--periods", "1", "--min-papers", "1", "--csv"],
+    ["trends", "--rising", "--periods", "2", "--min-papers", "1", "--json"],
+])
+def test_trends_cli_on_a_store_answers_in_sql_as_on_the_json_graph(conference_graph, conference_store, args):
+    done, engines = run_cli_noting_graph_engines([*args, "--graph", conference_store])
+    assert done.returncode == 0 and engines == [], done.stderr
+    assert done.stdout == run(*args, "--graph", conference_graph).stdout
+
+
 def test_trends_cli_png_onto_the_graph_file_is_refused(conference_graph):
     before = conference_graph.read_bytes()
     done = run("trends", "COCO", "--png", conference_graph, "--graph", conference_graph)
@@ -201,16 +244,19 @@ def test_trends_cli_png_onto_the_graph_file_is_refused(conference_graph):
 # ---- the same rows over a Bolt server ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("graph_of", [sample_graph, rising_graph])
-def test_trends_neo4j_gives_the_embedded_rows(bolt_driver, bolt_settings, graph_of):
-    graph = graph_of()
+@pytest.mark.parametrize("extractions_of", [sample_extractions, rising_extractions])
+def test_trends_store_and_neo4j_give_the_embedded_rows(bolt_driver, bolt_settings, tmp_path, extractions_of):
+    extractions = extractions_of()
+    graph = build_graph(extractions)
     load_graph(graph, bolt_driver, database=bolt_settings.database)
-    embedded, server = embedded_engine(graph), neo4j_engine(bolt_settings)
-    names = ["ImageNet", "COCO", "GSM8K"]
-    for by in ("year", "month"):
-        assert trend_table(server, names, by=by).result() == trend_table(embedded, names, by=by).result()
-    for periods in (1, 2):
-        assert rising(server, periods=periods, min_papers=1) == rising(embedded, periods=periods, min_papers=1)
+    embedded, names = embedded_engine(graph), ["ImageNet", "ilsvrc", "COCO", "GSM8K", "ResNet-50"]
+    with GraphStore(tmp_path / "kg.db") as store:
+        store.add_extractions(extractions)
+        for engine in (store_engine(store), neo4j_engine(bolt_settings)):
+            for by in ("year", "month"):
+                assert trend_table(engine, names, by=by) == trend_table(embedded, names, by=by)
+            for periods in (1, 2):
+                assert rising(engine, periods=periods, min_papers=1) == rising(embedded, periods=periods, min_papers=1)
 
 
 # ---- the HTML view: an entity's panel shows its use per year ---------------------------------------
