@@ -5,13 +5,14 @@ abstracts; never copied into the repository), keeps each paper once (by its norm
 then by its text), tokenises title and abstract with paperkg's tokenizer
 (``paperkg.tokenizer.v1``, the recogniser's own tokens, case kept: "BERT" is not "bert"),
 trains floret vectors on them and writes a spaCy pipeline holding only the vectors table
-(``spacy init vectors --mode floret``), which ``scripts/entities.cfg`` loads at train time
-(``paths.vectors``) and the trained recogniser then carries in its vocabulary.
+(``spacy init vectors --mode floret``). ``scripts/train_entities.py --vectors build/vectors``
+gives it to the config's ``paths.vectors``; with ``include_static_vectors`` on, the trained
+recogniser reads it and carries it in its vocabulary (``scripts/entities.cfg`` says why it is off).
 
 Floret hashes every word and its character 4- and 5-grams into a fixed table (``--bucket``
 rows of ``--dim``), so any token, seen or not ("Qwen2.5-72B"), gets a vector from a table of
 a few megabytes. One thread, and floret's fixed seed (its Python API sets none other): the
-same table on every run.
+same table on every run (two builds here: byte-identical, 10-13 minutes each on a shared core).
 
 The pool may hold abstracts of the development and training sets: the text alone, never a
 label, goes into the vectors, as it would for any unlabelled pre-training.
@@ -32,7 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 ABSTRACTS = ROOT.parent / "shared" / "data" / "conference-abstracts" / "ml-conference-abstracts.jsonl.gz"
-#: Where the table goes (``/build/`` is not versioned): scripts/train_entities.py reads it from here.
+#: Where the table goes (``/build/`` is not versioned).
 VECTORS = ROOT / "build" / "vectors"
 VECTORS_NAME = "paperkg_abstracts_floret"
 
