@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from spacy.language import Language
 from spacy.tokens import DocBin
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,7 +41,7 @@ from paperkg.extractors import relation_model  # noqa: E402
 from paperkg.extractors.evaluate import SCORED_RELATION_TYPES, evaluate, read_gold  # noqa: E402
 from paperkg.extractors.extract import doc_to_extraction  # noqa: E402
 from paperkg.extractors.normalize import canonical_key  # noqa: E402
-from paperkg.extractors.pipeline import make_pipeline  # noqa: E402
+from paperkg.extractors.pipeline import DATA_DIR, make_pipeline  # noqa: E402
 from paperkg.extractors.readers import read_papers  # noqa: E402
 from paperkg.extractors.records import Extraction, Paper, normalise_title, title_id  # noqa: E402
 from paperkg.extractors.relations import RuleText, rule_relations  # noqa: E402
@@ -70,16 +71,20 @@ def paper_of(record: dict) -> Paper:
     return Paper(id=title_id(record["title"]), title=record["title"], abstract=record["abstract"])
 
 
-def processed_docs(records: list[dict], name: str) -> list:
-    """The pipeline's docs of ``records``, cached under /tmp by the pipeline's data and the records."""
-    nlp = make_pipeline(relation_model=False)
-    digest = hashlib.sha1("\n".join(r["title"] + r["abstract"] for r in records).encode()).hexdigest()[:12]
-    path = CACHE / f"{name}-{len(records)}-{digest}.spacy"
+def processed_docs(texts: list[str], name: str, nlp: Language | None = None) -> list:
+    """``nlp``'s docs of ``texts`` (by default the pipeline without the relation model), cached
+    under /tmp by the texts and the pipeline's data files, so that a retrained recogniser or
+    model is never read from an older cache."""
+    nlp = nlp or make_pipeline(relation_model=False)
+    data = sorted(path for path in DATA_DIR.rglob("*") if path.is_file())
+    digest = hashlib.sha1("\n".join([*texts,
+                                     *(f"{p}{p.stat().st_mtime_ns}" for p in data)]).encode()).hexdigest()[:12]
+    path = CACHE / f"{name}-{len(texts)}-{digest}.spacy"
     if path.exists():
         return list(DocBin().from_disk(path).get_docs(nlp.vocab))
     path.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    docs = list(nlp.pipe((paper_of(r).text for r in records), batch_size=64))
+    docs = list(nlp.pipe(texts, batch_size=64))
     print(f"pipeline: {len(docs)} abstracts in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     DocBin(store_user_data=True, docs=docs).to_disk(path)
     return docs
@@ -130,7 +135,7 @@ def gold_labels(record: dict, extraction: Extraction, found: list[relation_model
 
 
 def examples(records: list[dict], name: str) -> list[Example]:
-    docs = processed_docs(records, name)
+    docs = processed_docs([paper_of(r).text for r in records], name)
     found = []
     for record, doc in zip(records, docs):
         groups = doc._.entity_groups

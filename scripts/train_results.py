@@ -24,28 +24,25 @@ import argparse
 import hashlib
 import json
 import sys
-import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-from spacy.tokens import DocBin
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from eval_results import annotated_records, half  # noqa: E402  (puts scripts/annotations on the path)
 import sample_pool  # noqa: E402, I001
-from train_relations import best_threshold, design, fit, folds_of, platt, reliability, vocabulary_of  # noqa: E402
+from train_relations import design, fit, folds_of, platt, processed_docs, reliability, vocabulary_of  # noqa: E402
 
 from paperkg.extractors import result_model  # noqa: E402
 from paperkg.extractors.evaluate_results import gold_matches, score_results  # noqa: E402
 from paperkg.extractors.extract import doc_to_extraction  # noqa: E402
-from paperkg.extractors.pipeline import DATA_DIR, load_pipeline  # noqa: E402
+from paperkg.extractors.pipeline import load_pipeline  # noqa: E402
 from paperkg.extractors.readers.cleaning import collapse_whitespace  # noqa: E402
 from paperkg.extractors.records import Extraction, Paper, title_id  # noqa: E402
 
-CACHE = Path("/tmp/paperkg-resultmodel-cache")
 SEED = 13
 FOLDS = 5
 
@@ -53,23 +50,6 @@ FOLDS = 5
 def paper_of(record: dict) -> Paper:
     return Paper(id=title_id(record["title"]), title=collapse_whitespace(record["title"]),
                  abstract=collapse_whitespace(record["abstract"]))
-
-
-def processed_docs(records: list[dict]) -> list:
-    """The shipped pipeline's docs of ``records``, cached under /tmp by the records and the pipeline's data files."""
-    nlp = load_pipeline()
-    data = sorted(DATA_DIR.glob("*.json*"))
-    digest = hashlib.sha1("\n".join([*(r["title"] + r["abstract"] for r in records),
-                                     *(f"{p.name}{p.stat().st_mtime_ns}" for p in data)]).encode()).hexdigest()[:12]
-    path = CACHE / f"pool-{len(records)}-{digest}.spacy"
-    if path.exists():
-        return list(DocBin().from_disk(path).get_docs(nlp.vocab))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    docs = list(nlp.pipe((paper_of(r).text for r in records), batch_size=64))
-    print(f"pipeline: {len(docs)} abstracts in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    DocBin(store_user_data=True, docs=docs).to_disk(path)
-    return docs
 
 
 @dataclass
@@ -90,7 +70,7 @@ class Example:
 
 def examples(records: list[dict]) -> list[Example]:
     found = []
-    for record, doc in zip(records, processed_docs(records)):
+    for record, doc in zip(records, processed_docs([paper_of(r).text for r in records], "results-pool", load_pipeline())):
         extraction = doc_to_extraction(doc, paper_of(record))
         names = {e.id: e.name for e in extraction.entities}
         cands = result_model.candidates(doc, names)
