@@ -129,9 +129,9 @@ def test_results_extracts_stated_scores(title, abstract, expected):
         ("We propose Boxer. Transformers achieve 80.1% accuracy on ImageNet, but Boxer reaches 82.3% accuracy on ImageNet.",
          [("Boxer", "ImageNet", "accuracy", "82.3", "%", "absolute")]),
         # a metric the recogniser found but the metric lexicon lacks; a name that reaches a score is no benchmark
-        ("We propose Boxer. On MegaDepth-1500, Boxer achieves an improvement of +4.9 and +8.9 AUC@5° over sparse "
-         "and dense methods.",
-         [("Boxer", "MegaDepth-1500", "AUC@5°", "4.9", "", "gain"), ("Boxer", "MegaDepth-1500", "AUC@5°", "8.9", "", "gain")]),
+        ("We propose Boxer. On XSum, Boxer achieves an improvement of +4.9 and +8.9 BERTScore over extractive "
+         "and abstractive methods.",
+         [("Boxer", "XSum", "BERTScore", "4.9", "", "gain"), ("Boxer", "XSum", "BERTScore", "8.9", "", "gain")]),
     ],
 )
 def test_results_reads_kind_metric_benchmark_and_subject(abstract, expected):
