@@ -33,6 +33,10 @@ logging.getLogger("bibtexparser").propagate = False
 
 _ENTRY_START = re.compile(r"^\s*@\s*([A-Za-z]+)\s*[{(]")
 _NOT_PAPERS = {"string", "preamble", "comment"}
+_ANY_ENTRY_START = re.compile(r"@\s*[A-Za-z]+\s*[{(]")
+# bibtexparser makes a block of every entry start, even within a line, and keeps each failed one:
+# a line of thousands of "@article{" would cost over a hundred times its size.
+_MAX_ENTRY_STARTS = 64
 
 
 def _name(author: str) -> str:
@@ -106,6 +110,10 @@ def parse_bibtex(source: Source, columns: ColumnOptions | None = None) -> Iterat
         if kind.group(1).lower() in _NOT_PAPERS:
             if kind.group(1).lower() == "string":
                 strings.append(text)
+            continue
+        starts = len(_ANY_ENTRY_START.findall(text))
+        if starts > _MAX_ENTRY_STARTS:
+            yield Problem(line, "malformed BibTeX", f"malformed BibTeX: {starts:,} entry starts in one entry's lines")
             continue
         prefix = "\n".join(strings)
         library = bibtexparser.parse_string(prefix + "\n" + text if prefix else text)
