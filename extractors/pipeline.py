@@ -19,6 +19,7 @@ import spacy
 from spacy.language import Language
 
 from . import abbreviation, entities, relations, sentences, tokenizer  # noqa: F401  (register factories)
+from .blas import use_numpy_blas
 from .errors import PipelineError
 from .records import ENTITY_TYPES
 from .relation_model import MODEL_PATH
@@ -66,6 +67,7 @@ def make_pipeline(
     # The recogniser reads its static vectors (if it has any) from the pipeline's vocabulary.
     nlp.vocab.vectors = source.vocab.vectors
     ner = nlp.add_pipe("ner", source=source)
+    use_numpy_blas(nlp, "ner")
     nlp.add_pipe("paperkg_gazetteer")
     # A recogniser of the guideline's types has learned which names count; SciREX's has not.
     learned = set(ner.labels) <= set(ENTITY_TYPES)  # type: ignore[attr-defined]  # add_pipe's hint: any callable
