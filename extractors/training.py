@@ -24,6 +24,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, DocBin, Span
 from spacy.util import filter_spans
 
+from .entity_tagger import biluo_tags
 from .errors import BadRecord
 from .records import TITLE_SEPARATOR
 
@@ -80,10 +81,12 @@ def entity_spans(doc: Doc, record: dict) -> tuple[list[Span], list[Span]]:
 
 
 def gold_doc(nlp: Language, record: dict) -> Doc:
-    """A tokenised gold record with its entities set; optional entities' words are missing."""
+    """A tokenised gold record with its entities set (and as BILUO tags); optional entities' words are missing."""
     doc = nlp.make_doc(gold_text(record))
     entities, missing = entity_spans(doc, record)
     doc.set_ents(entities, missing=missing, default="outside")
+    for token, tag in zip(doc, biluo_tags(doc)):  # what a tagging recogniser learns from
+        token.tag_ = tag
     return doc
 
 
