@@ -20,6 +20,7 @@ from spacy.language import Language
 
 from . import abbreviation, entities, relations, sentences, tokenizer  # noqa: F401  (register factories)
 from .blas import use_numpy_blas
+from .entity_tagger import EntityTagger
 from .errors import PipelineError
 from .records import ENTITY_TYPES
 from .relation_model import MODEL_PATH
@@ -70,7 +71,8 @@ def make_pipeline(
     use_numpy_blas(nlp, "ner")
     nlp.add_pipe("paperkg_gazetteer")
     # A recogniser of the guideline's types has learned which names count; SciREX's has not.
-    learned = set(ner.labels) <= set(ENTITY_TYPES)  # type: ignore[attr-defined]  # add_pipe's hint: any callable
+    labels = ner.entity_labels if isinstance(ner, EntityTagger) else ner.labels  # type: ignore[attr-defined]  # add_pipe's hint: any callable
+    learned = set(labels) <= set(ENTITY_TYPES)
     nlp.add_pipe("paperkg_entities", config={"ner_source": "learned" if learned else "ner"})
     nlp.add_pipe("paperkg_relations", config={"use_model": relation_model})
     with nlp.select_pipes(disable=["ner"]):  # trained already: initializing would reset its weights

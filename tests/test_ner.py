@@ -27,7 +27,7 @@ def ner_nlp():
 
 def test_ner_model_recognises_the_guideline_types(ner_nlp):
     assert ner_nlp.pipe_names == ["ner"]
-    assert set(ner_nlp.get_pipe("ner").labels) == set(ENTITY_TYPES)
+    assert set(ner_nlp.get_pipe("ner").entity_labels) == set(ENTITY_TYPES)
 
 
 def test_ner_model_uses_the_paperkg_tokenizer(ner_nlp):
@@ -72,8 +72,8 @@ def test_ner_pipeline_reads_the_static_vectors_of_its_shipped_recogniser(tmp_pat
     source = blank_pipeline()
     source.vocab.vectors = Vectors(strings=source.vocab.strings, data=numpy.random.default_rng(0).random((64, 8), "f"),
                                    mode="floret", hash_count=1, minn=3, maxn=4)
-    ner = source.add_pipe("ner", config={"model": {"tok2vec": {"pretrained_vectors": True}}})
-    ner.add_label("Method")  # type: ignore[attr-defined]
+    ner = source.add_pipe("paperkg_entity_tagger", name="ner", config={"model": {"tok2vec": {"pretrained_vectors": True}}})
+    ner.add_label("U-Method")  # type: ignore[attr-defined]
     source.initialize()
     source.config["paths"]["vectors"] = str(tmp_path / "vectors")  # where training read them
     source.to_disk(tmp_path / "trained")
