@@ -78,13 +78,16 @@ def cross_validate(
     overrides: dict | None = None,
     baselines: dict[str, Callable[[Path], Language]] | None = None,
     keep: str | Path | None = None,
+    reuse: bool = False,
     quiet: bool = False,
 ) -> Iterator[FoldResult]:
     """Train and score each fold in turn (see the module docstring).
 
     ``baselines`` are other pipelines (name -> a function building one from the fold's trained
-    recogniser) scored on the same held-out papers; ``keep`` is a directory that keeps each fold's model (``fold-K``); ``quiet``
-    silences spaCy's training log.
+    recogniser) scored on the same held-out papers; ``keep`` is a directory that keeps each fold's
+    model (``fold-K``), and with ``reuse`` a fold whose model it holds already is not trained
+    again (to score changes after the recogniser on the same recognisers); ``quiet`` silences
+    spaCy's training log.
     """
     from .extract import extract_papers
     from .pipeline import make_pipeline
@@ -94,8 +97,9 @@ def cross_validate(
         train, dev = dev_split(fold.train, seed)
         with tempfile.TemporaryDirectory(prefix="paperkg-fold-") as work:
             model = Path(keep) / f"fold-{fold.index}" if keep else Path(work) / "ner"
-            train_recogniser(config, train, dev, model, overrides={"system.seed": seed, **(overrides or {})},
-                             quiet=quiet)
+            if not (reuse and (model / "config.cfg").is_file()):
+                train_recogniser(config, train, dev, model, overrides={"system.seed": seed, **(overrides or {})},
+                                 quiet=quiet)
             pipelines = {"trained": lambda path: make_pipeline(ner_model=path), **(baselines or {})}
             papers = records_to_papers(fold.test)
             yield FoldResult(fold.index, {name: paper_scores(fold.test, extract_papers(papers, build(model)))

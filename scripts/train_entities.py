@@ -8,6 +8,7 @@ annotated twice, the first file's annotation). ``dev.jsonl`` is never read here.
     python scripts/train_entities.py --crossval 5         # 5-fold CV: old pipeline vs the trained one
     python scripts/train_entities.py --crossval 5 --keep /tmp/folds --set training.max_steps=2000
     python scripts/train_entities.py --crossval 5 --first 3 --scores /tmp/cv.pickle   # folds 0-2 of the same split
+    python scripts/train_entities.py --crossval 5 --first 3 --keep /tmp/folds --reuse --against /tmp/cv.pickle  # the same recognisers
     python scripts/train_entities.py --crossval 5 --first 3 --against /tmp/cv.pickle \
         --vectors build/vectors --set components.ner.model.tok2vec.embed.include_static_vectors=true
 
@@ -97,7 +98,7 @@ def crossval(records: list[dict], args, baselines: dict | None = None) -> None:
     per_fold: dict[str, list[dict]] = {}
     results = cross_validate(records, args.crossval, config=args.config, seed=args.seed,
                              overrides=_overrides(args), baselines={"old": _old_pipeline, **(baselines or {})},
-                             keep=args.keep)
+                             keep=args.keep, reuse=args.reuse)
     for result in islice(results, args.first):
         for name, scores in result.scores.items():
             pooled.setdefault(name, []).extend(scores)
@@ -134,6 +135,8 @@ def main(baselines: dict | None = None) -> None:
     parser.add_argument("--against", type=Path, default=None,
                         help="an earlier run's --scores (same folds): print each figure's paired difference")
     parser.add_argument("--keep", type=Path, default=None, help="keep each fold's model here (fold-K)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --keep: score the folds' kept models, training only the folds it lacks")
     parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap samples of the pooled intervals")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="config override, e.g. --set training.max_steps=2000 (VALUE parsed as JSON)")

@@ -1,10 +1,12 @@
 import json
+import shutil
 
 import pytest
 
-from paperkg.extractors.crossval import split_folds
+from paperkg.extractors.crossval import cross_validate, split_folds
 from paperkg.extractors.errors import BadRecord, UsageError
 from paperkg.extractors.evaluate import HEADLINE_MEASURES, aggregate, bootstrap, evaluate, headline, paper_scores, read_gold
+from paperkg.extractors.pipeline import ENTITY_MODEL
 from paperkg.extractors.records import Entity, Extraction, Paper, Relation
 
 GOLD = [
@@ -160,6 +162,16 @@ def test_evaluate_cli_folds_prints_each_fold_the_mean_and_intervals(tmp_path):
     assert report["folds"][-1]["papers"] == len(TINY_GOLD)
     assert set(report["intervals"]) == set(HEADLINE_MEASURES)
     assert all(i["low"] <= i["value"] <= i["high"] for i in report["intervals"].values())
+
+
+def test_evaluate_crossval_reuses_kept_fold_models(tmp_path):
+    for fold in ("fold-0", "fold-1"):  # kept by an earlier run: the shipped recogniser stands in
+        shutil.copytree(ENTITY_MODEL, tmp_path / fold)
+    weights = (tmp_path / "fold-0" / "ner" / "model").read_bytes()
+    results = list(cross_validate(TINY_GOLD, 2, keep=tmp_path, reuse=True, overrides={"training.max_steps": 2},
+                                  quiet=True))
+    assert sum(len(r.scores["trained"]) for r in results) == len(TINY_GOLD)
+    assert (tmp_path / "fold-0" / "ner" / "model").read_bytes() == weights  # scored, not trained again
 
 
 @pytest.mark.parametrize("args, message", [
