@@ -4,8 +4,11 @@ The ratio of the two is what carries across machines. Run on one core:
 
     python scripts/bench_extract.py                       # the conference abstracts in ../shared (else its seeds, else the README example)
     python scripts/bench_extract.py papers.jsonl --papers 5000 --n-process 2
+    python scripts/bench_extract.py --papers 1500 --baseline-model OLD/extractors/data/entities
 
-Prints papers/s and words/s (words = whitespace-separated) for each, and the ratio.
+Prints papers/s and words/s (words = whitespace-separated) for each, and the ratio. With
+``--baseline-model``, the pipeline with that recogniser runs too, turn about with the shipped one
+(twice each, each pipeline with its own tokenizer cache), and the ratio of their best times.
 """
 
 from __future__ import annotations
@@ -45,7 +48,11 @@ def main() -> None:
     parser.add_argument("--papers", type=int, default=2000, help="papers to process (inputs are cycled)")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--n-process", type=int, default=1)
+    parser.add_argument("--baseline-model", type=Path, default=None,
+                        help="another recogniser (a directory spacy.load reads) to time in the same run")
     args = parser.parse_args()
+    if args.baseline_model and args.n_process != 1:
+        parser.error("--baseline-model compares recognisers in one process: drop --n-process")
 
     source = list(itertools.islice(read_papers(args.inputs), args.papers))  # read no more than is used
     papers = list(itertools.islice(itertools.cycle(source), args.papers))
@@ -61,6 +68,14 @@ def main() -> None:
         papers, words,
     )
     print(json.dumps({"pipeline_vs_tokenizer": round(tokenizer["seconds"] and pipeline["seconds"] / tokenizer["seconds"], 1)}))
+    if args.baseline_model:
+        baseline = make_pipeline(ner_model=args.baseline_model)
+        list(extract_papers(papers[:20], baseline))
+        runs = {"shipped": [pipeline["seconds"]], "baseline": []}
+        for name, pipe in (("baseline", baseline), ("shipped", nlp), ("baseline", baseline)):
+            runs[name].append(measure(f"{name} recogniser", lambda ps: list(extract_papers(ps, pipe, batch_size=args.batch_size)),
+                                      papers, words)["seconds"])
+        print(json.dumps({"baseline_vs_shipped": round(min(runs["baseline"]) / min(runs["shipped"]), 2)}))
 
 
 if __name__ == "__main__":
