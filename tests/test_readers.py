@@ -216,6 +216,16 @@ def test_readers_html_with_100k_deep_embedded_data_reads_the_page(tmp_path):
     assert [p.title for p in papers] == ["Step Verifiers"] and not problems
 
 
+def test_readers_latex_the_converter_cannot_expand_prints_nothing(tmp_path):
+    record = {"title": "ProGCL", "abstract": r"Hard negatives for contrastive graph learning. Code: \textcolor{magenta}\url{https://github.com/x/y}."}
+    (tmp_path / "papers.jsonl").write_text(json.dumps(record) + "\n")
+    # In a process of its own: pytest's log capture would stand in for Python's last-resort stderr handler.
+    read = subprocess.run([sys.executable, "-c", "import sys; from paperkg.extractors.readers import read_papers; "
+                           "print(*(p.title for p in read_papers(sys.argv[1:])))", str(tmp_path / "papers.jsonl")],
+                          capture_output=True, text=True, check=True)
+    assert (read.stdout, read.stderr) == ("ProGCL\n", "")
+
+
 def test_readers_unknown_format_names_the_choices():
     with pytest.raises(UsageError, match="unknown format 'pdf'; choose one of: listing, listing-html"):
         list(read_papers([str(SOURCES / "papers.tsv")], format="pdf"))

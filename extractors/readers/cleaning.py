@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from functools import lru_cache
 
@@ -32,6 +33,12 @@ _LATEX_MARKUP = re.compile(r"\\[A-Za-z]+|\\[\"'`^~=.,;:!{}%&$#_ ]|\$[^$]+\$|[{}]
 # In plain text these are ordinary characters; to LaTeX they are a comment start and a
 # column separator, which would swallow or blank out the rest of the text.
 _LATEX_LITERALS = re.compile(r"(?<!\\)([%&#])")
+
+
+# pylatexenc logs what it cannot expand ("macro '\\url' failed its substitution") and keeps going;
+# without a handler Python prints that to stderr, a stray line per record. An application that
+# configures logging still gets it.
+logging.getLogger("pylatexenc").addHandler(logging.NullHandler())
 
 
 @lru_cache(maxsize=1)
