@@ -60,9 +60,10 @@ SOURCE_PRIORITY = {"qualified": 5, "gazetteer": 4, "abbreviation": 3, "title": 3
 #: The trained recognisers: one of the guideline's types (``learned``), or of SciREX's (``ner``).
 #: Both pass the same specificity rules (cross-validated: the learned one gains by them too).
 NER_SOURCES = ("learned", "ner")
-#: Recognisers whose label is the type: a known name's. A trained recogniser's label is only a
-#: guess, taken when neither the name nor its context says the type (its types are the weak part).
-_TRUSTED_LABELS = {"gazetteer", "qualified"}
+#: Recognisers whose label is the type: a known name's, and the recogniser trained on the
+#: guideline's types (cross-validated: +0.002 typed entity F1 over typing its names by context).
+#: SciREX's labels are only a guess, taken when neither the name nor its context says the type.
+_TRUSTED_LABELS = {"gazetteer", "qualified", "learned"}
 
 _DETERMINERS = {"the", "a", "an", "our", "their", "its", "this", "these", "those", "that", "his", "her", "my", "your", "each", "both", "all", "any", "several", "various", "two", "three", "new", "novel", "proposed", "existing", "standard", "popular", "recent", "state-of-the-art", "strong", "different", "original", "vanilla", "conventional", "traditional", "classical", "celebrated", "well-known", "widely-used", "widely", "used", "so-called", "such"}
 
@@ -535,9 +536,10 @@ def candidate_spans(doc: Doc, generic_keys: AbstractSet[str] = frozenset(), text
             continue
         if is_class_description(ent) or not is_specific(ent, title_cased=ent.start < (title_end or 0), generic_keys=generic_keys):
             continue
-        # A lowercase phrase that only the recogniser finds is a name when the abstract says it again;
-        # said once it is mostly a description ("short training", "iterative sampling").
-        if _in_lowercase(ent, text) and _occurrences(ent, text) < 2:
+        # A lowercase phrase that only SciREX's recogniser finds is a name when the abstract says it
+        # again; said once it is mostly a description ("short training", "iterative sampling"). The
+        # recogniser trained on the guideline's types learned which ones are names (cross-validated).
+        if ner_source == "ner" and _in_lowercase(ent, text) and _occurrences(ent, text) < 2:
             continue
         found.append((ent, ner_source))
     for s_start, s_end, l_start, l_end in getattr(doc._, "abbreviations", []):

@@ -124,6 +124,24 @@ def test_entities_class_noun_in_apposition_types_a_name(nlp, text, name, expecte
     assert apposition_type(doc[start : start + 1]) == expected
 
 
+@pytest.mark.parametrize(
+    "source, label, expected",
+    [
+        ("learned", "Task", "Task"),  # a guideline type the recogniser learned: its label is the type
+        ("learned", "Method", "Method"),
+        ("ner", "Task", None),  # SciREX's label is a guess, taken only when the context says nothing
+        ("gazetteer", "Task", "Task"),
+    ],
+)
+def test_entities_learned_label_is_the_type(nlp, source, label, expected):
+    from spacy.tokens import Span
+
+    from paperkg.extractors.entities import type_from_evidence
+
+    doc = nlp("We apply Zorblat before the test set results .")
+    assert type_from_evidence(Span(doc, 2, 3, label=label), source, label) == expected
+
+
 def test_entities_mentions_of_one_name_share_the_type_the_text_gives(nlp):
     from paperkg.extractors.pipeline import load_pipeline
 
@@ -227,14 +245,16 @@ def test_entities_pipeline_finds_every_mention_of_a_name_of_several_words(text, 
 
 
 @pytest.mark.parametrize(
-    "text, phrase, kept",
+    "text, phrase, ner_source, kept",
     [
-        ("We rely on ghost sampling here . It helps .", "ghost sampling", False),  # said once: a description
-        ("We rely on ghost sampling here . Ghost sampling helps .", "ghost sampling", True),  # said again
-        ("We rely on Ghost Sampling here . It helps .", "Ghost Sampling", True),  # capitals name it
+        ("We rely on ghost sampling here . It helps .", "ghost sampling", "ner", False),  # said once: a description
+        ("We rely on ghost sampling here . Ghost sampling helps .", "ghost sampling", "ner", True),  # said again
+        ("We rely on Ghost Sampling here . It helps .", "Ghost Sampling", "ner", True),  # capitals name it
+        # The recogniser of the guideline's types learned which lowercase phrases are names.
+        ("We rely on ghost sampling here . It helps .", "ghost sampling", "learned", True),
     ],
 )
-def test_entities_lowercase_recogniser_phrase_needs_a_second_mention(nlp, text, phrase, kept):
+def test_entities_lowercase_scirex_phrase_needs_a_second_mention(nlp, text, phrase, ner_source, kept):
     from spacy.tokens import Span
 
     from paperkg.extractors.entities import candidate_spans
@@ -243,4 +263,4 @@ def test_entities_lowercase_recogniser_phrase_needs_a_second_mention(nlp, text, 
     doc = set_sentence_starts(nlp(text))
     start = text.split().index(phrase.split()[0])
     doc.ents = [Span(doc, start, start + 2, label="Method")]
-    assert any(source == "ner" for _, source in candidate_spans(doc)) is kept
+    assert any(source == ner_source for _, source in candidate_spans(doc, ner_source=ner_source)) is kept
