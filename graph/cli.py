@@ -111,7 +111,8 @@ def input_options(command=None, *, inputs_required: bool = True):
         click.option("--batch-size", default=64, show_default=True, type=click.IntRange(min=1),
                      help="Papers per spaCy batch."),
         click.option("--n-process", default=1, show_default=True, type=click.IntRange(min=1),
-                     help="Processes for spaCy's nlp.pipe (slower than --workers: it sends every document back)."),
+                     help="Worker processes, as --workers (spaCy's own nlp.pipe(n_process=N) sends every "
+                          "document back to this process: slower than one process on 2 cores)."),
         click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
                      help="Local worker processes, each extracting partitions of the papers."),
         click.option("--scheduler", metavar="tcp://HOST:PORT",
@@ -154,11 +155,14 @@ def _reading(opts: dict[str, Any], label: str, inputs: tuple[str, ...] = ()) -> 
     def on_problem(err: PaperkgError) -> None:
         progress.console.print(str(err), markup=False, highlight=False, soft_wrap=True)
 
+    n_process, workers = opts["n_process"], opts["workers"]
+    if n_process > 1 and workers == 1 and not opts["scheduler"]:  # given together, the API refuses them
+        n_process, workers = 1, n_process
     with progress:
         yield dict(
             format=opts["fmt_in"], strict=opts["strict"], on_problem=on_problem,
             columns=ColumnOptions(title_col=opts["title_col"], abstract_col=opts["abstract_col"], id_col=opts["id_col"]),
-            batch_size=opts["batch_size"], n_process=opts["n_process"], workers=opts["workers"],
+            batch_size=opts["batch_size"], n_process=n_process, workers=workers,
             scheduler=opts["scheduler"], progress=advance,
         )
         progress.update(task, completed=bytes_read.done(), papers=papers)

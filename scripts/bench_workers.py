@@ -6,7 +6,7 @@ each as a fresh ``paperkg`` process with wall-clock time (pipeline loading inclu
 
 - ``paperkg extract`` in one process (the baseline),
 - ``--workers N``,
-- ``--n-process N`` (spaCy's own multiprocessing),
+- ``--n-process N`` (the same worker processes as ``--workers N``),
 - ``--scheduler`` on a Dask cluster of N worker processes (one thread each) on loopback,
   started before the timing, as a user's cluster would be;
 

@@ -81,9 +81,10 @@ def test_parallel_local_workers_from_a_forkserver_when_threads_run(inputs, one_p
     assert "".join(lines).encode() == one_process[0]
 
 
-def test_parallel_cli_extract_workers_equals_one_process(inputs, one_process, tmp_path):
+@pytest.mark.parametrize("option", ["--workers", "--n-process"])  # --n-process N: paperkg's N workers too
+def test_parallel_cli_extract_workers_equals_one_process(inputs, one_process, tmp_path, option):
     out = tmp_path / "workers.jsonl"
-    result = run("extract", *inputs, "--workers", "2", "-o", out)
+    result = run("extract", *inputs, option, "2", "-o", out)
     assert result.exit_code == 0, result.output
     assert out.read_bytes() == one_process[0]
     assert result.stderr.splitlines() == one_process[1]  # the bad record: the same line, naming file and record
