@@ -266,7 +266,12 @@ def in_child(target, *args) -> list[dict]:
     receive, send = multiprocessing.Pipe(duplex=False)
     child = multiprocessing.get_context("spawn").Process(target=target, args=(*args, send))
     child.start()
-    results = receive.recv()
+    send.close()  # the child's end only: a child that dies ends the pipe instead of leaving recv() waiting
+    try:
+        results = receive.recv()
+    except EOFError:
+        child.join()
+        sys.exit(f"{target.__name__}: the measuring process failed (exit {child.exitcode}); its error is above")
     child.join()
     return results
 
