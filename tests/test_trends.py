@@ -157,7 +157,7 @@ CONFERENCE_PAPERS = [
     ("CVPR 2022", "Detecting Small Objects with Feature Pyramids",
      "Small objects are hard to detect. We propose PyraDet and evaluate it on COCO, where it improves box AP."),
     ("CVPR 2022", "Masked Image Pretraining at Scale",
-     "We use ImageNet to pretrain vision transformers with masked image modelling and fine-tune them on COCO."),
+     "We pretrain vision transformers with masked image modelling and evaluate them on ImageNet and COCO."),
     ("AAAI 2023", "Open-Vocabulary Detection without Boxes",
      "We train a detector from captions only and evaluate it on COCO and LVIS, with gains on rare classes."),
 ]
