@@ -21,7 +21,7 @@ from spacy.pipeline.tagger import DEFAULT_TAGGER_MODEL, Tagger
 from spacy.tokens import Doc, Span
 from thinc.api import Model
 
-__all__ = ["Name", "read_names", "biluo_tags", "EntityTagger"]
+__all__ = ["Name", "read_names", "biluo_tags", "set_gold_tags", "EntityTagger"]
 
 
 class Name(NamedTuple):
@@ -73,6 +73,12 @@ def biluo_tags(doc: Doc) -> list[str]:
     return tags
 
 
+def set_gold_tags(doc: Doc) -> None:
+    """Write :func:`biluo_tags` to the ``tag`` of ``doc``'s tokens: what the tagger learns from."""
+    for token, tag in zip(doc, biluo_tags(doc)):
+        token.tag_ = tag
+
+
 class EntityTagger(Tagger):
     """spaCy's ``Tagger`` over BILUO tags, writing the names it reads off them to ``doc.ents``."""
 
@@ -96,5 +102,5 @@ class EntityTagger(Tagger):
 )
 def make_entity_tagger(nlp: Language, name: str, model: Model, scorer: Callable, neg_prefix: str,
                        label_smoothing: float) -> EntityTagger:
-    """The factory of :class:`EntityTagger` (learns from the ``tag`` of gold docs: :func:`biluo_tags`)."""
+    """The factory of :class:`EntityTagger` (learns from the ``tag`` of gold docs: :func:`set_gold_tags`)."""
     return EntityTagger(nlp.vocab, model, name, scorer=scorer, neg_prefix=neg_prefix, label_smoothing=label_smoothing)

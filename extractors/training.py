@@ -24,7 +24,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, DocBin, Span
 from spacy.util import filter_spans
 
-from .entity_tagger import biluo_tags
+from .entity_tagger import set_gold_tags
 from .errors import BadRecord
 from .records import TITLE_SEPARATOR
 
@@ -85,8 +85,7 @@ def gold_doc(nlp: Language, record: dict) -> Doc:
     doc = nlp.make_doc(gold_text(record))
     entities, missing = entity_spans(doc, record)
     doc.set_ents(entities, missing=missing, default="outside")
-    for token, tag in zip(doc, biluo_tags(doc)):  # what a tagging recogniser learns from
-        token.tag_ = tag
+    set_gold_tags(doc)
     return doc
 
 

@@ -7,7 +7,7 @@ import random
 import pytest
 from spacy.training import Example
 
-from paperkg.extractors.entity_tagger import EntityTagger, Name, biluo_tags, read_names
+from paperkg.extractors.entity_tagger import EntityTagger, Name, biluo_tags, read_names, set_gold_tags
 from paperkg.extractors.pipeline import blank_pipeline
 from paperkg.extractors.training import gold_doc
 
@@ -57,8 +57,7 @@ def trained_tagger():
         reference = nlp.make_doc(text)
         reference.set_ents([reference.char_span(text.index(n), text.index(n) + len(n), label=t) for n, t in names],
                            default="outside")
-        for token, tag in zip(reference, biluo_tags(reference)):
-            token.tag_ = tag
+        set_gold_tags(reference)
         examples.append(Example(nlp.make_doc(text), reference))
     optimizer = nlp.initialize(lambda: examples)
     rng = random.Random(0)
