@@ -70,6 +70,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2,
                         help="runs of each baseline build (a shared machine's runs vary by 5-10%%; the best of each counts)")
     args = parser.parse_args()
+    if args.repeats < 1:
+        parser.error(f"--repeats {args.repeats}: at least one run of each baseline build")
 
     with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
         tmp = Path(tmp)
