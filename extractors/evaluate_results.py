@@ -2,7 +2,9 @@
 
 A predicted result matches a gold result of the same paper when subject, benchmark, metric and
 value all match: subject and benchmark by canonical key through each side's entity names and
-aliases (``PAPER`` only matches ``PAPER``), the metric by canonical key ("" only matches ""), the
+aliases, where ``PAPER`` (the paper's own approach, "our method") also stands for each entity its
+side says the paper PROPOSES (annotators write ``PAPER`` for "our method achieves ..." even when
+the method has a name, which the extractor may give), the metric by canonical key ("" only matches ""), the
 value as written (thousands commas aside). Each gold result is matched once.
 
 >>> from paperkg.extractors.records import Extraction, Paper, Result
@@ -24,7 +26,7 @@ from .evaluate import Score
 from .normalize import canonical_key
 from .records import PAPER, Extraction, Result, normalise_title
 
-__all__ = ["ResultReport", "has_results", "score_results", "gold_matches"]
+__all__ = ["ResultReport", "has_results", "score_results", "gold_matches", "field_matches"]
 
 
 @dataclass
@@ -48,14 +50,16 @@ def has_results(gold: list[dict]) -> bool:
 
 
 class _Names:
-    """The key sets of one side's entity names: a name resolves to every key of its entity."""
+    """The key sets of one side's entity names: a name resolves to every key of its entity,
+    ``PAPER`` to itself and the keys of the entities the paper proposes."""
 
-    def __init__(self, entities: Iterable[tuple[str, list[str]]]):
+    def __init__(self, entities: Iterable[tuple[str, list[str]]], proposed: Iterable[str]):
         self.groups = [{canonical_key(n) for n in [name, *aliases] if n} for name, aliases in entities]
+        self.paper = frozenset({PAPER}).union(*(self.resolve(name) for name in proposed))
 
     def resolve(self, name: str) -> frozenset[str]:
         if name == PAPER:
-            return frozenset({PAPER})
+            return self.paper
         key = canonical_key(name)
         return frozenset(next((group for group in self.groups if key in group), {key}))
 
@@ -76,21 +80,38 @@ class _Key:
 
 
 def _gold_keys(record: dict) -> list[_Key]:
-    gold_names = _Names((e["name"], e.get("aliases", [])) for e in [*record.get("entities", []), *record.get("optional", [])])
+    gold_names = _Names(((e["name"], e.get("aliases", [])) for e in [*record.get("entities", []), *record.get("optional", [])]),
+                        (r["tail"] for r in record.get("relations", []) if r["head"] == PAPER and r["type"] == "PROPOSES"))
     return [_Key(gold_names, r["subject"], r["benchmark"], r.get("metric") or "", str(r["value"]))
             for r in record["results"]]
 
 
 def _found_keys(extraction: Extraction, results: Iterable[Result]) -> list[_Key]:
-    names = _Names((e.name, e.aliases) for e in extraction.entities)
+    names = _Names(((e.name, e.aliases) for e in extraction.entities),
+                   (r.tail for r in extraction.relations if r.head == PAPER and r.type == "PROPOSES"))
     return [_Key(names, r.subject, r.benchmark, r.metric, r.value) for r in results]
 
 
 def gold_matches(record: dict, extraction: Extraction, results: list[Result]) -> list[int | None]:
     """For each of ``results`` (read from ``extraction``'s entities), the index of a gold result of
-    ``record`` it matches, or None (what a learned extractor is trained on)."""
+    ``record`` it matches, or None."""
     expected = _gold_keys(record)
     return [next((i for i, g in enumerate(expected) if key.matches(g)), None) for key in _found_keys(extraction, results)]
+
+
+def field_matches(record: dict, extraction: Extraction, results: list[Result]) -> list[set[str]]:
+    """For each of ``results`` (read from ``extraction``'s entities): ``{"slot"}`` when a gold
+    result of ``record`` has its value and benchmark, with ``"metric"`` and ``"subject"`` when one
+    of those also has its metric, its subject (what the learned extractor is trained on)."""
+    expected = _gold_keys(record)
+    found = []
+    for key in _found_keys(extraction, results):
+        same = [g for g in expected if g.value == key.value and key.benchmark & g.benchmark]
+        fields = {"slot"} if same else set()
+        fields |= {"metric"} if any(g.metric == key.metric for g in same) else set()
+        fields |= {"subject"} if any(key.subject & g.subject for g in same) else set()
+        found.append(fields)
+    return found
 
 
 def score_results(gold: list[dict], extractions: Iterable[Extraction]) -> ResultReport:

@@ -11,7 +11,7 @@ True
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Mapping
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -20,8 +20,8 @@ from .entities import SOURCE_PRIORITY
 from .normalize import model_family
 from .pipeline import load_pipeline
 from .readers.cleaning import collapse_whitespace
-from .records import PAPER, Entity, Extraction, Mention, Paper, Relation, title_id
-from .results import find_results
+from .records import PAPER, Entity, Extraction, Mention, Paper, Relation, Result, title_id
+from .result_model import find_results
 
 __all__ = ["doc_to_extraction", "extract_papers", "extract_text"]
 
@@ -29,8 +29,11 @@ __all__ = ["doc_to_extraction", "extract_papers", "extract_text"]
 SOURCE_CONFIDENCE = {"gazetteer": 0.95, "qualified": 0.85, "title": 0.9, "abbreviation": 0.85, "learned": 0.8, "ner": 0.7, "phrase": 0.65, "shape": 0.6, "naming": 0.6}
 
 
-def doc_to_extraction(doc: Doc, paper: Paper) -> Extraction:
-    """Group a processed doc's entities (acronym and expansion together), name its relations and read its results."""
+def doc_to_extraction(doc: Doc, paper: Paper,
+                      read_results: Callable[[Doc, Mapping[str, str]], list[Result]] = find_results) -> Extraction:
+    """Group a processed doc's entities (acronym and expansion together), name its relations and
+    read its results (by default with the shipped result model; ``read_results`` takes the doc and
+    its entity names by key, as :func:`paperkg.extractors.results.find_results`, the rules, does)."""
     groups: dict[str, str] = doc._.entity_groups
     members = defaultdict(list)
     for ent in doc.ents:
@@ -59,7 +62,7 @@ def doc_to_extraction(doc: Doc, paper: Paper) -> Extraction:
         head_name = PAPER if head == PAPER else entities[head].name
         relations.append(Relation(head_name, rel_type, entities[tail].name, text[start:end].strip(),
                                   start, end, rule, round(confidence, 3), direction))
-    results = find_results(doc, {key: entity.name for key, entity in entities.items()})
+    results = read_results(doc, {key: entity.name for key, entity in entities.items()})
     return Extraction(paper=paper, entities=list(entities.values()), relations=relations, results=results)
 
 

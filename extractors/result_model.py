@@ -1,33 +1,38 @@
-"""A learned result extractor, measured against the result rules: wide candidates, a logistic regression.
+"""The learned result extractor: every value on every name it may be a score on, three logistic regressions.
 
-:func:`candidates` pairs every number of a sentence (past the title) with every name the sentence
-gives that is no metric's or task's (else with the data the abstract evaluates on), each with
-several metric readings (the rules' metric, every metric phrase and Metric entity of the sentence,
-none) and subject readings (the rules' subject, the paper's proposals, the models and methods of
-the title and of the sentence, ``PAPER``). Each candidate carries sparse binary features: the words
-and cue classes between the value and the name, their distance, the unit and size of the value,
-which :data:`~paperkg.extractors.results.SKIP_RULES` and :data:`~paperkg.extractors.results.BENCHMARK_RULES`
-fire for it, where its metric and subject come from, and whether the rules state that very result.
-:class:`ResultModel` (the relation model's logistic machinery, one label) scores them and
-:func:`decide` keeps, of the readings of one value on one name, the most probable when it reaches
-the threshold; kind, baseline and setting are the rules'.
+:func:`slots` pairs every number of a sentence (past the title) with every name the sentence gives
+that is no metric's or task's (else with the data the abstract evaluates on): a
+:class:`ResultSlot`. A slot's features say whether that value is a score on that name: the words
+and cue classes between them, their distance, the unit and size of the value, which
+:data:`~paperkg.extractors.results.SKIP_RULES` and :data:`~paperkg.extractors.results.BENCHMARK_RULES`
+fire for it, and whether the result rules state it. Each slot also holds its metric readings (the
+rules' metric, every metric phrase and Metric entity of the sentence, none) and subject readings
+(the rules' subject, the paper's proposals, the models and methods of the title and those the
+sentence names before the value, ``PAPER``), each with features of where it comes from.
+:class:`ResultModel` decides the slot (``RESULT``, calibrated, against a threshold) and ranks its
+readings (``METRIC``, ``SUBJECT``) separately: three small decisions learn from a few hundred
+annotated results where one over every combination did not. Kind, baseline and setting are the rules'.
 
-``scripts/train_results.py`` cross-validates it against the rules. It does not beat them (see
-``scripts/annotations/GUIDELINE-RESULTS.md``), so the pipeline keeps the rules and no weights ship.
+``scripts/train_results.py`` cross-validates it against the rules and writes the weights that
+ship (:data:`MODEL_PATH`); :func:`find_results` is what the pipeline's extraction calls.
 
 >>> from paperkg.extractors.extract import doc_to_extraction
 >>> from paperkg.extractors.pipeline import load_pipeline
 >>> from paperkg.extractors.records import Paper
 >>> paper = Paper("p", "StepTune", "StepTune reaches 83.1% top-1 accuracy on ImageNet.")
 >>> doc = load_pipeline()(paper.text)
->>> found = candidates(doc, {e.id: e.name for e in doc_to_extraction(doc, paper).entities})
->>> [(c.result.subject, c.result.benchmark, c.result.metric, c.result.value) for c in found if "rule-states-it" in c.features]
-[('StepTune', 'ImageNet', 'top-1 accuracy', '83.1')]
+>>> found = slots(doc, {e.id: e.name for e in doc_to_extraction(doc, paper).entities})
+>>> [(slot.reading.value, slot.reading.benchmark) for slot in found]  # every name but a metric's or a task's
+[('83.1', 'ImageNet'), ('83.1', 'StepTune')]
+>>> sorted(found[0].metrics), sorted(found[0].subjects)
+(['', 'top-1 accuracy'], ['PAPER', 'StepTune'])
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Mapping
 
 import numpy as np
@@ -39,19 +44,24 @@ from .relation_model import LogisticModel, word_classes
 from .results import (BENCHMARK_RULES, SKIP_RULES, SUBJECT_RULES, Sentence, Value, _baseline, _DATA, _kind_and_metric,
                       _main_proposal, _read_value, _read_values, _sentence_results, _sentences, _setting)
 
-__all__ = ["ResultCandidate", "candidates", "ResultModel", "decide", "chosen"]
+__all__ = ["MODEL_PATH", "ResultSlot", "slots", "ResultModel", "find_results"]
+
+MODEL_PATH = Path(__file__).parent / "data" / "result_model.json"
 
 _BETWEEN = 8  # words between value and benchmark that become word features
 
 
 @dataclass
-class ResultCandidate:
-    """One reading of a value: ``slot`` (sentence, value word, benchmark key) groups the readings
-    of which at most one is kept; ``result`` is what it states; ``features`` its active features."""
+class ResultSlot:
+    """One value read as a score on one name: ``key`` (sentence, value word, benchmark key);
+    ``reading`` the result without its metric and subject; ``features`` whether it is a result;
+    ``metrics`` and ``subjects`` the readings it may take, each with its own features."""
 
-    slot: tuple[int, int, str]
-    result: Result
-    features: set[str] = field(default_factory=set)
+    key: tuple[int, int, str]
+    reading: Result
+    features: set[str]
+    metrics: dict[str, set[str]] = field(default_factory=dict)
+    subjects: dict[str, set[str]] = field(default_factory=dict)
 
 
 def _bucket(n: int, edges=(0, 1, 2, 3, 5, 8, 12, 20)) -> str:
@@ -144,9 +154,23 @@ def _subject_readings(s: Sentence, v: Value, main: str, proposed: set[str], titl
     return readings
 
 
-def _sentence_candidates(number: int, s: Sentence, context: list[tuple], main: str, proposed: set[str],
-                         titled: list[str], evaluated: set[str], names: Mapping[str, str],
-                         rule_keys: set[tuple]) -> list[ResultCandidate]:
+def _metric_features(source: str, metric: str, v: Value, brule: str) -> set[str]:
+    return {source, f"{source}&unit={v.unit}", f"{source}&{brule}", f"unit={v.unit}&metric={metric.lower()}",
+            *(f"metric-word={w}" for w in metric.lower().split())}
+
+
+def _subject_features(source: str, subject: str, kind: str, main: str, titled: list[str], in_sentence: set[str]) -> set[str]:
+    found = {source, f"{source}&kind={kind}", f"{source}&named-main={main != PAPER}"}
+    if subject in titled:
+        found.add("subject-in-title")
+    if subject in in_sentence:
+        found.add("subject-in-sentence")
+    return found
+
+
+def _sentence_slots(number: int, s: Sentence, context: list[tuple], main: str, proposed: set[str],
+                    titled: list[str], evaluated: set[str], names: Mapping[str, str],
+                    rule_keys: set[tuple]) -> list[ResultSlot]:
     values, value_runs, data_runs = _read_values(s, spreads=True)
     # each name once (its first mention): the rules' benchmarks, then any other name but a metric's or a task's
     benches = list({d[2]: d for d in reversed([*s.data, *(e for e in s.ents if e[3] not in {"Metric", "Task"})])}.values())
@@ -165,42 +189,40 @@ def _sentence_candidates(number: int, s: Sentence, context: list[tuple], main: s
         kind, rule_metric = _kind_and_metric(s, value_runs, run, v)
         metrics = _metric_readings(s, v, rule_metric, phrases)
         subjects = _subject_readings(s, v, main, proposed, titled)
-        rule_subject = next(iter(subjects))
         assigned = {}
         for rule in BENCHMARK_RULES:
             if sentence_bench and (got := rule.assign(s, value_runs, data_runs, run, v)) is not None:
                 assigned = {d[2]: rule.name for d in got} or {"": rule.name}
                 break
         base = _value_features(s, v, run) | sentence_features | {f"kind={kind}"}
-        baseline = _baseline(s, v, rule_subject) if kind != "absolute" else None
+        baseline = _baseline(s, v, next(iter(subjects))) if kind != "absolute" else None
         setting = _setting(s, run, v)
         for bench in benches:
-            pair = base | _pair_features(s, v, bench, assigned) | {f"bench-type={bench[3]}",
-                                                                    f"bench-rule-data={bench[2] in rule_data}",
-                                                                    f"bench-evaluated={bench[2] in evaluated}"}
+            features = base | _pair_features(s, v, bench, assigned) | {f"bench-type={bench[3]}",
+                                                                        f"bench-rule-data={bench[2] in rule_data}",
+                                                                        f"bench-evaluated={bench[2] in evaluated}"}
             bench_name = names.get(bench[2], s.doc_text.span_text(bench[0], bench[1]).strip())
-            brule = next(f for f in pair if f.startswith("brule:"))
-            for metric, metric_source in metrics.items():
-                for subject, subject_source in subjects.items():
-                    result = Result(subject=names.get(subject, subject), benchmark=bench_name, metric=metric,
-                                    value=v.text, unit=v.unit, kind=kind, baseline=names.get(baseline) if baseline else None,
-                                    setting=setting, evidence=evidence, start=start, end=end, extractor="model",
-                                    confidence=0.0)
-                    features = pair | {metric_source, subject_source, f"{metric_source}&{subject_source}",
-                                       f"{metric_source}&unit={v.unit}", f"{subject_source}&kind={kind}"}
-                    features |= {f"{subject_source}&named-main={main != PAPER}", f"{metric_source}&{brule}"}
-                    if subject in titled:
-                        features.add("subject-in-title")
-                    if subject in in_sentence:
-                        features.add("subject-in-sentence")
-                    if (result.subject, result.benchmark, metric, v.text) in rule_keys:
-                        features |= {"rule-states-it", f"rule-states-it&{metric_source}", f"rule-states-it&{subject_source}"}
-                    found.append(ResultCandidate((number, v.index, bench[2]), result, features))
+            brule = next(f for f in features if f.startswith("brule:"))
+            stated = {(subject, metric) for subject, benchmark, metric, value in rule_keys
+                      if benchmark == bench_name and value == v.text}
+            if stated:
+                features.add("rule-states-it")
+            reading = Result(subject=PAPER, benchmark=bench_name, metric="", value=v.text, unit=v.unit, kind=kind,
+                             baseline=names.get(baseline) if baseline else None, setting=setting, evidence=evidence,
+                             start=start, end=end, extractor="model", confidence=0.0)
+            found.append(ResultSlot(
+                (number, v.index, bench[2]), reading, features,
+                {metric: _metric_features(source, metric, v, brule) | ({"rule-states-it"} if any(m == metric for _, m in stated) else set())
+                 for metric, source in metrics.items()},
+                {names.get(key, key): _subject_features(source, key, kind, main, titled, in_sentence)
+                 | ({"rule-states-it"} if any(subject == names.get(key, key) for subject, _ in stated) else set())
+                 for key, source in subjects.items()}))
     return found
 
 
-def candidates(doc: Doc, names: Mapping[str, str]) -> list[ResultCandidate]:
-    """Every reading of every value of the doc's sentences past the title (see the module docstring)."""
+def slots(doc: Doc, names: Mapping[str, str]) -> list[ResultSlot]:
+    """Every value of the doc's sentences past the title on every name it may be a score on (see
+    the module docstring)."""
     if not doc.ents:
         return []
     groups = doc._.entity_groups
@@ -214,32 +236,48 @@ def candidates(doc: Doc, names: Mapping[str, str]) -> list[ResultCandidate]:
     for number, sentence in enumerate(sentences[1:], 1):
         rule_keys = {(r.subject, r.benchmark, r.metric, r.value) for r in _sentence_results(sentence, main, names)} \
             if sentence.data else set()
-        found += _sentence_candidates(number, sentence, context, main, proposed, titled, evaluated, names, rule_keys)
+        found += _sentence_slots(number, sentence, context, main, proposed, titled, evaluated, names, rule_keys)
     return found
 
 
 class ResultModel(LogisticModel):
-    """The logistic regression over result candidates, its Platt scaling and threshold (no weights
-    ship: ``load`` needs the path of weights ``scripts/train_results.py`` wrote)."""
+    """Three logistic regressions over one feature index: ``RESULT`` scores a slot (calibrated, with
+    the decision threshold), ``METRIC`` and ``SUBJECT`` rank its readings (only their order counts)."""
 
-    LABELS = ("RESULT",)
+    LABELS = ("RESULT", "METRIC", "SUBJECT")
+    PATH = MODEL_PATH
     TRAINER = "scripts/train_results.py"
 
+    def decide(self, found: list[ResultSlot]) -> list[Result]:
+        """The slots whose probability reaches the threshold, each read with its best-ranked metric
+        and subject; one result per key. Its confidence is the probability that all three are right
+        (the product of theirs): the slot's alone overstates it, as readings go wrong too."""
+        results = []
+        for slot, probability in zip(found, self.probabilities([slot.features for slot in found])[:, 0]):
+            if probability < self.thresholds[0]:
+                continue
+            metric, metric_probability = self._best(slot.metrics, 1)
+            subject, subject_probability = self._best(slot.subjects, 2)
+            confidence = round(float(probability * metric_probability * subject_probability), 3)
+            results.append((probability, replace(slot.reading, metric=metric, subject=subject, confidence=confidence)))
+        kept: dict[tuple, Result] = {}
+        for _, result in sorted(results, key=lambda pair: -pair[0]):
+            kept.setdefault(result.key_fields, result)
+        return list(kept.values())
 
-def decide(found: list[ResultCandidate], probabilities: np.ndarray, threshold: float) -> list[Result]:
-    """Of each slot's readings the most probable, when it reaches ``threshold``; one result per key,
-    with its probability as confidence."""
-    return [replace(found[i].result, confidence=round(float(probabilities[i]), 3))
-            for i in chosen(found, probabilities, threshold)]
+    def _best(self, readings: dict[str, set[str]], label: int) -> tuple[str, float]:
+        names = list(readings)
+        probabilities = self.probabilities([readings[n] for n in names])[:, label]
+        best = int(np.argmax(probabilities))
+        return names[best], float(probabilities[best])
 
 
-def chosen(found: list[ResultCandidate], probabilities: np.ndarray, threshold: float) -> list[int]:
-    """The candidates :func:`decide` keeps, by index."""
-    best: dict[tuple, int] = {}
-    for i, (candidate, probability) in enumerate(zip(found, probabilities)):
-        if probability >= threshold and (candidate.slot not in best or probability > probabilities[best[candidate.slot]]):
-            best[candidate.slot] = i
-    kept: dict[tuple, int] = {}
-    for i in sorted(best.values(), key=lambda i: -probabilities[i]):
-        kept.setdefault(found[i].result.key_fields, i)
-    return list(kept.values())
+@functools.cache
+def shipped_model() -> ResultModel:
+    """The weights that ship in the package (read once per process)."""
+    return ResultModel.load()
+
+
+def find_results(doc: Doc, names: Mapping[str, str]) -> list[Result]:
+    """The results the shipped model reads in ``doc`` (``names``: entity key to name)."""
+    return shipped_model().decide(slots(doc, names))

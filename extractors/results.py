@@ -1,4 +1,7 @@
-"""Result statements of an abstract: "83.1% top-1 accuracy on ImageNet", "+3.4 AP on COCO test-dev".
+"""The result rules: result statements of an abstract ("83.1% top-1 accuracy on ImageNet", "+3.4 AP on
+COCO test-dev") read by named rules. The shipped extractor is :mod:`paperkg.extractors.result_model`,
+which reads values with these rules' parts and takes their decisions as features; the rules
+alone are its cross-validated baseline (``scripts/train_results.py``).
 
 Reads a processed doc (the pipeline's sentences, entities and relations) sentence by sentence:
 
@@ -14,8 +17,11 @@ Reads a processed doc (the pipeline's sentences, entities and relations) sentenc
    from :data:`SUBJECT_RULES` (a named model or method that reports it, else the paper's own
    proposal, else ``PAPER``), the baseline from the comparison the sentence makes.
 
->>> from paperkg.extractors.extract import extract_text
->>> [result] = extract_text("StepTune", "StepTune reaches 83.1% top-1 accuracy on ImageNet (5-shot).").results
+>>> from paperkg.extractors.extract import doc_to_extraction
+>>> from paperkg.extractors.pipeline import load_pipeline
+>>> from paperkg.extractors.records import Paper
+>>> paper = Paper("p", "StepTune", "StepTune reaches 83.1% top-1 accuracy on ImageNet (5-shot).")
+>>> [result] = doc_to_extraction(load_pipeline()(paper.text), paper, read_results=find_results).results
 >>> result.subject, result.benchmark, result.metric, result.value, result.unit, result.kind, result.setting
 ('StepTune', 'ImageNet', 'top-1 accuracy', '83.1', '%', 'absolute', '5-shot')
 """

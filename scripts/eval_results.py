@@ -1,4 +1,4 @@
-"""Result precision and recall on the annotated pool abstracts, development and held-out halves.
+"""The result rules' precision and recall on the annotated pool abstracts, development and held-out halves.
 
 Usage::
 
@@ -9,7 +9,8 @@ Joins ``scripts/annotations/pool/*.jsonl`` to their abstracts (by title), report
 annotators of the doubly annotated abstracts agree (a result counts when subject, benchmark,
 metric and value match), keeps one annotation of each pair, and splits the abstracts by a hash
 of their title into a development half (whose errors ``--errors N`` lists, to improve the rules
-from) and a held-out half (only measured).
+from) and a held-out half (only measured). The shipped result model learned from all of these
+abstracts; ``scripts/train_results.py`` measures it by cross-validation.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ import sample_pool  # noqa: E402
 from agreement import read_annotations, result_agreement  # noqa: E402
 
 from paperkg.extractors.evaluate_results import ResultReport, score_results  # noqa: E402
-from paperkg.extractors.extract import extract_papers  # noqa: E402
+from paperkg.extractors.extract import doc_to_extraction  # noqa: E402
+from paperkg.extractors.pipeline import load_pipeline  # noqa: E402
+from paperkg.extractors.results import find_results  # noqa: E402
 from paperkg.extractors.records import Paper, title_id  # noqa: E402
 from paperkg.extractors.readers.cleaning import collapse_whitespace  # noqa: E402
 
@@ -40,7 +43,8 @@ def half(title: str) -> str:
 def measure(records: list[dict]) -> ResultReport:
     papers = [Paper(id=title_id(r["title"]), title=collapse_whitespace(r["title"]),
                     abstract=collapse_whitespace(r["abstract"])) for r in records]
-    return score_results(records, extract_papers(papers))
+    docs = load_pipeline().pipe(paper.text for paper in papers)
+    return score_results(records, (doc_to_extraction(doc, paper, read_results=find_results) for doc, paper in zip(docs, papers)))
 
 
 def annotated_records(pool: Path) -> list[dict]:

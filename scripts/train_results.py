@@ -1,21 +1,23 @@
-"""Cross-validate the learned result extractor against the result rules.
+"""Train the shipped result model and cross-validate it against the result rules.
 
 Data: the result annotations of ``scripts/annotations/pool/`` joined to their abstracts (one
 annotation per abstract, as ``scripts/eval_results.py``; the pairs of a doubly annotated abstract
 are one abstract, so they share a fold), in five folds by the SHA-1 of the title. Every abstract
-goes through the shipped pipeline once (cached under /tmp); the model learns from the wide
-candidates of :mod:`paperkg.extractors.result_model`, a candidate labelled true when it matches a
-gold result (subject, benchmark, metric and value). Within each fold's training part, three inner
-folds give the held-out scores the Platt scaling and the threshold (best result F1) are fitted on.
+goes through the shipped pipeline once (cached under /tmp); the model learns from the slots of
+:mod:`paperkg.extractors.result_model`: a slot is labelled a result when a gold result has its value
+and benchmark, and a metric or subject reading when such a gold result also has it. Within each
+fold's training part, three inner folds give the held-out scores the Platt scaling and the
+threshold (best result F1) are fitted on.
 
-    nice python scripts/train_results.py --pool ../shared/data/conference-abstracts/ml-conference-abstracts.jsonl.gz
+    nice python scripts/train_results.py              # cross-validate (2 min)
+    nice python scripts/train_results.py --write      # ... and write the weights that ship
 
-Prints the candidate recall (the share of gold results some candidate matches: the model's
+Prints the reading recall (the share of gold results some reading of a slot matches: the model's
 ceiling); for rules and model the pooled precision, recall and F1 over the held-out folds with
-bootstrap 95% intervals (abstracts resampled) and the mean over folds, as JSON; the reliability of
-the model's confidences; and a table of both on all abstracts and on each half of
-``scripts/eval_results.py`` (the rules were written from the development half's errors, so only
-the held-out half measures them unseen).
+bootstrap 95% intervals (abstracts resampled) and the mean over folds, as JSON; the paired
+difference of their F1; the reliability of the model's confidences; and a table of both on all
+abstracts and on each half of ``scripts/eval_results.py`` (the rules were written from the
+development half's errors, so only the held-out half measures them unseen).
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ import sample_pool  # noqa: E402, I001
 from train_relations import design, fit, folds_of, platt, processed_docs, reliability, vocabulary_of  # noqa: E402
 
 from paperkg.extractors import result_model  # noqa: E402
-from paperkg.extractors.evaluate_results import gold_matches, score_results  # noqa: E402
+from paperkg.extractors import results as result_rules  # noqa: E402
+from paperkg.extractors.evaluate_results import field_matches, gold_matches, score_results  # noqa: E402
 from paperkg.extractors.extract import doc_to_extraction  # noqa: E402
 from paperkg.extractors.pipeline import load_pipeline  # noqa: E402
 from paperkg.extractors.readers.cleaning import collapse_whitespace  # noqa: E402
@@ -54,29 +57,44 @@ def paper_of(record: dict) -> Paper:
 
 @dataclass
 class Example:
-    """One abstract: its gold record, the rules' extraction, its candidates and their labels."""
+    """One abstract: its gold record, the rules' extraction, its slots and their labels."""
 
     record: dict
     extraction: Extraction
-    candidates: list[result_model.ResultCandidate]
-    labels: np.ndarray  # candidates x 1
-    matched: list[int | None]  # the gold result each candidate matches
+    slots: list[result_model.ResultSlot]
+    labels: list[SlotLabels]
 
     @property
     def covered(self) -> int:
-        """How many gold results some candidate matches."""
-        return len({m for m in self.matched if m is not None})
+        """How many gold results some reading of a slot matches."""
+        readings = [replace(slot.reading, metric=m, subject=s) for slot in self.slots for m in slot.metrics for s in slot.subjects]
+        return len({i for i in gold_matches(self.record, self.extraction, readings) if i is not None})
+
+
+@dataclass
+class SlotLabels:
+    """Whether a slot is a gold result's value and benchmark; which of its metric and subject readings match it."""
+
+    result: float
+    metrics: list[float]
+    subjects: list[float]
+
+
+def labels_of(record: dict, extraction: Extraction, slot: result_model.ResultSlot) -> SlotLabels:
+    subject, metric = next(iter(slot.subjects)), next(iter(slot.metrics))
+    by_metric = field_matches(record, extraction, [replace(slot.reading, metric=m, subject=subject) for m in slot.metrics])
+    by_subject = field_matches(record, extraction, [replace(slot.reading, metric=metric, subject=s) for s in slot.subjects])
+    return SlotLabels(float("slot" in by_metric[0]), [float("metric" in f) for f in by_metric],
+                      [float("subject" in f) for f in by_subject])
 
 
 def examples(records: list[dict]) -> list[Example]:
     found = []
     for record, doc in zip(records, processed_docs([paper_of(r).text for r in records], "results-pool", load_pipeline())):
-        extraction = doc_to_extraction(doc, paper_of(record))
+        extraction = doc_to_extraction(doc, paper_of(record), read_results=result_rules.find_results)
         names = {e.id: e.name for e in extraction.entities}
-        cands = result_model.candidates(doc, names)
-        matched = gold_matches(record, extraction, [c.result for c in cands])
-        labels = np.array([[float(m is not None)] for m in matched]).reshape(len(cands), 1)
-        found.append(Example(record, extraction, cands, labels, matched))
+        slots = result_model.slots(doc, names)
+        found.append(Example(record, extraction, slots, [labels_of(record, extraction, slot) for slot in slots]))
     return found
 
 
@@ -84,43 +102,53 @@ def fold_of(title: str) -> int:
     return int(hashlib.sha1(title.encode()).hexdigest(), 16) % FOLDS
 
 
+def _parts(found: list[Example]) -> list[tuple[list[set[str]], list[float]]]:
+    """The rows each regression learns from: every slot; the metric, the subject readings of the gold slots."""
+    pairs = [(slot, labels) for e in found for slot, labels in zip(e.slots, e.labels)]
+    gold = [(slot, labels) for slot, labels in pairs if labels.result]
+    return [([slot.features for slot, _ in pairs], [labels.result for _, labels in pairs]),
+            ([f for slot, _ in gold for f in slot.metrics.values()], [y for _, labels in gold for y in labels.metrics]),
+            ([f for slot, _ in gold for f in slot.subjects.values()], [y for _, labels in gold for y in labels.subjects])]
+
+
 def _fit_raw(found: list[Example], l2: float) -> result_model.ResultModel:
-    sets = [c.features for e in found for c in e.candidates]
-    vocabulary = vocabulary_of(sets)
-    labels = np.concatenate([e.labels for e in found])
-    weights, bias = fit(design(sets, vocabulary, labels, np.ones(len(labels))), len(vocabulary), l2)
-    return result_model.ResultModel(vocabulary, weights, bias, np.array([[1.0, 0.0]]), np.array([0.5]), True)
+    parts = _parts(found)
+    vocabulary = vocabulary_of([f for sets, _ in parts for f in sets])
+    columns, biases = [], []
+    for sets, labels in parts:
+        y = np.array(labels).reshape(len(labels), 1)
+        weights, bias = fit(design(sets, vocabulary, y, np.ones(len(y))), len(vocabulary), l2)
+        columns.append(weights)
+        biases.append(bias)
+    return result_model.ResultModel(vocabulary, np.hstack(columns), np.concatenate(biases),
+                                    np.array([[1.0, 0.0]] * 3), np.array([0.5] * 3), True)
 
 
 def train_model(found: list[Example], l2: float, inner_folds: int = 3) -> result_model.ResultModel:
-    """Fit on ``found``; Platt scaling and threshold from ``inner_folds`` held-out folds of it (the
-    threshold with the best result F1 over the slots' best readings)."""
+    """Fit on ``found``; the result regression's Platt scaling and threshold from ``inner_folds``
+    held-out folds of it (the threshold with the best result F1)."""
     inner = folds_of(len(found), inner_folds, SEED + 1)
-    held_out: list[tuple[Example, np.ndarray]] = []
+    held_out: list[tuple[Example, result_model.ResultModel]] = []
+    raw, labels = [], []
     for k in range(inner_folds):
         model = _fit_raw([e for e, f in zip(found, inner) if f != k], l2)
-        held_out += [(e, model.scores([c.features for c in e.candidates])[:, 0]) for e, f in zip(found, inner) if f == k]
+        for e in (e for e, f in zip(found, inner) if f == k):
+            held_out.append((e, model))
+            raw += list(model.scores([slot.features for slot in e.slots])[:, 0])
+            labels += [lab.result for lab in e.labels]
     model = _fit_raw(found, l2)
-    raw = np.concatenate([s for _, s in held_out])
-    labels = np.concatenate([e.labels[:, 0] for e, _ in held_out])
-    model.platt = np.array([platt(raw, labels, np.ones(len(labels)))])
-    gold = sum(len(e.record["results"]) for e, _ in held_out)
+    model.platt[0] = platt(np.array(raw), np.array(labels), np.ones(len(labels)))
     grid = np.arange(0.1, 0.9, 0.025)
     f1 = []
     for threshold in grid:
-        kept = [(e, result_model.chosen(e.candidates, _calibrated(model, raw), threshold)) for e, raw in held_out]
-        tp = sum(len({e.matched[i] for i in indices} - {None}) for e, indices in kept)
-        f1.append(_f1(tp, sum(map(len, (i for _, i in kept))) - tp, gold - tp))
-    model.thresholds = np.array([grid[int(np.argmax(f1))]])
+        records, extractions = [], []
+        for e, inner_model in held_out:
+            inner_model.platt[0], inner_model.thresholds[0] = model.platt[0], threshold
+            records.append(e.record)
+            extractions.append(replace(e.extraction, results=inner_model.decide(e.slots)))
+        f1.append(score_results(records, extractions).score.f1)
+    model.thresholds[0] = grid[int(np.argmax(f1))]
     return model
-
-
-def _calibrated(model: result_model.ResultModel, raw: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-(raw * model.platt[0, 0] + model.platt[0, 1])))
-
-
-def _decided(example: Example, model: result_model.ResultModel, raw: np.ndarray, threshold: float) -> list:
-    return result_model.decide(example.candidates, _calibrated(model, raw), threshold)
 
 
 def _f1(tp, fp, fn) -> float:
@@ -138,8 +166,25 @@ def bootstrap(counts: np.ndarray, resamples: int, seed: int = SEED) -> dict[str,
     return {name: (round(float(a), 4), round(float(b), 4)) for name, a, b in zip(("P", "R", "F1"), low, high)}
 
 
+def per_abstract(records: list[dict], extractions: list[Extraction]) -> np.ndarray:
+    """(tp, fp, fn) of each abstract."""
+    return np.array([[s.tp, s.fp, s.fn] for s in (score_results([r], [x]).score for r, x in zip(records, extractions))])
+
+
+def paired_gain(first: np.ndarray, second: np.ndarray, resamples: int, seed: int = SEED) -> tuple[float, float, float]:
+    """F1 of ``second`` minus F1 of ``first`` (per-abstract counts of the same abstracts), with its
+    95% interval over the same resampled abstracts."""
+    rng = np.random.default_rng(seed)
+    gains = []
+    for _ in range(resamples):
+        weights = np.bincount(rng.integers(0, len(first), len(first)), minlength=len(first))
+        gains.append(_f1(*(weights @ second)) - _f1(*(weights @ first)))
+    low, high = np.percentile(gains, [2.5, 97.5])
+    return round(_f1(*second.sum(axis=0)) - _f1(*first.sum(axis=0)), 4), round(float(low), 4), round(float(high), 4)
+
+
 def summary(records: list[dict], extractions: list[Extraction], resamples: int, folds: list[int]) -> dict:
-    counts = np.array([[s.tp, s.fp, s.fn] for s in (score_results([r], [x]).score for r, x in zip(records, extractions))])
+    counts = per_abstract(records, extractions)
     tp, fp, fn = counts.sum(axis=0)
     point = {"P": tp / max(tp + fp, 1), "R": tp / max(tp + fn, 1), "F1": _f1(tp, fp, fn)}
     per_fold = []
@@ -160,8 +205,7 @@ def cross_validate(found: list[Example], l2: float, resamples: int) -> None:
         model = train_model([e for e, f in zip(found, folds) if f != k], l2)
         for i in (i for i, f in enumerate(folds) if f == k):
             example = found[i]
-            raw = model.scores([c.features for c in example.candidates])[:, 0]
-            kept = _decided(example, model, raw, float(model.thresholds[0]))
+            kept = model.decide(example.slots)
             pooled["model"][i] = replace(example.extraction, results=kept)
             matched = gold_matches(example.record, example.extraction, kept)
             held_out += [(r.confidence, float(m is not None)) for r, m in zip(kept, matched)]
@@ -169,6 +213,8 @@ def cross_validate(found: list[Example], l2: float, resamples: int) -> None:
     records = [e.record for e in found]
     results = {variant: summary(records, extractions, resamples, folds) for variant, extractions in pooled.items()}
     print(json.dumps({"abstracts": len(found), "folds": FOLDS, "l2": l2, "scores": results}, indent=1))
+    gain, low, high = paired_gain(*(per_abstract(records, pooled[v]) for v in ("rules", "model")), resamples)
+    print(f"model F1 minus rules F1 (paired, abstracts resampled): {gain:+.4f} [{low:+.4f}, {high:+.4f}]")
     halves = {name: [i for i, e in enumerate(found) if half(e.record["title"]) == name] for name in ("dev", "held-out")}
     confidences, truth = (np.array(x) for x in zip(*held_out)) if held_out else (np.zeros(0), np.zeros(0))
     print("reliability (model, kept results of the held-out folds):")
@@ -188,13 +234,21 @@ def main() -> None:
     parser.add_argument("--pool", type=Path, default=sample_pool.POOL)
     parser.add_argument("--l2", type=float, default=1e-3, help="L2 strength (by cross-validation: 1e-3 over 3e-4 and 3e-3)")
     parser.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples")
+    parser.add_argument("--no-crossval", dest="folds", action="store_false", help="skip the cross-validation")
+    parser.add_argument("--write", action="store_true", help=f"train on all abstracts and write {result_model.MODEL_PATH.name}")
     args = parser.parse_args()
     found = examples(annotated_records(args.pool))
     gold = sum(len(e.record["results"]) for e in found)
     covered = sum(e.covered for e in found)
-    print(f"candidates: {sum(len(e.candidates) for e in found)} for {len(found)} abstracts; candidate recall "
+    print(f"slots: {sum(len(e.slots) for e in found)} for {len(found)} abstracts; reading recall "
           f"{covered}/{gold} = {covered / gold:.3f}")
-    cross_validate(found, args.l2, args.resamples)
+    if args.folds:
+        cross_validate(found, args.l2, args.resamples)
+    if args.write:
+        model = train_model(found, args.l2)
+        result_model.MODEL_PATH.write_text(json.dumps(model.to_json(), separators=(",", ":")) + "\n", encoding="utf-8")
+        print(f"wrote {result_model.MODEL_PATH} ({len(model.features)} features, threshold {model.thresholds[0]:.3f})",
+              file=sys.stderr)
 
 
 if __name__ == "__main__":

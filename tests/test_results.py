@@ -1,4 +1,5 @@
-"""Result extraction on sentences written for these tests, through the shipped pipeline."""
+"""Result extraction on sentences written for these tests: the result rules (the model's features and
+its cross-validated baseline) and the shipped result model, each after the shipped pipeline."""
 
 from __future__ import annotations
 
@@ -8,14 +9,22 @@ from pathlib import Path
 import pytest
 
 from paperkg.extractors.evaluate_results import score_results
-from paperkg.extractors.extract import extract_text
+from paperkg.extractors.extract import doc_to_extraction, extract_text
 from paperkg.extractors.metrics import lower_is_better
-from paperkg.extractors.records import Extraction
+from paperkg.extractors.pipeline import load_pipeline
+from paperkg.extractors.records import Extraction, Paper, title_id
+from paperkg.extractors.results import find_results
+
+
+def rule_extraction(title: str, abstract: str) -> Extraction:
+    """The extraction with the result rules' results instead of the shipped model's."""
+    paper = Paper(title_id(title), title, abstract)
+    return doc_to_extraction(load_pipeline()(paper.text), paper, read_results=find_results)
 
 
 def results(title: str, abstract: str) -> list[tuple]:
     return [(r.subject, r.benchmark, r.metric, r.value, r.unit, r.kind)
-            for r in extract_text(title, abstract).results]
+            for r in rule_extraction(title, abstract).results]
 
 
 @pytest.mark.parametrize(
@@ -162,7 +171,7 @@ def test_results_skips_numbers_that_are_no_result(abstract):
 
 def test_results_keep_setting_evidence_and_offsets():
     title, abstract = "Boxer: Detection with Boxes", "We introduce Boxer. Boxer reaches 46.6 box AP on COCO test-dev."
-    extraction = extract_text(title, abstract)
+    extraction = rule_extraction(title, abstract)
     [result] = extraction.results
     text = extraction.paper.text
     assert result.setting == "test-dev"
@@ -182,7 +191,7 @@ def test_results_keep_setting_evidence_and_offsets():
     ],
 )
 def test_results_setting_from_the_values_clause(abstract, settings):
-    found = extract_text("Prompter: Prompting Models", "We propose Prompter. " + abstract).results
+    found = rule_extraction("Prompter: Prompting Models", "We propose Prompter. " + abstract).results
     assert [r.setting for r in sorted(found, key=lambda r: float(r.value))] == settings
 
 
@@ -202,25 +211,38 @@ def test_metrics_lower_is_better(metric, lower):
 
 
 @pytest.mark.parametrize(
-    "gold, found, counts",
+    "gold, found, proposed, counts",
     [
         # subject and benchmark through aliases, metric by canonical key
         ({"subject": "Boxer", "benchmark": "MS-COCO", "metric": "Box AP", "value": "46.6"},
-         ("Boxer", "COCO", "box AP", "46.6"), (1, 0, 0)),
+         ("Boxer", "COCO", "box AP", "46.6"), ([], []), (1, 0, 0)),
         # another value is a miss on both sides
         ({"subject": "Boxer", "benchmark": "COCO", "metric": "box AP", "value": "46.6"},
-         ("Boxer", "COCO", "box AP", "46.5"), (0, 1, 1)),
-        # PAPER matches only PAPER
+         ("Boxer", "COCO", "box AP", "46.5"), ([], []), (0, 1, 1)),
+        # PAPER is no other name ...
         ({"subject": "PAPER", "benchmark": "COCO", "metric": "", "value": "46.6"},
-         ("Boxer", "COCO", "", "46.6"), (0, 1, 1)),
+         ("Boxer", "COCO", "", "46.6"), ([], []), (0, 1, 1)),
+        # ... but what its side says the paper proposes, either way round
+        ({"subject": "PAPER", "benchmark": "COCO", "metric": "", "value": "46.6"},
+         ("Boxer", "COCO", "", "46.6"), (["Boxer"], []), (1, 0, 0)),
+        ({"subject": "Boxer", "benchmark": "COCO", "metric": "", "value": "46.6"},
+         ("PAPER", "COCO", "", "46.6"), ([], ["Boxer"]), (1, 0, 0)),
+        # two named subjects stay two, whatever the paper proposes
+        ({"subject": "Boxer-L", "benchmark": "COCO", "metric": "", "value": "46.6"},
+         ("Boxer", "COCO", "", "46.6"), (["Boxer", "Boxer-L"], ["Boxer", "Boxer-L"]), (0, 1, 1)),
     ],
 )
-def test_evaluate_results_matches_subject_benchmark_metric_and_value(gold, found, counts):
-    from paperkg.extractors.records import Entity, Paper, Result
+def test_evaluate_results_matches_subject_benchmark_metric_and_value(gold, found, proposed, counts):
+    from paperkg.extractors.records import Entity, Paper, Relation, Result
 
-    record = {"title": "Boxer", "entities": [{"name": "COCO", "type": "Dataset", "aliases": ["MS-COCO"]}],
-              "results": [gold]}
-    extraction = Extraction(Paper("p", "Boxer", "..."), entities=[Entity("coco", "COCO", "Dataset")],
+    gold_proposed, found_proposed = proposed
+    names = ["Boxer", "Boxer-L"]
+    record = {"title": "Boxer", "entities": [{"name": "COCO", "type": "Dataset", "aliases": ["MS-COCO"]},
+                                             *({"name": n, "type": "Method", "aliases": []} for n in names)],
+              "relations": [{"head": "PAPER", "type": "PROPOSES", "tail": n} for n in gold_proposed], "results": [gold]}
+    extraction = Extraction(Paper("p", "Boxer", "..."),
+                            entities=[Entity("coco", "COCO", "Dataset"), *(Entity(n.lower(), n, "Method") for n in names)],
+                            relations=[Relation("PAPER", "PROPOSES", n, "", 0, 0, "rule", 0.9) for n in found_proposed],
                             results=[Result(*found, "", "absolute", None, None, "", 0, 0, "rule", 0.8)])
     score = score_results([record], [extraction]).score
     assert (score.tp, score.fp, score.fn) == counts
@@ -239,17 +261,17 @@ def test_evaluate_results_gold_matches_names_the_gold_result_each_result_matches
     assert gold_matches(record, extraction, found) == [1, None]
 
 
-# -- the learned result extractor's candidates and decisions -----------------------------------
+# -- the learned result extractor's slots and decisions -------------------------------------
 
-def _candidates(title: str, abstract: str):
+def _slots(title: str, abstract: str):
     from paperkg.extractors.extract import doc_to_extraction
     from paperkg.extractors.pipeline import load_pipeline
     from paperkg.extractors.records import Paper
-    from paperkg.extractors.result_model import candidates
+    from paperkg.extractors.result_model import slots
 
     paper = Paper("p", title, abstract)
     doc = load_pipeline()(paper.text)
-    return candidates(doc, {e.id: e.name for e in doc_to_extraction(doc, paper).entities})
+    return slots(doc, {e.id: e.name for e in doc_to_extraction(doc, paper).entities})
 
 
 @pytest.mark.parametrize(
@@ -263,38 +285,81 @@ def _candidates(title: str, abstract: str):
          {("71.2", "CIFAR-100"), ("71.2", "CelebA")}, "bench-from=context"),
     ],
 )
-def test_result_model_candidates_pair_each_value_with_each_benchmark(abstract, pairs, source):
-    found = _candidates("StepTune: tuning in steps", abstract)
-    assert pairs <= {(c.result.value, c.result.benchmark) for c in found}
-    assert all(source in c.features for c in found if (c.result.value, c.result.benchmark) in pairs)
+def test_result_model_slots_pair_each_value_with_each_benchmark(abstract, pairs, source):
+    found = _slots("StepTune: tuning in steps", abstract)
+    assert pairs <= {(slot.reading.value, slot.reading.benchmark) for slot in found}
+    assert all(source in slot.features for slot in found if (slot.reading.value, slot.reading.benchmark) in pairs)
 
 
-def test_result_model_candidates_hold_the_rules_reading_and_others():
+def test_result_model_slots_hold_the_rules_reading_and_others():
     title, abstract = "StepTune: tuning in steps", "StepTune improves accuracy on CIFAR-100 by 2.5 points."
-    found = [c for c in _candidates(title, abstract) if c.result.benchmark == "CIFAR-100"]
-    [rule] = extract_text(title, abstract).results
-    stated = [c.result for c in found if "rule-states-it" in c.features]
-    assert [(r.subject, r.metric, r.value, r.unit, r.kind) for r in stated] == [
-        (rule.subject, rule.metric, rule.value, rule.unit, rule.kind)]
+    [slot] = [s for s in _slots(title, abstract) if s.reading.benchmark == "CIFAR-100"]
+    [rule] = rule_extraction(title, abstract).results
+    assert "rule-states-it" in slot.features
+    assert "rule-states-it" in slot.metrics[rule.metric] and "rule-states-it" in slot.subjects[rule.subject]
+    assert (slot.reading.value, slot.reading.unit, slot.reading.kind) == (rule.value, rule.unit, rule.kind)
     # readings the rules did not choose: the paper as subject, no metric
-    assert {"PAPER", "StepTune"} <= {c.result.subject for c in found}
-    assert {"", "accuracy"} <= {c.result.metric for c in found}
-    assert all(c.result.evidence == abstract and c.result.start < c.result.end for c in found)
+    assert {"PAPER", "StepTune"} <= set(slot.subjects)
+    assert {"", "accuracy"} <= set(slot.metrics)
+    assert slot.reading.evidence == abstract and slot.reading.start < slot.reading.end
 
 
-def test_result_model_decide_keeps_the_most_probable_reading_of_each_slot_that_reaches_the_threshold():
+@pytest.mark.parametrize(
+    "title, abstract, expected",
+    [
+        ("LinkFormer: Linking Tokens",
+         "We propose LinkFormer, a vision transformer. LinkFormer achieves 84.7% top-1 accuracy on ImageNet-1K.",
+         {("LinkFormer", "ImageNet-1K", "top-1 accuracy", "84.7", "absolute")}),
+        # the paper's own score and its gain over a named detector (PAPER: the paper's approach)
+        ("Sparse Detectors",
+         "We present SparDet, a sparse detector. On COCO test-dev, SparDet obtains 52.3 AP, surpassing DINO by 1.4 AP.",
+         {("PAPER", "COCO", "AP", "52.3", "absolute"), ("PAPER", "COCO", "AP", "1.4", "gain")}),
+        # from 45.1 to 67.3: the score reached
+        ("CodeStep: Stepwise Code Generation",
+         "We introduce CodeStep. CodeStep improves pass@1 on HumanEval from 45.1% to 67.3%.",
+         {("CodeStep", "HumanEval", "pass@1", "67.3", "absolute")}),
+        ("Whisper Tuning for Low-Resource ASR",
+         "We fine-tune Whisper with adapters. Our approach yields a 12% relative reduction in WER on LibriSpeech.",
+         {("PAPER", "LibriSpeech", "WER", "12", "relative")}),
+        ("Math Tuning",
+         "We propose MathTune. MathTune-7B attains 58.2% accuracy on MATH and 88.1% on GSM8K, outperforming Llama-2-70B.",
+         {("PAPER", "MATH", "accuracy", "58.2", "absolute"), ("PAPER", "GSM8K", "accuracy", "88.1", "absolute")}),
+        ("Distilled Diffusion",
+         "We distil a diffusion model into four steps. Our model reaches an FID of 3.21 on CIFAR-10.",
+         {("PAPER", "CIFAR-10", "FID", "3.21", "absolute")}),
+        # no results: speed and memory, others' scores in the background, a dataset's size
+        ("Efficient Attention",
+         "We propose FlashMix, an attention kernel. FlashMix is 2.5x faster than FlashAttention and uses 40% less memory.",
+         set()),
+        ("Benchmarks of Reasoning",
+         "Large language models such as GPT-4 reach 92% on GSM8K. We study why smaller models fail.", set()),
+        ("A Dataset of Charts", "We release ChartSet, a dataset of 120,000 charts collected from 2,000 papers.", set()),
+    ],
+)
+def test_result_model_reads_the_results_of_sentences_it_never_saw(title, abstract, expected):
+    found = extract_text(title, abstract).results
+    assert {(r.subject, r.benchmark, r.metric, r.value, r.kind) for r in found} == expected
+    assert all(r.extractor == "model" and 0 < r.confidence <= 1 for r in found)
+
+
+def test_result_model_decides_each_slot_against_the_threshold_and_ranks_its_readings_apart():
     import numpy as np
 
     from paperkg.extractors.records import Result
-    from paperkg.extractors.result_model import ResultCandidate, decide
+    from paperkg.extractors.result_model import ResultModel, ResultSlot
 
-    def reading(slot, subject, value):
-        return ResultCandidate(slot, Result(subject, "COCO", "AP", value, "", "absolute", None, None, "s", 0, 1, "model", 0.0))
+    features = {"near": 0, "far": 1, "metric=after": 2, "subject=main": 3}
+    weights = np.array([[2.0, 0.0, 0.0], [-2.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    model = ResultModel(features, weights, np.zeros(3), np.array([[1.0, 0.0]] * 3), np.array([0.5, 0.5, 0.5]))
 
-    found = [reading((1, 3, "coco"), "PAPER", "41.0"), reading((1, 3, "coco"), "Boxer", "41.0"),
-             reading((1, 9, "coco"), "Boxer", "2.5")]
-    kept = decide(found, np.array([0.4, 0.7, 0.2]), threshold=0.3)
-    assert [(r.subject, r.value, r.confidence) for r in kept] == [("Boxer", "41.0", 0.7)]
+    def slot(word, value, where):
+        reading = Result("PAPER", "COCO", "", value, "", "absolute", None, None, "s", 0, 1, "model", 0.0)
+        return ResultSlot((1, word, "coco"), reading, {where},
+                          {"": set(), "AP": {"metric=after"}}, {"PAPER": set(), "Boxer": {"subject=main"}})
+
+    kept = model.decide([slot(3, "41.0", "near"), slot(9, "2.5", "far")])
+    # the slot's 0.881 times its best metric's and subject's 0.731 each
+    assert [(r.subject, r.metric, r.value, r.confidence) for r in kept] == [("Boxer", "AP", "41.0", 0.471)]
 
 
 def test_result_model_weights_round_trip_through_json_and_refuse_other_labels():
@@ -302,8 +367,8 @@ def test_result_model_weights_round_trip_through_json_and_refuse_other_labels():
 
     from paperkg.extractors.result_model import ResultModel
 
-    model = ResultModel({"unit=%": 0, "rule-states-it": 1}, np.array([[0.5], [2.0]]), np.array([-1.0]),
-                        np.array([[1.2, -0.3]]), np.array([0.4]))
+    model = ResultModel({"unit=%": 0, "rule-states-it": 1}, np.array([[0.5, 0.1, 0.2], [2.0, 0.3, 0.4]]), np.zeros(3),
+                        np.array([[1.2, -0.3]] * 3), np.array([0.4] * 3))
     again = ResultModel.from_json(json.loads(json.dumps(model.to_json())))
     features = [{"unit=%", "rule-states-it"}, {"unit=%"}, set()]
     assert np.allclose(model.probabilities(features), again.probabilities(features))
