@@ -5,16 +5,19 @@
 // rows are those of its name in any case ("Top-1 accuracy" is "top-1 accuracy", "top-1 acc" is
 // another metric); rows naming no metric come last. `model` is the result's subject; for the paper's
 // own approach ("our method reaches ...") it is the one model or method the paper proposes, else
-// "(this paper)".
+// "(this paper)". `confidence` is the extractor's probability that the row's value, benchmark,
+// metric and model are all right.
 // example: paperkg leaderboard COCO --metric "box AP" --setting test-dev
 // argument: key  the benchmark's or dataset's name or any alias
 // scope: 2  relationships from the entity named by $key that the pattern reaches
 // option: metric=  only this metric, as written in any case, e.g. "box AP" (default: every metric)
 // option: setting=  only this setting or split, in any case, e.g. test-dev, 5-shot (default: every one)
+// option: confidence=0.0  only rows the extractor is at least this sure of, 0 to 1, e.g. 0.5
 MATCH (p:Paper)-[:REPORTS]->(r:Result)-[:RESULT_ON]->(b:Entity)
 WHERE $key IN b.keys AND r.kind = 'absolute'
   AND ($setting = '' OR toLower(coalesce(r.setting, '')) = toLower($setting))
   AND ($metric = '' OR toLower(r.metric) = toLower($metric))
+  AND r.confidence >= $confidence
 RETURN r.metric AS metric,
        coalesce(head([(r)-[:RESULT_OF]->(s) | s.name]),
                 CASE r.subject WHEN 'PAPER'
@@ -24,5 +27,5 @@ RETURN r.metric AS metric,
                 ELSE r.subject END) AS model,
        CASE r.unit WHEN 'points' THEN r.value + ' points' ELSE r.value + coalesce(r.unit, '') END AS value,
        r.setting AS setting, CASE r.lower_is_better WHEN true THEN 'lower' WHEN false THEN 'higher' END AS better,
-       p.title AS title, coalesce(p.date, toString(p.year)) AS date, r.evidence AS evidence
+       p.title AS title, coalesce(p.date, toString(p.year)) AS date, r.confidence AS confidence, r.evidence AS evidence
 ORDER BY r.metric = '', toLower(r.metric), CASE WHEN r.lower_is_better THEN r.score ELSE -r.score END, model, p.id, value

@@ -77,6 +77,7 @@ class Catalogue(NamedTuple):
 _HEADER = re.compile(r"^//\s*(example|argument|option|scope):\s*(.*)$")
 _PARAMETER_NAME = re.compile(r"[a-z][a-z0-9_]*")
 _WHOLE_NUMBER = re.compile(r"[0-9]+")
+_DECIMAL = re.compile(r"[0-9]+\.[0-9]+")
 
 
 def _parameter_name(name: str, kind: str) -> str:
@@ -99,7 +100,7 @@ def _read_option(query: CatalogueQuery, rest: str) -> None:
     opt, has_default, default = spec.partition("=")
     if not has_default:
         raise ValueError(f"option {spec!r} has no default; write NAME=DEFAULT and a help text")
-    value = int(default) if _WHOLE_NUMBER.fullmatch(default) else default
+    value = int(default) if _WHOLE_NUMBER.fullmatch(default) else float(default) if _DECIMAL.fullmatch(default) else default
     query.options[_parameter_name(opt, "option")] = (value, help_text.strip())
 
 

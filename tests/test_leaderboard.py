@@ -87,9 +87,19 @@ def test_leaderboard_csv_has_the_json_rows(abstracts_graph):
     done = run("leaderboard", "ImageNet", "--csv", "--graph", abstracts_graph)
     assert done.exit_code == 0, done.output
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
-    assert list(rows[0]) == ["metric", "model", "value", "setting", "better", "title", "date", "evidence"]
-    assert rows == [{k: "" if v is None else v for k, v in row.items()}
+    assert list(rows[0]) == ["metric", "model", "value", "setting", "better", "title", "date", "confidence", "evidence"]
+    assert rows == [{k: "" if v is None else str(v) for k, v in row.items()}
                     for row in leaderboard_json(abstracts_graph, "ImageNet")]
+
+
+def test_leaderboard_confidence_keeps_the_rows_at_least_that_sure(abstracts_graph):
+    rows = leaderboard_json(abstracts_graph, "ImageNet") + leaderboard_json(abstracts_graph, "COCO")
+    confidences = sorted({r["confidence"] for r in rows})
+    assert len(confidences) > 1 and all(0 < c <= 1 for c in confidences)
+    bar = confidences[len(confidences) // 2]
+    sure = leaderboard_json(abstracts_graph, "ImageNet", "--confidence", str(bar)) + \
+        leaderboard_json(abstracts_graph, "COCO", "--confidence", str(bar))
+    assert sure == [r for r in rows if r["confidence"] >= bar] != rows
 
 
 def test_leaderboard_unknown_name_is_one_line_error(abstracts_graph):
