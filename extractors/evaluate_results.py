@@ -20,13 +20,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from .evaluate import Score
 from .normalize import canonical_key
 from .records import PAPER, Extraction, Result, normalise_title
 
-__all__ = ["ResultReport", "has_results", "score_results", "gold_matches", "field_matches"]
+__all__ = ["ResultReport", "has_results", "score_results", "gold_matches", "ReadingMatch", "reading_matches"]
 
 
 @dataclass
@@ -99,18 +99,27 @@ def gold_matches(record: dict, extraction: Extraction, results: list[Result]) ->
     return [next((i for i, g in enumerate(expected) if key.matches(g)), None) for key in _found_keys(extraction, results)]
 
 
-def field_matches(record: dict, extraction: Extraction, results: list[Result]) -> list[set[str]]:
-    """For each of ``results`` (read from ``extraction``'s entities): ``{"slot"}`` when a gold
-    result of ``record`` has its value and benchmark, with ``"metric"`` and ``"subject"`` when one
-    of those also has its metric, its subject (what the learned extractor is trained on)."""
-    expected = _gold_keys(record)
+class ReadingMatch(NamedTuple):
+    """How a reading of a value matches the gold: ``slot`` when a gold result has its value and
+    benchmark; ``metric``, ``subject`` when one of those also has its metric, its subject;
+    ``kinds`` the kinds of those gold results."""
+
+    slot: bool
+    metric: bool
+    subject: bool
+    kinds: frozenset[str]
+
+
+def reading_matches(record: dict, extraction: Extraction, results: list[Result]) -> list[ReadingMatch]:
+    """For each of ``results`` (read from ``extraction``'s entities) how it matches the gold
+    results of ``record`` (what the learned extractor is trained on)."""
+    expected = list(zip(_gold_keys(record), record["results"]))
     found = []
     for key in _found_keys(extraction, results):
-        same = [g for g in expected if g.value == key.value and key.benchmark & g.benchmark]
-        fields = {"slot"} if same else set()
-        fields |= {"metric"} if any(g.metric == key.metric for g in same) else set()
-        fields |= {"subject"} if any(key.subject & g.subject for g in same) else set()
-        found.append(fields)
+        same = [(g, gold) for g, gold in expected if g.value == key.value and key.benchmark & g.benchmark]
+        found.append(ReadingMatch(bool(same), any(g.metric == key.metric for g, _ in same),
+                                  any(key.subject & g.subject for g, _ in same),
+                                  frozenset(gold.get("kind", "absolute") for _, gold in same)))
     return found
 
 

@@ -1,4 +1,4 @@
-"""The learned result extractor: every value on every name it may be a score on, three logistic regressions.
+"""The learned result extractor: every value on every name it may be a score on, five logistic regressions.
 
 :func:`slots` pairs every number of a sentence (past the title) with every name the sentence gives
 that is no metric's or task's (else with the data the abstract evaluates on): a
@@ -10,8 +10,9 @@ rules' metric, every metric phrase and Metric entity of the sentence, none) and 
 (the rules' subject, the paper's proposals, the models and methods of the title and those the
 sentence names before the value, ``PAPER``), each with features of where it comes from.
 :class:`ResultModel` decides the slot (``RESULT``, calibrated, against a threshold) and ranks its
-readings (``METRIC``, ``SUBJECT``) separately: three small decisions learn from a few hundred
-annotated results where one over every combination did not. Kind, baseline and setting are the rules'.
+readings (``METRIC``, ``SUBJECT``) separately, and reads its kind (``GAIN``, ``RELATIVE``, else an
+absolute score): small decisions learn from a few hundred annotated results where one over every
+combination did not. Baseline and setting are the rules'.
 
 ``scripts/train_results.py`` cross-validates it against the rules and writes the weights that
 ship (:data:`MODEL_PATH`); :func:`find_results` is what the pipeline's extraction calls.
@@ -195,7 +196,7 @@ def _sentence_slots(number: int, s: Sentence, context: list[tuple], main: str, p
                 assigned = {d[2]: rule.name for d in got} or {"": rule.name}
                 break
         base = _value_features(s, v, run) | sentence_features | {f"kind={kind}"}
-        baseline = _baseline(s, v, next(iter(subjects))) if kind != "absolute" else None
+        baseline = _baseline(s, v, next(iter(subjects)))  # kept when the model reads a gain or a change
         setting = _setting(s, run, v)
         for bench in benches:
             features = base | _pair_features(s, v, bench, assigned) | {f"bench-type={bench[3]}",
@@ -241,25 +242,30 @@ def slots(doc: Doc, names: Mapping[str, str]) -> list[ResultSlot]:
 
 
 class ResultModel(LogisticModel):
-    """Three logistic regressions over one feature index: ``RESULT`` scores a slot (calibrated, with
-    the decision threshold), ``METRIC`` and ``SUBJECT`` rank its readings (only their order counts)."""
+    """Five logistic regressions over one feature index: ``RESULT`` scores a slot (calibrated, with
+    the decision threshold), ``METRIC`` and ``SUBJECT`` rank its readings, ``GAIN`` and ``RELATIVE``
+    read its kind (an absolute score when neither reaches 0.5)."""
 
-    LABELS = ("RESULT", "METRIC", "SUBJECT")
+    LABELS = ("RESULT", "METRIC", "SUBJECT", "GAIN", "RELATIVE")
     PATH = MODEL_PATH
     TRAINER = "scripts/train_results.py"
 
     def decide(self, found: list[ResultSlot]) -> list[Result]:
         """The slots whose probability reaches the threshold, each read with its best-ranked metric
-        and subject; one result per key. Its confidence is the probability that all three are right
-        (the product of theirs): the slot's alone overstates it, as readings go wrong too."""
+        and subject and its kind; one result per key. Its confidence is the probability that
+        value, benchmark, metric and subject are all right (the product of theirs): the slot's
+        alone overstates it, as readings go wrong too."""
         results = []
-        for slot, probability in zip(found, self.probabilities([slot.features for slot in found])[:, 0]):
+        probabilities = self.probabilities([slot.features for slot in found])
+        for slot, (probability, _, _, gain, relative) in zip(found, probabilities):
             if probability < self.thresholds[0]:
                 continue
             metric, metric_probability = self._best(slot.metrics, 1)
             subject, subject_probability = self._best(slot.subjects, 2)
+            kind = "relative" if relative >= max(gain, 0.5) else "gain" if gain >= 0.5 else "absolute"
             confidence = round(float(probability * metric_probability * subject_probability), 3)
-            results.append((probability, replace(slot.reading, metric=metric, subject=subject, confidence=confidence)))
+            results.append((probability, replace(slot.reading, metric=metric, subject=subject, kind=kind, confidence=confidence,
+                                                 baseline=slot.reading.baseline if kind != "absolute" else None)))
         kept: dict[tuple, Result] = {}
         for _, result in sorted(results, key=lambda pair: -pair[0]):
             kept.setdefault(result.key_fields, result)

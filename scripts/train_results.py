@@ -40,7 +40,7 @@ from train_relations import design, fit, folds_of, platt, processed_docs, reliab
 
 from paperkg.extractors import result_model  # noqa: E402
 from paperkg.extractors import results as result_rules  # noqa: E402
-from paperkg.extractors.evaluate_results import field_matches, gold_matches, score_results  # noqa: E402
+from paperkg.extractors.evaluate_results import gold_matches, reading_matches, score_results  # noqa: E402
 from paperkg.extractors.extract import doc_to_extraction  # noqa: E402
 from paperkg.extractors.pipeline import load_pipeline  # noqa: E402
 from paperkg.extractors.readers.cleaning import collapse_whitespace  # noqa: E402
@@ -73,19 +73,23 @@ class Example:
 
 @dataclass
 class SlotLabels:
-    """Whether a slot is a gold result's value and benchmark; which of its metric and subject readings match it."""
+    """Whether a slot is a gold result's value and benchmark, which of its metric and subject
+    readings match it, and its kind ("" for no gold result)."""
 
     result: float
     metrics: list[float]
     subjects: list[float]
+    kind: str
 
 
 def labels_of(record: dict, extraction: Extraction, slot: result_model.ResultSlot) -> SlotLabels:
     subject, metric = next(iter(slot.subjects)), next(iter(slot.metrics))
-    by_metric = field_matches(record, extraction, [replace(slot.reading, metric=m, subject=subject) for m in slot.metrics])
-    by_subject = field_matches(record, extraction, [replace(slot.reading, metric=metric, subject=s) for s in slot.subjects])
-    return SlotLabels(float("slot" in by_metric[0]), [float("metric" in f) for f in by_metric],
-                      [float("subject" in f) for f in by_subject])
+    by_metric = reading_matches(record, extraction, [replace(slot.reading, metric=m, subject=subject) for m in slot.metrics])
+    by_subject = reading_matches(record, extraction, [replace(slot.reading, metric=metric, subject=s) for s in slot.subjects])
+    kinds = by_metric[0].kinds
+    # of a value annotated twice on one name (rare), a score before a gain before a change
+    kind = next((k for k in ("absolute", "gain", "relative") if k in kinds), "")
+    return SlotLabels(float(by_metric[0].slot), [float(m.metric) for m in by_metric], [float(m.subject) for m in by_subject], kind)
 
 
 def examples(records: list[dict]) -> list[Example]:
@@ -103,12 +107,14 @@ def fold_of(title: str) -> int:
 
 
 def _parts(found: list[Example]) -> list[tuple[list[set[str]], list[float]]]:
-    """The rows each regression learns from: every slot; the metric, the subject readings of the gold slots."""
+    """The rows each regression learns from: every slot; the metric readings, the subject readings,
+    the kind (twice: gain, relative change) of the gold slots."""
     pairs = [(slot, labels) for e in found for slot, labels in zip(e.slots, e.labels)]
     gold = [(slot, labels) for slot, labels in pairs if labels.result]
     return [([slot.features for slot, _ in pairs], [labels.result for _, labels in pairs]),
             ([f for slot, _ in gold for f in slot.metrics.values()], [y for _, labels in gold for y in labels.metrics]),
-            ([f for slot, _ in gold for f in slot.subjects.values()], [y for _, labels in gold for y in labels.subjects])]
+            ([f for slot, _ in gold for f in slot.subjects.values()], [y for _, labels in gold for y in labels.subjects]),
+            *(([slot.features for slot, _ in gold], [float(labels.kind == kind) for _, labels in gold]) for kind in ("gain", "relative"))]
 
 
 def _fit_raw(found: list[Example], l2: float) -> result_model.ResultModel:
@@ -120,8 +126,9 @@ def _fit_raw(found: list[Example], l2: float) -> result_model.ResultModel:
         weights, bias = fit(design(sets, vocabulary, y, np.ones(len(y))), len(vocabulary), l2)
         columns.append(weights)
         biases.append(bias)
+    labels = len(result_model.ResultModel.LABELS)
     return result_model.ResultModel(vocabulary, np.hstack(columns), np.concatenate(biases),
-                                    np.array([[1.0, 0.0]] * 3), np.array([0.5] * 3), True)
+                                    np.array([[1.0, 0.0]] * labels), np.array([0.5] * labels), True)
 
 
 def train_model(found: list[Example], l2: float, inner_folds: int = 3) -> result_model.ResultModel:
@@ -197,6 +204,17 @@ def summary(records: list[dict], extractions: list[Extraction], resamples: int, 
         {"counts": {"tp": int(tp), "fp": int(fp), "fn": int(fn)}}
 
 
+def kinds_right(found: list[Example], extractions: list[Extraction]) -> tuple[int, int]:
+    """Of the results that match a gold result, how many have its kind; how many match."""
+    right = matched = 0
+    for example, extraction in zip(found, extractions):
+        for result, index in zip(extraction.results, gold_matches(example.record, example.extraction, extraction.results)):
+            if index is not None:
+                matched += 1
+                right += result.kind == example.record["results"][index].get("kind", "absolute")
+    return right, matched
+
+
 def cross_validate(found: list[Example], l2: float, resamples: int) -> None:
     folds = [fold_of(e.record["title"]) for e in found]
     pooled: dict[str, list] = {"rules": [e.extraction for e in found], "model": [None] * len(found)}
@@ -215,6 +233,9 @@ def cross_validate(found: list[Example], l2: float, resamples: int) -> None:
     print(json.dumps({"abstracts": len(found), "folds": FOLDS, "l2": l2, "scores": results}, indent=1))
     gain, low, high = paired_gain(*(per_abstract(records, pooled[v]) for v in ("rules", "model")), resamples)
     print(f"model F1 minus rules F1 (paired, abstracts resampled): {gain:+.4f} [{low:+.4f}, {high:+.4f}]")
+    for variant, extractions in pooled.items():
+        right, matched = kinds_right(found, extractions)
+        print(f"{variant}: the kind of {right} of its {matched} right results is the annotated one ({right / max(matched, 1):.3f})")
     halves = {name: [i for i, e in enumerate(found) if half(e.record["title"]) == name] for name in ("dev", "held-out")}
     confidences, truth = (np.array(x) for x in zip(*held_out)) if held_out else (np.zeros(0), np.zeros(0))
     print("reliability (model, kept results of the held-out folds):")

@@ -349,8 +349,9 @@ def test_result_model_decides_each_slot_against_the_threshold_and_ranks_its_read
     from paperkg.extractors.result_model import ResultModel, ResultSlot
 
     features = {"near": 0, "far": 1, "metric=after": 2, "subject=main": 3}
-    weights = np.array([[2.0, 0.0, 0.0], [-2.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
-    model = ResultModel(features, weights, np.zeros(3), np.array([[1.0, 0.0]] * 3), np.array([0.5, 0.5, 0.5]))
+    # columns: result, metric, subject, gain, relative change (biased towards neither)
+    weights = np.array([[2.0, 0, 0, 0, 0], [-2.0, 0, 0, 0, 0], [0, 1.0, 0, 0, 0], [0, 0, 1.0, 0, 0]])
+    model = ResultModel(features, weights, np.array([0, 0, 0, -1.0, -1.0]), np.array([[1.0, 0.0]] * 5), np.array([0.5] * 5))
 
     def slot(word, value, where):
         reading = Result("PAPER", "COCO", "", value, "", "absolute", None, None, "s", 0, 1, "model", 0.0)
@@ -359,7 +360,7 @@ def test_result_model_decides_each_slot_against_the_threshold_and_ranks_its_read
 
     kept = model.decide([slot(3, "41.0", "near"), slot(9, "2.5", "far")])
     # the slot's 0.881 times its best metric's and subject's 0.731 each
-    assert [(r.subject, r.metric, r.value, r.confidence) for r in kept] == [("Boxer", "AP", "41.0", 0.471)]
+    assert [(r.subject, r.metric, r.value, r.kind, r.confidence) for r in kept] == [("Boxer", "AP", "41.0", "absolute", 0.471)]
 
 
 def test_result_model_weights_round_trip_through_json_and_refuse_other_labels():
@@ -367,8 +368,8 @@ def test_result_model_weights_round_trip_through_json_and_refuse_other_labels():
 
     from paperkg.extractors.result_model import ResultModel
 
-    model = ResultModel({"unit=%": 0, "rule-states-it": 1}, np.array([[0.5, 0.1, 0.2], [2.0, 0.3, 0.4]]), np.zeros(3),
-                        np.array([[1.2, -0.3]] * 3), np.array([0.4] * 3))
+    model = ResultModel({"unit=%": 0, "rule-states-it": 1}, np.array([[0.5, 0.1, 0.2, 0, 0], [2.0, 0.3, 0.4, 0, 0]]),
+                        np.zeros(5), np.array([[1.2, -0.3]] * 5), np.array([0.4] * 5))
     again = ResultModel.from_json(json.loads(json.dumps(model.to_json())))
     features = [{"unit=%", "rule-states-it"}, {"unit=%"}, set()]
     assert np.allclose(model.probabilities(features), again.probabilities(features))
