@@ -54,11 +54,10 @@ _BETWEEN = 8  # words between value and benchmark that become word features
 
 @dataclass
 class ResultSlot:
-    """One value read as a score on one name: ``key`` (sentence, value word, benchmark key);
-    ``reading`` the result without its metric and subject; ``features`` whether it is a result;
-    ``metrics`` and ``subjects`` the readings it may take, each with its own features."""
+    """One value read as a score on one name: ``reading`` the result without its metric and
+    subject; ``features`` whether it is a result; ``metrics`` and ``subjects`` the readings it may
+    take, each with its own features."""
 
-    key: tuple[int, int, str]
     reading: Result
     features: set[str]
     metrics: dict[str, set[str]] = field(default_factory=dict)
@@ -169,7 +168,7 @@ def _subject_features(source: str, subject: str, kind: str, main: str, titled: l
     return found
 
 
-def _sentence_slots(number: int, s: Sentence, context: list[tuple], main: str, proposed: set[str],
+def _sentence_slots(s: Sentence, context: list[tuple], main: str, proposed: set[str],
                     titled: list[str], evaluated: set[str], names: Mapping[str, str],
                     rule_keys: set[tuple]) -> list[ResultSlot]:
     values, value_runs, data_runs = _read_values(s, spreads=True)
@@ -212,7 +211,7 @@ def _sentence_slots(number: int, s: Sentence, context: list[tuple], main: str, p
                              baseline=names.get(baseline) if baseline else None, setting=setting, evidence=evidence,
                              start=start, end=end, extractor="model", confidence=0.0)
             found.append(ResultSlot(
-                (number, v.index, bench[2]), reading, features,
+                reading, features,
                 {metric: _metric_features(source, metric, v, brule) | ({"rule-states-it"} if any(m == metric for _, m in stated) else set())
                  for metric, source in metrics.items()},
                 {names.get(key, key): _subject_features(source, key, kind, main, titled, in_sentence)
@@ -234,10 +233,10 @@ def slots(doc: Doc, names: Mapping[str, str]) -> list[ResultSlot]:
     context = list({e[2]: e for s in sentences[1:] for e in s.ents if e[3] in _DATA or e[2] in evaluated}.values())
     titled = list(dict.fromkeys(e[2] for e in sentences[0].ents if e[3] in {"Model", "Method"}))
     found = []
-    for number, sentence in enumerate(sentences[1:], 1):
+    for sentence in sentences[1:]:
         rule_keys = {(r.subject, r.benchmark, r.metric, r.value) for r in _sentence_results(sentence, main, names)} \
             if sentence.data else set()
-        found += _sentence_slots(number, sentence, context, main, proposed, titled, evaluated, names, rule_keys)
+        found += _sentence_slots(sentence, context, main, proposed, titled, evaluated, names, rule_keys)
     return found
 
 

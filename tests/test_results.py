@@ -353,12 +353,12 @@ def test_result_model_decides_each_slot_against_the_threshold_and_ranks_its_read
     weights = np.array([[2.0, 0, 0, 0, 0], [-2.0, 0, 0, 0, 0], [0, 1.0, 0, 0, 0], [0, 0, 1.0, 0, 0]])
     model = ResultModel(features, weights, np.array([0, 0, 0, -1.0, -1.0]), np.array([[1.0, 0.0]] * 5), np.array([0.5] * 5))
 
-    def slot(word, value, where):
+    def slot(value, where):
         reading = Result("PAPER", "COCO", "", value, "", "absolute", None, None, "s", 0, 1, "model", 0.0)
-        return ResultSlot((1, word, "coco"), reading, {where},
+        return ResultSlot(reading, {where},
                           {"": set(), "AP": {"metric=after"}}, {"PAPER": set(), "Boxer": {"subject=main"}})
 
-    kept = model.decide([slot(3, "41.0", "near"), slot(9, "2.5", "far")])
+    kept = model.decide([slot("41.0", "near"), slot("2.5", "far")])
     # the slot's 0.881 times its best metric's and subject's 0.731 each
     assert [(r.subject, r.metric, r.value, r.kind, r.confidence) for r in kept] == [("Boxer", "AP", "41.0", "absolute", 0.471)]
 
