@@ -79,13 +79,14 @@ def _term_at(words: list[str], lower: list[str], i: int) -> int:
 def find_metric(words: list[str], i: int) -> MetricPhrase | None:
     """The metric phrase that starts at word ``i``: modifiers, then the longest head term after them
     ("top-1 accuracy" rather than "top-1")."""
-    lower = [w.lower() for w in words]
+    window = words[i : i + 4 + _LONGEST]  # up to three modifiers, then the longest term (lowered: only these)
+    lower = [w.lower() for w in window]
     best = None
-    j = i
-    while j < len(lower) and j - i <= 3:
-        length = _term_at(words, lower, j)
+    j = 0
+    while j < len(lower) and j <= 3:
+        length = _term_at(window, lower, j)
         if length:
-            best = MetricPhrase(" ".join(words[i : j + length]), i, j + length)
+            best = MetricPhrase(" ".join(window[: j + length]), i, i + j + length)
         if lower[j] not in MODIFIERS:
             break
         j += 1

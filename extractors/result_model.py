@@ -172,6 +172,8 @@ def _sentence_slots(s: Sentence, context: list[tuple], main: str, proposed: set[
                     titled: list[str], evaluated: set[str], names: Mapping[str, str],
                     rule_keys: set[tuple]) -> list[ResultSlot]:
     values, value_runs, data_runs = _read_values(s, spreads=True)
+    if not values:
+        return []
     # each name once (its first mention): the rules' benchmarks, then any other name but a metric's or a task's
     benches = list({d[2]: d for d in reversed([*s.data, *(e for e in s.ents if e[3] not in {"Metric", "Task"})])}.values())
     sentence_bench = bool(benches)
