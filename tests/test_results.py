@@ -309,24 +309,24 @@ def test_result_model_slots_hold_the_rules_reading_and_others():
     [
         ("LinkFormer: Linking Tokens",
          "We propose LinkFormer, a vision transformer. LinkFormer achieves 84.7% top-1 accuracy on ImageNet-1K.",
-         {("LinkFormer", "ImageNet-1K", "top-1 accuracy", "84.7", "absolute")}),
-        # the paper's own score and its gain over a named detector (PAPER: the paper's approach)
+         {("OURS", "ImageNet-1K", "top-1 accuracy", "84.7", "absolute")}),
+        # the paper's own score and its gain over a named detector
         ("Sparse Detectors",
          "We present SparDet, a sparse detector. On COCO test-dev, SparDet obtains 52.3 AP, surpassing DINO by 1.4 AP.",
-         {("PAPER", "COCO", "AP", "52.3", "absolute"), ("PAPER", "COCO", "AP", "1.4", "gain")}),
+         {("OURS", "COCO", "AP", "52.3", "absolute"), ("OURS", "COCO", "AP", "1.4", "gain")}),
         # from 45.1 to 67.3: the score reached
         ("CodeStep: Stepwise Code Generation",
          "We introduce CodeStep. CodeStep improves pass@1 on HumanEval from 45.1% to 67.3%.",
-         {("CodeStep", "HumanEval", "pass@1", "67.3", "absolute")}),
+         {("OURS", "HumanEval", "pass@1", "67.3", "absolute")}),
         ("Whisper Tuning for Low-Resource ASR",
          "We fine-tune Whisper with adapters. Our approach yields a 12% relative reduction in WER on LibriSpeech.",
-         {("PAPER", "LibriSpeech", "WER", "12", "relative")}),
+         {("OURS", "LibriSpeech", "WER", "12", "relative")}),
         ("Math Tuning",
          "We propose MathTune. MathTune-7B attains 58.2% accuracy on MATH and 88.1% on GSM8K, outperforming Llama-2-70B.",
-         {("PAPER", "MATH", "accuracy", "58.2", "absolute"), ("PAPER", "GSM8K", "accuracy", "88.1", "absolute")}),
+         {("OURS", "MATH", "accuracy", "58.2", "absolute"), ("OURS", "GSM8K", "accuracy", "88.1", "absolute")}),
         ("Distilled Diffusion",
          "We distil a diffusion model into four steps. Our model reaches an FID of 3.21 on CIFAR-10.",
-         {("PAPER", "CIFAR-10", "FID", "3.21", "absolute")}),
+         {("OURS", "CIFAR-10", "FID", "3.21", "absolute")}),
         # no results: speed and memory, others' scores in the background, a dataset's size
         ("Efficient Attention",
          "We propose FlashMix, an attention kernel. FlashMix is 2.5x faster than FlashAttention and uses 40% less memory.",
@@ -337,8 +337,12 @@ def test_result_model_slots_hold_the_rules_reading_and_others():
     ],
 )
 def test_result_model_reads_the_results_of_sentences_it_never_saw(title, abstract, expected):
-    found = extract_text(title, abstract).results
-    assert {(r.subject, r.benchmark, r.metric, r.value, r.kind) for r in found} == expected
+    """OURS: the paper's own approach, as PAPER or by the name of what the paper proposes (either
+    is right, as the result score counts it)."""
+    extraction = extract_text(title, abstract)
+    found = extraction.results
+    ours = {"PAPER"} | {r.tail for r in extraction.relations if r.head == "PAPER" and r.type == "PROPOSES"}
+    assert {("OURS" if r.subject in ours else r.subject, r.benchmark, r.metric, r.value, r.kind) for r in found} == expected
     assert all(r.extractor == "model" and 0 < r.confidence <= 1 for r in found)
 
 
