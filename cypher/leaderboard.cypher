@@ -6,13 +6,14 @@
 // another metric); rows naming no metric come last. `model` is the result's subject; for the paper's
 // own approach ("our method reaches ...") it is the one model or method the paper proposes, else
 // "(this paper)". `confidence` is the extractor's probability that the row's value, benchmark,
-// metric and model are all right.
+// metric and model are all right; rows below 0.5 are left out unless asked for (most of them are
+// a baseline's score, a gain or a cost read as a score).
 // example: paperkg leaderboard COCO --metric "box AP" --setting test-dev
 // argument: key  the benchmark's or dataset's name or any alias
 // scope: 2  relationships from the entity named by $key that the pattern reaches
 // option: metric=  only this metric, as written in any case, e.g. "box AP" (default: every metric)
 // option: setting=  only this setting or split, in any case, e.g. test-dev, 5-shot (default: every one)
-// option: confidence=0.0  only rows the extractor is at least this sure of, 0 to 1, e.g. 0.5
+// option: confidence=0.5  only rows the extractor is at least this sure of, 0 to 1 (0.0: every row)
 MATCH (p:Paper)-[:REPORTS]->(r:Result)-[:RESULT_ON]->(b:Entity)
 WHERE $key IN b.keys AND r.kind = 'absolute'
   AND ($setting = '' OR toLower(coalesce(r.setting, '')) = toLower($setting))

@@ -108,22 +108,30 @@ def test_leaderboard_unknown_name_is_one_line_error(abstracts_graph):
     assert done.output.strip() == "Error: no entity is named 'ImageNett'; the closest names: ImageNet"
 
 
+def gsm8k_paper(n: int, proposed: list[str], value: str, confidence: float = 0.8) -> Extraction:
+    """Paper ``Tn``, proposing ``proposed``, whose own approach reaches ``value``% on GSM8K."""
+    entities = [Entity("gsm8k", "GSM8K", "Benchmark")] + [Entity(name.lower(), name, "Model") for name in proposed]
+    relations = [Relation("PAPER", "PROPOSES", name, f"We propose {name}.", 0, 10, "rules", 0.9) for name in proposed]
+    result = Result("PAPER", "GSM8K", "accuracy", value, "%", "absolute", None, None,
+                    f"Our model reaches {value}% accuracy on GSM8K.", 0, 40, "model", confidence)
+    return Extraction(Paper(id=f"title:{n}", title=f"T{n}", abstract="A."), entities, relations, [result])
+
+
 def own_approach_graph():
     """Two papers reporting their own approach's score on GSM8K: one proposes one model, one proposes two."""
-    def paper(n: int, proposed: list[str], value: str) -> Extraction:
-        entities = [Entity("gsm8k", "GSM8K", "Benchmark")] + [Entity(name.lower(), name, "Model") for name in proposed]
-        relations = [Relation("PAPER", "PROPOSES", name, f"We propose {name}.", 0, 10, "rules", 0.9) for name in proposed]
-        result = Result("PAPER", "GSM8K", "accuracy", value, "%", "absolute", None, None,
-                        f"Our model reaches {value}% accuracy on GSM8K.", 0, 40, "rules", 0.8)
-        return Extraction(Paper(id=f"title:{n}", title=f"T{n}", abstract="A."), entities, relations, [result])
-
-    return build_graph([paper(1, ["MathNet"], "71.0"), paper(2, ["MathNet-S", "MathNet-L"], "75.5")])
+    return build_graph([gsm8k_paper(1, ["MathNet"], "71.0"), gsm8k_paper(2, ["MathNet-S", "MathNet-L"], "75.5")])
 
 
 def test_leaderboard_names_the_one_model_a_paper_proposes():
     rows = run_catalogue("leaderboard", own_approach_graph(), {"key": "GSM8K"}).rows
     assert [(r["model"], r["value"], r["title"]) for r in rows] == [("(this paper)", "75.5%", "T2"),
                                                                     ("MathNet", "71.0%", "T1")]
+
+
+@pytest.mark.parametrize("values, listed", [({}, ["71.0%"]), ({"confidence": 0.0}, ["75.5%", "71.0%"])])
+def test_leaderboard_lists_by_default_the_rows_the_extractor_is_at_least_half_sure_of(values, listed):
+    graph = build_graph([gsm8k_paper(1, ["MathNet"], "71.0", 0.8), gsm8k_paper(2, ["StepNet"], "75.5", 0.3)])
+    assert [r["value"] for r in run_catalogue("leaderboard", graph, {"key": "GSM8K", **values}).rows] == listed
 
 
 # ---- the same rows over a Bolt server ---------------------------------------------------------------
