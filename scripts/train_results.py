@@ -93,8 +93,10 @@ class SlotLabels:
 
 def labels_of(record: dict, extraction: Extraction, slot: result_model.ResultSlot) -> SlotLabels:
     subject, metric = next(iter(slot.subjects)), next(iter(slot.metrics))
-    by_metric = reading_matches(record, extraction, [replace(slot.reading, metric=m, subject=subject) for m in slot.metrics])
-    by_subject = reading_matches(record, extraction, [replace(slot.reading, metric=metric, subject=s) for s in slot.subjects])
+    # one call: each metric reading with the first subject, then each subject with the first metric
+    matches = reading_matches(record, extraction, [*(replace(slot.reading, metric=m, subject=subject) for m in slot.metrics),
+                                                   *(replace(slot.reading, metric=metric, subject=s) for s in slot.subjects)])
+    by_metric, by_subject = matches[: len(slot.metrics)], matches[len(slot.metrics):]
     kinds = by_metric[0].kinds
     # of a value annotated twice on one name (rare), a score before a gain before a change
     kind = next((k for k in ("absolute", "gain", "relative") if k in kinds), "")
