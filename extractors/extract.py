@@ -22,6 +22,7 @@ from .pipeline import load_pipeline
 from .readers.cleaning import collapse_whitespace
 from .records import PAPER, Entity, Extraction, Mention, Paper, Relation, Result, title_id
 from .result_model import find_results
+from .results import result_tasks
 
 __all__ = ["doc_to_extraction", "extract_papers", "extract_text"]
 
@@ -32,7 +33,7 @@ SOURCE_CONFIDENCE = {"gazetteer": 0.95, "qualified": 0.85, "title": 0.9, "abbrev
 def doc_to_extraction(doc: Doc, paper: Paper,
                       read_results: Callable[[Doc, Mapping[str, str]], list[Result]] = find_results) -> Extraction:
     """Group a processed doc's entities (acronym and expansion together), name its relations and
-    read its results (by default with the shipped result model; ``read_results`` takes the doc and
+    read its results and the task each is on (by default with the shipped result model; ``read_results`` takes the doc and
     its entity names by key, as :func:`paperkg.extractors.results.find_results`, the rules, does)."""
     groups: dict[str, str] = doc._.entity_groups
     members = defaultdict(list)
@@ -63,7 +64,10 @@ def doc_to_extraction(doc: Doc, paper: Paper,
         relations.append(Relation(head_name, rel_type, entities[tail].name, text[start:end].strip(),
                                   start, end, rule, round(confidence, 3), direction))
     results = read_results(doc, {key: entity.name for key, entity in entities.items()})
-    return Extraction(paper=paper, entities=list(entities.values()), relations=relations, results=results)
+    found = list(entities.values())
+    for result, task in zip(results, result_tasks(results, found, text, len(paper.title))):
+        result.task = task
+    return Extraction(paper=paper, entities=found, relations=relations, results=results)
 
 
 def extract_papers(

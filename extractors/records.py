@@ -11,7 +11,7 @@ form of an extraction (``Extraction.to_dict``) is the line format of
                     "extractor", "confidence", "direction" (COMPARES_WITH only)}],
      "results": [{"subject", "benchmark", "metric", "value", "unit", "kind",
                   "baseline", "setting", "evidence", "start", "end", "extractor",
-                  "confidence"}]}
+                  "confidence", "task"}]}
 
 Character offsets (``start``/``end`` of mentions and evidence) index into
 ``Paper.text``: the title, a blank line, then the abstract.
@@ -240,7 +240,10 @@ class Result:
     ``subject``, ``benchmark`` and ``baseline`` are entity names of the same extraction
     (``subject`` may be :data:`PAPER`); ``metric`` is as the text writes it ("" when it names
     none); ``kind`` is one of :data:`RESULT_KINDS`; ``setting`` is the split or setting stated
-    ("test-dev", "5-shot"). ``start``/``end`` locate ``evidence`` in ``Paper.text``.
+    ("test-dev", "5-shot"). ``start``/``end`` locate ``evidence`` in ``Paper.text``. ``task`` is the
+    Task entity the score is on, when the paper names one (see
+    :func:`paperkg.extractors.results.result_tasks`): "AP" on COCO means another thing for detection
+    than for pose estimation.
     """
 
     subject: str
@@ -256,6 +259,7 @@ class Result:
     end: int
     extractor: str
     confidence: float
+    task: str | None = None
 
     @property
     def key_fields(self) -> tuple[str, str, str, str, str | None]:

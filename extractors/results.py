@@ -37,9 +37,9 @@ from spacy.tokens import Doc
 from .cues import CLAUSE_BREAKS, TASK_HEAD
 from .doctext import DocText
 from .metrics import find_metric
-from .records import PAPER, Result
+from .records import PAPER, Entity, Result
 
-__all__ = ["find_results", "SKIP_RULES", "BENCHMARK_RULES", "KIND_RULES", "SUBJECT_RULES"]
+__all__ = ["find_results", "result_tasks", "TASK_RULES", "SKIP_RULES", "BENCHMARK_RULES", "KIND_RULES", "SUBJECT_RULES"]
 
 _DATA = {"Dataset", "Benchmark"}
 _SUBJECT_TYPES = {"Model", "Method"}
@@ -651,3 +651,118 @@ def find_results(doc: Doc, names: Mapping[str, str]) -> list[Result]:
         for result in _sentence_results(sentence, main, names):
             found.setdefault(result.key_fields, result)
     return list(found.values())
+
+
+class Place(NamedTuple):
+    """Where a name or a value is written in ``Paper.text``: characters ``start`` to ``end``; ``of`` is
+    the task's name, or the benchmark a value is on."""
+
+    start: int
+    end: int
+    of: str
+
+
+class TaskSentence(NamedTuple):
+    """A sentence that states results: its text, where it starts in ``Paper.text``, the tasks it
+    names and the values of its results, each in text order."""
+
+    text: str
+    start: int
+    tasks: list[Place]
+    values: list[Place]
+
+    def tasks_between(self, start: int, end: int) -> list[Place]:
+        return [task for task in self.tasks if start <= task.start < end]
+
+
+class TaskRule(NamedTuple):
+    """Reads the task of the sentence's ``index``-th value, or None when it does not apply."""
+
+    name: str
+    find: Callable[[TaskSentence, int], str | None]
+
+
+def _before_parenthesis(s: TaskSentence, index: int) -> str | None:
+    """"instance segmentation (50.1 AP on COCO)": the task right before the parenthesis the value is in."""
+    value = s.values[index]
+    opened = s.text.rfind("(", 0, value.start - s.start)
+    if opened < 0 or ")" in s.text[opened:value.start - s.start]:
+        return None
+    return next((task.of for task in s.tasks if s.text[task.end - s.start:opened].strip() == ""), None)
+
+
+def _named_after(s: TaskSentence, index: int) -> str | None:
+    """The task named after the value: of values on one benchmark with no task named between them
+    ("51.3% AP and 45.4% AP for object detection and instance segmentation on COCO"), the one task
+    named after the last is every one's, and as many tasks as values are theirs in order."""
+    first = last = index
+    while first > 0 and _one_group(s, s.values[first - 1], s.values[first]):
+        first -= 1
+    while last + 1 < len(s.values) and _one_group(s, s.values[last], s.values[last + 1]):
+        last += 1
+    end = s.values[last + 1].start if last + 1 < len(s.values) else s.start + len(s.text)
+    named = s.tasks_between(s.values[last].end, end)
+    if len(named) == 1:
+        return named[0].of
+    return named[index - first].of if len(named) == last - first + 1 else None
+
+
+def _one_group(s: TaskSentence, value: Place, following: Place) -> bool:
+    return value.of == following.of and not s.tasks_between(value.end, following.start)
+
+
+def _leading(s: TaskSentence, index: int) -> str | None:
+    """"For semantic segmentation, it reaches 50.2 mIoU on ADE20K and 80.1 on Cityscapes": the one
+    task named before the sentence's first value, when none is named after it."""
+    first = s.values[0].start
+    leading = {task.of for task in s.tasks if task.start < first}
+    return leading.pop() if len(leading) == 1 and len(s.tasks) == len(s.tasks_between(s.start, first)) else None
+
+
+#: How a value's task is read from its sentence, in order; the first that finds one decides.
+TASK_RULES = [
+    TaskRule("before-parenthesis", _before_parenthesis),
+    TaskRule("named-after", _named_after),
+    TaskRule("leading", _leading),
+]
+
+
+def result_tasks(results: list[Result], entities: list[Entity], text: str, title_end: int) -> list[str | None]:
+    """The Task entity each of a paper's ``results`` is on, or None: what :data:`TASK_RULES` read from
+    its sentence, else the one task the title names (a paper titled for pose estimation reports its
+    COCO AP for pose estimation). ``text`` is ``Paper.text`` and ``title_end`` where its title ends.
+
+    >>> from paperkg.extractors.records import Mention
+    >>> text = "UniViT. UniViT reaches 58.1 AP on COCO object detection and 49.2 AP on COCO instance segmentation."
+    >>> tasks = [Entity(name, name, "Task", mentions=[Mention(name, text.index(name), text.index(name) + len(name), "learned")])
+    ...          for name in ("object detection", "instance segmentation")]
+    >>> found = [Result("PAPER", "COCO", "AP", value, "", "absolute", None, None, "", 8, len(text), "model", 0.8)
+    ...          for value in ("58.1", "49.2")]
+    >>> result_tasks(found, tasks, text, title_end=6)
+    ['object detection', 'instance segmentation']
+    """
+    tasks = sorted(Place(mention.start, mention.end, entity.name) for entity in entities if entity.type == "Task"
+                   for mention in entity.mentions)
+    in_title = {task.of for task in tasks if task.start < title_end}
+    title_task = in_title.pop() if len(in_title) == 1 else None
+    places = [_value_place(text, result) for result in results]
+    sentences: dict[tuple[int, int], TaskSentence] = {}
+    for result, place in zip(results, places):
+        if (result.start, result.end) not in sentences:
+            values = sorted({p.start: p for r, p in zip(results, places) if r.start == result.start}.values())
+            sentences[result.start, result.end] = TaskSentence(
+                text[result.start:result.end], result.start,
+                [task for task in tasks if result.start <= task.start < result.end], values)
+    found = []
+    for result, place in zip(results, places):
+        sentence = sentences[result.start, result.end]
+        index = [value.start for value in sentence.values].index(place.start)
+        found.append(next((task for rule in TASK_RULES if (task := rule.find(sentence, index))), title_task))
+    return found
+
+
+def _value_place(text: str, result: Result) -> Place:
+    """Where ``result``'s value is written in its sentence (the sentence's start when not found)."""
+    written = re.search(rf"(?<![\w.]){re.escape(result.value)}(?!\w)", text[result.start:result.end])
+    start, end = (written.start(), written.end()) if written else (0, 0)
+    return Place(result.start + start, result.start + end, result.benchmark)

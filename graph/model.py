@@ -19,7 +19,7 @@ The embedded graph is a :class:`networkx.MultiDiGraph`:
 * Result nodes (``id`` ``result:<hash>`` of paper, subject, benchmark, metric, value and
   setting: one per score a paper reports) with ``name`` (a readable summary), ``paper``,
   ``subject``, ``benchmark``, ``metric``, ``value`` (as written), ``score`` (the number),
-  ``unit``, ``kind``, ``baseline``, ``setting`` (absent when none), ``lower_is_better``,
+  ``unit``, ``kind``, ``baseline``, ``setting`` and ``task`` (each absent when none), ``lower_is_better``,
   ``evidence``, ``start``, ``end``, ``extractor``, ``confidence``; linked by
   :data:`RESULT_TYPES`: the paper ``REPORTS`` it, it is ``RESULT_OF`` its subject
   entity (none when the subject is the paper's unnamed approach), ``RESULT_ON`` its
@@ -134,7 +134,7 @@ NODE_PROPERTIES = [
     PropertyRule("inferred", FLAG, ENTITY_LABELS),
     *(PropertyRule(name, TEXT, (RESULT_LABEL,)) for name in
       ("name", "paper", "subject", "benchmark", "metric", "value", "unit", "kind", "evidence", "extractor")),
-    *(PropertyRule(name, TEXT, (RESULT_LABEL,), required=False) for name in ("baseline", "setting")),
+    *(PropertyRule(name, TEXT, (RESULT_LABEL,), required=False) for name in ("baseline", "setting", "task")),
     PropertyRule("score", NUMBER, (RESULT_LABEL,)),
     PropertyRule("lower_is_better", FLAG, (RESULT_LABEL,)),
     PropertyRule("confidence", NUMBER, (RESULT_LABEL,)),

@@ -310,7 +310,7 @@ def _leaderboard_row(graph: nx.MultiDiGraph, result: str) -> dict[str, Any]:
     value = data["value"] + (" points" if unit == "points" else unit)
     lower = data.get("lower_is_better")
     return {"metric": data["metric"], "model": model, "value": value, "setting": data.get("setting"),
-            "better": "lower" if lower else "higher", "title": graph.nodes[data["paper"]].get("title"),
+            "task": data.get("task"), "better": "lower" if lower else "higher", "title": graph.nodes[data["paper"]].get("title"),
             "rank": (data["score"] if lower else -data["score"], model, data["paper"], value)}
 
 

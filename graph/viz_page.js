@@ -169,7 +169,7 @@
       }
       var row = el("div", null, "leaderboard-row");
       row.appendChild(el("span", r.value, "leaderboard-value"));
-      row.appendChild(el("span", r.model + (r.setting ? " \u00b7 " + r.setting : "")));
+      row.appendChild(el("span", [r.model, r.setting, r.task].filter(Boolean).join(" \u00b7 ")));
       row.title = r.title;
       box.appendChild(row);
     });

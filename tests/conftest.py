@@ -44,7 +44,7 @@ def export_sample_extractions():
           _ExportRelation("PAPER", "USES", "LLaMA-3-8B", "We fine-tune LLaMA-3-8B", 0, 23, "rules", 0.95),
           _ExportRelation("PAPER", "EVALUATES_ON", "GSM8K", "evaluate on GSM8K.", 30, 48, "rules", 0.9)]
     s1 = [_ExportResult("Ünïcode-Net", "中文理解评测", "accuracy", "83.1", "%", "absolute", None, "5-shot",
-                        EXPORT_TRICKY_EVIDENCE, 0, 40, "value-then-benchmark", 0.8),
+                        EXPORT_TRICKY_EVIDENCE, 0, 40, "value-then-benchmark", 0.8, "reading comprehension"),
           _ExportResult("Ünïcode-Net", "GSM8K", "", "+3.4", "points", "gain", "GPT-4", None,
                         "evaluate it on GSM8K", 5, 25, "one-benchmark", 0.6)]
     s2 = [_ExportResult("PAPER", "GSM8K", "pass@1", "41.5", "%", "absolute", None, None,

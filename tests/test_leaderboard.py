@@ -78,8 +78,11 @@ def test_leaderboard_ranks_best_first_per_metric(abstracts_graph):
     (["COCO", "--setting", "Test-Dev"], [("SlowDet", "47.5"), ("FastDet", "46.6")]),
     (["COCO", "--metric", "box ap", "--setting", "validation set"], [("SlowDet", "48.1")]),
     (["COCO", "--metric", "top-1 error"], []),
+    # FastDet's title names its task, SlowDet's none
+    (["COCO", "--task", "DETECTION"], [("FastDet", "46.6")]),
+    (["ImageNet", "--task", "detection"], []),
 ])
-def test_leaderboard_filters_by_metric_and_setting(abstracts_graph, args, expected):
+def test_leaderboard_filters_by_metric_setting_and_task(abstracts_graph, args, expected):
     assert [(r["model"], r["value"]) for r in leaderboard_json(abstracts_graph, *args)] == expected
 
 
@@ -87,7 +90,7 @@ def test_leaderboard_csv_has_the_json_rows(abstracts_graph):
     done = run("leaderboard", "ImageNet", "--csv", "--graph", abstracts_graph)
     assert done.exit_code == 0, done.output
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
-    assert list(rows[0]) == ["metric", "model", "value", "setting", "better", "title", "date", "confidence", "evidence"]
+    assert list(rows[0]) == ["metric", "model", "value", "setting", "task", "better", "title", "date", "confidence", "evidence"]
     assert rows == [{k: "" if v is None else str(v) for k, v in row.items()}
                     for row in leaderboard_json(abstracts_graph, "ImageNet")]
 
@@ -178,7 +181,7 @@ def test_leaderboard_viz_panel_rows_are_the_commands(abstracts_graph, graph_of):
             if row["metric"]:
                 by_metric.setdefault(row["metric"].lower(), []).append(row)
         shown = sorted(by_metric.items(), key=lambda item: (-len(item[1]), item[0]))[:LEADERBOARD_METRICS]
-        expected = [{k: row[k] for k in ("metric", "model", "value", "setting", "better", "title")}
+        expected = [{k: row[k] for k in ("metric", "model", "value", "setting", "task", "better", "title")}
                     for _, rows in shown for row in rows[:LEADERBOARD_ROWS]]
         assert node["details"]["leaderboard"] == expected
 

@@ -195,6 +195,31 @@ def test_results_setting_from_the_values_clause(abstract, settings):
     assert [r.setting for r in sorted(found, key=lambda r: float(r.value))] == settings
 
 
+@pytest.mark.parametrize(
+    "title, abstract, tasks",
+    [
+        # the task named after the value, up to the sentence's next value
+        ("UniViT: One Model for Vision",
+         "UniViT reaches 58.1 AP on COCO object detection and 49.2 AP on COCO instance segmentation.",
+         {"58.1": "object detection", "49.2": "instance segmentation"}),
+        # a task named before the sentence's first value, and after none, is every value's
+        ("UniViT: One Model for Vision",
+         "For semantic segmentation, UniViT reaches 50.2 mIoU on ADE20K and 80.1 mIoU on Cityscapes.",
+         {"50.2": "semantic segmentation", "80.1": "semantic segmentation"}),
+        # else the one task the title names
+        ("PoseNet: Human Pose Estimation in the Wild", "PoseNet reaches 75.3 AP on COCO test-dev.",
+         {"75.3": "Human Pose Estimation"}),
+        # a task after an earlier value is that value's, not a later one's
+        ("UniViT: One Model for Vision",
+         "UniViT reaches 58.1 AP on COCO object detection and 87.0% top-1 accuracy on ImageNet.",
+         {"58.1": "object detection", "87.0": None}),
+    ],
+)
+def test_results_task_is_the_one_the_score_is_stated_for(title, abstract, tasks):
+    found = extract_text(title, f"We propose {title.split(':')[0]}. {abstract}").results
+    assert {r.value: r.task for r in found} == tasks
+
+
 def test_results_round_trip_through_extraction_json():
     extraction = extract_text("StepTune: Tuning Steps", "StepTune reaches 83.1% top-1 accuracy on ImageNet.")
     again = Extraction.from_dict(json.loads(json.dumps(extraction.to_dict())))
