@@ -69,7 +69,12 @@ def read_generic_terms(path: str | Path) -> Iterable[dict[str, Any]]:
     with open(path, encoding="utf-8") as lines:
         for line in lines:
             if line.strip() and not line.startswith("#"):
-                yield {"name": line.strip(), "type": GENERIC, "case_sensitive": False}
+                yield generic_entry(line.strip())
+
+
+def generic_entry(phrase: str) -> dict[str, Any]:
+    """The gazetteer entry of a generic phrase: never an entity, in any case."""
+    return {"name": phrase, "type": GENERIC, "case_sensitive": False}
 
 
 #: Which known part types a compound when it holds several: "MoE-LLaVA" is a model built with a
@@ -155,13 +160,19 @@ class Gazetteer:
         self._lowercase_names: set[str] = set()  # keys of entries whose names have lowercase words
 
     def initialize(self, get_examples=None, *, nlp: Language | None = None, entries: str | None = None,
-                   generic_terms: str | None = None) -> None:
+                   generic_terms: str | None = None, named_phrases: list[str] | None = None,
+                   unnamed_phrases: list[str] | None = None) -> None:
         """Replace the entries with those of the files of ``[initialize.components.<name>]``:
-        ``entries`` (JSON Lines, see :func:`read_entries`) and ``generic_terms`` (one phrase a line)."""
+        ``entries`` (JSON Lines, see :func:`read_entries`) and ``generic_terms`` (one phrase a line),
+        but for the ``named_phrases`` among those, and with the ``unnamed_phrases`` as generic ones
+        (the recogniser's annotations name the first and never the second)."""
         self._clear()
-        for path, read in ((entries, read_entries), (generic_terms, read_generic_terms)):
-            if path is not None:
-                self.add_entries(read(path))
+        if entries is not None:
+            self.add_entries(read_entries(entries))
+        if generic_terms is not None:
+            named = {canonical_key(phrase) for phrase in named_phrases or []}
+            self.add_entries(e for e in read_generic_terms(generic_terms) if canonical_key(e["name"]) not in named)
+        self.add_entries(generic_entry(phrase) for phrase in unnamed_phrases or [])
 
     def add_entries(self, entries: Iterable[dict[str, Any]]) -> None:
         """Add entries; a type outside the guideline's is an error naming the valid ones."""

@@ -37,9 +37,11 @@ RELATION_MODEL = MODEL_PATH
 _TOKENIZER = {"nlp": {"tokenizer": {"@tokenizers": "paperkg.tokenizer.v1"}}}
 
 
-def _initialize_settings(gazetteer: str | Path, generic_terms: str | Path) -> dict:
+def _initialize_settings(gazetteer: str | Path, generic_terms: str | Path, recogniser_meta: dict) -> dict:
     """The config's ``[initialize]`` section: where ``nlp.initialize()`` reads each component's data."""
-    files = {"entries": str(gazetteer), "generic_terms": str(generic_terms)}
+    files = {"entries": str(gazetteer), "generic_terms": str(generic_terms),
+             "named_phrases": recogniser_meta.get("named_generic_phrases", []),
+             "unnamed_phrases": recogniser_meta.get("unnamed_phrases", [])}
     return {"initialize": {"components": {"paperkg_gazetteer": files,
                                           "paperkg_relations": {"model": str(RELATION_MODEL)}}}}
 
@@ -61,10 +63,12 @@ def make_pipeline(
     for path in (ner_model, gazetteer, generic_terms):
         if not Path(path).exists():
             raise PipelineError(f"{path}: pipeline data missing (reinstall paperkg, or rebuild it with scripts/)")
-    nlp = blank_pipeline(_initialize_settings(gazetteer, generic_terms))
+    source = spacy.load(ner_model)
+    # What the recogniser's annotations say of the word lists (paperkg.extractors.training): the
+    # generic phrases they name are not ruled out, and the names they never give are.
+    nlp = blank_pipeline(_initialize_settings(gazetteer, generic_terms, source.meta))
     nlp.add_pipe("paperkg_sentences")
     nlp.add_pipe("paperkg_abbreviations")
-    source = spacy.load(ner_model)
     # The recogniser reads its static vectors (if it has any) from the pipeline's vocabulary.
     nlp.vocab.vectors = source.vocab.vectors
     ner = nlp.add_pipe("ner", source=source)

@@ -7,7 +7,10 @@ scorer, so their words are *missing* for the recogniser: it learns nothing about
 them either way. Everything else is outside any entity.
 
 :func:`train_recogniser` trains a spaCy ``ner`` from a config (``scripts/entities.cfg``,
-which every trained model carries as its ``config.cfg``) with spaCy's own loop.
+which every trained model carries as its ``config.cfg``) with spaCy's own loop. What its
+annotations say of the pipeline's word lists goes in its ``meta.json``: the generic phrases they
+name as entities (:func:`named_phrases`), which the pipeline leaves to the recogniser, and the
+names the pipeline finds that they do not name (:func:`unnamed_phrases`), which it rules out.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import json
 import re
 import tempfile
 from pathlib import Path
-from typing import Iterable, NamedTuple
+from typing import Any, Iterable, NamedTuple
 
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin, Span
@@ -26,9 +29,18 @@ from spacy.util import filter_spans
 
 from .entity_tagger import set_gold_tags
 from .errors import BadRecord
+from .normalize import canonical_key
 from .records import TITLE_SEPARATOR
 
-__all__ = ["Mention", "gold_text", "entity_spans", "gold_doc", "train_recogniser", "ship_model"]
+__all__ = ["Mention", "gold_text", "entity_spans", "gold_doc", "named_phrases", "unnamed_phrases", "train_recogniser",
+           "ship_model"]
+
+#: A generic phrase is a name to the recogniser when annotators name it as an entity in at least
+#: NAMED_SHARE of the training abstracts that say it, and those are at least NAMED_LEAST.
+NAMED_SHARE, NAMED_LEAST = 0.5, 5
+#: A name the pipeline finds in at least NAMED_LEAST training abstracts is ruled out when annotators
+#: name it in fewer than UNNAMED_SHARE of them (neither named nor optional there: it is wrong).
+UNNAMED_SHARE = 0.25
 
 
 class Mention(NamedTuple):
@@ -45,6 +57,55 @@ def gold_text(record: dict) -> str:
         return record["title"] + TITLE_SEPARATOR + record["abstract"]
     except KeyError as err:
         raise BadRecord(str(record.get("id", "?")), f"gold record has no {err.args[0]!r} text to train on") from None
+
+
+def named_phrases(phrases: Iterable[str], records: Iterable[dict]) -> list[str]:
+    """The ``phrases`` (generic phrases, which the pipeline never takes for names) that the gold
+    ``records`` name as an entity often enough (:data:`NAMED_SHARE`, :data:`NAMED_LEAST`): the
+    guideline calls "deep learning" a field, yet annotators name "transfer learning" in most
+    abstracts that say it.
+
+    >>> said = {"title": "T", "abstract": "We use transfer learning and deep learning."}
+    >>> named = {**said, "entities": [{"name": "transfer learning", "type": "Method"}]}
+    >>> named_phrases(["transfer learning", "deep learning"], [named] * 3 + [said] * 2)
+    ['transfer learning']
+    """
+    annotated = [(gold_text(r).lower(), {canonical_key(n) for e in r.get("entities", [])
+                                          for n in [e["name"], *e.get("aliases", [])]}) for r in records]
+    found = []
+    for phrase in phrases:
+        pattern, key = _pattern(phrase.lower()), canonical_key(phrase)
+        named = [key in keys for text, keys in annotated if phrase.lower() in text and pattern.search(text)]
+        if len(named) >= NAMED_LEAST and sum(named) >= NAMED_SHARE * len(named):
+            found.append(phrase)
+    return found
+
+
+def unnamed_phrases(nlp: Language, records: list[dict]) -> list[str]:
+    """The names ``nlp`` (the pipeline) finds in the gold ``records`` that their annotators rarely
+    name (:data:`UNNAMED_SHARE`): words the rules take for names ("RGB", "LiDAR", "NP-hard") and
+    glossary words annotators leave bare ("distillation"). An abstract whose annotation lists the
+    name as optional does not count.
+    """
+    said: dict[str, list[bool]] = {}
+    spelling: dict[str, str] = {}
+    for doc, record in zip(nlp.pipe(gold_text(r) for r in records), records):
+        gold = {canonical_key(n) for e in record.get("entities", []) for n in [e["name"], *e.get("aliases", [])]}
+        optional = {canonical_key(e["name"]) for e in record.get("optional", [])}
+        group_of = doc._.entity_groups
+        group_keys: dict[str, set[str]] = {}
+        for ent in doc.ents:
+            group_keys.setdefault(group_of.get(ent.kb_id_, ent.kb_id_), set()).add(canonical_key(ent.text))
+        found: dict[str, bool] = {}
+        for ent in doc.ents:
+            key, keys = canonical_key(ent.text), group_keys[group_of.get(ent.kb_id_, ent.kb_id_)]
+            if not keys & optional:
+                found[key] = found.get(key, False) or bool(keys & gold)
+                spelling.setdefault(key, ent.text)
+        for key, named in found.items():
+            said.setdefault(key, []).append(named)
+    return sorted(spelling[key] for key, named in said.items()
+                  if len(named) >= NAMED_LEAST and sum(named) < UNNAMED_SHARE * len(named))
 
 
 def _pattern(name: str) -> re.Pattern:
@@ -104,8 +165,10 @@ def train_recogniser(
     from spacy.cli.train import train as spacy_train
     from spacy.util import load_config
 
-    from .pipeline import blank_pipeline
+    from .gazetteer import read_generic_terms
+    from .pipeline import GENERIC_TERMS, blank_pipeline, make_pipeline
 
+    train, dev = list(train), list(dev)
     nlp = blank_pipeline()
     with tempfile.TemporaryDirectory(prefix="paperkg-train-") as work:
         paths = {}
@@ -120,11 +183,15 @@ def train_recogniser(
         target = Path(output)
         ship_model(best, target, name="paperkg_entities", version="1.0.0",
                    description="paperkg's entity recogniser: the annotation guideline's six types, trained by "
-                               "scripts/train_entities.py on paperkg.tokenizer.v1 tokens")
+                               "scripts/train_entities.py on paperkg.tokenizer.v1 tokens",
+                   named_generic_phrases=named_phrases((e["name"] for e in read_generic_terms(GENERIC_TERMS)), train + dev))
+    pipeline = make_pipeline(ner_model=target, relation_model=False)  # it reads the named phrases
+    with pipeline.select_pipes(disable=["paperkg_relations"]):
+        update_meta(target, unnamed_phrases=unnamed_phrases(pipeline, train + dev))
     return target
 
 
-def ship_model(model: Path, target: Path, **meta_fields: str) -> None:
+def ship_model(model: Path, target: Path, **meta_fields: Any) -> None:
     """Copy a trained pipeline to ``target`` without its corpus and vectors paths or training
     vocabulary (the recogniser hashes features from the text, so the strings saved with it are not
     needed; its static vectors, if any, stay in its vocabulary), with ``meta_fields`` (name,
@@ -142,6 +209,11 @@ def ship_model(model: Path, target: Path, **meta_fields: str) -> None:
     cfg["paths"]["vectors"] = None
     cfg.to_disk(target / "config.cfg")
     (target / "vocab" / "strings.json").write_text("[]\n", encoding="utf-8")
-    meta = json.loads((target / "meta.json").read_text(encoding="utf-8"))
-    meta.update(meta_fields)
-    (target / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    update_meta(target, **meta_fields)
+
+
+def update_meta(model: Path, **fields: Any) -> None:
+    """Set ``fields`` in the meta.json of the pipeline saved at ``model``."""
+    meta = json.loads((model / "meta.json").read_text(encoding="utf-8"))
+    meta.update(fields)
+    (model / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")

@@ -221,3 +221,20 @@ def paperkg_cache(tmp_path_factory):
         del os.environ[CACHE_ENV]
     else:
         os.environ[CACHE_ENV] = before
+
+
+# ---- the rules alone: the shipped pipeline without its recogniser's word-list corrections --------
+@_export_pytest.fixture(scope="session")
+def listless_pipeline(tmp_path_factory):
+    """The shipped pipeline but for what its recogniser's annotations say of the word lists
+    (``named_generic_phrases``, ``unnamed_phrases``): the rules as written, for tests of the rules."""
+    import json
+
+    from paperkg.extractors.pipeline import ENTITY_MODEL, make_pipeline
+
+    model = tmp_path_factory.mktemp("entities") / "entities"
+    _export_shutil.copytree(ENTITY_MODEL, model)
+    meta = json.loads((model / "meta.json").read_text())
+    meta.pop("unnamed_phrases", None), meta.pop("named_generic_phrases", None)
+    (model / "meta.json").write_text(json.dumps(meta))
+    return make_pipeline(ner_model=model, relation_model=False)

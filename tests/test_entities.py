@@ -219,10 +219,8 @@ def test_entities_context_makes_plain_words_names(nlp, abstract, expected):
         ("A Title\n\nWe test on GSM8K to probe mathematical reasoning.", "mathematical reasoning", "probe mathematical reasoning"),
     ],
 )
-def test_entities_pipeline_extent_of_known_names(text, present, absent):
-    from paperkg.extractors.pipeline import load_pipeline
-
-    names = {e.text for e in load_pipeline()(text).ents}
+def test_entities_pipeline_extent_of_known_names(listless_pipeline, text, present, absent):
+    names = {e.text for e in listless_pipeline(text).ents}
     assert present in names and absent not in names
 
 

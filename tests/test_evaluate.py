@@ -174,6 +174,17 @@ def test_evaluate_crossval_reuses_kept_fold_models(tmp_path):
     assert (tmp_path / "fold-0" / "ner" / "model").read_bytes() == weights  # scored, not trained again
 
 
+def test_evaluate_crossval_fold_recogniser_names_only_its_training_papers_generic_phrases(tmp_path):
+    said = [{"title": f"Paper {i}", "abstract": "We apply transfer learning to graphs.",
+             "entities": [{"name": "transfer learning", "type": "Method"}] if i < 5 else []} for i in range(12)]
+    list(cross_validate(said, 2, keep=tmp_path, overrides={"training.max_steps": 2}, quiet=True))
+    named = [json.loads((tmp_path / f"fold-{k}" / "meta.json").read_text())["named_generic_phrases"] for k in (0, 1)]
+    folds = split_folds(said, 2)
+    expected = [["transfer learning"] if sum(bool(r["entities"]) for r in fold.train) * 2 >= len(fold.train) else []
+                for fold in folds]
+    assert named == expected and sorted(named) == [[], ["transfer learning"]]  # 5 of all 12 papers: too few
+
+
 @pytest.mark.parametrize("args, message", [
     (["--folds", 2, "INPUT"], "--folds scores GOLD's own abstracts: give no INPUTS"),
     ([], "give the INPUTS to score against GOLD"),

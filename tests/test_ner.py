@@ -136,3 +136,15 @@ def test_ner_gold_doc_leaves_optional_entities_missing():
     doc = gold_doc(blank_pipeline(), record)
     iob = {t.text: t.ent_iob_ for t in doc}
     assert (iob["mathematical"], iob["reasoning"], iob["GSM8K"], iob["study"]) == ("", "", "B", "O")
+
+
+def test_ner_training_rules_out_names_the_annotations_never_give(listless_pipeline):
+    from paperkg.extractors.training import NAMED_LEAST, unnamed_phrases
+
+    said = _gold("Fusing Depth", "We fuse RGB images with depth maps using ResNet-50.", [{"name": "ResNet-50", "type": "Model"}])
+    optional = _gold("Fusing Colour", "We fuse RGB images using ResNet-50.", [{"name": "ResNet-50", "type": "Model"}],
+                     optional=[{"name": "RGB", "type": "Dataset"}])
+    assert "RGB" in {e.text for e in listless_pipeline(said["title"] + "\n\n" + said["abstract"]).ents}
+    assert unnamed_phrases(listless_pipeline, [said] * NAMED_LEAST) == ["RGB"]
+    assert unnamed_phrases(listless_pipeline, [said] * (NAMED_LEAST - 1)) == []  # too few to say
+    assert unnamed_phrases(listless_pipeline, [said] * (NAMED_LEAST - 1) + [optional]) == []  # optional: not counted

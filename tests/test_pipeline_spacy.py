@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -99,6 +100,24 @@ def test_pipeline_spacy_gazetteer_loads_its_entries_in_initialize(tmp_path):
     nlp.initialize()
     doc = nlp("QNet beats our framework.")
     assert [(s.text, s.label_, s.kb_id_) for s in doc.spans["gazetteer"]] == [("QNet", "Model", "quokkanet"), ("our framework", "Generic", "ourframework")]
+
+
+@pytest.mark.parametrize("meta, generic", [
+    ({}, ["transfer learning"]),
+    ({"named_generic_phrases": ["Transfer Learning"]}, []),
+    ({"unnamed_phrases": ["RGB"]}, ["transfer learning", "RGB"]),
+])
+def test_pipeline_spacy_rules_out_what_the_recognisers_annotations_say(tmp_path, meta, generic):
+    from paperkg.extractors.pipeline import ENTITY_MODEL, make_pipeline
+    from paperkg.extractors.gazetteer import GENERIC
+
+    model = tmp_path / "entities"
+    shutil.copytree(ENTITY_MODEL, model)
+    shipped = json.loads((model / "meta.json").read_text())
+    shipped = {k: v for k, v in shipped.items() if k not in ("named_generic_phrases", "unnamed_phrases")}
+    (model / "meta.json").write_text(json.dumps({**shipped, **meta}))
+    doc = make_pipeline(ner_model=model)("We study transfer learning on RGB images.")
+    assert [s.text for s in doc.spans["gazetteer"] if s.label_ == GENERIC] == generic
 
 
 def test_pipeline_spacy_components_declare_what_they_assign_and_require(nlp):
