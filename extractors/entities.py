@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
 from typing import Any
@@ -36,6 +36,7 @@ from .doctext import DocText
 from .errors import PipelineError
 from .gazetteer import GENERIC, LOWERCASE_NAME
 from .normalize import canonical_key, is_acronym_plural, model_family
+from .records import ENTITY_TYPES
 
 __all__ = [
     "SOURCE_PRIORITY",
@@ -600,8 +601,10 @@ def _generic_ranges(doc: Doc) -> set[tuple[int, int]]:
     return {(s.start, s.end) for s in doc.spans.get("gazetteer", []) if s.label_ == GENERIC}
 
 
-def resolve_entities(doc: Doc, ner_source: str = "ner") -> list[Span]:
-    """The final entity spans of a doc, typed and keyed (see the module docstring)."""
+def resolve_entities(doc: Doc, ner_source: str = "ner", annotated_types: Mapping[str, str] | None = None) -> list[Span]:
+    """The final entity spans of a doc, typed and keyed (see the module docstring); a name of
+    ``annotated_types`` (canonical key -> type: what the recogniser's training annotations call it)
+    takes that type."""
     generic = _generic_ranges(doc)
     text = DocText.of(doc)
     generic_keys = {canonical_key(text.span_text(s, e)) for s, e in generic}
@@ -671,7 +674,14 @@ def resolve_entities(doc: Doc, ner_source: str = "ner") -> list[Span]:
         key = span.kb_id_ or canonical_key(span.text) if source == "gazetteer" else canonical_key(span.text)
         chosen.append(Span(doc, span.start, span.end, label=entity_type, kb_id=key, span_id=source))
     spans = type_by_coordination(repeated_names(chosen, text), text)
-    return _type_by_group(spans, guessed, getattr(doc._, "abbreviations", []))
+    spans = _type_by_group(spans, guessed, getattr(doc._, "abbreviations", []))
+    return [_annotated_type(span, annotated_types) for span in spans] if annotated_types else spans
+
+
+def _annotated_type(span: Span, annotated_types: Mapping[str, str]) -> Span:
+    label = annotated_types.get(canonical_key(span.text), span.label_)
+    return span if label == span.label_ else Span(span.doc, span.start, span.end, label=label, kb_id=span.kb_id_,
+                                                  span_id=span.id_)
 
 
 def repeated_names(spans: list[Span], text: DocText) -> list[Span]:
@@ -775,21 +785,27 @@ def type_by_coordination(spans: list[Span], text: DocText) -> list[Span]:
             for s, t in zip(spans, types)]
 
 
-@Language.factory("paperkg_entities", default_config={"ner_source": "ner"}, assigns=["doc.ents"],
+@Language.factory("paperkg_entities", default_config={"ner_source": "ner", "annotated_types": {}}, assigns=["doc.ents"],
                   requires=["doc.ents", "doc.spans", "doc._.abbreviations", "token.is_sent_start"])
 class EntityResolver:
     """Replaces ``doc.ents`` with resolved, typed entities; ``span.id_`` names the recogniser.
 
-    ``ner_source`` says what the trained recogniser before it is (one of :data:`NER_SOURCES`).
+    ``ner_source`` says what the trained recogniser before it is (one of :data:`NER_SOURCES`);
+    ``annotated_types`` maps names (canonical keys) to the type the recogniser's training
+    annotations give them (``paperkg.extractors.training.annotated_types``).
     """
 
-    def __init__(self, nlp: Language, name: str, ner_source: str):
+    def __init__(self, nlp: Language, name: str, ner_source: str, annotated_types: dict[str, str]):
         if ner_source not in NER_SOURCES:
             raise PipelineError(f"paperkg_entities: ner_source {ner_source!r} is none of {', '.join(NER_SOURCES)}")
+        wrong = sorted({t for t in annotated_types.values() if t not in ENTITY_TYPES})
+        if wrong:
+            raise PipelineError(f"paperkg_entities: annotated type {wrong[0]!r} is none of {', '.join(ENTITY_TYPES)}")
         self.ner_source = ner_source
+        self.annotated_types = annotated_types
         if not Doc.has_extension("abbreviations"):
             Doc.set_extension("abbreviations", default=[])
 
     def __call__(self, doc: Doc) -> Doc:
-        doc.ents = resolve_entities(doc, self.ner_source)
+        doc.ents = resolve_entities(doc, self.ner_source, self.annotated_types)
         return doc

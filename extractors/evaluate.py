@@ -28,7 +28,7 @@ from .normalize import canonical_key
 from .records import ENTITY_TYPES, PAPER, Extraction, normalise_title
 
 __all__ = ["Score", "EvalReport", "PaperScore", "Interval", "read_gold", "evaluate", "paper_scores", "aggregate",
-           "headline", "bootstrap", "HEADLINE_MEASURES", "SCORED_ENTITY_TYPES", "SCORED_RELATION_TYPES"]
+           "headline", "bootstrap", "compatible_types", "HEADLINE_MEASURES", "SCORED_ENTITY_TYPES", "SCORED_RELATION_TYPES"]
 
 SCORED_ENTITY_TYPES = ("Model", "Method", "Dataset", "Benchmark")
 SCORED_RELATION_TYPES = ("PROPOSES", "USES", "EVALUATES_ON", "COMPARES_WITH")
@@ -140,7 +140,8 @@ def _keys(item: dict) -> set[str]:
     return {canonical_key(n) for n in [item["name"], *item.get("aliases", [])] if n}
 
 
-def _compatible(a: str, b: str) -> bool:
+def compatible_types(a: str, b: str) -> bool:
+    """Whether an entity typed ``a`` matches one typed ``b``: Dataset and Benchmark are one kind here."""
     return a == b or (a in _DATA_TYPES and b in _DATA_TYPES)
 
 
@@ -210,7 +211,7 @@ def _score_paper(record: dict, extraction: Extraction | None) -> PaperScore:
     matched_gold = set()
     for keys, ptype, name in pred_ents:
         hit = next((i for i, (k, g) in enumerate(gold_ents)
-                    if i not in matched_gold and keys & k and _compatible(ptype, g)), None)
+                    if i not in matched_gold and keys & k and compatible_types(ptype, g)), None)
         if hit is not None:
             matched_gold.add(hit)
             report.entities[gold_ents[hit][1]].tp += 1

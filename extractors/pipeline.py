@@ -65,7 +65,8 @@ def make_pipeline(
             raise PipelineError(f"{path}: pipeline data missing (reinstall paperkg, or rebuild it with scripts/)")
     source = spacy.load(ner_model)
     # What the recogniser's annotations say of the word lists (paperkg.extractors.training): the
-    # generic phrases they name are not ruled out, and the names they never give are.
+    # generic phrases they name are not ruled out, the names they never give are, and the names
+    # they type otherwise take their type (paperkg_entities, below).
     nlp = blank_pipeline(_initialize_settings(gazetteer, generic_terms, source.meta))
     nlp.add_pipe("paperkg_sentences")
     nlp.add_pipe("paperkg_abbreviations")
@@ -77,7 +78,8 @@ def make_pipeline(
     # A recogniser of the guideline's types has learned which names count; SciREX's has not.
     labels = ner.entity_labels if isinstance(ner, EntityTagger) else ner.labels  # type: ignore[attr-defined]  # add_pipe's hint: any callable
     learned = set(labels) <= set(ENTITY_TYPES)
-    nlp.add_pipe("paperkg_entities", config={"ner_source": "learned" if learned else "ner"})
+    nlp.add_pipe("paperkg_entities", config={"ner_source": "learned" if learned else "ner",
+                                             "annotated_types": source.meta.get("annotated_types", {})})
     nlp.add_pipe("paperkg_relations", config={"use_model": relation_model})
     with nlp.select_pipes(disable=["ner"]):  # trained already: initializing would reset its weights
         nlp.initialize()

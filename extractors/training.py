@@ -9,8 +9,9 @@ them either way. Everything else is outside any entity.
 :func:`train_recogniser` trains a spaCy ``ner`` from a config (``scripts/entities.cfg``,
 which every trained model carries as its ``config.cfg``) with spaCy's own loop. What its
 annotations say of the pipeline's word lists goes in its ``meta.json``: the generic phrases they
-name as entities (:func:`named_phrases`), which the pipeline leaves to the recogniser, and the
-names the pipeline finds that they do not name (:func:`unnamed_phrases`), which it rules out.
+name as entities (:func:`named_phrases`), which the pipeline leaves to the recogniser, the names
+the pipeline finds that they do not name (:func:`unnamed_phrases`), which it rules out, and the
+names they type otherwise than the pipeline (:func:`annotated_types`), which it types their way.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import io
 import json
 import re
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable, NamedTuple
 
@@ -29,11 +31,12 @@ from spacy.util import filter_spans
 
 from .entity_tagger import set_gold_tags
 from .errors import BadRecord
+from .evaluate import compatible_types
 from .normalize import canonical_key
 from .records import TITLE_SEPARATOR
 
-__all__ = ["Mention", "gold_text", "entity_spans", "gold_doc", "named_phrases", "unnamed_phrases", "train_recogniser",
-           "ship_model"]
+__all__ = ["Mention", "gold_text", "entity_spans", "gold_doc", "named_phrases", "unnamed_phrases", "annotated_types",
+           "train_recogniser", "ship_model", "update_meta"]
 
 #: A generic phrase is a name to the recogniser when annotators name it as an entity in at least
 #: NAMED_SHARE of the training abstracts that say it, and those are at least NAMED_LEAST.
@@ -41,6 +44,9 @@ NAMED_SHARE, NAMED_LEAST = 0.5, 5
 #: A name the pipeline finds in at least NAMED_LEAST training abstracts is ruled out when annotators
 #: name it in fewer than UNNAMED_SHARE of them (neither named nor optional there: it is wrong).
 UNNAMED_SHARE = 0.25
+#: A name annotators name in at least NAMED_LEAST training abstracts takes their most common type
+#: when that type has at least TYPED_SHARE of them and the pipeline's type agrees in under half.
+TYPED_SHARE = 0.6
 
 
 class Mention(NamedTuple):
@@ -81,31 +87,61 @@ def named_phrases(phrases: Iterable[str], records: Iterable[dict]) -> list[str]:
     return found
 
 
-def unnamed_phrases(nlp: Language, records: list[dict]) -> list[str]:
-    """The names ``nlp`` (the pipeline) finds in the gold ``records`` that their annotators rarely
-    name (:data:`UNNAMED_SHARE`): words the rules take for names ("RGB", "LiDAR", "NP-hard") and
-    glossary words annotators leave bare ("distillation"). An abstract whose annotation lists the
-    name as optional does not count.
+def unnamed_phrases(docs: Iterable[Doc], records: list[dict]) -> list[str]:
+    """The names the pipeline finds in ``docs`` (the processed gold ``records``) that their
+    annotators rarely name (:data:`UNNAMED_SHARE`): words the rules take for names ("RGB", "LiDAR",
+    "NP-hard") and glossary words annotators leave bare ("distillation"). An abstract whose
+    annotation lists the name as optional does not count.
     """
     said: dict[str, list[bool]] = {}
     spelling: dict[str, str] = {}
-    for doc, record in zip(nlp.pipe(gold_text(r) for r in records), records):
-        gold = {canonical_key(n) for e in record.get("entities", []) for n in [e["name"], *e.get("aliases", [])]}
-        optional = {canonical_key(e["name"]) for e in record.get("optional", [])}
-        group_of = doc._.entity_groups
-        group_keys: dict[str, set[str]] = {}
-        for ent in doc.ents:
-            group_keys.setdefault(group_of.get(ent.kb_id_, ent.kb_id_), set()).add(canonical_key(ent.text))
+    for doc, record in zip(docs, records):
+        gold, optional = _gold_types(record), {canonical_key(e["name"]) for e in record.get("optional", [])}
         found: dict[str, bool] = {}
-        for ent in doc.ents:
-            key, keys = canonical_key(ent.text), group_keys[group_of.get(ent.kb_id_, ent.kb_id_)]
+        for ent, keys in _found_names(doc):
             if not keys & optional:
-                found[key] = found.get(key, False) or bool(keys & gold)
+                key = canonical_key(ent.text)
+                found[key] = found.get(key, False) or bool(keys & gold.keys())
                 spelling.setdefault(key, ent.text)
         for key, named in found.items():
             said.setdefault(key, []).append(named)
     return sorted(spelling[key] for key, named in said.items()
                   if len(named) >= NAMED_LEAST and sum(named) < UNNAMED_SHARE * len(named))
+
+
+def annotated_types(docs: Iterable[Doc], records: list[dict]) -> dict[str, str]:
+    """The names (canonical keys) that the gold ``records``' annotators type otherwise than the
+    pipeline does in ``docs`` (:data:`TYPED_SHARE`): "AP" is a metric, not a method its shape
+    suggests; "neural architecture search" a task.
+    """
+    typed: dict[str, list[tuple[str, str]]] = {}  # key -> (pipeline's type, annotators' type) per abstract
+    for doc, record in zip(docs, records):
+        gold = _gold_types(record)
+        found = {canonical_key(ent.text): (ent.label_, gold[named[0]])
+                 for ent, keys in _found_names(doc) if (named := sorted(keys & gold.keys()))}
+        for key, pair in found.items():
+            typed.setdefault(key, []).append(pair)
+    corrected = {}
+    for key, pairs in typed.items():
+        (annotated, votes), = Counter(annotators for _, annotators in pairs).most_common(1)
+        agreeing = sum(compatible_types(pipeline, annotators) for pipeline, annotators in pairs)
+        if len(pairs) >= NAMED_LEAST and votes >= TYPED_SHARE * len(pairs) and agreeing < 0.5 * len(pairs):
+            corrected[key] = annotated
+    return dict(sorted(corrected.items()))
+
+
+def _gold_types(record: dict) -> dict[str, str]:
+    """The canonical keys of a gold record's names and aliases, with their types."""
+    return {canonical_key(n): e["type"] for e in record.get("entities", []) for n in [e["name"], *e.get("aliases", [])]}
+
+
+def _found_names(doc: Doc) -> list[tuple[Span, set[str]]]:
+    """Each entity span of a processed doc with the keys of every name of its group (acronym and expansion)."""
+    group_of = doc._.entity_groups
+    group_keys: dict[str, set[str]] = {}
+    for ent in doc.ents:
+        group_keys.setdefault(group_of.get(ent.kb_id_, ent.kb_id_), set()).add(canonical_key(ent.text))
+    return [(ent, group_keys[group_of.get(ent.kb_id_, ent.kb_id_)]) for ent in doc.ents]
 
 
 def _pattern(name: str) -> re.Pattern:
@@ -169,12 +205,13 @@ def train_recogniser(
     from .pipeline import GENERIC_TERMS, blank_pipeline, make_pipeline
 
     train, dev = list(train), list(dev)
+    records = train + dev
     nlp = blank_pipeline()
     with tempfile.TemporaryDirectory(prefix="paperkg-train-") as work:
         paths = {}
-        for part, records in (("train", train), ("dev", dev)):
+        for part, part_records in (("train", train), ("dev", dev)):
             paths[part] = Path(work) / f"{part}.spacy"
-            DocBin(docs=[gold_doc(nlp, r) for r in records], store_user_data=False).to_disk(paths[part])
+            DocBin(docs=[gold_doc(nlp, r) for r in part_records], store_user_data=False).to_disk(paths[part])
         settings = {"paths.train": str(paths["train"]), "paths.dev": str(paths["dev"]), **(overrides or {})}
         load_config(config, overrides=settings)  # a bad config or override fails here, before training
         with contextlib.redirect_stdout(io.StringIO()) if quiet else contextlib.nullcontext():
@@ -184,10 +221,11 @@ def train_recogniser(
         ship_model(best, target, name="paperkg_entities", version="1.0.0",
                    description="paperkg's entity recogniser: the annotation guideline's six types, trained by "
                                "scripts/train_entities.py on paperkg.tokenizer.v1 tokens",
-                   named_generic_phrases=named_phrases((e["name"] for e in read_generic_terms(GENERIC_TERMS)), train + dev))
+                   named_generic_phrases=named_phrases((e["name"] for e in read_generic_terms(GENERIC_TERMS)), records))
     pipeline = make_pipeline(ner_model=target, relation_model=False)  # it reads the named phrases
     with pipeline.select_pipes(disable=["paperkg_relations"]):
-        update_meta(target, unnamed_phrases=unnamed_phrases(pipeline, train + dev))
+        docs = list(pipeline.pipe(gold_text(r) for r in records))
+    update_meta(target, unnamed_phrases=unnamed_phrases(docs, records), annotated_types=annotated_types(docs, records))
     return target
 
 

@@ -227,7 +227,8 @@ def paperkg_cache(tmp_path_factory):
 @_export_pytest.fixture(scope="session")
 def listless_pipeline(tmp_path_factory):
     """The shipped pipeline but for what its recogniser's annotations say of the word lists
-    (``named_generic_phrases``, ``unnamed_phrases``): the rules as written, for tests of the rules."""
+    (``named_generic_phrases``, ``unnamed_phrases``, ``annotated_types``): the rules as written,
+    for tests of the rules."""
     import json
 
     from paperkg.extractors.pipeline import ENTITY_MODEL, make_pipeline
@@ -235,6 +236,7 @@ def listless_pipeline(tmp_path_factory):
     model = tmp_path_factory.mktemp("entities") / "entities"
     _export_shutil.copytree(ENTITY_MODEL, model)
     meta = json.loads((model / "meta.json").read_text())
-    meta.pop("unnamed_phrases", None), meta.pop("named_generic_phrases", None)
+    for correction in ("named_generic_phrases", "unnamed_phrases", "annotated_types"):
+        meta.pop(correction, None)
     (model / "meta.json").write_text(json.dumps(meta))
     return make_pipeline(ner_model=model, relation_model=False)

@@ -138,13 +138,32 @@ def test_ner_gold_doc_leaves_optional_entities_missing():
     assert (iob["mathematical"], iob["reasoning"], iob["GSM8K"], iob["study"]) == ("", "", "B", "O")
 
 
+def _processed(pipeline, records):
+    return [pipeline(r["title"] + "\n\n" + r["abstract"]) for r in records]
+
+
 def test_ner_training_rules_out_names_the_annotations_never_give(listless_pipeline):
     from paperkg.extractors.training import NAMED_LEAST, unnamed_phrases
 
     said = _gold("Fusing Depth", "We fuse RGB images with depth maps using ResNet-50.", [{"name": "ResNet-50", "type": "Model"}])
     optional = _gold("Fusing Colour", "We fuse RGB images using ResNet-50.", [{"name": "ResNet-50", "type": "Model"}],
                      optional=[{"name": "RGB", "type": "Dataset"}])
-    assert "RGB" in {e.text for e in listless_pipeline(said["title"] + "\n\n" + said["abstract"]).ents}
-    assert unnamed_phrases(listless_pipeline, [said] * NAMED_LEAST) == ["RGB"]
-    assert unnamed_phrases(listless_pipeline, [said] * (NAMED_LEAST - 1)) == []  # too few to say
-    assert unnamed_phrases(listless_pipeline, [said] * (NAMED_LEAST - 1) + [optional]) == []  # optional: not counted
+    assert "RGB" in {e.text for e in _processed(listless_pipeline, [said])[0].ents}
+    for records, unnamed in [([said] * NAMED_LEAST, ["RGB"]),
+                             ([said] * (NAMED_LEAST - 1), []),  # too few to say
+                             ([said] * (NAMED_LEAST - 1) + [optional], [])]:  # optional: not counted
+        assert unnamed_phrases(_processed(listless_pipeline, records), records) == unnamed
+
+
+def test_ner_training_types_names_as_the_annotations_do(listless_pipeline):
+    from paperkg.extractors.training import NAMED_LEAST, annotated_types
+
+    metric = _gold("Detecting Boxes", "We report AP on COCO for ResNet-50.",
+                   [{"name": "AP", "type": "Metric"}, {"name": "COCO", "type": "Dataset"}, {"name": "ResNet-50", "type": "Model"}])
+    [doc] = _processed(listless_pipeline, [metric])
+    assert {e.text: e.label_ for e in doc.ents}["AP"] == "Method"  # the rules' guess from its shape
+    coco = _gold(metric["title"], metric["abstract"], [{"name": "COCO", "type": "Benchmark"}])  # Dataset or Benchmark: one kind
+    for records, types in [([metric] * NAMED_LEAST, {"ap": "Metric"}),
+                           ([metric] * (NAMED_LEAST - 1), {}),  # too few to say
+                           ([coco] * NAMED_LEAST, {})]:
+        assert annotated_types(_processed(listless_pipeline, records), records) == types

@@ -114,10 +114,30 @@ def test_pipeline_spacy_rules_out_what_the_recognisers_annotations_say(tmp_path,
     model = tmp_path / "entities"
     shutil.copytree(ENTITY_MODEL, model)
     shipped = json.loads((model / "meta.json").read_text())
-    shipped = {k: v for k, v in shipped.items() if k not in ("named_generic_phrases", "unnamed_phrases")}
+    shipped = {k: v for k, v in shipped.items() if k not in ("named_generic_phrases", "unnamed_phrases", "annotated_types")}
     (model / "meta.json").write_text(json.dumps({**shipped, **meta}))
     doc = make_pipeline(ner_model=model)("We study transfer learning on RGB images.")
     assert [s.text for s in doc.spans["gazetteer"] if s.label_ == GENERIC] == generic
+
+
+@pytest.mark.parametrize("types, label", [({}, "Method"), ({"ap": "Metric"}, "Metric")])
+def test_pipeline_spacy_types_names_as_the_recognisers_annotations_do(tmp_path, types, label):
+    from paperkg.extractors.pipeline import ENTITY_MODEL, make_pipeline
+
+    model = tmp_path / "entities"
+    shutil.copytree(ENTITY_MODEL, model)
+    meta = json.loads((model / "meta.json").read_text())
+    (model / "meta.json").write_text(json.dumps({**meta, "annotated_types": types}))
+    doc = make_pipeline(ner_model=model)("We report AP on COCO.")
+    assert {e.text: e.label_ for e in doc.ents}["AP"] == label
+
+
+def test_pipeline_spacy_annotated_type_outside_the_guideline_is_an_error():
+    from paperkg.extractors.errors import PipelineError
+    from paperkg.extractors.pipeline import blank_pipeline
+
+    with pytest.raises(PipelineError, match="annotated type 'Score' is none of Model, Method"):
+        blank_pipeline().add_pipe("paperkg_entities", config={"ner_source": "learned", "annotated_types": {"ap": "Score"}})
 
 
 def test_pipeline_spacy_components_declare_what_they_assign_and_require(nlp):
