@@ -688,7 +688,8 @@ def _before_parenthesis(s: TaskSentence, index: int) -> str | None:
     opened = s.text.rfind("(", 0, value.start - s.start)
     if opened < 0 or ")" in s.text[opened:value.start - s.start]:
         return None
-    return next((task.of for task in s.tasks if s.text[task.end - s.start:opened].strip() == ""), None)
+    return next((task.of for task in s.tasks
+                 if task.end - s.start <= opened and s.text[task.end - s.start:opened].strip() == ""), None)
 
 
 def _named_after(s: TaskSentence, index: int) -> str | None:

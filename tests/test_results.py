@@ -209,6 +209,11 @@ def test_results_setting_from_the_values_clause(abstract, settings):
         # else the one task the title names
         ("PoseNet: Human Pose Estimation in the Wild", "PoseNet reaches 75.3 AP on COCO test-dev.",
          {"75.3": "Human Pose Estimation"}),
+        # the task a parenthesised score follows
+        ("UniViT: One Model for Vision",
+         "UniViT sets a new state of the art for panoptic segmentation (57.8 PQ on COCO) and instance "
+         "segmentation (50.1 AP on COCO).",
+         {"57.8": "panoptic segmentation", "50.1": "instance segmentation"}),
         # a task after an earlier value is that value's, not a later one's
         ("UniViT: One Model for Vision",
          "UniViT reaches 58.1 AP on COCO object detection and 87.0% top-1 accuracy on ImageNet.",
