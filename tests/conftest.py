@@ -223,20 +223,30 @@ def paperkg_cache(tmp_path_factory):
         os.environ[CACHE_ENV] = before
 
 
-# ---- the rules alone: the shipped pipeline without its recogniser's word-list corrections --------
+# ---- the shipped recogniser with other training-annotation corrections (extractors/training.py) ----
+#: What a recogniser's meta.json says its training annotations correct in the pipeline's word lists.
+CORRECTIONS = ("named_generic_phrases", "unnamed_phrases", "annotated_types")
+
+
 @_export_pytest.fixture(scope="session")
-def listless_pipeline(tmp_path_factory):
-    """The shipped pipeline but for what its recogniser's annotations say of the word lists
-    (``named_generic_phrases``, ``unnamed_phrases``, ``annotated_types``): the rules as written,
-    for tests of the rules."""
+def corrected_pipeline(tmp_path_factory):
+    """Builds the shipped pipeline with ``corrections`` (keys of :data:`CORRECTIONS`) in place of
+    its recogniser's own; none given: the rules as written."""
     import json
 
     from paperkg.extractors.pipeline import ENTITY_MODEL, make_pipeline
 
-    model = tmp_path_factory.mktemp("entities") / "entities"
-    _export_shutil.copytree(ENTITY_MODEL, model)
-    meta = json.loads((model / "meta.json").read_text())
-    for correction in ("named_generic_phrases", "unnamed_phrases", "annotated_types"):
-        meta.pop(correction, None)
-    (model / "meta.json").write_text(json.dumps(meta))
-    return make_pipeline(ner_model=model, relation_model=False)
+    def build(**corrections):
+        model = tmp_path_factory.mktemp("entities") / "entities"
+        _export_shutil.copytree(ENTITY_MODEL, model)
+        meta = {k: v for k, v in json.loads((model / "meta.json").read_text()).items() if k not in CORRECTIONS}
+        (model / "meta.json").write_text(json.dumps({**meta, **corrections}))
+        return make_pipeline(ner_model=model, relation_model=False)
+
+    return build
+
+
+@_export_pytest.fixture(scope="session")
+def listless_pipeline(corrected_pipeline):
+    """The shipped pipeline without its recogniser's word-list corrections: for tests of the rules."""
+    return corrected_pipeline()

@@ -2,7 +2,6 @@
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import sysconfig
@@ -107,28 +106,16 @@ def test_pipeline_spacy_gazetteer_loads_its_entries_in_initialize(tmp_path):
     ({"named_generic_phrases": ["Transfer Learning"]}, []),
     ({"unnamed_phrases": ["RGB"]}, ["transfer learning", "RGB"]),
 ])
-def test_pipeline_spacy_rules_out_what_the_recognisers_annotations_say(tmp_path, meta, generic):
-    from paperkg.extractors.pipeline import ENTITY_MODEL, make_pipeline
+def test_pipeline_spacy_rules_out_what_the_recognisers_annotations_say(corrected_pipeline, meta, generic):
     from paperkg.extractors.gazetteer import GENERIC
 
-    model = tmp_path / "entities"
-    shutil.copytree(ENTITY_MODEL, model)
-    shipped = json.loads((model / "meta.json").read_text())
-    shipped = {k: v for k, v in shipped.items() if k not in ("named_generic_phrases", "unnamed_phrases", "annotated_types")}
-    (model / "meta.json").write_text(json.dumps({**shipped, **meta}))
-    doc = make_pipeline(ner_model=model)("We study transfer learning on RGB images.")
+    doc = corrected_pipeline(**meta)("We study transfer learning on RGB images.")
     assert [s.text for s in doc.spans["gazetteer"] if s.label_ == GENERIC] == generic
 
 
 @pytest.mark.parametrize("types, label", [({}, "Method"), ({"ap": "Metric"}, "Metric")])
-def test_pipeline_spacy_types_names_as_the_recognisers_annotations_do(tmp_path, types, label):
-    from paperkg.extractors.pipeline import ENTITY_MODEL, make_pipeline
-
-    model = tmp_path / "entities"
-    shutil.copytree(ENTITY_MODEL, model)
-    meta = json.loads((model / "meta.json").read_text())
-    (model / "meta.json").write_text(json.dumps({**meta, "annotated_types": types}))
-    doc = make_pipeline(ner_model=model)("We report AP on COCO.")
+def test_pipeline_spacy_types_names_as_the_recognisers_annotations_do(corrected_pipeline, types, label):
+    doc = corrected_pipeline(annotated_types=types)("We report AP on COCO.")
     assert {e.text: e.label_ for e in doc.ents}["AP"] == label
 
 
