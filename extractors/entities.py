@@ -26,10 +26,14 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
-from typing import Any
+from pathlib import Path
+from typing import Any, Iterable
 
+import srsly
+from spacy import util
 from spacy.language import Language
 from spacy.tokens import Doc, Span
+from spacy.util import SimpleFrozenList
 
 from .cues import EVAL, NAMING, TASK_HEAD, TRAINING_DATA
 from .doctext import DocText
@@ -37,6 +41,7 @@ from .errors import PipelineError
 from .gazetteer import GENERIC, LOWERCASE_NAME
 from .normalize import canonical_key, is_acronym_plural, model_family
 from .records import ENTITY_TYPES
+from .type_model import TypeModel
 
 __all__ = [
     "SOURCE_PRIORITY",
@@ -601,10 +606,11 @@ def _generic_ranges(doc: Doc) -> set[tuple[int, int]]:
     return {(s.start, s.end) for s in doc.spans.get("gazetteer", []) if s.label_ == GENERIC}
 
 
-def resolve_entities(doc: Doc, ner_source: str = "ner", annotated_types: Mapping[str, str] | None = None) -> list[Span]:
+def resolve_entities(doc: Doc, ner_source: str = "ner", annotated_types: Mapping[str, str] | None = None,
+                     type_model: TypeModel | None = None) -> list[Span]:
     """The final entity spans of a doc, typed and keyed (see the module docstring); a name of
     ``annotated_types`` (canonical key -> type: what the recogniser's training annotations call it)
-    takes that type."""
+    takes that type, and then ``type_model`` (:mod:`paperkg.extractors.type_model`) types every span."""
     generic = _generic_ranges(doc)
     text = DocText.of(doc)
     generic_keys = {canonical_key(text.span_text(s, e)) for s, e in generic}
@@ -675,7 +681,11 @@ def resolve_entities(doc: Doc, ner_source: str = "ner", annotated_types: Mapping
         chosen.append(Span(doc, span.start, span.end, label=entity_type, kb_id=key, span_id=source))
     spans = type_by_coordination(repeated_names(chosen, text), text)
     spans = _type_by_group(spans, guessed, getattr(doc._, "abbreviations", []))
-    return [_annotated_type(span, annotated_types) for span in spans] if annotated_types else spans
+    if annotated_types:
+        spans = [_annotated_type(span, annotated_types) for span in spans]
+    if type_model:
+        spans = type_model.retype(doc, spans, entity_groups(spans, getattr(doc._, "abbreviations", [])))
+    return spans
 
 
 def _annotated_type(span: Span, annotated_types: Mapping[str, str]) -> Span:
@@ -803,9 +813,35 @@ class EntityResolver:
             raise PipelineError(f"paperkg_entities: annotated type {wrong[0]!r} is none of {', '.join(ENTITY_TYPES)}")
         self.ner_source = ner_source
         self.annotated_types = annotated_types
+        self.type_model: TypeModel | None = None
         if not Doc.has_extension("abbreviations"):
             Doc.set_extension("abbreviations", default=[])
 
+    def initialize(self, get_examples=None, *, nlp: Language | None = None, type_model: str | None = None) -> None:
+        """Read the typer of ``[initialize.components.<name>]`` (``type_model``: its weights, the
+        ``entity_types.json`` of a trained recogniser), or type by the rules alone without one."""
+        self.type_model = TypeModel.load(type_model) if type_model else None
+
     def __call__(self, doc: Doc) -> Doc:
-        doc.ents = resolve_entities(doc, self.ner_source, self.annotated_types)
+        doc.ents = resolve_entities(doc, self.ner_source, self.annotated_types, self.type_model)
         return doc
+
+    def _weights(self) -> dict | None:
+        return self.type_model.to_json() if self.type_model else None
+
+    def _set_weights(self, data: dict | None) -> None:
+        self.type_model = TypeModel.from_json(data) if data else None
+
+    def to_bytes(self, *, exclude: Iterable[str] = SimpleFrozenList()) -> bytes:
+        return util.to_bytes({"type_model": lambda: srsly.json_dumps(self._weights())}, exclude)
+
+    def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = SimpleFrozenList()) -> "EntityResolver":
+        util.from_bytes(bytes_data, {"type_model": lambda data: self._set_weights(srsly.json_loads(data))}, exclude)
+        return self
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = SimpleFrozenList()) -> None:
+        util.to_disk(path, {"type_model.json": lambda file: srsly.write_json(file, self._weights())}, exclude)
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = SimpleFrozenList()) -> "EntityResolver":
+        util.from_disk(path, {"type_model.json": lambda file: self._set_weights(srsly.read_json(file))}, exclude)
+        return self

@@ -24,6 +24,7 @@ from .entity_tagger import EntityTagger
 from .errors import PipelineError
 from .records import ENTITY_TYPES
 from .relation_model import MODEL_PATH
+from .type_model import TYPE_MODEL_FILE
 
 __all__ = ["DATA_DIR", "NER_MODEL", "ENTITY_MODEL", "GAZETTEER", "GENERIC_TERMS", "blank_pipeline", "make_pipeline", "load_pipeline"]
 
@@ -37,12 +38,14 @@ RELATION_MODEL = MODEL_PATH
 _TOKENIZER = {"nlp": {"tokenizer": {"@tokenizers": "paperkg.tokenizer.v1"}}}
 
 
-def _initialize_settings(gazetteer: str | Path, generic_terms: str | Path, recogniser_meta: dict) -> dict:
+def _initialize_settings(gazetteer: str | Path, generic_terms: str | Path, recogniser: str | Path, recogniser_meta: dict) -> dict:
     """The config's ``[initialize]`` section: where ``nlp.initialize()`` reads each component's data."""
     files = {"entries": str(gazetteer), "generic_terms": str(generic_terms),
              "named_phrases": recogniser_meta.get("named_generic_phrases", []),
              "unnamed_phrases": recogniser_meta.get("unnamed_phrases", [])}
+    typer = Path(recogniser) / TYPE_MODEL_FILE  # trained with the recogniser, if it was
     return {"initialize": {"components": {"paperkg_gazetteer": files,
+                                          "paperkg_entities": {"type_model": str(typer) if typer.is_file() else None},
                                           "paperkg_relations": {"model": str(RELATION_MODEL)}}}}
 
 
@@ -66,8 +69,8 @@ def make_pipeline(
     source = spacy.load(ner_model)
     # What the recogniser's annotations say of the word lists (paperkg.extractors.training): the
     # generic phrases they name are not ruled out, the names they never give are, and the names
-    # they type otherwise take their type (paperkg_entities, below).
-    nlp = blank_pipeline(_initialize_settings(gazetteer, generic_terms, source.meta))
+    # they type otherwise take their type (paperkg_entities, below), and its typer types every name.
+    nlp = blank_pipeline(_initialize_settings(gazetteer, generic_terms, ner_model, source.meta))
     nlp.add_pipe("paperkg_sentences")
     nlp.add_pipe("paperkg_abbreviations")
     # The recogniser reads its static vectors (if it has any) from the pipeline's vocabulary.

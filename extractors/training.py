@@ -12,6 +12,8 @@ annotations say of the pipeline's word lists goes in its ``meta.json``: the gene
 name as entities (:func:`named_phrases`), which the pipeline leaves to the recogniser, the names
 the pipeline finds that they do not name (:func:`unnamed_phrases`), which it rules out, and the
 names they type otherwise than the pipeline (:func:`annotated_types`), which it types their way.
+Beside it goes the typer (:mod:`paperkg.extractors.type_model`) fitted on the pipeline's entities
+over the same abstracts, which types every name.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from .errors import BadRecord
 from .evaluate import compatible_types
 from .normalize import canonical_key
 from .records import TITLE_SEPARATOR
+from .type_model import TYPE_MODEL_FILE, train_type_model
 
 __all__ = ["Mention", "gold_text", "entity_spans", "gold_doc", "named_phrases", "unnamed_phrases", "annotated_types",
            "train_recogniser", "ship_model", "update_meta"]
@@ -202,7 +205,7 @@ def train_recogniser(
     from spacy.util import load_config
 
     from .gazetteer import read_generic_terms
-    from .pipeline import GENERIC_TERMS, blank_pipeline, make_pipeline
+    from .pipeline import GENERIC_TERMS, blank_pipeline
 
     train, dev = list(train), list(dev)
     records = train + dev
@@ -222,11 +225,21 @@ def train_recogniser(
                    description="paperkg's entity recogniser: the annotation guideline's six types, trained by "
                                "scripts/train_entities.py on paperkg.tokenizer.v1 tokens",
                    named_generic_phrases=named_phrases((e["name"] for e in read_generic_terms(GENERIC_TERMS)), records))
-    pipeline = make_pipeline(ner_model=target, relation_model=False)  # it reads the named phrases
-    with pipeline.select_pipes(disable=["paperkg_relations"]):
-        docs = list(pipeline.pipe(gold_text(r) for r in records))
+    docs = _resolved_docs(target, records)  # the pipeline reads the named phrases
     update_meta(target, unnamed_phrases=unnamed_phrases(docs, records), annotated_types=annotated_types(docs, records))
+    # The typer learns from the entities of the pipeline with every correction above.
+    typer = train_type_model(_resolved_docs(target, records), map(_gold_types, records))
+    (target / TYPE_MODEL_FILE).write_text(json.dumps(typer.to_json()) + "\n", encoding="utf-8")
     return target
+
+
+def _resolved_docs(recogniser: Path, records: list[dict]) -> list[Doc]:
+    """``records`` through the pipeline around ``recogniser``, up to its resolved entities."""
+    from .pipeline import make_pipeline
+
+    pipeline = make_pipeline(ner_model=recogniser, relation_model=False)
+    with pipeline.select_pipes(disable=["paperkg_relations"]):
+        return list(pipeline.pipe(gold_text(r) for r in records))
 
 
 def ship_model(model: Path, target: Path, **meta_fields: Any) -> None:

@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT / "scripts" / "annotations"))
 from sample_pool import join  # noqa: E402
 
 from paperkg.extractors import relation_model  # noqa: E402
+from paperkg.extractors.fitting import design, fit, vocabulary_of  # noqa: E402
 from paperkg.extractors.evaluate import SCORED_RELATION_TYPES, evaluate, read_gold  # noqa: E402
 from paperkg.extractors.extract import doc_to_extraction  # noqa: E402
 from paperkg.extractors.normalize import canonical_key  # noqa: E402
@@ -146,57 +147,6 @@ def examples(records: list[dict], name: str) -> list[Example]:
         labels, weights = gold_labels(record, doc_to_extraction(doc, paper_of(record)), cands)
         found.append(Example(record, doc, text, rules, cands, labels, weights))
     return found
-
-
-# --- a sparse logistic regression in numpy -------------------------------------------------------
-
-@dataclass
-class Design:
-    """Candidates as a sparse binary matrix: ``indices[indptr[i]:indptr[i + 1]]`` are row i's features."""
-
-    indptr: np.ndarray
-    indices: np.ndarray
-    labels: np.ndarray
-    weights: np.ndarray
-
-
-def design(feature_sets: list[set[str]], vocabulary: dict[str, int], labels: np.ndarray, weights: np.ndarray) -> Design:
-    rows = [[vocabulary[f] for f in names if f in vocabulary] or [0] for names in feature_sets]
-    indptr = np.cumsum([0, *map(len, rows)])
-    return Design(indptr, np.fromiter((i for row in rows for i in row), dtype=np.int64, count=indptr[-1]), labels, weights)
-
-
-def vocabulary_of(feature_sets: list[set[str]], min_count: int = 2) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for names in feature_sets:
-        for f in names:
-            counts[f] = counts.get(f, 0) + 1
-    return {f: i for i, f in enumerate(sorted(f for f, n in counts.items() if n >= min_count))}
-
-
-def scores(d: Design, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    return np.add.reduceat(weights[d.indices], d.indptr[:-1], axis=0) + bias
-
-
-def fit(d: Design, n_features: int, l2: float, iterations: int = 300, rate: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
-    """Weights and bias of one logistic regression per label (full-batch Adam, L2 on the weights)."""
-    n_labels = d.labels.shape[1]
-    w, b = np.zeros((n_features, n_labels)), np.zeros(n_labels)
-    moments = [np.zeros_like(w), np.zeros_like(w), np.zeros_like(b), np.zeros_like(b)]
-    lengths = np.diff(d.indptr)
-    total = d.weights.sum()
-    for step in range(1, iterations + 1):
-        error = (1 / (1 + np.exp(-np.clip(scores(d, w, b), -30, 30))) - d.labels) * d.weights[:, None] / total
-        grad_w = np.stack([np.bincount(d.indices, weights=np.repeat(error[:, k], lengths), minlength=n_features)
-                           for k in range(n_labels)], axis=1) + l2 * w
-        grad_b = error.sum(axis=0)
-        for param, grad, m, v in ((w, grad_w, moments[0], moments[1]), (b, grad_b, moments[2], moments[3])):
-            m *= 0.9
-            m += 0.1 * grad
-            v *= 0.999
-            v += 0.001 * grad * grad
-            param -= rate * (m / (1 - 0.9 ** step)) / (np.sqrt(v / (1 - 0.999 ** step)) + 1e-8)
-    return w, b
 
 
 def platt(raw: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> tuple[float, float]:

@@ -43,9 +43,10 @@ from eval_results import annotated_records, half  # noqa: E402  (puts scripts/an
 import sample_pool  # noqa: E402, I001
 from sample_pool import title_key  # noqa: E402
 from train_entities import CONFIG as ENTITIES_CONFIG, training_records  # noqa: E402
-from train_relations import design, fit, folds_of, platt, processed_docs, reliability, vocabulary_of  # noqa: E402
+from train_relations import folds_of, platt, processed_docs, reliability  # noqa: E402
 
 from paperkg.extractors import result_model  # noqa: E402
+from paperkg.extractors.fitting import design, fit, vocabulary_of  # noqa: E402
 from paperkg.extractors import results as result_rules  # noqa: E402
 from paperkg.extractors.evaluate_results import gold_matches, reading_matches, score_results  # noqa: E402
 from paperkg.extractors.crossval import dev_split  # noqa: E402

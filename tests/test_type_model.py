@@ -1,0 +1,81 @@
+"""The learned entity typer (extractors/type_model.py): trained on sentences written here."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import spacy
+
+from paperkg.extractors.normalize import canonical_key
+from paperkg.extractors.pipeline import ENTITY_MODEL, load_pipeline
+from paperkg.extractors.training import gold_text
+from paperkg.extractors.type_model import TYPE_MODEL_FILE, TypeModel, train_type_model
+
+#: Made-up names, so that only their context can type them.
+NAMES = ["ZorBlat", "QuiXel", "VanTor", "PriLLo", "GemSK", "TorVane", "HalBeck", "NuzZet"]
+
+
+def _record(name: str, context: str, annotated: str) -> dict:
+    return {"title": f"On {name}", "abstract": context.format(name=name) + " Results hold on CIFAR-10.",
+            "entities": [{"name": name, "type": annotated}, {"name": "CIFAR-10", "type": "Dataset"}]}
+
+
+def _typed(pipeline, text: str) -> dict[str, str]:
+    return {e.text: e.label_ for e in pipeline(text).ents}
+
+
+@pytest.fixture(scope="module")
+def rules_alone(corrected_pipeline):
+    return corrected_pipeline()
+
+
+@pytest.fixture(scope="module")
+def typer(rules_alone):
+    """A typer trained where annotators call a name after "report" a Metric and one after "train" a Model."""
+    records = [_record(name, context, annotated) for name in NAMES[:6]
+               for context, annotated in [("We report {name} on ImageNet.", "Metric"),
+                                          ("We train {name} on ImageNet.", "Model")]]
+    with rules_alone.select_pipes(disable=["paperkg_relations"]):
+        docs = list(rules_alone.pipe(gold_text(r) for r in records))
+    return train_type_model(docs, [{canonical_key(e["name"]): e["type"] for e in r["entities"]} for r in records])
+
+
+@pytest.mark.parametrize("sentence, rules_type, learned_type", [
+    ("We report HalBeck on ImageNet.", "Method", "Metric"),
+    ("We train NuzZet on ImageNet.", "Method", "Model"),
+])
+def test_type_model_types_unseen_names_by_their_context(rules_alone, typer, sentence, rules_type, learned_type):
+    name = sentence.split()[2]
+    assert _typed(rules_alone, sentence)[name] == rules_type  # what the rules guess from the shape alone
+    doc = rules_alone(sentence)
+    assert {s.text: s.label_ for s in typer.retype(doc, list(doc.ents))}[name] == learned_type
+
+
+def test_type_model_round_trips_through_json(typer):
+    copy = TypeModel.from_json(json.loads(json.dumps(typer.to_json())))
+    assert copy.features == typer.features
+    features = [{"rule=Method", "previous=report"}]
+    assert copy.scores(features) == pytest.approx(typer.scores(features), abs=1e-4)  # weights kept to 5 decimals
+
+
+def test_type_model_ships_with_the_recogniser_and_the_pipeline_applies_it():
+    assert (ENTITY_MODEL / TYPE_MODEL_FILE).is_file()
+    assert load_pipeline().get_pipe("paperkg_entities").type_model is not None
+
+
+def test_type_model_absent_types_by_the_rules_alone(rules_alone):
+    assert rules_alone.get_pipe("paperkg_entities").type_model is None
+
+
+@pytest.mark.parametrize("exclude, kept", [((), True), (("type_model",), False)])
+def test_type_model_serialisation_with_the_resolver_honours_exclude(tmp_path, exclude, kept):
+    resolver = load_pipeline().get_pipe("paperkg_entities")
+    blank = spacy.blank("en")
+    from_bytes = blank.add_pipe("paperkg_entities", name="from_bytes").from_bytes(resolver.to_bytes(exclude=exclude))
+    resolver.to_disk(tmp_path / "resolver", exclude=exclude)
+    from_disk = blank.add_pipe("paperkg_entities", name="from_disk").from_disk(tmp_path / "resolver", exclude=exclude)
+    for copy in (from_bytes, from_disk):
+        assert (copy.type_model is not None) is kept
+        if kept:
+            assert copy.type_model.to_json() == resolver.type_model.to_json()
