@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT / "scripts" / "annotations"))
 
 from sample_pool import join, title_key  # noqa: E402
 
-from paperkg.extractors.crossval import cross_validate, dev_split  # noqa: E402
+from paperkg.extractors.crossval import cross_validate, dev_split, split_folds  # noqa: E402
 from paperkg.extractors.evaluate import HEADLINE_MEASURES, bootstrap, headline  # noqa: E402
 from paperkg.extractors.pipeline import ENTITY_MODEL, NER_MODEL, make_pipeline  # noqa: E402
 from paperkg.extractors.training import train_recogniser  # noqa: E402
@@ -59,6 +59,21 @@ def training_records(train: Path = TRAIN) -> list[dict]:
             seen.add(key)
             records.append(record)
     return records
+
+
+def unseen_recognisers(records: list[dict], folder: Path, folds: int = 5, seed: int = 0) -> list[Path]:
+    """For each of ``records``, a recogniser that never saw it: that of the cross-validation fold
+    holding it (``--crossval 5 --keep folder``: ``folder/fold-K``, trained here the same way when
+    missing). A record outside the annotated abstracts gets fold 0's."""
+    split = split_folds(training_records(), folds, seed)
+    fold_of = {title_key(r["title"]): fold.index for fold in split for r in fold.test}
+    wanted = [fold_of.get(title_key(r["title"]), 0) for r in records]
+    for fold in (split[k] for k in sorted(set(wanted))):
+        model = folder / f"fold-{fold.index}"
+        if not (model / "config.cfg").is_file():
+            train, dev = dev_split(fold.train, seed)
+            train_recogniser(CONFIG, train, dev, model, overrides={"system.seed": seed}, quiet=True)
+    return [folder / f"fold-{k}" for k in wanted]
 
 
 def _overrides(args) -> dict:

@@ -11,7 +11,8 @@ threshold (best result F1) are fitted on.
 
     nice python scripts/train_results.py              # cross-validate (2 min)
     nice python scripts/train_results.py --write      # ... and write the weights that ship
-    nice python scripts/train_results.py --unseen /tmp/recognisers   # each fold read by a recogniser that never saw it
+    nice python scripts/train_results.py --unseen /tmp/folds   # each abstract read by a recogniser that never saw it
+                                                              # (train_entities.py --crossval 5 --keep /tmp/folds's)
 
 The shipped recogniser was trained on these abstracts' entities, so by default the slots come
 from names it has seen; ``--unseen`` measures the model as it meets new papers (the relation
@@ -41,18 +42,15 @@ sys.path.insert(0, str(HERE))
 
 from eval_results import annotated_records, half  # noqa: E402  (puts scripts/annotations on the path)
 import sample_pool  # noqa: E402, I001
-from sample_pool import title_key  # noqa: E402
-from train_entities import CONFIG as ENTITIES_CONFIG, training_records  # noqa: E402
+from train_entities import unseen_recognisers  # noqa: E402
 from train_relations import folds_of, platt, processed_docs, reliability  # noqa: E402
 
 from paperkg.extractors import result_model  # noqa: E402
 from paperkg.extractors.fitting import design, fit, vocabulary_of  # noqa: E402
 from paperkg.extractors import results as result_rules  # noqa: E402
 from paperkg.extractors.evaluate_results import gold_matches, reading_matches, score_results  # noqa: E402
-from paperkg.extractors.crossval import dev_split  # noqa: E402
 from paperkg.extractors.extract import doc_to_extraction  # noqa: E402
 from paperkg.extractors.pipeline import load_pipeline, make_pipeline  # noqa: E402
-from paperkg.extractors.training import train_recogniser  # noqa: E402
 from paperkg.extractors.readers.cleaning import collapse_whitespace  # noqa: E402
 from paperkg.extractors.records import Extraction, Paper, title_id  # noqa: E402
 
@@ -118,21 +116,14 @@ def examples(records: list[dict]) -> list[Example]:
 
 
 def examples_unseen(records: list[dict], folder: Path) -> list[Example]:
-    """Every abstract read by a pipeline whose recogniser never saw its fold: one trained (as
-    ``scripts/train_entities.py`` does, into ``folder/fold-K``, kept for the next run) on all
-    annotated abstracts but those of fold K."""
+    """Every abstract read by a pipeline whose recogniser never saw it (:func:`train_entities.unseen_recognisers`)."""
+    recognisers = unseen_recognisers(records, folder)
     found: list[Example | None] = [None] * len(records)
-    annotated = training_records()
-    for k in range(FOLDS):
-        held_out = {title_key(r["title"]) for r in records if fold_of(r["title"]) == k}
-        recogniser = folder / f"fold-{k}"
-        if not recogniser.exists():
-            train, dev = dev_split([r for r in annotated if title_key(r["title"]) not in held_out], 0)
-            train_recogniser(ENTITIES_CONFIG, train, dev, recogniser, quiet=True)
+    for recogniser in sorted(set(recognisers)):
         nlp = make_pipeline(ner_model=recogniser)
-        for i in (i for i, r in enumerate(records) if fold_of(r["title"]) == k):
+        for i in (i for i, path in enumerate(recognisers) if path == recogniser):
             found[i] = example(records[i], nlp(paper_of(records[i]).text))
-        print(f"fold {k + 1}/{FOLDS}: read by {recogniser}", file=sys.stderr, flush=True)
+        print(f"read by {recogniser}", file=sys.stderr, flush=True)
     return [e for e in found if e is not None]
 
 
@@ -291,7 +282,8 @@ def main() -> None:
     parser.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples")
     parser.add_argument("--no-crossval", dest="folds", action="store_false", help="skip the cross-validation")
     parser.add_argument("--unseen", type=Path, metavar="DIR", default=None,
-                        help="read each fold with a recogniser trained without it (kept in DIR/fold-K; 7 min the first time)")
+                        help="read each abstract with a recogniser trained without it (train_entities.py --crossval 5 "
+                             "--keep DIR's, trained when missing: 15 min)")
     parser.add_argument("--write", action="store_true", help=f"train on all abstracts and write {result_model.MODEL_PATH.name}")
     args = parser.parse_args()
     records = annotated_records(args.pool)
