@@ -11,8 +11,11 @@ rules' metric, every metric phrase and Metric entity of the sentence, none) and 
 sentence names before the value, ``PAPER``), each with features of where it comes from.
 :class:`ResultModel` decides the slot (``RESULT``, calibrated, against a threshold) and ranks its
 readings (``METRIC``, ``SUBJECT``) separately, and reads its kind (``GAIN``, ``RELATIVE``, else an
-absolute score): small decisions learn from a few hundred annotated results where one over every
-combination did not. Baseline and setting are the rules'.
+absolute score) where the rules read an absolute score: small decisions learn from a few hundred
+annotated results where one over every combination did not. A gain or relative change the rules
+read ("+3.2%", "by 2 points", "a 12% reduction") stands: of the model's right results in
+cross-validation, 241 of 263 then have the annotated kind, against 233 by the model alone and 234
+by the rules alone. Baseline and setting are the rules'.
 
 ``scripts/train_results.py`` cross-validates it against the rules and writes the weights that
 ship (:data:`MODEL_PATH`); :func:`find_results` is what the pipeline's extraction calls.
@@ -245,7 +248,7 @@ def slots(doc: Doc, names: Mapping[str, str]) -> list[ResultSlot]:
 class ResultModel(LogisticModel):
     """Five logistic regressions over one feature index: ``RESULT`` scores a slot (calibrated, with
     the decision threshold), ``METRIC`` and ``SUBJECT`` rank its readings, ``GAIN`` and ``RELATIVE``
-    read its kind (an absolute score when neither reaches 0.5)."""
+    read its kind where the rules read an absolute score (an absolute score when neither reaches 0.5)."""
 
     LABELS = ("RESULT", "METRIC", "SUBJECT", "GAIN", "RELATIVE")
     PATH = MODEL_PATH
@@ -263,7 +266,8 @@ class ResultModel(LogisticModel):
                 continue
             metric, metric_probability = self._best(slot.metrics, 1)
             subject, subject_probability = self._best(slot.subjects, 2)
-            kind = "relative" if relative >= max(gain, 0.5) else "gain" if gain >= 0.5 else "absolute"
+            kind = slot.reading.kind if slot.reading.kind != "absolute" else (
+                "relative" if relative >= max(gain, 0.5) else "gain" if gain >= 0.5 else "absolute")
             confidence = round(float(probability * metric_probability * subject_probability), 3)
             results.append((probability, replace(slot.reading, metric=metric, subject=subject, kind=kind, confidence=confidence,
                                                  baseline=slot.reading.baseline if kind != "absolute" else None)))

@@ -397,6 +397,22 @@ def test_result_model_decides_each_slot_against_the_threshold_and_ranks_its_read
     assert [(r.subject, r.metric, r.value, r.kind, r.confidence) for r in kept] == [("Boxer", "AP", "41.0", "absolute", 0.471)]
 
 
+@pytest.mark.parametrize("rules_kind, kind", [("gain", "gain"), ("relative", "relative"), ("absolute", "absolute")])
+def test_result_model_keeps_the_gain_or_change_the_rules_read(rules_kind, kind):
+    """Where the rules read "+3.2%", "by 2 points", "a 12% reduction", the model's own kind (here
+    absolute: its gain and change scores are low) does not overrule them."""
+    import numpy as np
+
+    from paperkg.extractors.records import Result
+    from paperkg.extractors.result_model import ResultModel, ResultSlot
+
+    model = ResultModel({"near": 0}, np.array([[2.0, 0, 0, 0, 0]]), np.array([0, 0, 0, -1.0, -1.0]),
+                        np.array([[1.0, 0.0]] * 5), np.array([0.5] * 5))
+    reading = Result("PAPER", "COCO", "AP", "2.5", "", rules_kind, None, None, "s", 0, 1, "model", 0.0)
+    [kept] = model.decide([ResultSlot(reading, {"near"}, {"AP": set()}, {"PAPER": set()})])
+    assert kept.kind == kind
+
+
 def test_result_model_weights_round_trip_through_json_and_refuse_other_labels():
     import numpy as np
 
