@@ -680,11 +680,12 @@ def resolve_entities(doc: Doc, ner_source: str = "ner", annotated_types: Mapping
         key = span.kb_id_ or canonical_key(span.text) if source == "gazetteer" else canonical_key(span.text)
         chosen.append(Span(doc, span.start, span.end, label=entity_type, kb_id=key, span_id=source))
     spans = type_by_coordination(repeated_names(chosen, text), text)
-    spans = _type_by_group(spans, guessed, getattr(doc._, "abbreviations", []))
+    groups = entity_groups(spans, getattr(doc._, "abbreviations", []))  # typing below keeps every span and key
+    spans = _type_by_group(spans, guessed, groups)
     if annotated_types:
         spans = [_annotated_type(span, annotated_types) for span in spans]
     if type_model:
-        spans = type_model.retype(doc, spans, entity_groups(spans, getattr(doc._, "abbreviations", [])))
+        spans = type_model.retype(doc, spans, groups)
     return spans
 
 
@@ -752,10 +753,10 @@ def entity_groups(spans: Sequence[Span], abbreviations: list[tuple[int, int, int
     return {key: find(key) for key in parent}
 
 
-def _type_by_group(spans: list[Span], guessed: set[int], abbreviations: list[tuple[int, int, int, int]]) -> list[Span]:
-    """Mentions of one entity (an acronym and its expansion, a name said twice) share the type
-    the text gives it somewhere: "Procedure Transformer (ProcX), a model ..." types every "ProcX"."""
-    groups = entity_groups(spans, abbreviations)
+def _type_by_group(spans: list[Span], guessed: set[int], groups: Mapping[str, str]) -> list[Span]:
+    """Mentions of one entity (an acronym and its expansion, a name said twice: ``groups``, see
+    :func:`entity_groups`) share the type the text gives it somewhere: "Procedure Transformer
+    (ProcX), a model ..." types every "ProcX"."""
     votes: dict[str, Counter] = defaultdict(Counter)
     for span in spans:
         if span.start not in guessed:

@@ -79,8 +79,7 @@ def named_phrases(phrases: Iterable[str], records: Iterable[dict]) -> list[str]:
     >>> named_phrases(["transfer learning", "deep learning"], [named] * 3 + [said] * 2)
     ['transfer learning']
     """
-    annotated = [(gold_text(r).lower(), {canonical_key(n) for e in r.get("entities", [])
-                                          for n in [e["name"], *e.get("aliases", [])]}) for r in records]
+    annotated = [(gold_text(r).lower(), _gold_types(r).keys()) for r in records]
     found = []
     for phrase in phrases:
         pattern, key = _pattern(phrase.lower()), canonical_key(phrase)

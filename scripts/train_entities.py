@@ -42,7 +42,7 @@ from sample_pool import join, title_key  # noqa: E402
 from paperkg.extractors.crossval import cross_validate, dev_split, split_folds  # noqa: E402
 from paperkg.extractors.evaluate import HEADLINE_MEASURES, bootstrap, headline  # noqa: E402
 from paperkg.extractors.pipeline import ENTITY_MODEL, NER_MODEL, make_pipeline  # noqa: E402
-from paperkg.extractors.training import train_recogniser  # noqa: E402
+from paperkg.extractors.training import gold_text, train_recogniser  # noqa: E402
 
 TRAIN = ROOT.parent / "shared" / "gold" / "train.jsonl"
 CONFIG = Path(__file__).with_name("entities.cfg")
@@ -74,6 +74,19 @@ def unseen_recognisers(records: list[dict], folder: Path, folds: int = 5, seed: 
             train, dev = dev_split(fold.train, seed)
             train_recogniser(CONFIG, train, dev, model, overrides={"system.seed": seed}, quiet=True)
     return [folder / f"fold-{k}" for k in wanted]
+
+
+def unseen_docs(records: list[dict], folder: Path, *, relation_model: bool) -> list:
+    """Each of ``records`` read by the pipeline around a recogniser that never saw it
+    (:func:`unseen_recognisers`), with the relation model or (``relation_model=False``) its rules alone."""
+    recognisers = unseen_recognisers(records, folder)
+    docs: list = [None] * len(records)
+    for recogniser in sorted(set(recognisers)):
+        chosen = [i for i, path in enumerate(recognisers) if path == recogniser]
+        nlp = make_pipeline(ner_model=recogniser, relation_model=relation_model)
+        for i, doc in zip(chosen, nlp.pipe([gold_text(records[i]) for i in chosen], batch_size=64)):
+            docs[i] = doc
+    return docs
 
 
 def _overrides(args) -> dict:

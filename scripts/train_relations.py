@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts" / "annotations"))
 
 from sample_pool import join  # noqa: E402
-from train_entities import unseen_recognisers  # noqa: E402
+from train_entities import unseen_docs  # noqa: E402
 
 from paperkg.extractors import relation_model  # noqa: E402
 from paperkg.extractors.fitting import design, fit, vocabulary_of  # noqa: E402
@@ -147,7 +147,7 @@ def gold_labels(record: dict, extraction: Extraction, found: list[relation_model
 def examples(records: list[dict], name: str, unseen: Path | None = None) -> list[Example]:
     """The abstracts read by the shipped pipeline (cached as ``name``), or with ``unseen`` (a
     folder of fold recognisers) each by a recogniser that never saw it."""
-    docs = processed_docs([paper_of(r).text for r in records], name) if unseen is None else unseen_docs(records, unseen)
+    docs = processed_docs([paper_of(r).text for r in records], name) if unseen is None else unseen_docs(records, unseen, relation_model=False)
     found = []
     for record, doc in zip(records, docs):
         groups = doc._.entity_groups
@@ -158,19 +158,6 @@ def examples(records: list[dict], name: str, unseen: Path | None = None) -> list
         labels, weights = gold_labels(record, doc_to_extraction(doc, paper_of(record)), cands)
         found.append(Example(record, doc, text, rules, cands, labels, weights))
     return found
-
-
-def unseen_docs(records: list[dict], folder: Path) -> list:
-    """Each of ``records`` read by the pipeline around a recogniser that never saw it
-    (:func:`train_entities.unseen_recognisers`), without the relation model."""
-    recognisers = unseen_recognisers(records, folder)
-    docs: list = [None] * len(records)
-    for recogniser in sorted(set(recognisers)):
-        chosen = [i for i, path in enumerate(recognisers) if path == recogniser]
-        nlp = make_pipeline(ner_model=recogniser, relation_model=False)
-        for i, doc in zip(chosen, nlp.pipe([paper_of(records[i]).text for i in chosen], batch_size=64)):
-            docs[i] = doc
-    return docs
 
 
 def platt(raw: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> tuple[float, float]:

@@ -42,7 +42,7 @@ sys.path.insert(0, str(HERE))
 
 from eval_results import annotated_records, half  # noqa: E402  (puts scripts/annotations on the path)
 import sample_pool  # noqa: E402, I001
-from train_entities import unseen_recognisers  # noqa: E402
+from train_entities import unseen_docs  # noqa: E402
 from train_relations import folds_of, platt, processed_docs, reliability  # noqa: E402
 
 from paperkg.extractors import result_model  # noqa: E402
@@ -50,7 +50,7 @@ from paperkg.extractors.fitting import design, fit, vocabulary_of  # noqa: E402
 from paperkg.extractors import results as result_rules  # noqa: E402
 from paperkg.extractors.evaluate_results import gold_matches, reading_matches, score_results  # noqa: E402
 from paperkg.extractors.extract import doc_to_extraction  # noqa: E402
-from paperkg.extractors.pipeline import load_pipeline, make_pipeline  # noqa: E402
+from paperkg.extractors.pipeline import load_pipeline  # noqa: E402
 from paperkg.extractors.readers.cleaning import collapse_whitespace  # noqa: E402
 from paperkg.extractors.records import Extraction, Paper, title_id  # noqa: E402
 
@@ -116,15 +116,8 @@ def examples(records: list[dict]) -> list[Example]:
 
 
 def examples_unseen(records: list[dict], folder: Path) -> list[Example]:
-    """Every abstract read by a pipeline whose recogniser never saw it (:func:`train_entities.unseen_recognisers`)."""
-    recognisers = unseen_recognisers(records, folder)
-    found: list[Example | None] = [None] * len(records)
-    for recogniser in sorted(set(recognisers)):
-        nlp = make_pipeline(ner_model=recogniser)
-        for i in (i for i, path in enumerate(recognisers) if path == recogniser):
-            found[i] = example(records[i], nlp(paper_of(records[i]).text))
-        print(f"read by {recogniser}", file=sys.stderr, flush=True)
-    return [e for e in found if e is not None]
+    """Every abstract read by a pipeline whose recogniser never saw it (:func:`train_entities.unseen_docs`)."""
+    return [example(record, doc) for record, doc in zip(records, unseen_docs(records, folder, relation_model=True))]
 
 
 def fold_of(title: str) -> int:

@@ -14,7 +14,7 @@ from paperkg.extractors.errors import PipelineError
 from paperkg.extractors.extract import extract_text
 from paperkg.extractors.pipeline import ENTITY_MODEL, blank_pipeline, load_pipeline, make_pipeline
 from paperkg.extractors.records import ENTITY_TYPES
-from paperkg.extractors.training import gold_doc, ship_model
+from paperkg.extractors.training import gold_doc, gold_text, ship_model
 
 #: The issue's budget for a model shipped inside the package.
 MAX_MODEL_BYTES = 50_000_000
@@ -139,7 +139,7 @@ def test_ner_gold_doc_leaves_optional_entities_missing():
 
 
 def _processed(pipeline, records):
-    return [pipeline(r["title"] + "\n\n" + r["abstract"]) for r in records]
+    return [pipeline(gold_text(r)) for r in records]
 
 
 def test_ner_training_rules_out_names_the_annotations_never_give(listless_pipeline):
