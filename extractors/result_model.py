@@ -1,12 +1,13 @@
 """The learned result extractor: every value on every name it may be a score on, five logistic regressions.
 
 :func:`slots` pairs every number of a sentence (past the title) with every name the sentence gives
-that is no metric's or task's (else with the data the abstract evaluates on): a
-:class:`ResultSlot`. A slot's features say whether that value is a score on that name: the words
-and cue classes between them, their distance, the unit and size of the value, which
+that is no metric's or task's, and with the data the abstract evaluates on that other sentences
+name: a :class:`ResultSlot`. A slot's features say whether that value is a score on that name: the
+words and cue classes between them, their distance, the unit and size of the value, which
 :data:`~paperkg.extractors.results.SKIP_RULES` and :data:`~paperkg.extractors.results.BENCHMARK_RULES`
 fire for it, and whether the result rules state it. Each slot also holds its metric readings (the
-rules' metric, every metric phrase and Metric entity of the sentence, none) and subject readings
+rules' metric, every metric phrase of the sentence, alone and with up to two words before it the
+metric lexicon does not know, such as "query accuracy", every Metric entity, none) and subject readings
 (the rules' subject, the paper's proposals, the models and methods of the title and those the
 sentence names before the value, ``PAPER``), each with features of where it comes from.
 :class:`ResultModel` decides the slot (``RESULT``, calibrated, against a threshold) and ranks its
@@ -35,6 +36,7 @@ ship (:data:`MODEL_PATH`); :func:`find_results` is what the pipeline's extractio
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
@@ -42,6 +44,7 @@ from typing import Mapping
 import numpy as np
 from spacy.tokens import Doc
 
+from .cues import BE, EVAL, FIRST_PERSON
 from .metrics import find_metric
 from .records import PAPER, Result
 from .relation_model import LogisticModel, word_classes
@@ -53,6 +56,11 @@ __all__ = ["MODEL_PATH", "ResultSlot", "slots", "ResultModel", "find_results"]
 MODEL_PATH = Path(__file__).parent / "data" / "result_model.json"
 
 _BETWEEN = 8  # words between value and benchmark that become word features
+_WIDER = 2  # words before a metric phrase that may be read as part of it
+_MODIFIER_WORD = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_NOT_MODIFIERS = frozenset({*FIRST_PERSON, *BE, "the", "a", "an", "of", "on", "in", "at", "to", "for", "by", "with", "from",
+                            "and", "or", "than", "as", "its", "their", "this", "that", "these", "those", "has", "have",
+                            "had", "higher", "lower", "better", "worse", "more", "less", "best", "new"})
 
 
 @dataclass
@@ -95,7 +103,7 @@ def _value_features(s: Sentence, v: Value, run) -> set[str]:
 def _pair_features(s: Sentence, v: Value, bench: tuple, assigned: dict[str, str]) -> set[str]:
     start, end = bench[0], bench[1]
     if start >= s.end or end <= s.start:
-        return {"bench-from=context", f"brule:{assigned.get(bench[2], 'none')}"}
+        return {"bench-from=context", f"context&sentence-bench={bool(s.data or s.ents)}", f"brule:{assigned.get(bench[2], 'none')}"}
     after = start >= v.end
     between = s.lower[v.end : start] if after else s.lower[end : v.index]
     found = {"bench-from=sentence", f"bench-{'after' if after else 'before'}", f"dist={_bucket(len(between))}",
@@ -121,8 +129,25 @@ def _metric_phrases(s: Sentence) -> list[tuple[str, int, int, str]]:
             i += 1
             continue
         found.append((phrase.text, phrase.start, phrase.end, "metric"))
+        found += [(s.text_of(start, phrase.end), start, phrase.end, f"metric-wider{phrase.start - start}")
+                  for start in _wider_starts(s, phrase.start)]
         i = phrase.end
     return found + [(s.text_of(start, end), start, end, "metric-ent") for start, end, _, label in s.ents if label == "Metric"]
+
+
+def _wider_starts(s: Sentence, start: int) -> list[int]:
+    """Where a metric phrase starting at ``start`` may begin with up to :data:`_WIDER` more words
+    the metric lexicon does not know ("query accuracy", "average attack success rate", "3D PCK"):
+    words with a letter or digit, none a value, a name (but a metric's), a function or result word."""
+    named = {i for first, end, _, label in s.ents if label != "Metric" for i in range(first, end)}
+    starts = []
+    for first in range(start - 1, max(s.start, start - _WIDER) - 1, -1):
+        word = s.lower[first]
+        if (not _MODIFIER_WORD.match(word) or word in _NOT_MODIFIERS or EVAL.match(word) or first in named
+                or _read_value(s, first) is not None):
+            break
+        starts.append(first)
+    return starts
 
 
 def _metric_readings(s: Sentence, v: Value, rule_metric: str, phrases: list[tuple[str, int, int, str]]) -> dict[str, str]:
@@ -180,7 +205,7 @@ def _sentence_slots(s: Sentence, context: list[tuple], main: str, proposed: set[
     # each name once (its first mention): the rules' benchmarks, then any other name but a metric's or a task's
     benches = list({d[2]: d for d in reversed([*s.data, *(e for e in s.ents if e[3] not in {"Metric", "Task"})])}.values())
     sentence_bench = bool(benches)
-    benches = benches or context
+    benches += [e for e in context if e[2] not in {b[2] for b in benches}]
     start, end = s.doc_text.char_bounds(s.start, s.end)
     evidence = s.doc_text.text[start:end].strip()
     sentence_features = {f"S:{c}" for c in word_classes(s.lower[s.start : s.end])}

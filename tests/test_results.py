@@ -313,6 +313,9 @@ def _slots(title: str, abstract: str):
         # a sentence that names no benchmark: the data the abstract evaluates on
         ("We evaluate StepTune on CIFAR-100 and CelebA. It reaches 71.2% accuracy.",
          {("71.2", "CIFAR-100"), ("71.2", "CelebA")}, "bench-from=context"),
+        # ... and when the sentence names something else: the score may still be on that data
+        ("We evaluate StepTune on CIFAR-100. With ResNet-50 as its backbone, it reaches 71.2% accuracy.",
+         {("71.2", "CIFAR-100")}, "bench-from=context"),
     ],
 )
 def test_result_model_slots_pair_each_value_with_each_benchmark(abstract, pairs, source):
@@ -332,6 +335,26 @@ def test_result_model_slots_hold_the_rules_reading_and_others():
     assert {"PAPER", "StepTune"} <= set(slot.subjects)
     assert {"", "accuracy"} <= set(slot.metrics)
     assert slot.reading.evidence == abstract and slot.reading.start < slot.reading.end
+
+
+@pytest.mark.parametrize(
+    "abstract, metrics",
+    [
+        # up to two words before a metric phrase the lexicon does not know
+        ("StepTune reaches 97.7% query accuracy on CIFAR-10.", {"accuracy", "query accuracy"}),
+        ("StepTune reaches an average attack success rate of 77.9% on CIFAR-10.",
+         {"success rate", "attack success rate", "average attack success rate"}),
+        ("StepTune reaches 89.1% 3D PCK on CIFAR-10.", {"PCK", "3D PCK"}),
+        # never a value, a name, a function or result word
+        ("StepTune reaches 97.7% accuracy on CIFAR-10.", {"accuracy"}),
+        ("StepTune achieves higher accuracy of 97.7% on CIFAR-10.", {"accuracy"}),
+        ("StepTune reaches 41.0 on ImageNet and 97.7 CIFAR-10 accuracy.", {"accuracy"}),
+    ],
+)
+def test_result_model_slots_read_metrics_with_the_words_before_them(abstract, metrics):
+    [slot] = [s for s in _slots("StepTune: tuning in steps", abstract) if s.reading.value in ("97.7", "77.9", "89.1")
+              and s.reading.benchmark == "CIFAR-10"]
+    assert set(slot.metrics) - {""} == metrics
 
 
 @pytest.mark.parametrize(
