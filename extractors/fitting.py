@@ -10,6 +10,8 @@ are logistic regressions over sparse binary features; :func:`fit` trains one per
 >>> weights, bias = fit(d, len(vocabulary), l2=0.0)
 >>> [bool(s > 0) for s in scores(d, weights, bias)[:, 0]]
 [True, True, False, False]
+>>> bool(scores(design([{"unseen"}], vocabulary), weights, bias)[0, 0] == bias[0])  # no known feature: the bias
+True
 """
 
 from __future__ import annotations
@@ -23,18 +25,22 @@ __all__ = ["Design", "design", "vocabulary_of", "scores", "fit"]
 
 @dataclass
 class Design:
-    """Candidates as a sparse binary matrix: ``indices[indptr[i]:indptr[i + 1]]`` are row i's features."""
+    """Candidates as a sparse binary matrix of ``n_rows`` rows: row ``rows[j]`` has feature
+    ``indices[j]`` (a row may have none); ``labels`` and ``weights`` are what fitting needs."""
 
-    indptr: np.ndarray
+    n_rows: int
+    rows: np.ndarray
     indices: np.ndarray
-    labels: np.ndarray
-    weights: np.ndarray
+    labels: np.ndarray | None = None
+    weights: np.ndarray | None = None
 
 
-def design(feature_sets: list[set[str]], vocabulary: dict[str, int], labels: np.ndarray, weights: np.ndarray) -> Design:
-    rows = [[vocabulary[f] for f in names if f in vocabulary] or [0] for names in feature_sets]
-    indptr = np.cumsum([0, *map(len, rows)])
-    return Design(indptr, np.fromiter((i for row in rows for i in row), dtype=np.int64, count=indptr[-1]), labels, weights)
+def design(feature_sets: list[set[str]], vocabulary: dict[str, int], labels: np.ndarray | None = None,
+           weights: np.ndarray | None = None) -> Design:
+    """The rows of ``feature_sets`` over ``vocabulary`` (features it lacks are dropped)."""
+    rows = [[vocabulary[f] for f in names if f in vocabulary] for names in feature_sets]
+    return Design(len(rows), np.repeat(np.arange(len(rows)), [len(row) for row in rows]),
+                  np.fromiter((i for row in rows for i in row), dtype=np.int64), labels, weights)
 
 
 def vocabulary_of(feature_sets: list[set[str]], min_count: int = 2) -> dict[str, int]:
@@ -46,7 +52,10 @@ def vocabulary_of(feature_sets: list[set[str]], min_count: int = 2) -> dict[str,
 
 
 def scores(d: Design, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    return np.add.reduceat(weights[d.indices], d.indptr[:-1], axis=0) + bias
+    """Raw scores (rows x labels): the bias plus the weights of each row's features (none: the bias)."""
+    gathered = weights[d.indices]
+    return np.stack([np.bincount(d.rows, weights=gathered[:, k], minlength=d.n_rows) for k in range(weights.shape[1])],
+                    axis=1) + bias
 
 
 def fit(d: Design, n_features: int, l2: float, iterations: int = 300, rate: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
@@ -54,11 +63,10 @@ def fit(d: Design, n_features: int, l2: float, iterations: int = 300, rate: floa
     n_labels = d.labels.shape[1]
     w, b = np.zeros((n_features, n_labels)), np.zeros(n_labels)
     moments = [np.zeros_like(w), np.zeros_like(w), np.zeros_like(b), np.zeros_like(b)]
-    lengths = np.diff(d.indptr)
     total = d.weights.sum()
     for step in range(1, iterations + 1):
         error = (1 / (1 + np.exp(-np.clip(scores(d, w, b), -30, 30))) - d.labels) * d.weights[:, None] / total
-        grad_w = np.stack([np.bincount(d.indices, weights=np.repeat(error[:, k], lengths), minlength=n_features)
+        grad_w = np.stack([np.bincount(d.indices, weights=error[d.rows, k], minlength=n_features)
                            for k in range(n_labels)], axis=1) + l2 * w
         grad_b = error.sum(axis=0)
         for param, grad, m, v in ((w, grad_w, moments[0], moments[1]), (b, grad_b, moments[2], moments[3])):

@@ -27,6 +27,7 @@ from typing import ClassVar, Self
 
 import numpy as np
 
+from . import fitting
 from .cues import WORD_CLASSES
 from .errors import PipelineError
 from .records import PAPER
@@ -163,17 +164,9 @@ class LogisticModel:
     thresholds: np.ndarray
     uses_rules: bool = True
 
-    def __post_init__(self):
-        self._padded = np.vstack([np.zeros(len(self.LABELS)), self.weights])
-
     def scores(self, feature_sets: list[set[str]]) -> np.ndarray:
-        """Raw scores (candidates x labels)."""
-        # one gather and one sum per row over all candidates (a zero row stands first for rows with no known feature)
-        rows = [[0, *(self.features[f] + 1 for f in names if f in self.features)] for names in feature_sets]
-        if not rows:
-            return np.zeros((0, len(self.LABELS)))
-        starts = np.cumsum([0, *map(len, rows[:-1])])
-        return np.add.reduceat(self._padded[np.fromiter((i for row in rows for i in row), dtype=np.int64)], starts) + self.bias
+        """Raw scores (candidates x labels), as :func:`~paperkg.extractors.fitting.scores` gives them in training."""
+        return fitting.scores(fitting.design(feature_sets, self.features), self.weights, self.bias)
 
     def probabilities(self, feature_sets: list[set[str]]) -> np.ndarray:
         """Calibrated probabilities (candidates x labels)."""
