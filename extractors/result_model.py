@@ -48,7 +48,7 @@ from .cues import BE, EVAL, FIRST_PERSON
 from .metrics import find_metric
 from .records import PAPER, Result
 from .relation_model import LogisticModel, word_classes
-from .results import (BENCHMARK_RULES, SKIP_RULES, SUBJECT_RULES, Sentence, Value, _baseline, _DATA, _kind_and_metric,
+from .results import (BENCHMARK_RULES, SKIP_RULES, SUBJECT_RULES, Sentence, Value, _baseline, _DATA, _kind, _kind_and_metric,
                       _main_proposal, _read_value, _read_values, _sentence_results, _sentences, _setting)
 
 __all__ = ["MODEL_PATH", "ResultSlot", "slots", "ResultModel", "find_results"]
@@ -224,7 +224,8 @@ def _sentence_slots(s: Sentence, context: list[tuple], main: str, proposed: set[
             if sentence_bench and (got := rule.assign(s, value_runs, data_runs, run, v)) is not None:
                 assigned = {d[2]: rule.name for d in got} or {"": rule.name}
                 break
-        base = _value_features(s, v, run) | sentence_features | {f"kind={kind}"}
+        # the feature is the value's own kind: what the run before it says decides only the reading's
+        base = _value_features(s, v, run) | sentence_features | {f"kind={_kind(s, run.items[0])}"}
         baseline = _baseline(s, v, next(iter(subjects)))  # kept when the model reads a gain or a change
         setting = _setting(s, run, v)
         for bench in benches:

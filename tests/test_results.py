@@ -124,6 +124,11 @@ def test_results_extracts_stated_scores(title, abstract, expected):
         # a reduction after a list of values is each one's relative change
         ("We propose Boxer. Boxer gives 2.1% and 4.3% WER reductions on the clean and noisy subsets of LibriSpeech.",
          [("Boxer", "LibriSpeech", "WER", "2.1", "%", "relative"), ("Boxer", "LibriSpeech", "WER", "4.3", "%", "relative")]),
+        # a value that only continues the one before it has its kind; one with its own verb does not
+        ("We propose Boxer. Boxer reduces FPR95 by up to 52.77% on CIFAR-10 and up to 48.53% on ImageNet.",
+         [("Boxer", "CIFAR-10", "FPR95", "52.77", "%", "gain"), ("Boxer", "ImageNet", "FPR95", "48.53", "%", "gain")]),
+        ("We propose Boxer. Boxer outperforms prior work by 2.1% accuracy on CIFAR-10 and reaches 85.3% accuracy on ImageNet.",
+         [("Boxer", "CIFAR-10", "accuracy", "2.1", "%", "gain"), ("Boxer", "ImageNet", "accuracy", "85.3", "%", "absolute")]),
         # a task's name is no benchmark
         ("We propose Boxer. Boxer gives 7.16% and 12% improvement on Pose Estimation and Human Parsing.", []),
         # a model the paper's method produced reports the method's result
@@ -188,6 +193,9 @@ def test_results_keep_setting_evidence_and_offsets():
         ("Prompter reaches 71.2% accuracy on MMLU; the baseline needs the 5-shot setting.", [None]),
         # the n-th part of the dataset for the n-th value
         ("Prompter reaches 2.1% and 4.3% WER on the clean and noisy subsets of LibriSpeech.", ["clean", "noisy"]),
+        # under an attack; with a fraction of the labels
+        ("Prompter reaches 54.7% accuracy on CIFAR-10 under the PGD-20 attack.", ["under the PGD-20 attack"]),
+        ("With only 1% labeled data, Prompter reaches 71.2% top-1 accuracy on ImageNet.", ["1% labeled data"]),
     ],
 )
 def test_results_setting_from_the_values_clause(abstract, settings):
