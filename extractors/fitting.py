@@ -60,12 +60,15 @@ def scores(d: Design, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
 
 def fit(d: Design, n_features: int, l2: float, iterations: int = 300, rate: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
     """Weights and bias of one logistic regression per label (full-batch Adam, L2 on the weights)."""
-    n_labels = d.labels.shape[1]
+    if d.labels is None or d.weights is None:
+        raise ValueError("fitting needs the design's labels and weights")
+    labels, row_weights = d.labels, d.weights
+    n_labels = labels.shape[1]
     w, b = np.zeros((n_features, n_labels)), np.zeros(n_labels)
     moments = [np.zeros_like(w), np.zeros_like(w), np.zeros_like(b), np.zeros_like(b)]
-    total = d.weights.sum()
+    total = row_weights.sum()
     for step in range(1, iterations + 1):
-        error = (1 / (1 + np.exp(-np.clip(scores(d, w, b), -30, 30))) - d.labels) * d.weights[:, None] / total
+        error = (1 / (1 + np.exp(-np.clip(scores(d, w, b), -30, 30))) - labels) * row_weights[:, None] / total
         grad_w = np.stack([np.bincount(d.indices, weights=error[d.rows, k], minlength=n_features)
                            for k in range(n_labels)], axis=1) + l2 * w
         grad_b = error.sum(axis=0)
