@@ -46,7 +46,7 @@ def test_cli_build_then_papers_using_lists_exactly_the_papers_that_use_it(built)
         (["outperforms", "IQL"], "Curriculum Rollouts"),
         (["top-datasets", "--limit", "3"], "GSM8K"),
         (["entity", "Direct Preference Optimization"], "DPO"),
-        (["datasets-used-with", "reinforcement learning"], "D4RL"),  # the README's example: "Offline RL" names it
+        (["datasets-used-with", "Conservative Q-Learning"], "D4RL"),
     ],
 )
 def test_cli_catalogue_commands_answer(built, command, expected):
@@ -347,8 +347,8 @@ def _rl_graph(tmp_path: Path) -> Path:
     "command, message",
     [
         (["papers-using", "GSM9K"], "no entity is named 'GSM9K'; the closest names: GSM8K"),
-        (["datasets-used-with", "reinforcement learnin"],
-         "no entity is named 'reinforcement learnin'; the closest names: Offline reinforcement learning"),
+        (["datasets-used-with", "Conservative Q-Lerning"],
+         "no entity is named 'Conservative Q-Lerning'; the closest names: Conservative Q-Learning"),
         (["entity", "Direct Preference Optimisation"],
          "no entity is named 'Direct Preference Optimisation'; the closest names: Direct Preference Optimization"),
         (["outperforms", "zzzzqq"], "no entity is named 'zzzzqq'; no name is close"),
