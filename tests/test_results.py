@@ -196,6 +196,10 @@ def test_results_keep_setting_evidence_and_offsets():
         # under an attack; with a fraction of the labels
         ("Prompter reaches 54.7% accuracy on CIFAR-10 under the PGD-20 attack.", ["under the PGD-20 attack"]),
         ("With only 1% labeled data, Prompter reaches 71.2% top-1 accuracy on ImageNet.", ["1% labeled data"]),
+        ("Prompter reaches 71.2% top-1 accuracy on ImageNet with only 1% labeled data.", ["1% labeled data"]),
+        # a setting after another score is that score's
+        ("Prompter keeps 83.7% accuracy on clean CIFAR-10 and reaches 54.7% accuracy under FGSM attacks.",
+         ["under FGSM attacks", None]),
     ],
 )
 def test_results_setting_from_the_values_clause(abstract, settings):
