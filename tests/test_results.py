@@ -336,6 +336,12 @@ def test_result_model_slots_pair_each_value_with_each_benchmark(abstract, pairs,
     assert all(source in slot.features for slot in found if (slot.reading.value, slot.reading.benchmark) in pairs)
 
 
+def test_result_model_slots_leave_out_a_loss():
+    found = _slots("StepTune: tuning in steps", "StepTune reaches 81.2% accuracy on CIFAR-100. Pruned, it keeps "
+                   "ImageNet accuracy with only a 0.23% accuracy loss.")
+    assert {slot.reading.value for slot in found} == {"81.2"}
+
+
 def test_result_model_slots_hold_the_rules_reading_and_others():
     title, abstract = "StepTune: tuning in steps", "StepTune improves accuracy on CIFAR-100 by 2.5 points."
     [slot] = [s for s in _slots(title, abstract) if s.reading.benchmark == "CIFAR-100"]
