@@ -23,6 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from sample_pool import annotations  # noqa: E402  (beside this file)
+
 from paperkg.extractors.evaluate import EvalReport, Score, evaluate  # noqa: E402
 from paperkg.extractors.normalize import canonical_key  # noqa: E402
 from paperkg.extractors.records import Entity, Extraction, Paper, Relation  # noqa: E402
@@ -33,11 +35,8 @@ HERE = Path(__file__).resolve().parent
 def read_annotations(folder: Path = HERE / "pool") -> dict[str, dict[str, dict]]:
     """Annotations by qid, then by annotator."""
     by_qid: dict[str, dict[str, dict]] = defaultdict(dict)
-    for path in sorted(folder.glob("*.jsonl")):
-        with open(path, encoding="utf-8") as lines:
-            for line in lines:
-                record = json.loads(line)
-                by_qid[record["qid"]][record["annotator"]] = record
+    for record in annotations(sorted(folder.glob("*.jsonl"))):
+        by_qid[record["qid"]][record["annotator"]] = record
     return by_qid
 
 
