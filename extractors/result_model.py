@@ -126,6 +126,7 @@ def _metric_phrases(s: Sentence) -> list[tuple[str, int, int, str]]:
     """The metric phrases of the sentence (not the bare "score") and its Metric entities:
     text, start, end, and where they come from."""
     found = []
+    named = {i for first, end, _, label in s.ents if label != "Metric" for i in range(first, end)}
     i = s.start
     while i < s.end:
         phrase = find_metric(s.words[: s.end], i)
@@ -134,16 +135,16 @@ def _metric_phrases(s: Sentence) -> list[tuple[str, int, int, str]]:
             continue
         found.append((phrase.text, phrase.start, phrase.end, "metric"))
         found += [(s.text_of(start, phrase.end), start, phrase.end, f"metric-wider{phrase.start - start}")
-                  for start in _wider_starts(s, phrase.start)]
+                  for start in _wider_starts(s, phrase.start, named)]
         i = phrase.end
     return found + [(s.text_of(start, end), start, end, "metric-ent") for start, end, _, label in s.ents if label == "Metric"]
 
 
-def _wider_starts(s: Sentence, start: int) -> list[int]:
+def _wider_starts(s: Sentence, start: int, named: set[int]) -> list[int]:
     """Where a metric phrase starting at ``start`` may begin with up to :data:`_WIDER` more words
     the metric lexicon does not know ("query accuracy", "average attack success rate", "3D PCK"):
-    words with a letter or digit, none a value, a name (but a metric's), a function or result word."""
-    named = {i for first, end, _, label in s.ents if label != "Metric" for i in range(first, end)}
+    words with a letter or digit, none a value, a name (``named``: the words of the sentence's
+    names but its metrics'), a function or result word."""
     starts = []
     for first in range(start - 1, max(s.start, start - _WIDER) - 1, -1):
         word = s.lower[first]
