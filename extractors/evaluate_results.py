@@ -5,7 +5,7 @@ value all match: subject and benchmark by canonical key through each side's enti
 aliases, where ``PAPER`` (the paper's own approach, "our method") also stands for each entity its
 side says the paper PROPOSES (annotators write ``PAPER`` for "our method achieves ..." even when
 the method has a name, which the extractor may give), the metric by canonical key ("" only matches ""), the
-value as written (thousands commas aside). Each gold result is matched once.
+value as written (thousands commas aside; a range, "8% to 14", as its two ends). Each gold result is matched once.
 
 >>> from paperkg.extractors.records import Extraction, Paper, Result
 >>> gold = [{"title": "T", "entities": [{"name": "ImageNet", "type": "Dataset", "aliases": ["IN-1K"]}],
@@ -24,7 +24,7 @@ from typing import Iterable, NamedTuple
 
 from .evaluate import Score
 from .normalize import canonical_key
-from .records import PAPER, Extraction, Result, normalise_title
+from .records import PAPER, Extraction, Result, canonical_value, normalise_title
 
 __all__ = ["ResultReport", "has_results", "score_results", "gold_matches", "ReadingMatch", "reading_matches"]
 
@@ -71,7 +71,7 @@ class _Key:
         self.subject = names.resolve(subject)
         self.benchmark = names.resolve(benchmark)
         self.metric = canonical_key(metric) if metric else ""
-        self.value = value.replace(",", "").strip()
+        self.value = canonical_value(value)
         self.label = f"{subject} | {benchmark} | {metric} | {value}"
 
     def matches(self, other: "_Key") -> bool:

@@ -38,6 +38,8 @@ __all__ = [
     "Relation",
     "Result",
     "RESULT_KINDS",
+    "canonical_value",
+    "value_number",
     "Extraction",
     "normalise_title",
     "title_id",
@@ -268,6 +270,37 @@ class Result:
 
     def to_dict(self) -> dict[str, Any]:
         return _field_values(self)
+
+    @property
+    def score(self) -> float:
+        """The number the value states (a range's first end), for sorting: see :func:`value_number`."""
+        return value_number(self.value)
+
+
+#: A range as abstracts and annotators write it: "5-20", "8% to 14", "10% ∼ 15%", "3%∼7%".
+_RANGE = re.compile(r"(?P<low>\d+(?:\.\d+)?)\s*%?\s*(?:-|–|~|∼|to|\\sim)\s*(?P<high>\d+(?:\.\d+)?)\s*%?")
+
+
+def canonical_value(value: str) -> str:
+    """A result's value as scores compare it: without thousands commas, a range as "low-high".
+
+    >>> canonical_value("1,024"), canonical_value("8% to 14"), canonical_value("10% ∼ 15%")
+    ('1024', '8-14', '10-15')
+    """
+    value = value.replace(",", "").strip()
+    match = _RANGE.fullmatch(value)
+    return f"{match['low']}-{match['high']}" if match else value
+
+
+def value_number(value: str) -> float:
+    """The number a result's value states; of a range ("5-20"), its first end.
+
+    >>> value_number("83.1"), value_number("5-20")
+    (83.1, 5.0)
+    """
+    value = canonical_value(value)
+    match = _RANGE.fullmatch(value)
+    return float(match["low"] if match else value)
 
 
 @dataclass

@@ -46,7 +46,7 @@ from spacy.tokens import Doc
 
 from .cues import BE, EVAL, FIRST_PERSON
 from .metrics import find_metric
-from .records import PAPER, Result
+from .records import PAPER, Result, value_number
 from .relation_model import LogisticModel, word_classes
 from .results import (BENCHMARK_RULES, SKIP_RULES, SUBJECT_RULES, Sentence, Value, _baseline, _DATA, _kind, _kind_and_metric,
                       _main_proposal, _read_value, _read_values, _sentence_results, _sentences, _setting)
@@ -84,8 +84,8 @@ def _bucket(n: int, edges=(0, 1, 2, 3, 5, 8, 12, 20)) -> str:
 
 
 def _magnitude(v: Value) -> str:
-    number = float(v.text)
-    if "." not in v.text and 1950 <= number <= 2030:
+    number = value_number(v.text)
+    if v.text.isdigit() and 1950 <= number <= 2030:
         return "year"
     return next(name for limit, name in ((1, "<1"), (10, "<10"), (100, "<100"), (1000, "<1000"), (float("inf"), "big"))
                 if number < limit)
@@ -120,6 +120,15 @@ def _pair_features(s: Sentence, v: Value, bench: tuple, assigned: dict[str, str]
     other_values = sum(1 for i in range(min(v.end, start), max(v.index, end)) if _read_value(s, i) is not None)
     found.add(f"values-between={min(other_values, 3)}")
     return found
+
+
+def _order_features(run, v: Value, data_place: tuple[int, int] | None, respectively: bool) -> set[str]:
+    """Whether the value and the name hold the same place in lists of one length ("on A and B ...
+    81.5% and 95.4%, respectively"); ``data_place`` is the name's list length and place in it."""
+    if data_place is None or len(run.items) < 2 or data_place[0] != len(run.items):
+        return set()
+    order = "same" if data_place[1] == run.items.index(v) else "other"
+    return {f"order={order}", f"order={order}&respectively={respectively}"}
 
 
 def _metric_phrases(s: Sentence) -> list[tuple[str, int, int, str]]:
@@ -218,6 +227,8 @@ def _sentence_slots(s: Sentence, context: list[tuple], main: str, proposed: set[
     rule_data = {d[2] for d in s.data}
     in_sentence = {e[2] for e in s.ents}
     phrases = _metric_phrases(s)
+    data_places = {d[2]: (len(run.items), place) for run in data_runs for place, d in enumerate(run.items)}
+    respectively = "respectively" in s.lower[s.start : s.end]
     found = []
     for v in values:
         if _LOSS.applies(s, v):  # "a 0.23% accuracy loss" states no score
@@ -236,9 +247,9 @@ def _sentence_slots(s: Sentence, context: list[tuple], main: str, proposed: set[
         baseline = _baseline(s, v, next(iter(subjects)))  # kept when the model reads a gain or a change
         setting = _setting(s, run, v)
         for bench in benches:
-            features = base | _pair_features(s, v, bench, assigned) | {f"bench-type={bench[3]}",
-                                                                        f"bench-rule-data={bench[2] in rule_data}",
-                                                                        f"bench-evaluated={bench[2] in evaluated}"}
+            features = (base | _pair_features(s, v, bench, assigned) | _order_features(run, v, data_places.get(bench[2]), respectively)
+                        | {f"bench-type={bench[3]}", f"bench-rule-data={bench[2] in rule_data}",
+                           f"bench-evaluated={bench[2] in evaluated}"})
             bench_name = names.get(bench[2], s.doc_text.span_text(bench[0], bench[1]).strip())
             brule = next(f for f in features if f.startswith("brule:"))
             stated = {(subject, metric) for subject, benchmark, metric, value in rule_keys

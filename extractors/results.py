@@ -47,9 +47,14 @@ _DATA_NOUN = re.compile(r"^(datasets?|benchmarks?|corpus|corpora)$", re.I)
 _TRAIN = re.compile(r"^(pre-?train\w*|train\w*|fine-?tun\w*|finetun\w*|distill\w*)$", re.I)
 _RESULT_VERB = re.compile(r"^(achiev\w*|reach\w*|obtain\w*|attain\w*|outperform\w*|surpass\w*|improv\w*|yield\w*|"
                           r"gets?|sets?|establish\w*|scor\w*|records?|delivers?|exceed\w*|beats?|boosts?|reduc\w*)$", re.I)
-_NUMBER = re.compile(r"^[$~≈+±−-]*?(?:\\sim|\\approx)?(?P<sign>[+±−-])?(?P<value>\d+(?:\.\d+)?)(?P<unit>\\?%|x|×|pp|dB)?\\?(?:\$|on|in)?$")
+# A number as abstracts write it, TeX included: "+2.3%", "\sim6", "$\textbf{18.99}$%", "90.5$\%$".
+_NUMBER = re.compile(r"^[$~≈+±−-]*?(?:\\sim|\\approx)?(?:\\(?:textbf|mathbf|textit|bf)\{)?(?P<sign>[+±−-])?"
+                     r"(?P<value>\d+(?:\.\d+)?)\}?\$?(?P<unit>\\?%|x|×|pp|dB)?\\?(?:\$|on|in)?$")
 _UNIT_WORDS = {"%": "%", "\\%": "%", "percent": "%", "pp": "points", "points": "points", "point": "points", "x": "x",
                "×": "x", "times": "x"}
+#: A range in one word ("5-20", "3%∼7", "12%~28%"), and the words between a range's two ends.
+_RANGE_WORD = re.compile(r"^(?P<low>\d+(?:\.\d+)?)%?[-–~∼](?P<high>\d+(?:\.\d+)?)(?P<unit>%)?$")
+_RANGE_WORDS = {"-", "–", "~", "∼", "to", "\\sim"}
 _PERCENT_POINTS = ("percentage", "percent")  # "3.0 percent points"
 _COUNT_NOUNS = re.compile(
     r"^(param\w*|\w*flops|images?|samples?|examples?|tokens?|layers?|epochs?|steps?|iterations?|hours?|days?|gpus?|"
@@ -182,10 +187,44 @@ class Sentence:
 
 
 def _read_value(sentence: Sentence, i: int) -> Value | None:
+    """The value that starts at word ``i``: a number with its unit, or a range ("5-20%", "8% to 14%")."""
+    if i in sentence.name_words:
+        return None
+    match = _RANGE_WORD.match(sentence.words[i])
+    if match is not None:
+        return _with_unit(sentence, i, f"{match['low']}-{match['high']}", match["unit"], "")
+    value = _read_number(sentence, i)
+    if value is None or _ends_range(sentence, i):
+        return None
+    high = _read_number(sentence, value.end + 1) if value.end + 1 < sentence.end else None
+    if high is None or sentence.lower[value.end] not in _RANGE_WORDS or _range_is_a_change(sentence, i) or high.sign:
+        return value
+    return high._replace(index=i, text=f"{value.text}-{high.text}", unit=high.unit or value.unit, sign=value.sign)
+
+
+def _range_is_a_change(s: Sentence, i: int) -> bool:
+    """ "from 45.1 to 67.3", "between 2 and 5": two values, not one range."""
+    return i > s.start and s.lower[i - 1] in {"from", "between"}
+
+
+def _ends_range(s: Sentence, i: int) -> bool:
+    """Whether the number at word ``i`` is the high end of a range read with its low end."""
+    if i - 2 < s.start or s.lower[i - 1] not in _RANGE_WORDS:
+        return False
+    low = next((k for k in (i - 2, i - 3) if k >= s.start and (v := _read_number(s, k)) is not None and v.end == i - 1), None)
+    return low is not None and not _range_is_a_change(s, low)
+
+
+def _read_number(sentence: Sentence, i: int) -> Value | None:
     match = _NUMBER.match(sentence.words[i])
     if match is None or i in sentence.name_words:
         return None
-    unit, end = _UNIT_WORDS.get((match["unit"] or "").lstrip("\\"), ""), i + 1
+    return _with_unit(sentence, i, match["value"], match["unit"], match["sign"] or "")
+
+
+def _with_unit(sentence: Sentence, i: int, text: str, unit_text: str | None, sign: str) -> Value:
+    """The value at word ``i`` with the unit its word ends in or the next words give."""
+    unit, end = _UNIT_WORDS.get((unit_text or "").lstrip("\\"), ""), i + 1
     following = sentence.lower[end].rstrip("$") if end < sentence.end else ""  # "$\sim6 \%$"
     if not unit and following in _UNIT_WORDS:
         unit, end = _UNIT_WORDS[following], end + 1
@@ -193,7 +232,7 @@ def _read_value(sentence: Sentence, i: int) -> Value | None:
             unit, end = "points", end + 1
     elif following in {"points", "point"}:
         unit, end = "points", end + 1
-    return Value(i, end, match["value"], unit, match["sign"] or "")
+    return Value(i, end, text, unit, sign)
 
 
 # ---- which numbers are no result --------------------------------------------------------------
@@ -247,7 +286,7 @@ def _is_drop(s: Sentence, v: Value) -> bool:
 
 def _is_year_or_citation(s: Sentence, v: Value) -> bool:
     bracketed = s.window(v.index - 1, v.index) == ["["]
-    return bracketed or not v.unit and "." not in v.text and int(v.text) in _YEAR
+    return bracketed or not v.unit and all(n.isdigit() and int(n) in _YEAR for n in v.text.split("-"))  # "2020-2023"
 
 
 def _is_spread(s: Sentence, v: Value) -> bool:
@@ -291,6 +330,7 @@ def _runs(s: Sentence, items: list, start_of, end_of) -> list[Run]:
     runs: list[Run] = []
     for item in items:
         if runs and all(w in _LIST_GLUE or w in _UNIT_WORDS or find_metric(s.words, i) or w in "%()" or w.startswith("±")
+                        or w == "the" or _DATA_NOUN.match(w)  # "on the A dataset and the B dataset"
                         for i, w in enumerate(s.lower[runs[-1].end : start_of(item)], runs[-1].end)):
             runs[-1] = Run(runs[-1].start, end_of(item), [*runs[-1].items, item])
         else:

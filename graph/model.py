@@ -18,7 +18,7 @@ The embedded graph is a :class:`networkx.MultiDiGraph`:
   (the expansion, not the acronym) the most papers use; see ``paperkg.graph.store.resolve_entities``.
 * Result nodes (``id`` ``result:<hash>`` of paper, subject, benchmark, metric, value and
   setting: one per score a paper reports) with ``name`` (a readable summary), ``paper``,
-  ``subject``, ``benchmark``, ``metric``, ``value`` (as written), ``score`` (the number),
+  ``subject``, ``benchmark``, ``metric``, ``value`` (as written; a range as "8-14"), ``score`` (the number; a range's first end),
   ``unit``, ``kind``, ``baseline``, ``setting`` and ``task`` (each absent when none), ``lower_is_better``,
   ``evidence``, ``start``, ``end``, ``extractor``, ``confidence``; linked by
   :data:`RESULT_TYPES`: the paper ``REPORTS`` it, it is ``RESULT_OF`` its subject

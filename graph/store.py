@@ -368,7 +368,7 @@ def _result_statement(paper_id: str, result: Result, index_by_name: dict[str, in
     name = " ".join(p for p in (result.subject if result.subject != PAPER else "", value, result.metric, "on",
                                 result.benchmark) if p)
     props = {k: v for k, v in result.to_dict().items() if v is not None}
-    props.update(name=name, paper=paper_id, score=float(result.value.replace(",", "")),
+    props.update(name=name, paper=paper_id, score=result.score,
                  lower_is_better=lower_is_better(result.metric))
     node = result_id(paper_id, result.subject, result.benchmark, result.metric, result.value, result.setting)
     return ResultStatement(paper_id, node, subject, benchmark, metric, props)

@@ -66,6 +66,9 @@ def results(title: str, abstract: str) -> list[tuple]:
         ("Private Training of Large Networks",
          "We achieve 96.7\\% accuracy on CIFAR-10 at $\\epsilon=1$.",
          [("PAPER", "CIFAR-10", "accuracy", "96.7", "%", "absolute")]),
+        ("Private Training of Wide Networks",
+         "We achieve $\\textbf{81.4}$% accuracy on CIFAR-10 and 90.5$\\%$ on SVHN.",
+         [("PAPER", "CIFAR-10", "accuracy", "81.4", "%", "absolute"), ("PAPER", "SVHN", "accuracy", "90.5", "%", "absolute")]),
         ("Scaling Hybrid Networks",
          "Pre-trained on ImageNet-21K, our network reaches 88.6% top-1 accuracy on ImageNet.",
          [("PAPER", "ImageNet", "top-1 accuracy", "88.6", "%", "absolute")]),
@@ -97,6 +100,13 @@ def test_results_extracts_stated_scores(title, abstract, expected):
          [("Boxer", "COCO", "box AP", "46.6", "%", "absolute"), ("Boxer", "COCO", "box AP", "1.5", "%", "gain")]),
         ("We propose Boxer. Boxer gives 7.16% and 12% improvement on LVIS and COCO.",
          [("Boxer", "LVIS", "", "7.16", "%", "gain"), ("Boxer", "COCO", "", "12", "%", "gain")]),
+        # a range is one value, its ends joined by "-"; "from ... to" is no range, nor are years
+        ("We propose XKD. XKD improves accuracy by 8% to 14% on UCF101.",
+         [("XKD", "UCF101", "accuracy", "8-14", "%", "gain")]),
+        ("We propose Mover. Mover improves accuracy by 5-20% on Human3.6M.",
+         [("Mover", "Human3.6M", "accuracy", "5-20", "%", "gain")]),
+        ("We propose Mover. Mover reaches 45.1% accuracy on Human3.6M, collected 2020-2023.",
+         [("Mover", "Human3.6M", "accuracy", "45.1", "%", "absolute")]),
         # the score reached, not the gain: "from X to Y", "improves ... to Y"
         ("We propose Boxer. Boxer improves to 48.2 box AP on COCO.",
          [("Boxer", "COCO", "box AP", "48.2", "", "absolute")]),
@@ -269,6 +279,11 @@ def test_metrics_lower_is_better(metric, lower):
          ("Boxer", "COCO", "", "46.6"), (["Boxer"], []), (1, 0, 0)),
         ({"subject": "Boxer", "benchmark": "COCO", "metric": "", "value": "46.6"},
          ("PAPER", "COCO", "", "46.6"), ([], ["Boxer"]), (1, 0, 0)),
+        # a range as its two ends, however it is written
+        ({"subject": "Boxer", "benchmark": "COCO", "metric": "", "value": "8% to 14"},
+         ("Boxer", "COCO", "", "8-14"), ([], []), (1, 0, 0)),
+        ({"subject": "Boxer", "benchmark": "COCO", "metric": "", "value": "10% ∼ 15%"},
+         ("Boxer", "COCO", "", "10-14"), ([], []), (0, 1, 1)),
         # two named subjects stay two, whatever the paper proposes
         ({"subject": "Boxer-L", "benchmark": "COCO", "metric": "", "value": "46.6"},
          ("Boxer", "COCO", "", "46.6"), (["Boxer", "Boxer-L"], ["Boxer", "Boxer-L"]), (0, 1, 1)),
@@ -334,6 +349,26 @@ def test_result_model_slots_pair_each_value_with_each_benchmark(abstract, pairs,
     found = _slots("StepTune: tuning in steps", abstract)
     assert pairs <= {(slot.reading.value, slot.reading.benchmark) for slot in found}
     assert all(source in slot.features for slot in found if (slot.reading.value, slot.reading.benchmark) in pairs)
+
+
+@pytest.mark.parametrize(
+    "abstract, orders",
+    [
+        # values and names listed in one order: each value's place against each name's
+        ("On CIFAR-10 and CIFAR-100, StepTune improves accuracy by 3.42% and 18.48%, respectively.",
+         {("3.42", "CIFAR-10"): "same", ("3.42", "CIFAR-100"): "other", ("18.48", "CIFAR-100"): "same"}),
+        ("StepTune reaches 96.03% and 98.82% on the CIFAR-10 dataset and the CIFAR-100 dataset, respectively.",
+         {("96.03", "CIFAR-10"): "same", ("98.82", "CIFAR-10"): "other"}),
+        # lists of other lengths: no order
+        ("On CIFAR-10, CIFAR-100 and SVHN, StepTune improves accuracy by 3.42% and 18.48%.",
+         {("3.42", "CIFAR-10"): None}),
+    ],
+)
+def test_result_model_slots_know_the_place_of_a_value_and_a_name_in_their_lists(abstract, orders):
+    found = {(slot.reading.value, slot.reading.benchmark): slot.features for slot in _slots("StepTune: tuning in steps", abstract)}
+    for pair, order in orders.items():
+        assert {f for f in found[pair] if f.startswith("order=")} == (
+            {f"order={order}", f"order={order}&respectively={'respectively' in abstract}"} if order else set())
 
 
 def test_result_model_slots_leave_out_a_loss():
