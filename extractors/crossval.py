@@ -11,8 +11,12 @@ the fold's papers are extracted and scored. Papers never meet the model trained 
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import random
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterator, NamedTuple
 
@@ -22,7 +26,7 @@ from .errors import UsageError
 from .evaluate import PaperScore, paper_scores
 from .records import Paper, normalise_title, title_id
 
-__all__ = ["Fold", "FoldResult", "split_folds", "dev_split", "records_to_papers", "cross_validate", "CONFIG"]
+__all__ = ["Fold", "FoldResult", "split_folds", "dev_split", "records_to_papers", "train_folds", "cross_validate", "CONFIG"]
 
 #: The training config the shipped recogniser was trained with (it carries it as its config.cfg).
 CONFIG = Path(__file__).parent / "data" / "entities" / "config.cfg"
@@ -69,6 +73,37 @@ def dev_split(records: list[dict], seed: int) -> tuple[list[dict], list[dict]]:
     return shuffled[cut:], shuffled[:cut]
 
 
+def _train_fold(fold: Fold, folder: Path, config: str | Path, seed: int, overrides: dict, quiet: bool) -> None:
+    from .training import train_recogniser
+
+    train, dev = dev_split(fold.train, seed)
+    train_recogniser(config, train, dev, folder / f"fold-{fold.index}", overrides={"system.seed": seed, **overrides},
+                     quiet=quiet)
+
+
+def train_folds(
+    folds: list[Fold],
+    folder: str | Path,
+    *,
+    config: str | Path = CONFIG,
+    seed: int = 0,
+    overrides: dict | None = None,
+    jobs: int | None = None,
+    quiet: bool = False,
+) -> None:
+    """Train each fold's recogniser into ``folder/fold-K``, ``jobs`` at a time (default: one per
+    core), each in its own process on one core; the same models as one after another."""
+    jobs = max(1, min(len(folds), jobs or os.cpu_count() or 1))
+    train = partial(_train_fold, folder=Path(folder), config=config, seed=seed, overrides=overrides or {}, quiet=quiet)
+    if jobs == 1:
+        for fold in folds:
+            train(fold)
+        return
+    # spawn: a fork would copy the parent's threads and locks (BLAS, tokenizers) into the workers
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        list(pool.map(train, folds))
+
+
 def cross_validate(
     records: list[dict],
     folds: int = 5,
@@ -80,26 +115,28 @@ def cross_validate(
     keep: str | Path | None = None,
     reuse: bool = False,
     quiet: bool = False,
+    jobs: int | None = 1,
+    first: int | None = None,
 ) -> Iterator[FoldResult]:
-    """Train and score each fold in turn (see the module docstring).
+    """Train and score each fold (see the module docstring); the first ``first`` folds only, if given.
 
     ``baselines`` are other pipelines (name -> a function building one from the fold's trained
     recogniser) scored on the same held-out papers; ``keep`` is a directory that keeps each fold's
     model (``fold-K``), and with ``reuse`` a fold whose model it holds already is not trained
     again (to score changes after the recogniser on the same recognisers); ``quiet`` silences
-    spaCy's training log.
+    spaCy's training log. The recognisers are trained first, ``jobs`` at a time (see
+    :func:`train_folds`), then scored one fold after another.
     """
     from .extract import extract_papers
     from .pipeline import make_pipeline
-    from .training import train_recogniser
 
-    for fold in split_folds(records, folds, seed):
-        train, dev = dev_split(fold.train, seed)
-        with tempfile.TemporaryDirectory(prefix="paperkg-fold-") as work:
-            model = Path(keep) / f"fold-{fold.index}" if keep else Path(work) / "ner"
-            if not (reuse and (model / "config.cfg").is_file()):
-                train_recogniser(config, train, dev, model, overrides={"system.seed": seed, **(overrides or {})},
-                                 quiet=quiet)
+    with tempfile.TemporaryDirectory(prefix="paperkg-folds-") as work:
+        folder = Path(keep) if keep else Path(work)
+        split = split_folds(records, folds, seed)[:first]
+        missing = [fold for fold in split if not (reuse and (folder / f"fold-{fold.index}" / "config.cfg").is_file())]
+        train_folds(missing, folder, config=config, seed=seed, overrides=overrides, jobs=jobs, quiet=quiet)
+        for fold in split:
+            model = folder / f"fold-{fold.index}"
             pipelines = {"trained": lambda path: make_pipeline(ner_model=path), **(baselines or {})}
             papers = records_to_papers(fold.test)
             yield FoldResult(fold.index, {name: paper_scores(fold.test, extract_papers(papers, build(model)))

@@ -31,7 +31,6 @@ import pickle  # noqa: E402
 import random  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
-from itertools import islice  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,7 +38,7 @@ sys.path.insert(0, str(ROOT / "scripts" / "annotations"))
 
 from sample_pool import join, title_key  # noqa: E402
 
-from paperkg.extractors.crossval import cross_validate, dev_split, split_folds  # noqa: E402
+from paperkg.extractors.crossval import cross_validate, dev_split, split_folds, train_folds  # noqa: E402
 from paperkg.extractors.evaluate import HEADLINE_MEASURES, bootstrap, headline  # noqa: E402
 from paperkg.extractors.pipeline import ENTITY_MODEL, NER_MODEL, make_pipeline  # noqa: E402
 from paperkg.extractors.training import gold_text, train_recogniser  # noqa: E402
@@ -64,15 +63,12 @@ def training_records(train: Path = TRAIN) -> list[dict]:
 def unseen_recognisers(records: list[dict], folder: Path, folds: int = 5, seed: int = 0) -> list[Path]:
     """For each of ``records``, a recogniser that never saw it: that of the cross-validation fold
     holding it (``--crossval 5 --keep folder``: ``folder/fold-K``, trained here the same way when
-    missing). A record outside the annotated abstracts gets fold 0's."""
+    missing, one per core at a time). A record outside the annotated abstracts gets fold 0's."""
     split = split_folds(training_records(), folds, seed)
     fold_of = {title_key(r["title"]): fold.index for fold in split for r in fold.test}
     wanted = [fold_of.get(title_key(r["title"]), 0) for r in records]
-    for fold in (split[k] for k in sorted(set(wanted))):
-        model = folder / f"fold-{fold.index}"
-        if not (model / "config.cfg").is_file():
-            train, dev = dev_split(fold.train, seed)
-            train_recogniser(CONFIG, train, dev, model, overrides={"system.seed": seed}, quiet=True)
+    train_folds([split[k] for k in sorted(set(wanted)) if not (folder / f"fold-{k}" / "config.cfg").is_file()],
+                folder, config=CONFIG, seed=seed, quiet=True)
     return [folder / f"fold-{k}" for k in wanted]
 
 
@@ -126,8 +122,8 @@ def crossval(records: list[dict], args, baselines: dict | None = None) -> None:
     per_fold: dict[str, list[dict]] = {}
     results = cross_validate(records, args.crossval, config=args.config, seed=args.seed,
                              overrides=_overrides(args), baselines={"old": _old_pipeline, **(baselines or {})},
-                             keep=args.keep, reuse=args.reuse)
-    for result in islice(results, args.first):
+                             keep=args.keep, reuse=args.reuse, jobs=args.jobs, first=args.first)
+    for result in results:
         for name, scores in result.scores.items():
             pooled.setdefault(name, []).extend(scores)
             figures = {m: round(i.value, 4) for m, i in bootstrap(scores, samples=0).items()}
@@ -165,6 +161,8 @@ def main(baselines: dict | None = None) -> None:
     parser.add_argument("--keep", type=Path, default=None, help="keep each fold's model here (fold-K)")
     parser.add_argument("--reuse", action="store_true",
                         help="with --keep: score the folds' kept models, training only the folds it lacks")
+    parser.add_argument("--jobs", type=int, default=None, metavar="N",
+                        help="fold recognisers trained at once, each on one core (default: one per core)")
     parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap samples of the pooled intervals")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="config override, e.g. --set training.max_steps=2000 (VALUE parsed as JSON)")
