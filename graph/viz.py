@@ -51,6 +51,7 @@ from paperkg.extractors.errors import UsageError, import_optional
 from paperkg.extractors.normalize import canonical_key
 from paperkg.extractors.records import PAPER, RELATION_TYPES
 
+from .catalogue import catalogue
 from .export import _atomic_file, node_name
 from .model import ENTITY_LABELS, PAPER_LABEL, RESULT_LABEL, edge_key, is_entity
 from .trends import period_range
@@ -284,15 +285,17 @@ def _entity_details(graph: nx.MultiDiGraph, entity: str) -> dict[str, Any]:
 
 def _leaderboard(graph: nx.MultiDiGraph, results: list[str]) -> list[dict[str, Any]]:
     """``paperkg leaderboard`` in short, for the entity the Result nodes ``results`` are on: the best
-    :data:`LEADERBOARD_ROWS` rows of each of its :data:`LEADERBOARD_METRICS` metrics with the most rows.
+    :data:`LEADERBOARD_ROWS` rows of each of its :data:`LEADERBOARD_METRICS` metrics with the most rows,
+    of the rows the command lists by default (as sure as its ``confidence`` option's default).
 
     The rows and their order are those of ``cypher/leaderboard.cypher`` (tests/test_leaderboard.py
     compares them), computed here: nxcypher takes about a second to parse that query, per panel.
     """
+    bar = catalogue()["leaderboard"].options["confidence"][0]  # the command's default
     by_metric: dict[str, list[str]] = defaultdict(list)
     for result in results:  # a result naming no metric ranks in none
         data = graph.nodes[result]
-        if data.get("kind") == "absolute" and data.get("metric"):
+        if data.get("kind") == "absolute" and data.get("metric") and data.get("confidence", 0) >= bar:
             by_metric[data["metric"].lower()].append(result)
     shown = sorted(by_metric.items(), key=lambda item: (-len(item[1]), item[0]))[:LEADERBOARD_METRICS]
     rows = []

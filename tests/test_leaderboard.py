@@ -65,7 +65,7 @@ def leaderboard_json(graph_file, *args) -> list[dict]:
 
 
 def test_leaderboard_ranks_best_first_per_metric(abstracts_graph):
-    rows = leaderboard_json(abstracts_graph, "imagenet")
+    rows = leaderboard_json(abstracts_graph, "imagenet", "--confidence", 0)  # every row: the bar has its own test
     assert [(r["metric"], r["model"], r["value"], r["better"], r["date"]) for r in rows] == IMAGENET
     assert rows[0]["title"] == "Wide Vision Transformers"
     assert rows[0]["evidence"].startswith("WideViT achieves a top-1 error of 9.8% on ImageNet")
@@ -159,11 +159,13 @@ def test_leaderboard_viz_panel_shows_the_best_rows_per_metric(abstracts_graph):
 
     graph = read_graph(abstracts_graph)
     boards = {n["name"]: n["details"].get("leaderboard") for n in view_data(graph, select_top(graph))["nodes"]}
-    assert LEADERBOARD_ROWS == 3  # top-1 accuracy has 4 rows: the worst is left out
+    assert LEADERBOARD_ROWS == 3
+    # the rows the command lists by default: the extractor is less sure of "(this paper)"'s 83.0% than
+    # the bar (0.48 against 0.5), so top-1 accuracy has 3 rows here, and 4 in the command's every row
+    sure = {(r["model"], r["value"]) for r in leaderboard_json(abstracts_graph, "ImageNet")}
     assert [(r["metric"], r["model"], r["value"]) for r in boards["ImageNet"]] == [
-        ("top-1 accuracy", "WideViT", "84.2%"), ("top-1 accuracy", "(this paper)", "83.0%"),
-        ("top-1 accuracy", "ResNeXt-Lite", "81.5%"), ("top-1 error", "WideViT", "9.8%"),
-        ("top-1 error", "ResNeXt-Lite", "12.1%")]
+        (metric, model, value) for metric, model, value, *_ in IMAGENET if (model, value) in sure][:3] + [
+        ("top-1 error", "WideViT", "9.8%"), ("top-1 error", "ResNeXt-Lite", "12.1%")]
     assert [r["value"] for r in boards["COCO"]] == ["48.1", "47.5", "46.6"]
     assert boards["WideViT"] == []  # results of a model are not on it
 

@@ -433,6 +433,17 @@ def test_result_model_slots_read_metrics_with_the_words_before_them(abstract, me
         ("Distilled Diffusion",
          "We distil a diffusion model into four steps. Our model reaches an FID of 3.21 on CIFAR-10.",
          {("OURS", "CIFAR-10", "FID", "3.21", "absolute")}),
+        # values and benchmarks listed in one order, "respectively"; a range
+        ("Clustering with Anchors",
+         "We propose AnchorClust, a clustering method. In evaluations on CIFAR-10 and STL-10, AnchorClust achieves "
+         "accuracy of 81.5% and 95.4%, respectively.",
+         {("OURS", "CIFAR-10", "accuracy", "81.5", "absolute"), ("OURS", "STL-10", "accuracy", "95.4", "absolute")}),
+        ("Robust Training",
+         "We propose RoTrain. Our evaluation on CIFAR-10 and CIFAR-100 shows that RoTrain improves accuracy by up to "
+         "3.42% and 18.48% respectively.",
+         {("OURS", "CIFAR-10", "accuracy", "3.42", "gain"), ("OURS", "CIFAR-100", "accuracy", "18.48", "gain")}),
+        ("Tuning Video Models", "We propose VidTune. VidTune improves accuracy by 8% to 14% on UCF101 and HMDB51.",
+         {("OURS", "UCF101", "accuracy", "8-14", "gain"), ("OURS", "HMDB51", "accuracy", "8-14", "gain")}),
         # no results: speed and memory, others' scores in the background, a dataset's size
         ("Efficient Attention",
          "We propose FlashMix, an attention kernel. FlashMix is 2.5x faster than FlashAttention and uses 40% less memory.",
