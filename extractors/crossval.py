@@ -26,7 +26,7 @@ from .errors import UsageError
 from .evaluate import PaperScore, paper_scores
 from .records import Paper, normalise_title, title_id
 
-__all__ = ["Fold", "FoldResult", "split_folds", "dev_split", "records_to_papers", "train_folds", "cross_validate", "CONFIG"]
+__all__ = ["Fold", "FoldResult", "split_folds", "dev_split", "records_to_papers", "TrainingRun", "fold_run", "train_recognisers", "cross_validate", "CONFIG"]
 
 #: The training config the shipped recogniser was trained with (it carries it as its config.cfg).
 CONFIG = Path(__file__).parent / "data" / "entities" / "config.cfg"
@@ -73,17 +73,27 @@ def dev_split(records: list[dict], seed: int) -> tuple[list[dict], list[dict]]:
     return shuffled[cut:], shuffled[:cut]
 
 
-def _train_fold(fold: Fold, folder: Path, config: str | Path, seed: int, overrides: dict, quiet: bool) -> None:
+class TrainingRun(NamedTuple):
+    """One recogniser to train: on ``train``, ``dev`` picking the best checkpoint, into ``output``."""
+
+    train: list[dict]
+    dev: list[dict]
+    output: Path
+
+
+def fold_run(fold: Fold, folder: str | Path, seed: int = 0) -> TrainingRun:
+    """The run that trains ``fold``'s recogniser into ``folder/fold-K``."""
+    return TrainingRun(*dev_split(fold.train, seed), Path(folder) / f"fold-{fold.index}")
+
+
+def _train(run: TrainingRun, config: str | Path, seed: int, overrides: dict, quiet: bool) -> None:
     from .training import train_recogniser
 
-    train, dev = dev_split(fold.train, seed)
-    train_recogniser(config, train, dev, folder / f"fold-{fold.index}", overrides={"system.seed": seed, **overrides},
-                     quiet=quiet)
+    train_recogniser(config, run.train, run.dev, run.output, overrides={"system.seed": seed, **overrides}, quiet=quiet)
 
 
-def train_folds(
-    folds: list[Fold],
-    folder: str | Path,
+def train_recognisers(
+    runs: list[TrainingRun],
     *,
     config: str | Path = CONFIG,
     seed: int = 0,
@@ -91,17 +101,17 @@ def train_folds(
     jobs: int | None = None,
     quiet: bool = False,
 ) -> None:
-    """Train each fold's recogniser into ``folder/fold-K``, ``jobs`` at a time (default: one per
-    core), each in its own process on one core; the same models as one after another."""
-    jobs = max(1, min(len(folds), jobs or os.cpu_count() or 1))
-    train = partial(_train_fold, folder=Path(folder), config=config, seed=seed, overrides=overrides or {}, quiet=quiet)
+    """Train the recogniser of each run, ``jobs`` at a time (default: one per core), each in its own
+    process on one core; the same models as one after another."""
+    jobs = max(1, min(len(runs), jobs or os.cpu_count() or 1))
+    train = partial(_train, config=config, seed=seed, overrides=overrides or {}, quiet=quiet)
     if jobs == 1:
-        for fold in folds:
-            train(fold)
+        for run in runs:
+            train(run)
         return
     # spawn: a fork would copy the parent's threads and locks (BLAS, tokenizers) into the workers
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        list(pool.map(train, folds))
+        list(pool.map(train, runs))
 
 
 def cross_validate(
@@ -125,7 +135,7 @@ def cross_validate(
     model (``fold-K``), and with ``reuse`` a fold whose model it holds already is not trained
     again (to score changes after the recogniser on the same recognisers); ``quiet`` silences
     spaCy's training log. The recognisers are trained first, ``jobs`` at a time (see
-    :func:`train_folds`), then scored one fold after another.
+    :func:`train_recognisers`), then scored one fold after another.
     """
     from .extract import extract_papers
     from .pipeline import make_pipeline
@@ -134,7 +144,8 @@ def cross_validate(
         folder = Path(keep) if keep else Path(work)
         split = split_folds(records, folds, seed)[:first]
         missing = [fold for fold in split if not (reuse and (folder / f"fold-{fold.index}" / "config.cfg").is_file())]
-        train_folds(missing, folder, config=config, seed=seed, overrides=overrides, jobs=jobs, quiet=quiet)
+        train_recognisers([fold_run(fold, folder, seed) for fold in missing], config=config, seed=seed, overrides=overrides,
+                          jobs=jobs, quiet=quiet)
         for fold in split:
             model = folder / f"fold-{fold.index}"
             pipelines = {"trained": lambda path: make_pipeline(ner_model=path), **(baselines or {})}

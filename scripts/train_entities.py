@@ -5,6 +5,7 @@ Training data: ``../shared/gold/train.jsonl`` plus the pool annotations of
 annotated twice, the first file's annotation). ``dev.jsonl`` is never read here.
 
     python scripts/train_entities.py                      # train on everything, ship extractors/data/entities/
+    python scripts/train_entities.py --folds /tmp/folds   # ... and, beside it, the five fold recognisers of --unseen
     python scripts/train_entities.py --crossval 5         # 5-fold CV: old pipeline vs the trained one
     python scripts/train_entities.py --crossval 5 --keep /tmp/folds --set training.max_steps=2000
     python scripts/train_entities.py --crossval 5 --first 3 --scores /tmp/cv.pickle   # folds 0-2 of the same split
@@ -38,10 +39,10 @@ sys.path.insert(0, str(ROOT / "scripts" / "annotations"))
 
 from sample_pool import join, title_key  # noqa: E402
 
-from paperkg.extractors.crossval import cross_validate, dev_split, split_folds, train_folds  # noqa: E402
+from paperkg.extractors.crossval import TrainingRun, cross_validate, dev_split, fold_run, split_folds, train_recognisers  # noqa: E402
 from paperkg.extractors.evaluate import HEADLINE_MEASURES, bootstrap, headline  # noqa: E402
 from paperkg.extractors.pipeline import ENTITY_MODEL, NER_MODEL, make_pipeline  # noqa: E402
-from paperkg.extractors.training import gold_text, train_recogniser  # noqa: E402
+from paperkg.extractors.training import gold_text  # noqa: E402
 
 TRAIN = ROOT.parent / "shared" / "gold" / "train.jsonl"
 CONFIG = Path(__file__).with_name("entities.cfg")
@@ -67,9 +68,14 @@ def unseen_recognisers(records: list[dict], folder: Path, folds: int = 5, seed: 
     split = split_folds(training_records(), folds, seed)
     fold_of = {title_key(r["title"]): fold.index for fold in split for r in fold.test}
     wanted = [fold_of.get(title_key(r["title"]), 0) for r in records]
-    train_folds([split[k] for k in sorted(set(wanted)) if not (folder / f"fold-{k}" / "config.cfg").is_file()],
-                folder, config=CONFIG, seed=seed, quiet=True)
+    train_recognisers(missing_fold_runs([split[k] for k in sorted(set(wanted))], folder, seed), config=CONFIG, seed=seed,
+                      quiet=True)
     return [folder / f"fold-{k}" for k in wanted]
+
+
+def missing_fold_runs(folds: list, folder: Path, seed: int) -> list[TrainingRun]:
+    """The runs that train those of ``folds`` whose recogniser ``folder`` lacks."""
+    return [fold_run(fold, folder, seed) for fold in folds if not (folder / f"fold-{fold.index}" / "config.cfg").is_file()]
 
 
 def unseen_docs(records: list[dict], folder: Path, *, relation_model: bool) -> list:
@@ -162,7 +168,10 @@ def main(baselines: dict | None = None) -> None:
     parser.add_argument("--reuse", action="store_true",
                         help="with --keep: score the folds' kept models, training only the folds it lacks")
     parser.add_argument("--jobs", type=int, default=None, metavar="N",
-                        help="fold recognisers trained at once, each on one core (default: one per core)")
+                        help="recognisers trained at once, each on one core (default: one per core)")
+    parser.add_argument("--folds", type=Path, default=None, metavar="DIR",
+                        help="also train the five fold recognisers DIR lacks (as --crossval 5 --keep DIR would), "
+                             "for train_relations.py and train_results.py --unseen DIR")
     parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap samples of the pooled intervals")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="config override, e.g. --set training.max_steps=2000 (VALUE parsed as JSON)")
@@ -174,12 +183,14 @@ def main(baselines: dict | None = None) -> None:
     if args.crossval:
         crossval(records, args, baselines)
         return
-    train, dev = dev_split(records, args.seed)
     started = time.perf_counter()
-    model = train_recogniser(args.config, train, dev, args.output,
-                             overrides={"system.seed": args.seed, **_overrides(args)})
-    size = sum(p.stat().st_size for p in model.rglob("*") if p.is_file())
-    print(json.dumps({"model": str(model), "train_seconds": round(time.perf_counter() - started), "model_bytes": size}))
+    # with --folds, the fold recognisers the relation and result models learn from train beside it
+    folds = missing_fold_runs(split_folds(records, 5, args.seed), args.folds, args.seed) if args.folds else []
+    train_recognisers([TrainingRun(*dev_split(records, args.seed), args.output), *folds], config=args.config,
+                      seed=args.seed, overrides=_overrides(args), jobs=args.jobs, quiet=bool(folds))
+    size = sum(p.stat().st_size for p in args.output.rglob("*") if p.is_file())
+    print(json.dumps({"model": str(args.output), "fold_models": len(folds), "train_seconds": round(time.perf_counter() - started),
+                      "model_bytes": size}))
 
 
 if __name__ == "__main__":

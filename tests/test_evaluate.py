@@ -3,7 +3,7 @@ import shutil
 
 import pytest
 
-from paperkg.extractors.crossval import cross_validate, split_folds, train_folds
+from paperkg.extractors.crossval import cross_validate, fold_run, split_folds, train_recognisers
 from paperkg.extractors.errors import BadRecord, UsageError
 from paperkg.extractors.evaluate import HEADLINE_MEASURES, aggregate, bootstrap, evaluate, headline, paper_scores, read_gold
 from paperkg.extractors.pipeline import ENTITY_MODEL
@@ -177,7 +177,8 @@ def test_evaluate_crossval_reuses_kept_fold_models(tmp_path):
 def test_evaluate_crossval_folds_trained_at_once_are_those_trained_in_turn(tmp_path):
     folds = split_folds(TINY_GOLD, 2)
     for jobs in (1, 2):  # two: each fold in its own spawned process
-        train_folds(folds, tmp_path / f"jobs-{jobs}", overrides={"training.max_steps": 2}, jobs=jobs, quiet=True)
+        train_recognisers([fold_run(fold, tmp_path / f"jobs-{jobs}") for fold in folds], overrides={"training.max_steps": 2},
+                          jobs=jobs, quiet=True)
     weights = [[(tmp_path / f"jobs-{jobs}" / f"fold-{k}" / "ner" / "model").read_bytes() for k in (0, 1)] for jobs in (1, 2)]
     assert weights[0] == weights[1] and weights[0][0] != weights[0][1]
 
