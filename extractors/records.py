@@ -38,6 +38,7 @@ __all__ = [
     "Relation",
     "Result",
     "RESULT_KINDS",
+    "RANGE_WORDS",
     "canonical_value",
     "value_number",
     "Extraction",
@@ -277,8 +278,10 @@ class Result:
         return value_number(self.value)
 
 
-#: A range as abstracts and annotators write it: "5-20", "8% to 14", "10% ∼ 15%", "3%∼7%".
-_RANGE = re.compile(r"(?P<low>\d+(?:\.\d+)?)\s*%?\s*(?:-|–|~|∼|to|\\sim)\s*(?P<high>\d+(?:\.\d+)?)\s*%?")
+#: What stands between a range's two ends: "5-20", "8% to 14", "10% ∼ 15%", "3%∼7%", "2$\sim$3".
+RANGE_WORDS = ("-", "–", "~", "∼", "to", "\\sim")
+_RANGE = re.compile(rf"(?P<low>\d+(?:\.\d+)?)\s*%?\s*(?:{'|'.join(map(re.escape, RANGE_WORDS))})\s*"
+                    r"(?P<high>\d+(?:\.\d+)?)\s*%?")
 
 
 def canonical_value(value: str) -> str:

@@ -37,7 +37,7 @@ from spacy.tokens import Doc
 from .cues import CLAUSE_BREAKS, TASK_HEAD
 from .doctext import DocText
 from .metrics import find_metric
-from .records import PAPER, Entity, Result
+from .records import PAPER, RANGE_WORDS, Entity, Result
 
 __all__ = ["find_results", "result_tasks", "TASK_RULES", "SKIP_RULES", "BENCHMARK_RULES", "KIND_RULES", "SUBJECT_RULES"]
 
@@ -52,9 +52,9 @@ _NUMBER = re.compile(r"^[$~≈+±−-]*?(?:\\sim|\\approx)?(?:\\(?:textbf|mathbf
                      r"(?P<value>\d+(?:\.\d+)?)\}?\$?(?P<unit>\\?%|x|×|pp|dB)?\\?(?:\$|on|in)?$")
 _UNIT_WORDS = {"%": "%", "\\%": "%", "percent": "%", "pp": "points", "points": "points", "point": "points", "x": "x",
                "×": "x", "times": "x"}
-#: A range in one word ("5-20", "3%∼7", "12%~28%"), and the words between a range's two ends.
-_RANGE_WORD = re.compile(r"^(?P<low>\d+(?:\.\d+)?)%?[-–~∼](?P<high>\d+(?:\.\d+)?)(?P<unit>%)?$")
-_RANGE_WORDS = {"-", "–", "~", "∼", "to", "\\sim"}
+#: A range in one word ("5-20", "3%∼7", "12%~28%"); in several, RANGE_WORDS stand between its ends.
+_RANGE_WORD = re.compile(rf"^(?P<low>\d+(?:\.\d+)?)%?[{''.join(re.escape(w) for w in RANGE_WORDS if len(w) == 1)}]"
+                         r"(?P<high>\d+(?:\.\d+)?)(?P<unit>%)?$")
 _PERCENT_POINTS = ("percentage", "percent")  # "3.0 percent points"
 _COUNT_NOUNS = re.compile(
     r"^(param\w*|\w*flops|images?|samples?|examples?|tokens?|layers?|epochs?|steps?|iterations?|hours?|days?|gpus?|"
@@ -197,7 +197,7 @@ def _read_value(sentence: Sentence, i: int) -> Value | None:
     if value is None or _ends_range(sentence, i):
         return None
     high = _read_number(sentence, value.end + 1) if value.end + 1 < sentence.end else None
-    if high is None or sentence.lower[value.end] not in _RANGE_WORDS or _range_is_a_change(sentence, i) or high.sign:
+    if high is None or sentence.lower[value.end] not in RANGE_WORDS or _range_is_a_change(sentence, i) or high.sign:
         return value
     return high._replace(index=i, text=f"{value.text}-{high.text}", unit=high.unit or value.unit, sign=value.sign)
 
@@ -209,7 +209,7 @@ def _range_is_a_change(s: Sentence, i: int) -> bool:
 
 def _ends_range(s: Sentence, i: int) -> bool:
     """Whether the number at word ``i`` is the high end of a range read with its low end."""
-    if i - 2 < s.start or s.lower[i - 1] not in _RANGE_WORDS:
+    if i - 2 < s.start or s.lower[i - 1] not in RANGE_WORDS:
         return False
     low = next((k for k in (i - 2, i - 3) if k >= s.start and (v := _read_number(s, k)) is not None and v.end == i - 1), None)
     return low is not None and not _range_is_a_change(s, low)
