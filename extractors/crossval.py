@@ -26,7 +26,8 @@ from .errors import UsageError
 from .evaluate import PaperScore, paper_scores
 from .records import Paper, normalise_title, title_id
 
-__all__ = ["Fold", "FoldResult", "split_folds", "dev_split", "records_to_papers", "TrainingRun", "fold_run", "train_recognisers", "cross_validate", "CONFIG"]
+__all__ = ["Fold", "FoldResult", "split_folds", "dev_split", "records_to_papers", "TrainingRun", "fold_run", "train_recognisers",
+           "cross_validate", "CONFIG"]
 
 #: The training config the shipped recogniser was trained with (it carries it as its config.cfg).
 CONFIG = Path(__file__).parent / "data" / "entities" / "config.cfg"
