@@ -126,7 +126,7 @@ def cross_validate(
     keep: str | Path | None = None,
     reuse: bool = False,
     quiet: bool = False,
-    jobs: int | None = 1,
+    jobs: int | None = None,
     first: int | None = None,
 ) -> Iterator[FoldResult]:
     """Train and score each fold (see the module docstring); the first ``first`` folds only, if given.
@@ -135,8 +135,8 @@ def cross_validate(
     recogniser) scored on the same held-out papers; ``keep`` is a directory that keeps each fold's
     model (``fold-K``), and with ``reuse`` a fold whose model it holds already is not trained
     again (to score changes after the recogniser on the same recognisers); ``quiet`` silences
-    spaCy's training log. The recognisers are trained first, ``jobs`` at a time (see
-    :func:`train_recognisers`), then scored one fold after another.
+    spaCy's training log. The recognisers are trained first, ``jobs`` at a time (default: one per
+    core; see :func:`train_recognisers`), then scored one fold after another.
     """
     from .extract import extract_papers
     from .pipeline import make_pipeline

@@ -401,7 +401,8 @@ def evaluate_command(gold: str, inputs: tuple[str, ...], folds: int | None, trai
     bootstrap 95% intervals of the headline figures (papers resampled).
     With --folds K it cross-validates instead: GOLD (with its abstracts) is
     split into K folds by paper, the recogniser is trained on the other folds
-    and each fold is scored; it prints each fold, the mean and the intervals.
+    (the folds' recognisers one per core at once) and each fold is scored; it
+    prints each fold, the mean and the intervals.
 
     --by-rule scores the relation rules alone (without the relation model) and
     prints each rule's precision over the relations it states.
