@@ -506,6 +506,16 @@ def test_readers_bad_record_reported_and_rest_kept(tmp_path, name, filename, con
     assert report.read == report.kept + report.duplicates + sum(isinstance(p, BadRecord) for p in problems)
 
 
+@pytest.mark.parametrize("field", ['"DOI": "10.1234/x.0\xddQ"', '"DOI": "10.1234/x.0\\udfff"'])
+def test_readers_undecodable_doi_keeps_the_paper_with_an_id_utf8_can_write(tmp_path, field):
+    path = tmp_path / "s2.json"
+    path.write_bytes(b'{"data": [{"paperId": "p0", "externalIds": {' + field.encode("latin-1") + b'}, "title": "Step Verifiers", '
+                     b'"abstract": "' + ABSTRACT_1.encode() + b'"}]}')
+    papers, report, problems = read([path])
+    assert report.kept == 1 and not problems
+    assert papers[0].id == papers[0].id.encode("utf-8").decode() == "doi:" + papers[0].doi
+
+
 @pytest.mark.parametrize("name, filename, content, kept, reported, kind", BAD_RECORD_CASES, ids=[c[0] for c in BAD_RECORD_CASES])
 def test_readers_strict_stops_at_the_first_bad_record(tmp_path, name, filename, content, kept, reported, kind):
     path = tmp_path / filename

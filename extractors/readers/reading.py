@@ -161,6 +161,7 @@ def paper_from_record(record: RawRecord, source: str) -> Paper | Problem:
     if len(abstract.split()) < MIN_ABSTRACT_WORDS:
         return Problem(line, "no abstract", f"{_quote(title)}: abstract {_quote(abstract)} is too short")
     the_doi = doi(record.doi)
+    the_doi = _clean(the_doi, False) if the_doi else None  # before the id is made of it
     the_arxiv = arxiv_id(record.arxiv_id) or arxiv_id_from_doi(the_doi) or (find_arxiv_id(record.url) if record.url else None)
     if arxiv_id_from_doi(the_doi):
         the_doi = None  # an arXiv-issued DOI says no more than the arXiv id
@@ -174,7 +175,7 @@ def paper_from_record(record: RawRecord, source: str) -> Paper | Problem:
         n_authors=record.n_authors if record.n_authors is not None else (len(authors) or None),
         upvotes=record.upvotes,
         arxiv_id=the_arxiv,
-        doi=_clean(the_doi, False) if the_doi else None,
+        doi=the_doi,
         url=_clean(record.url, False) if record.url else (f"https://arxiv.org/abs/{the_arxiv}" if the_arxiv else None),
         venue=_clean(record.venue, record.latex) if record.venue else None,
         source=f"{source}:{line}" if line else source,
