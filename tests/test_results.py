@@ -139,6 +139,14 @@ def test_results_extracts_stated_scores(title, abstract, expected):
          [("Boxer", "CIFAR-10", "FPR95", "52.77", "%", "gain"), ("Boxer", "ImageNet", "FPR95", "48.53", "%", "gain")]),
         ("We propose Boxer. Boxer outperforms prior work by 2.1% accuracy on CIFAR-10 and reaches 85.3% accuracy on ImageNet.",
          [("Boxer", "CIFAR-10", "accuracy", "2.1", "%", "gain"), ("Boxer", "ImageNet", "accuracy", "85.3", "%", "absolute")]),
+        # a gain word after a list of values with their names makes each a gain; a value with its own cue keeps its kind
+        ("We propose Boxer. Boxer brings 1.9% ImageNet accuracy, 1.0% COCO mAP, and 2.6% ADE20K mIoU improvement over Swin.",
+         [("Boxer", "ImageNet", "accuracy", "1.9", "%", "gain"), ("Boxer", "COCO", "mAP", "1.0", "%", "gain"),
+          ("Boxer", "ADE20K", "mIoU", "2.6", "%", "gain")]),
+        ("We propose Boxer. Boxer reaches 46.6 box AP on COCO, +3.4 AP over DETR.",
+         [("Boxer", "COCO", "box AP", "46.6", "", "absolute"), ("Boxer", "COCO", "AP", "3.4", "", "gain")]),
+        ("We propose Boxer. Boxer reaches 46.6 box AP on COCO, 1.5% higher box AP than DETR.",
+         [("Boxer", "COCO", "box AP", "46.6", "", "absolute"), ("Boxer", "COCO", "box AP", "1.5", "%", "gain")]),
         # a task's name is no benchmark
         ("We propose Boxer. Boxer gives 7.16% and 12% improvement on Pose Estimation and Human Parsing.", []),
         # a model the paper's method produced reports the method's result
