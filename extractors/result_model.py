@@ -245,7 +245,6 @@ def _sentence_slots(s: Sentence, context: list[tuple], main: str, proposed: set[
         # the feature is the value's own kind: what the run before it says decides only the reading's
         base = _value_features(s, v, run) | sentence_features | {f"kind={_kind(s, run.items[0])}"}
         baseline = _baseline(s, v, next(iter(subjects)))  # kept when the model reads a gain or a change
-        setting = _setting(s, run, v)
         for bench in benches:
             features = (base | _pair_features(s, v, bench, assigned) | _order_features(run, v, data_places.get(bench[2]), respectively)
                         | {f"bench-type={bench[3]}", f"bench-rule-data={bench[2] in rule_data}",
@@ -257,7 +256,7 @@ def _sentence_slots(s: Sentence, context: list[tuple], main: str, proposed: set[
             if stated:
                 features.add("rule-states-it")
             reading = Result(subject=PAPER, benchmark=bench_name, metric="", value=v.text, unit=v.unit, kind=kind,
-                             baseline=names.get(baseline) if baseline else None, setting=setting, evidence=evidence,
+                             baseline=names.get(baseline) if baseline else None, setting=_setting(s, run, v, bench), evidence=evidence,
                              start=start, end=end, extractor="model", confidence=0.0)
             found.append(ResultSlot(
                 reading, features,

@@ -56,6 +56,9 @@ _UNIT_WORDS = {"%": "%", "\\%": "%", "percent": "%", "pp": "points", "points": "
 _RANGE_WORD = re.compile(rf"^(?P<low>\d+(?:\.\d+)?)%?[{''.join(re.escape(w) for w in RANGE_WORDS if len(w) == 1)}]"
                          r"(?P<high>\d+(?:\.\d+)?)(?P<unit>%)?$")
 _PERCENT_POINTS = ("percentage", "percent")  # "3.0 percent points"
+#: A size in dimensions, in one word or three, TeX too: "256×256", "128 × 128", "3x3", "$128 \times 128$".
+_DIMENSIONS_WORD = re.compile(r"^\$?\d+(?:[×x]|\\times)\d+\$?$")
+_DIMENSIONS_SIGN = {"×", "x", "\\times"}
 _COUNT_NOUNS = re.compile(
     r"^(param\w*|\w*flops|images?|samples?|examples?|tokens?|layers?|epochs?|steps?|iterations?|hours?|days?|gpus?|"
     r"classes|categories|languages|tasks?|datasets?|benchmarks?|models?|videos?|frames?|users?|flops|gflops|macs|"
@@ -149,6 +152,17 @@ class Sentence:
         self.parts = self._data_parts()
         self.data = [e for e in self.data if not any(p.start <= e[0] < p.end for p in self.parts)]
         self.run_end: dict[int, int] = {}  # value word -> the end of the list of values it is in
+        self.dimension_words = self._dimension_words()
+
+    def _dimension_words(self) -> set[int]:
+        """The words of sizes written as dimensions ("ImageNet 128 × 128", "256x256 images"): no score's."""
+        found = {i for i in range(self.start, self.end) if _DIMENSIONS_WORD.match(self.lower[i])}
+        for i in range(self.start, self.end - 2):
+            if self.lower[i].isdigit() and self.lower[i + 1] in _DIMENSIONS_SIGN and self.lower[i + 2].isdigit():
+                first = i - 1 if i > self.start and self.lower[i - 1] == "$" else i
+                last = i + 3 if i + 3 < self.end and self.lower[i + 3] == "$" else i + 2
+                found.update(range(first, last + 1))
+        return found
 
     def _data_parts(self) -> list["DataPart"]:
         """The parts "on the Sony and Fuji subsets of SID", "(test) sets of", "splits of" a dataset name."""
@@ -217,7 +231,7 @@ def _ends_range(s: Sentence, i: int) -> bool:
 
 def _read_number(sentence: Sentence, i: int) -> Value | None:
     match = _NUMBER.match(sentence.words[i])
-    if match is None or i in sentence.name_words:
+    if match is None or i in sentence.name_words or i in sentence.dimension_words:
         return None
     return _with_unit(sentence, i, match["value"], match["unit"], match["sign"] or "")
 
@@ -330,6 +344,7 @@ def _runs(s: Sentence, items: list, start_of, end_of) -> list[Run]:
     runs: list[Run] = []
     for item in items:
         if runs and all(w in _LIST_GLUE or w in _UNIT_WORDS or find_metric(s.words, i) or w in "%()" or w.startswith("±")
+                        or i in s.dimension_words  # "on ImageNet 128 × 128 and FFHQ 256 × 256"
                         or w == "the" or _DATA_NOUN.match(w)  # "on the A dataset and the B dataset"
                         for i, w in enumerate(s.lower[runs[-1].end : start_of(item)], runs[-1].end)):
             runs[-1] = Run(runs[-1].start, end_of(item), [*runs[-1].items, item])
@@ -604,9 +619,13 @@ def _clause(s: Sentence, v: Value) -> tuple[int, int]:
     return start, min([i for i in breaks if i > v.index], default=s.end)
 
 
-def _setting(s: Sentence, run: Run, v: Value) -> str | None:
-    """The setting stated in the value's clause nearest to it ("5-shot", "test-dev"), or the part of
-    the dataset it is on ("83.1% and 78.3% on the LEVEL1 and LEVEL2 test sets of Waymo")."""
+def _setting(s: Sentence, run: Run, v: Value, bench: tuple) -> str | None:
+    """The size the benchmark's name is followed by ("FID of 2.97 on ImageNet 128×128"), the part of
+    the dataset the value is on ("83.1% and 78.3% on the LEVEL1 and LEVEL2 test sets of Waymo"), or
+    the setting stated in the value's clause nearest to it ("5-shot", "test-dev")."""
+    size = _size_after(s, v, bench[2])
+    if size:
+        return size
     if s.parts and len(s.parts) == len(run.items):
         part = s.parts[run.items.index(v)]
         return s.text_of(part.start, part.end)
@@ -620,6 +639,15 @@ def _setting(s: Sentence, run: Run, v: Value) -> str | None:
     position = s.doc_text.starts[v.index] - offset
     found = [(abs(m.start() - position), m.group(0)) for m in _SETTINGS.finditer(text)]
     return min(found)[1] if found else None
+
+
+def _size_after(s: Sentence, v: Value, key: str) -> str:
+    """The size that follows the benchmark's mention the value is on (its first after the value,
+    else its last), as one types it: "256x256" for "4.59 on ImageNet 256 × 256"; "" if none."""
+    mentions = [e[1] for e in s.ents if e[2] == key]
+    end = next((m for m in mentions if m > v.index), mentions[-1] if mentions else s.end)
+    size_end = next((i for i in range(end, s.end) if i not in s.dimension_words), s.end)
+    return "x".join(re.findall(r"\d+", s.text_of(end, size_end)))
 
 
 # ---- the whole doc -------------------------------------------------------------------------------
@@ -735,7 +763,7 @@ def _sentence_results(s: Sentence, main: str, names: Mapping[str, str]) -> list[
             results.append(Result(
                 subject=names.get(subject, subject), benchmark=names.get(benchmark[2], s.text_of(benchmark[0], benchmark[1])),
                 metric=metric, value=v.text, unit=v.unit, kind=kind,
-                baseline=names.get(baseline) if baseline else None, setting=_setting(s, run, v),
+                baseline=names.get(baseline) if baseline else None, setting=_setting(s, run, v, benchmark),
                 evidence=s.doc_text.text[start:end].strip(), start=start, end=end, extractor=assignment.rule,
                 confidence=round(assignment.confidence * (1.0 if metric else 0.85), 3)))
     return results

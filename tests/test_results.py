@@ -147,6 +147,10 @@ def test_results_extracts_stated_scores(title, abstract, expected):
          [("Boxer", "COCO", "box AP", "46.6", "", "absolute"), ("Boxer", "COCO", "AP", "3.4", "", "gain")]),
         ("We propose Boxer. Boxer reaches 46.6 box AP on COCO, 1.5% higher box AP than DETR.",
          [("Boxer", "COCO", "box AP", "46.6", "", "absolute"), ("Boxer", "COCO", "box AP", "1.5", "%", "gain")]),
+        # a size is no score, and a list of names runs over the sizes after them
+        ("We propose Boxer. Boxer reaches FID scores of 30.83 and 2.95 on ImageNet 128 × 128 and FFHQ 256 × 256, respectively.",
+         [("Boxer", "ImageNet", "FID", "30.83", "", "absolute"), ("Boxer", "FFHQ", "FID", "2.95", "", "absolute")]),
+        ("We propose Boxer. Boxer reaches an FID of 3.1 on CelebA-HQ 1024×1024.", [("Boxer", "CelebA-HQ", "FID", "3.1", "", "absolute")]),
         # a task's name is no benchmark
         ("We propose Boxer. Boxer gives 7.16% and 12% improvement on Pose Estimation and Human Parsing.", []),
         # a model the paper's method produced reports the method's result
@@ -218,6 +222,9 @@ def test_results_keep_setting_evidence_and_offsets():
         # a setting after another score is that score's
         ("Prompter keeps 83.7% accuracy on clean CIFAR-10 and reaches 54.7% accuracy under FGSM attacks.",
          ["under FGSM attacks", None]),
+        # the size after the benchmark's mention the value is on
+        ("Prompter reaches an FID of 2.97 on ImageNet 128×128, 4.59 on ImageNet 256 × 256 and 7.72 on ImageNet 512x512.",
+         ["128x128", "256x256", "512x512"]),
     ],
 )
 def test_results_setting_from_the_values_clause(abstract, settings):
