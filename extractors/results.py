@@ -732,10 +732,9 @@ def _gain_after_names(s: Sentence, v: Value) -> bool:
 def _past_names_and_metrics(s: Sentence, i: int) -> int:
     """The first word from ``i`` on that is neither a name's nor a metric's."""
     while i < s.end:
-        phrase = find_metric(s.words, i)
         if i in s.name_words:
             i += 1
-        elif phrase is not None:
+        elif (phrase := find_metric(s.words, i)) is not None:
             i = phrase.end
         else:
             break
