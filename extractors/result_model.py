@@ -49,7 +49,8 @@ from .metrics import find_metric
 from .records import PAPER, Result, value_number
 from .relation_model import LogisticModel, word_classes
 from .results import (BENCHMARK_RULES, SKIP_RULES, SUBJECT_RULES, Sentence, Value, _baseline, _DATA, _kind, _kind_and_metric,
-                      _main_proposal, _read_value, _read_values, _sentence_results, _sentences, _setting)
+                      _main_proposal, _read_value, _read_values, _sentence_results, _sentences, _setting,
+                      _size_after)
 
 __all__ = ["MODEL_PATH", "ResultSlot", "slots", "ResultModel", "find_results"]
 
@@ -245,6 +246,7 @@ def _sentence_slots(s: Sentence, context: list[tuple], main: str, proposed: set[
         # the feature is the value's own kind: what the run before it says decides only the reading's
         base = _value_features(s, v, run) | sentence_features | {f"kind={_kind(s, run.items[0])}"}
         baseline = _baseline(s, v, next(iter(subjects)))  # kept when the model reads a gain or a change
+        setting = _setting(s, run, v)  # the clause's, for every benchmark; a size after one is its own
         for bench in benches:
             features = (base | _pair_features(s, v, bench, assigned) | _order_features(run, v, data_places.get(bench[2]), respectively)
                         | {f"bench-type={bench[3]}", f"bench-rule-data={bench[2] in rule_data}",
@@ -256,7 +258,8 @@ def _sentence_slots(s: Sentence, context: list[tuple], main: str, proposed: set[
             if stated:
                 features.add("rule-states-it")
             reading = Result(subject=PAPER, benchmark=bench_name, metric="", value=v.text, unit=v.unit, kind=kind,
-                             baseline=names.get(baseline) if baseline else None, setting=_setting(s, run, v, bench), evidence=evidence,
+                             baseline=names.get(baseline) if baseline else None, setting=_size_after(s, v, bench[2]) or setting,
+                             evidence=evidence,
                              start=start, end=end, extractor="model", confidence=0.0)
             found.append(ResultSlot(
                 reading, features,

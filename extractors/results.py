@@ -619,13 +619,9 @@ def _clause(s: Sentence, v: Value) -> tuple[int, int]:
     return start, min([i for i in breaks if i > v.index], default=s.end)
 
 
-def _setting(s: Sentence, run: Run, v: Value, bench: tuple) -> str | None:
-    """The size the benchmark's name is followed by ("FID of 2.97 on ImageNet 128×128"), the part of
-    the dataset the value is on ("83.1% and 78.3% on the LEVEL1 and LEVEL2 test sets of Waymo"), or
-    the setting stated in the value's clause nearest to it ("5-shot", "test-dev")."""
-    size = _size_after(s, v, bench[2])
-    if size:
-        return size
+def _setting(s: Sentence, run: Run, v: Value) -> str | None:
+    """The setting stated in the value's clause nearest to it ("5-shot", "test-dev"), or the part of
+    the dataset it is on ("83.1% and 78.3% on the LEVEL1 and LEVEL2 test sets of Waymo")."""
     if s.parts and len(s.parts) == len(run.items):
         part = s.parts[run.items.index(v)]
         return s.text_of(part.start, part.end)
@@ -643,7 +639,8 @@ def _setting(s: Sentence, run: Run, v: Value, bench: tuple) -> str | None:
 
 def _size_after(s: Sentence, v: Value, key: str) -> str:
     """The size that follows the benchmark's mention the value is on (its first after the value,
-    else its last), as one types it: "256x256" for "4.59 on ImageNet 256 × 256"; "" if none."""
+    else its last), as one types it: "256x256" for "4.59 on ImageNet 256 × 256"; "" if none. A
+    result's setting is this size where there is one, else :func:`_setting`'s."""
     mentions = [e[1] for e in s.ents if e[2] == key]
     end = next((m for m in mentions if m > v.index), mentions[-1] if mentions else s.end)
     size_end = next((i for i in range(end, s.end) if i not in s.dimension_words), s.end)
@@ -762,7 +759,7 @@ def _sentence_results(s: Sentence, main: str, names: Mapping[str, str]) -> list[
             results.append(Result(
                 subject=names.get(subject, subject), benchmark=names.get(benchmark[2], s.text_of(benchmark[0], benchmark[1])),
                 metric=metric, value=v.text, unit=v.unit, kind=kind,
-                baseline=names.get(baseline) if baseline else None, setting=_setting(s, run, v, benchmark),
+                baseline=names.get(baseline) if baseline else None, setting=_size_after(s, v, benchmark[2]) or _setting(s, run, v),
                 evidence=s.doc_text.text[start:end].strip(), start=start, end=end, extractor=assignment.rule,
                 confidence=round(assignment.confidence * (1.0 if metric else 0.85), 3)))
     return results
