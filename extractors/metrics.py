@@ -47,7 +47,7 @@ MODIFIERS = frozenset({
     "top-1", "top-5", "top1", "top5", "box", "mask", "clean", "robust", "certified", "average", "mean", "test",
     "validation", "val", "zero-shot", "few-shot", "linear", "linear-probe", "linear-probing", "fine-tuning",
     "classification", "detection", "segmentation", "exact", "macro", "micro", "weighted", "balanced", "worst-group",
-    "standard", "adversarial", "overall", "absolute", "relative", "word", "character", "natural", "provable",
+    "standard", "adversarial", "overall", "word", "character", "natural", "provable",
     "top-1 validation", "retrieval", "tracking", "instance", "semantic", "panoptic", "f1", "auc", "roc", "bleu",
     "rouge", "unweighted", "harmonic", "geometric", "translation", "rotation", "reconstruction", "sentence",
 })

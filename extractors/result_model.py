@@ -65,7 +65,7 @@ _LOSS = next(rule for rule in SKIP_RULES if rule.name == "drop")
 _MODIFIER_WORD = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _NOT_MODIFIERS = frozenset({*FIRST_PERSON, *BE, "the", "a", "an", "of", "on", "in", "at", "to", "for", "by", "with", "from",
                             "and", "or", "than", "as", "its", "their", "this", "that", "these", "those", "has", "have",
-                            "had", "higher", "lower", "better", "worse", "more", "less", "best", "new"})
+                            "had", "higher", "lower", "better", "worse", "more", "less", "best", "new", "absolute", "relative"})
 
 
 @dataclass

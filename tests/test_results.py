@@ -164,6 +164,11 @@ def test_results_extracts_stated_scores(title, abstract, expected):
          [("Boxer", "SST-2", "accuracy", "75.1", "%", "absolute")]),
         ("We propose Boxer. Transformers achieve 80.1% accuracy on ImageNet, but Boxer reaches 82.3% accuracy on ImageNet.",
          [("Boxer", "ImageNet", "accuracy", "82.3", "%", "absolute")]),
+        # "absolute" and "relative" before a metric say the value's kind; they are no part of the metric
+        ("We propose Boxer. Boxer improves over DETR by 2.3% absolute accuracy on COCO.",
+         [("Boxer", "COCO", "accuracy", "2.3", "%", "gain")]),
+        ("We propose Boxer. Boxer reaches a 12% relative WER improvement on LibriSpeech.",
+         [("Boxer", "LibriSpeech", "WER", "12", "%", "relative")]),
         # a metric the recogniser found but the metric lexicon lacks; a name that reaches a score is no benchmark
         ("We propose Boxer. On XSum, Boxer achieves an improvement of +4.9 and +8.9 BERTScore over extractive "
          "and abstractive methods.",
@@ -413,6 +418,7 @@ def test_result_model_slots_hold_the_rules_reading_and_others():
         ("StepTune reaches an average attack success rate of 77.9% on CIFAR-10.",
          {"success rate", "attack success rate", "average attack success rate"}),
         ("StepTune reaches 89.1% 3D PCK on CIFAR-10.", {"PCK", "3D PCK"}),
+        ("StepTune improves by 89.1% relative accuracy on CIFAR-10.", {"accuracy"}),
         # never a value, a name, a function or result word
         ("StepTune reaches 97.7% accuracy on CIFAR-10.", {"accuracy"}),
         ("StepTune achieves higher accuracy of 97.7% on CIFAR-10.", {"accuracy"}),
