@@ -665,6 +665,8 @@ def resolve_entities(doc: Doc, ner_source: str = "ner", annotated_types: Mapping
         if (any(k.start >= span.start and k.end <= span.end and len(k) < len(span) for k in inside)
                 and not any((k.start, k.end) == (span.start, span.end) for k in known)):  # known whole: known type
             item[0] = SOURCE_PRIORITY["gazetteer"] + 1
+        elif _fuller_known_name(item, known, text):
+            item[0] = SOURCE_PRIORITY["gazetteer"] + 1
     ranked.sort(key=lambda item: (-item[0], -item[1], item[2].start))
     taken = [False] * len(doc)
     chosen, guessed = [], set()
@@ -687,6 +689,14 @@ def resolve_entities(doc: Doc, ner_source: str = "ner", annotated_types: Mapping
     if type_model:
         spans = type_model.retype(doc, spans, groups)
     return spans
+
+
+def _fuller_known_name(item: list, known: list[Span], text: DocText) -> bool:
+    """A recogniser's capitalised name around a known one that the text says whole again: "Mask
+    DINO" (what the paper proposes) around the known "DINO"."""
+    span, source = item[2], item[3]
+    return (source in NER_SOURCES and not _in_lowercase(span, text) and _occurrences(span, text) >= 2
+            and any(k.start >= span.start and k.end <= span.end and len(k) < len(span) for k in known))
 
 
 def _annotated_type(span: Span, annotated_types: Mapping[str, str]) -> Span:

@@ -243,6 +243,28 @@ def test_entities_pipeline_finds_every_mention_of_a_name_of_several_words(text, 
 
 
 @pytest.mark.parametrize(
+    "text, first",
+    [
+        # said whole again, the recogniser's capitalised name around a known one is the name
+        ("Mask DINO : a framework\n\nWe present Mask DINO . Mask DINO extends DINO .", "Mask DINO"),
+        # said once, the known name stands
+        ("A Title\n\nWe compare with Mask DINO once . It is fast .", "DINO"),
+    ],
+)
+def test_entities_recogniser_name_around_a_known_one_said_again_is_the_name(nlp, text, first):
+    from spacy.tokens import Span
+
+    from paperkg.extractors.entities import resolve_entities
+    from paperkg.extractors.sentences import set_sentence_starts
+
+    doc = set_sentence_starts(nlp(text))
+    known = [i for i, token in enumerate(doc) if token.text == "DINO"]
+    doc.spans["gazetteer"] = [Span(doc, i, i + 1, label="Model") for i in known]
+    doc.ents = [Span(doc, i - 1, i + 1, label="Model") for i in known if doc[i - 1].text == "Mask"]
+    assert [s.text for s in resolve_entities(doc, ner_source="learned") if s.start <= known[0] < s.end] == [first]
+
+
+@pytest.mark.parametrize(
     "text, phrase, ner_source, kept",
     [
         ("We rely on ghost sampling here . It helps .", "ghost sampling", "ner", False),  # said once: a description
