@@ -353,6 +353,33 @@ def test_relations_model_weights_round_trip_through_json(tmp_path):
     assert MODEL_PATH.stat().st_size < 2_000_000
 
 
+@pytest.mark.parametrize(
+    "label, probabilities, expected",
+    [
+        # a dataset the model says the paper proposes, but neither uses nor evaluates on, is evaluated on
+        # (confidence: 0.74 of its PROPOSES probability)
+        ("Dataset", [0.9, 0.1, 0.2, 0.0], {("PROPOSES", 0.9), ("EVALUATES_ON", 0.666)}),
+        # one the model also says the paper evaluates on keeps the model's relation
+        ("Benchmark", [0.9, 0.1, 0.8, 0.0], {("PROPOSES", 0.9), ("EVALUATES_ON", 0.8)}),
+        # a proposed method is no data
+        ("Method", [0.9, 0.1, 0.2, 0.0], {("PROPOSES", 0.9)}),
+    ],
+)
+def test_relations_model_proposed_dataset_is_evaluated_on(label, probabilities, expected):
+    import numpy as np
+    import spacy
+
+    from paperkg.extractors.doctext import DocText
+    from paperkg.extractors.relation_model import Candidate, relations_from
+    from paperkg.extractors.sentences import set_sentence_starts
+
+    nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "paperkg.tokenizer.v1"}}})
+    text = DocText.of(set_sentence_starts(nlp("ZorbBench: A Benchmark\n\nWe introduce ZorbBench.")))
+    candidate = Candidate("zorbbench", label, mentions=[(0, 1, 0), (7, 8, 1)])
+    found = relations_from(text, [candidate], np.array([probabilities]), np.full(4, 0.5), [])
+    assert {(relation[1], relation[6]) for relation in found} == expected
+
+
 @pytest.mark.parametrize("content", ["", "{not json", '{"labels": ["USES"]}'])
 def test_relations_model_unreadable_weights_are_one_error(tmp_path, content):
     from paperkg.extractors.errors import PipelineError
