@@ -656,16 +656,16 @@ def resolve_entities(doc: Doc, ner_source: str = "ner", annotated_types: Mapping
         ranked.append([SOURCE_PRIORITY[source], len(trimmed), trimmed, source, span.label_])
     # A defined name is the fullest form: "Instruction-Aware Prompt Tuning (IAPT)" beats the known
     # "Prompt Tuning" inside it. So is a capitalised name around a known technique phrase that is
-    # capitalised only because the name is: "Structured Pruning Adapters" around "pruning".
+    # capitalised only because the name is: "Structured Pruning Adapters" around "pruning"; and a
+    # recogniser's name around a known one that the text says whole again ("Mask DINO").
     known = [item[2] for item in ranked if item[3] == "gazetteer"]
     capitalised = [k for k in known if k.id_ == LOWERCASE_NAME and all(t.is_title or not t.is_alpha for t in k)]
     for item in ranked:
         span = item[2]
         inside = known if item[3] == "abbreviation" else capitalised if item[3] in _NAME_SOURCES else ()
-        if (any(k.start >= span.start and k.end <= span.end and len(k) < len(span) for k in inside)
-                and not any((k.start, k.end) == (span.start, span.end) for k in known)):  # known whole: known type
-            item[0] = SOURCE_PRIORITY["gazetteer"] + 1
-        elif _fuller_known_name(item, known, text):
+        defined = (_holds_shorter(span, inside)
+                   and not any((k.start, k.end) == (span.start, span.end) for k in known))  # known whole: known type
+        if defined or _fuller_known_name(item, known, text):
             item[0] = SOURCE_PRIORITY["gazetteer"] + 1
     ranked.sort(key=lambda item: (-item[0], -item[1], item[2].start))
     taken = [False] * len(doc)
@@ -691,12 +691,17 @@ def resolve_entities(doc: Doc, ner_source: str = "ner", annotated_types: Mapping
     return spans
 
 
+def _holds_shorter(span: Span, names: Iterable[Span]) -> bool:
+    """Whether one of ``names`` lies inside ``span`` and is shorter than it."""
+    return any(k.start >= span.start and k.end <= span.end and len(k) < len(span) for k in names)
+
+
 def _fuller_known_name(item: list, known: list[Span], text: DocText) -> bool:
     """A recogniser's capitalised name around a known one that the text says whole again: "Mask
     DINO" (what the paper proposes) around the known "DINO"."""
     span, source = item[2], item[3]
     return (source in NER_SOURCES and not _in_lowercase(span, text) and _occurrences(span, text) >= 2
-            and any(k.start >= span.start and k.end <= span.end and len(k) < len(span) for k in known))
+            and _holds_shorter(span, known))
 
 
 def _annotated_type(span: Span, annotated_types: Mapping[str, str]) -> Span:

@@ -227,7 +227,7 @@ def _evidence(text, candidate: Candidate) -> tuple[int, int]:
 def _proposed_data_unused(candidate: Candidate, row: np.ndarray, thresholds: np.ndarray) -> bool:
     """A dataset or benchmark the model says the paper proposes, but neither uses nor evaluates on."""
     decided = {label for label, probability, threshold in zip(LABELS, row, thresholds) if probability >= threshold}
-    return candidate.label in {"Dataset", "Benchmark"} and "PROPOSES" in decided and not decided & {"USES", "EVALUATES_ON"}
+    return _COARSE_TYPE.get(candidate.label) == "data" and "PROPOSES" in decided and not decided & {"USES", "EVALUATES_ON"}
 
 
 def relations_from(text, found: list[Candidate], probabilities: np.ndarray, thresholds: np.ndarray,
