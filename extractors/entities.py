@@ -13,7 +13,9 @@ by source priority, then length; generic phrases are dropped; each survivor
 gets a guideline type from its name and its context (:func:`infer_type`),
 names listed together share a type (:func:`type_by_coordination`), and so do
 the mentions of one entity, a name of several words being one wherever the text
-says it again (:func:`repeated_names`). The result
+says it again (:func:`repeated_names`). Learned models trained with the
+recogniser then type every entity (:mod:`paperkg.extractors.type_model`) and drop
+those annotators would leave unnamed (:mod:`paperkg.extractors.name_filter`). The result
 is ``doc.ents`` labelled Model, Method, Dataset, Benchmark, Task or Metric,
 each span's ``kb_id_`` its canonical key and ``id_`` the recogniser that won.
 """
@@ -25,7 +27,7 @@ from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -41,6 +43,7 @@ from .errors import PipelineError
 from .gazetteer import GENERIC, LOWERCASE_NAME
 from .normalize import canonical_key, is_acronym_plural, model_family
 from .records import ENTITY_TYPES
+from .name_filter import NameFilter
 from .type_model import TypeModel
 
 __all__ = [
@@ -607,10 +610,11 @@ def _generic_ranges(doc: Doc) -> set[tuple[int, int]]:
 
 
 def resolve_entities(doc: Doc, ner_source: str = "ner", annotated_types: Mapping[str, str] | None = None,
-                     type_model: TypeModel | None = None) -> list[Span]:
+                     type_model: TypeModel | None = None, name_filter: NameFilter | None = None) -> list[Span]:
     """The final entity spans of a doc, typed and keyed (see the module docstring); a name of
     ``annotated_types`` (canonical key -> type: what the recogniser's training annotations call it)
-    takes that type, and then ``type_model`` (:mod:`paperkg.extractors.type_model`) types every span."""
+    takes that type, then ``type_model`` (:mod:`paperkg.extractors.type_model`) types every span,
+    and ``name_filter`` (:mod:`paperkg.extractors.name_filter`) drops the entities it finds unnamed."""
     generic = _generic_ranges(doc)
     text = DocText.of(doc)
     generic_keys = {canonical_key(text.span_text(s, e)) for s, e in generic}
@@ -688,6 +692,8 @@ def resolve_entities(doc: Doc, ner_source: str = "ner", annotated_types: Mapping
         spans = [_annotated_type(span, annotated_types) for span in spans]
     if type_model:
         spans = type_model.retype(doc, spans, groups)
+    if name_filter:
+        spans = name_filter.keep(doc, spans, groups)
     return spans
 
 
@@ -811,6 +817,10 @@ def type_by_coordination(spans: list[Span], text: DocText) -> list[Span]:
             for s, t in zip(spans, types)]
 
 
+#: The resolver's learned models, by setting: each is serialised under its name (``<name>.json`` on disk).
+_LEARNED: dict[str, type[TypeModel] | type[NameFilter]] = {"type_model": TypeModel, "name_filter": NameFilter}
+
+
 @Language.factory("paperkg_entities", default_config={"ner_source": "ner", "annotated_types": {}}, assigns=["doc.ents"],
                   requires=["doc.ents", "doc.spans", "doc._.abbreviations", "token.is_sent_start"])
 class EntityResolver:
@@ -830,34 +840,51 @@ class EntityResolver:
         self.ner_source = ner_source
         self.annotated_types = annotated_types
         self.type_model: TypeModel | None = None
+        self.name_filter: NameFilter | None = None
         if not Doc.has_extension("abbreviations"):
             Doc.set_extension("abbreviations", default=[])
 
-    def initialize(self, get_examples=None, *, nlp: Language | None = None, type_model: str | None = None) -> None:
-        """Read the typer of ``[initialize.components.<name>]`` (``type_model``: its weights, the
-        ``entity_types.json`` of a trained recogniser), or type by the rules alone without one."""
+    def initialize(self, get_examples=None, *, nlp: Language | None = None, type_model: str | None = None,
+                   name_filter: str | None = None) -> None:
+        """Read the typer and the name filter of ``[initialize.components.<name>]`` (``type_model``,
+        ``name_filter``: their weights, the ``entity_types.json`` and ``entity_filter.json`` of a
+        trained recogniser), or type by the rules alone and keep every entity without them."""
         self.type_model = TypeModel.load(type_model) if type_model else None
+        self.name_filter = NameFilter.load(name_filter) if name_filter else None
 
     def __call__(self, doc: Doc) -> Doc:
-        doc.ents = resolve_entities(doc, self.ner_source, self.annotated_types, self.type_model)
+        doc.ents = resolve_entities(doc, self.ner_source, self.annotated_types, self.type_model, self.name_filter)
         return doc
 
-    def _weights(self) -> dict | None:
-        return self.type_model.to_json() if self.type_model else None
+    def _weights(self, model: str) -> dict | None:
+        found = getattr(self, model)
+        return found.to_json() if found else None
 
-    def _set_weights(self, data: dict | None) -> None:
-        self.type_model = TypeModel.from_json(data) if data else None
+    def _set_weights(self, model: str, data: dict | None) -> None:
+        setattr(self, model, _LEARNED[model].from_json(data) if data else None)
+
+    def _dumps(self, model: str) -> bytes:
+        return srsly.json_dumps(self._weights(model)).encode("utf-8")
+
+    def _loads(self, model: str, data: bytes) -> None:
+        self._set_weights(model, srsly.json_loads(data))
+
+    def _write(self, model: str, file: Path) -> None:
+        srsly.write_json(file, self._weights(model))
+
+    def _read(self, model: str, file: Path) -> None:
+        self._set_weights(model, srsly.read_json(file))
 
     def to_bytes(self, *, exclude: Iterable[str] = SimpleFrozenList()) -> bytes:
-        return util.to_bytes({"type_model": lambda: srsly.json_dumps(self._weights())}, exclude)
+        return util.to_bytes({m: partial(self._dumps, m) for m in _LEARNED}, exclude)
 
     def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = SimpleFrozenList()) -> "EntityResolver":
-        util.from_bytes(bytes_data, {"type_model": lambda data: self._set_weights(srsly.json_loads(data))}, exclude)
+        util.from_bytes(bytes_data, {m: partial(self._loads, m) for m in _LEARNED}, exclude)
         return self
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = SimpleFrozenList()) -> None:
-        util.to_disk(path, {"type_model.json": lambda file: srsly.write_json(file, self._weights())}, exclude)
+        util.to_disk(path, {f"{m}.json": partial(self._write, m) for m in _LEARNED}, exclude)
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = SimpleFrozenList()) -> "EntityResolver":
-        util.from_disk(path, {"type_model.json": lambda file: self._set_weights(srsly.read_json(file))}, exclude)
+        util.from_disk(path, {f"{m}.json": partial(self._read, m) for m in _LEARNED}, exclude)
         return self

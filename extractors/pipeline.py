@@ -24,6 +24,7 @@ from .entity_tagger import EntityTagger
 from .errors import PipelineError
 from .records import ENTITY_TYPES
 from .relation_model import MODEL_PATH
+from .name_filter import NAME_FILTER_FILE
 from .type_model import TYPE_MODEL_FILE
 
 __all__ = ["DATA_DIR", "NER_MODEL", "ENTITY_MODEL", "GAZETTEER", "GENERIC_TERMS", "blank_pipeline", "make_pipeline", "load_pipeline"]
@@ -43,9 +44,10 @@ def _initialize_settings(gazetteer: str | Path, generic_terms: str | Path, recog
     files = {"entries": str(gazetteer), "generic_terms": str(generic_terms),
              "named_phrases": recogniser_meta.get("named_generic_phrases", []),
              "unnamed_phrases": recogniser_meta.get("unnamed_phrases", [])}
-    typer = Path(recogniser) / TYPE_MODEL_FILE  # trained with the recogniser, if it was
+    learned = {setting: str(path) if (path := Path(recogniser) / file).is_file() else None  # trained with it, if they were
+               for setting, file in (("type_model", TYPE_MODEL_FILE), ("name_filter", NAME_FILTER_FILE))}
     return {"initialize": {"components": {"paperkg_gazetteer": files,
-                                          "paperkg_entities": {"type_model": str(typer) if typer.is_file() else None},
+                                          "paperkg_entities": learned,
                                           "paperkg_relations": {"model": str(RELATION_MODEL)}}}}
 
 

@@ -12,8 +12,10 @@ annotations say of the pipeline's word lists goes in its ``meta.json``: the gene
 name as entities (:func:`named_phrases`), which the pipeline leaves to the recogniser, the names
 the pipeline finds that they do not name (:func:`unnamed_phrases`), which it rules out, and the
 names they type otherwise than the pipeline (:func:`annotated_types`), which it types their way.
-Beside it goes the typer (:mod:`paperkg.extractors.type_model`) fitted on the pipeline's entities
-over the same abstracts, which types every name.
+Beside it go the typer (:mod:`paperkg.extractors.type_model`) fitted on the pipeline's entities
+over the same abstracts, which types every name, and the name filter
+(:mod:`paperkg.extractors.name_filter`) fitted on those of the pipeline with the typer
+(:func:`fit_name_filter`), which drops the names annotators leave out.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from spacy.util import filter_spans
 from .entity_tagger import set_gold_tags
 from .errors import BadRecord
 from .evaluate import compatible_types
+from .name_filter import NAME_FILTER_FILE, train_name_filter
 from .normalize import canonical_key
 from .records import TITLE_SEPARATOR
 from .type_model import TYPE_MODEL_FILE, train_type_model
@@ -132,6 +135,18 @@ def annotated_types(docs: Iterable[Doc], records: list[dict]) -> dict[str, str]:
     return dict(sorted(corrected.items()))
 
 
+def named_labels(doc: Doc, record: dict) -> list[float | None]:
+    """For each entity span of a processed doc, whether the gold ``record`` names its entity (a name
+    of its group): 1.0 or 0.0, or None for one only its optional names match."""
+    gold, optional = _gold_types(record), _optional_keys(record)
+    return [float(bool(keys & gold.keys())) if keys & gold.keys() or not keys & optional else None
+            for _, keys in _found_names(doc)]
+
+
+def _optional_keys(record: dict) -> set[str]:
+    return {canonical_key(n) for e in record.get("optional", []) for n in [e["name"], *e.get("aliases", [])]}
+
+
 def _gold_types(record: dict) -> dict[str, str]:
     """The canonical keys of a gold record's names and aliases, with their types."""
     return {canonical_key(n): e["type"] for e in record.get("entities", []) for n in [e["name"], *e.get("aliases", [])]}
@@ -226,10 +241,23 @@ def train_recogniser(
                    named_generic_phrases=named_phrases((e["name"] for e in read_generic_terms(GENERIC_TERMS)), records))
     docs = _resolved_docs(target, records)  # the pipeline reads the named phrases
     update_meta(target, unnamed_phrases=unnamed_phrases(docs, records), annotated_types=annotated_types(docs, records))
-    # The typer learns from the entities of the pipeline with every correction above.
+    # The typer learns from the entities of the pipeline with every correction above, the name
+    # filter from those of the pipeline with the typer.
     typer = train_type_model(_resolved_docs(target, records), map(_gold_types, records))
     (target / TYPE_MODEL_FILE).write_text(json.dumps(typer.to_json()) + "\n", encoding="utf-8")
+    fit_name_filter(target, records)
     return target
+
+
+def fit_name_filter(recogniser: Path, records: list[dict]) -> None:
+    """Fit the name filter of a trained ``recogniser`` (with its typer) on its training ``records``
+    and write it beside them."""
+    from .pipeline import make_pipeline
+
+    (recogniser / NAME_FILTER_FILE).unlink(missing_ok=True)  # it learns from the pipeline without one
+    docs = list(make_pipeline(ner_model=recogniser, relation_model=False).pipe(gold_text(r) for r in records))  # groups set
+    name_filter = train_name_filter(docs, (named_labels(doc, record) for doc, record in zip(docs, records)))
+    (recogniser / NAME_FILTER_FILE).write_text(json.dumps(name_filter.to_json()) + "\n", encoding="utf-8")
 
 
 def _resolved_docs(recogniser: Path, records: list[dict]) -> list[Doc]:

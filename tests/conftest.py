@@ -231,16 +231,18 @@ CORRECTIONS = ("named_generic_phrases", "unnamed_phrases", "annotated_types")
 @_export_pytest.fixture(scope="session")
 def corrected_pipeline(tmp_path_factory):
     """Builds the shipped pipeline with ``corrections`` (keys of :data:`CORRECTIONS`) in place of
-    its recogniser's own and without its typer; none given: the rules as written."""
+    its recogniser's own and without its typer and name filter; none given: the rules as written."""
     import json
 
+    from paperkg.extractors.name_filter import NAME_FILTER_FILE
     from paperkg.extractors.pipeline import ENTITY_MODEL, make_pipeline
     from paperkg.extractors.type_model import TYPE_MODEL_FILE
 
     def build(**corrections):
         model = tmp_path_factory.mktemp("entities") / "entities"
         _export_shutil.copytree(ENTITY_MODEL, model)
-        (model / TYPE_MODEL_FILE).unlink(missing_ok=True)
+        for learned in (TYPE_MODEL_FILE, NAME_FILTER_FILE):
+            (model / learned).unlink(missing_ok=True)
         meta = {k: v for k, v in json.loads((model / "meta.json").read_text()).items() if k not in CORRECTIONS}
         (model / "meta.json").write_text(json.dumps({**meta, **corrections}))
         return make_pipeline(ner_model=model, relation_model=False)

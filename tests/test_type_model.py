@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-import spacy
 
 from paperkg.extractors.normalize import canonical_key
 from paperkg.extractors.pipeline import ENTITY_MODEL, load_pipeline
@@ -66,16 +65,3 @@ def test_type_model_ships_with_the_recogniser_and_the_pipeline_applies_it():
 
 def test_type_model_absent_types_by_the_rules_alone(rules_alone):
     assert rules_alone.get_pipe("paperkg_entities").type_model is None
-
-
-@pytest.mark.parametrize("exclude, kept", [((), True), (("type_model",), False)])
-def test_type_model_serialisation_with_the_resolver_honours_exclude(tmp_path, exclude, kept):
-    resolver = load_pipeline().get_pipe("paperkg_entities")
-    blank = spacy.blank("en")
-    from_bytes = blank.add_pipe("paperkg_entities", name="from_bytes").from_bytes(resolver.to_bytes(exclude=exclude))
-    resolver.to_disk(tmp_path / "resolver", exclude=exclude)
-    from_disk = blank.add_pipe("paperkg_entities", name="from_disk").from_disk(tmp_path / "resolver", exclude=exclude)
-    for copy in (from_bytes, from_disk):
-        assert (copy.type_model is not None) is kept
-        if kept:
-            assert copy.type_model.to_json() == resolver.type_model.to_json()
