@@ -41,9 +41,9 @@ from .cues import EVAL, NAMING, TASK_HEAD, TRAINING_DATA
 from .doctext import DocText
 from .errors import PipelineError
 from .gazetteer import GENERIC, LOWERCASE_NAME
+from .name_filter import NameFilter
 from .normalize import canonical_key, is_acronym_plural, model_family
 from .records import ENTITY_TYPES
-from .name_filter import NameFilter
 from .type_model import TypeModel
 
 __all__ = [

@@ -22,9 +22,9 @@ from . import abbreviation, entities, relations, sentences, tokenizer  # noqa: F
 from .blas import use_numpy_blas
 from .entity_tagger import EntityTagger
 from .errors import PipelineError
+from .name_filter import NAME_FILTER_FILE
 from .records import ENTITY_TYPES
 from .relation_model import MODEL_PATH
-from .name_filter import NAME_FILTER_FILE
 from .type_model import TYPE_MODEL_FILE
 
 __all__ = ["DATA_DIR", "NER_MODEL", "ENTITY_MODEL", "GAZETTEER", "GENERIC_TERMS", "blank_pipeline", "make_pipeline", "load_pipeline"]

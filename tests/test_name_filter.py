@@ -81,18 +81,3 @@ def test_name_filter_ships_with_the_recogniser_and_the_pipeline_applies_it():
 
 def test_name_filter_absent_keeps_every_entity(rules_alone):
     assert rules_alone.get_pipe("paperkg_entities").name_filter is None
-
-
-@pytest.mark.parametrize("model", ["type_model", "name_filter"])
-@pytest.mark.parametrize("excluded", [False, True])
-def test_name_filter_serialisation_with_the_resolver_honours_exclude(tmp_path, model, excluded):
-    resolver = load_pipeline().get_pipe("paperkg_entities")
-    exclude = (model,) if excluded else ()
-    blank = spacy.blank("en")
-    from_bytes = blank.add_pipe("paperkg_entities", name="from_bytes").from_bytes(resolver.to_bytes(exclude=exclude))
-    resolver.to_disk(tmp_path / "resolver", exclude=exclude)
-    from_disk = blank.add_pipe("paperkg_entities", name="from_disk").from_disk(tmp_path / "resolver", exclude=exclude)
-    for copy in (from_bytes, from_disk):
-        assert (getattr(copy, model) is None) is excluded
-        if not excluded:
-            assert getattr(copy, model).to_json() == getattr(resolver, model).to_json()

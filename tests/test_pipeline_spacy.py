@@ -86,6 +86,21 @@ def test_pipeline_spacy_gazetteer_serialisation_honours_exclude(nlp, tmp_path, e
         assert bool(doc.spans["gazetteer"]) is kept
 
 
+@pytest.mark.parametrize("model", ["type_model", "name_filter"])
+@pytest.mark.parametrize("excluded", [False, True])
+def test_pipeline_spacy_resolver_serialisation_honours_exclude(nlp, tmp_path, model, excluded):
+    resolver = nlp.get_pipe("paperkg_entities")
+    exclude = (model,) if excluded else ()
+    blank = spacy.blank("en")
+    from_bytes = blank.add_pipe("paperkg_entities", name="from_bytes").from_bytes(resolver.to_bytes(exclude=exclude))
+    resolver.to_disk(tmp_path / "resolver", exclude=exclude)
+    from_disk = blank.add_pipe("paperkg_entities", name="from_disk").from_disk(tmp_path / "resolver", exclude=exclude)
+    for copy in (from_bytes, from_disk):
+        assert (getattr(copy, model) is None) is excluded
+        if not excluded:
+            assert getattr(copy, model).to_json() == getattr(resolver, model).to_json()
+
+
 def test_pipeline_spacy_gazetteer_loads_its_entries_in_initialize(tmp_path):
     entries = tmp_path / "entries.jsonl"
     entries.write_text(json.dumps({"name": "Quokka-Net", "type": "Model", "aliases": ["QNet"]}) + "\n")
