@@ -49,12 +49,12 @@ def test_name_filter_drops_unseen_names_in_unnamed_contexts(rules_alone, name_fi
     assert (name in {s.text for s in name_filter.keep(doc, list(doc.ents), {})}) is kept
 
 
-def test_name_filter_keeps_datasets_and_benchmarks_whatever_their_score():
-    doc = spacy.blank("en")("We evaluate on ZorBlat and QuiXel .")
-    spans = [Span(doc, 3, 4, label="Dataset", kb_id="zorblat", span_id="shape"),
-             Span(doc, 5, 6, label="Method", kb_id="quixel", span_id="shape")]
+def test_name_filter_keeps_models_datasets_and_benchmarks_whatever_their_score():
+    doc = spacy.blank("en")("We compare VanTor-7B with QuiXel on ZorBlat and PriLLo .")
+    spans = [Span(doc, i, i + 1, label=label, kb_id=doc[i].lower_, span_id="shape")
+             for i, label in ((2, "Model"), (4, "Method"), (6, "Dataset"), (8, "Benchmark"))]
     never = NameFilter({}, np.zeros((0, 1)), np.array([-30.0]), np.array([[1.0, 0.0]]), np.array([0.5]))
-    assert [s.text for s in never.keep(doc, spans, {})] == ["ZorBlat"]
+    assert [s.text for s in never.keep(doc, spans, {})] == ["VanTor-7B", "ZorBlat", "PriLLo"]
 
 
 def test_name_filter_an_entity_stays_whole_when_one_mention_is_named():

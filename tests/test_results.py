@@ -263,7 +263,7 @@ def test_results_setting_from_the_values_clause(abstract, settings):
     ],
 )
 def test_results_task_is_the_one_the_score_is_stated_for(title, abstract, tasks):
-    found = extract_text(title, f"We propose {title.split(':')[0]}. {abstract}").results
+    found = rule_extraction(title, f"We propose {title.split(':')[0]}. {abstract}").results
     assert {r.value: r.task for r in found} == tasks
 
 
