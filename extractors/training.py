@@ -252,20 +252,19 @@ def train_recogniser(
 def fit_name_filter(recogniser: Path, records: list[dict]) -> None:
     """Fit the name filter of a trained ``recogniser`` (with its typer) on its training ``records``
     and write it beside them."""
-    from .pipeline import make_pipeline
-
     (recogniser / NAME_FILTER_FILE).unlink(missing_ok=True)  # it learns from the pipeline without one
-    docs = list(make_pipeline(ner_model=recogniser, relation_model=False).pipe(gold_text(r) for r in records))  # groups set
+    docs = _resolved_docs(recogniser, records, grouped=True)
     name_filter = train_name_filter(docs, (named_labels(doc, record) for doc, record in zip(docs, records)))
     (recogniser / NAME_FILTER_FILE).write_text(json.dumps(name_filter.to_json()) + "\n", encoding="utf-8")
 
 
-def _resolved_docs(recogniser: Path, records: list[dict]) -> list[Doc]:
-    """``records`` through the pipeline around ``recogniser``, up to its resolved entities."""
+def _resolved_docs(recogniser: Path, records: list[dict], *, grouped: bool = False) -> list[Doc]:
+    """``records`` through the pipeline around ``recogniser``, up to its resolved entities (``grouped``:
+    and the relation rules, which set ``doc._.entity_groups``)."""
     from .pipeline import make_pipeline
 
     pipeline = make_pipeline(ner_model=recogniser, relation_model=False)
-    with pipeline.select_pipes(disable=["paperkg_relations"]):
+    with pipeline.select_pipes(disable=[] if grouped else ["paperkg_relations"]):
         return list(pipeline.pipe(gold_text(r) for r in records))
 
 

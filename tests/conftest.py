@@ -252,5 +252,6 @@ def corrected_pipeline(tmp_path_factory):
 
 @_export_pytest.fixture(scope="session")
 def listless_pipeline(corrected_pipeline):
-    """The shipped pipeline without its recogniser's word-list corrections: for tests of the rules."""
+    """The shipped pipeline without its recogniser's word-list corrections, typer and name filter:
+    for tests of the rules and for training the learned models on sentences a test writes."""
     return corrected_pipeline()

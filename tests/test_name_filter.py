@@ -24,17 +24,12 @@ def _record(name: str, context: str, named: bool) -> dict:
 
 
 @pytest.fixture(scope="module")
-def rules_alone(corrected_pipeline):
-    return corrected_pipeline()
-
-
-@pytest.fixture(scope="module")
-def name_filter(rules_alone):
+def name_filter(listless_pipeline):
     """A filter trained where annotators name a method the paper proposes and not a quantity it computes."""
     records = [_record(name, context, named) for name in NAMES[:6]
                for context, named in [("We propose {name} for ImageNet.", True),
                                       ("We compute {name} gradients on ImageNet.", False)]]
-    docs = list(rules_alone.pipe(gold_text(r) for r in records))
+    docs = list(listless_pipeline.pipe(gold_text(r) for r in records))
     return train_name_filter(docs, [named_labels(doc, record) for doc, record in zip(docs, records)])
 
 
@@ -42,9 +37,9 @@ def name_filter(rules_alone):
     ("We propose HalBeck for ImageNet.", True),
     ("We compute NuzZet gradients on ImageNet.", False),
 ])
-def test_name_filter_drops_unseen_names_in_unnamed_contexts(rules_alone, name_filter, sentence, kept):
+def test_name_filter_drops_unseen_names_in_unnamed_contexts(listless_pipeline, name_filter, sentence, kept):
     name = sentence.split()[2]
-    doc = rules_alone(sentence)
+    doc = listless_pipeline(sentence)
     assert name in {e.text for e in doc.ents}  # the rules alone keep it
     assert (name in {s.text for s in name_filter.keep(doc, list(doc.ents), {})}) is kept
 
@@ -79,5 +74,5 @@ def test_name_filter_ships_with_the_recogniser_and_the_pipeline_applies_it():
     assert load_pipeline().get_pipe("paperkg_entities").name_filter is not None
 
 
-def test_name_filter_absent_keeps_every_entity(rules_alone):
-    assert rules_alone.get_pipe("paperkg_entities").name_filter is None
+def test_name_filter_absent_keeps_every_entity(listless_pipeline):
+    assert listless_pipeline.get_pipe("paperkg_entities").name_filter is None

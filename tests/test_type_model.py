@@ -25,18 +25,13 @@ def _typed(pipeline, text: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def rules_alone(corrected_pipeline):
-    return corrected_pipeline()
-
-
-@pytest.fixture(scope="module")
-def typer(rules_alone):
+def typer(listless_pipeline):
     """A typer trained where annotators call a name after "report" a Metric and one after "train" a Model."""
     records = [_record(name, context, annotated) for name in NAMES[:6]
                for context, annotated in [("We report {name} on ImageNet.", "Metric"),
                                           ("We train {name} on ImageNet.", "Model")]]
-    with rules_alone.select_pipes(disable=["paperkg_relations"]):
-        docs = list(rules_alone.pipe(gold_text(r) for r in records))
+    with listless_pipeline.select_pipes(disable=["paperkg_relations"]):
+        docs = list(listless_pipeline.pipe(gold_text(r) for r in records))
     return train_type_model(docs, [{canonical_key(e["name"]): e["type"] for e in r["entities"]} for r in records])
 
 
@@ -44,10 +39,10 @@ def typer(rules_alone):
     ("We report HalBeck on ImageNet.", "Method", "Metric"),
     ("We train NuzZet on ImageNet.", "Method", "Model"),
 ])
-def test_type_model_types_unseen_names_by_their_context(rules_alone, typer, sentence, rules_type, learned_type):
+def test_type_model_types_unseen_names_by_their_context(listless_pipeline, typer, sentence, rules_type, learned_type):
     name = sentence.split()[2]
-    assert _typed(rules_alone, sentence)[name] == rules_type  # what the rules guess from the shape alone
-    doc = rules_alone(sentence)
+    assert _typed(listless_pipeline, sentence)[name] == rules_type  # what the rules guess from the shape alone
+    doc = listless_pipeline(sentence)
     assert {s.text: s.label_ for s in typer.retype(doc, list(doc.ents))}[name] == learned_type
 
 
@@ -63,5 +58,5 @@ def test_type_model_ships_with_the_recogniser_and_the_pipeline_applies_it():
     assert load_pipeline().get_pipe("paperkg_entities").type_model is not None
 
 
-def test_type_model_absent_types_by_the_rules_alone(rules_alone):
-    assert rules_alone.get_pipe("paperkg_entities").type_model is None
+def test_type_model_absent_types_by_the_listless_pipeline(listless_pipeline):
+    assert listless_pipeline.get_pipe("paperkg_entities").type_model is None
