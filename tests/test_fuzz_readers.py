@@ -140,6 +140,7 @@ MEMORY_BOUND = 8 << 20
 @settings(FUZZ, max_examples=5)
 @given(garbage=GARBAGE.filter(bool))
 @example(garbage=b"@article{f")  # found by this test: one line of thousands of entry starts, read as BibTeX
+@example(garbage=b"@string{{Alan TuringWe")  # found by this test: the same in a @string, parsed before every entry
 def test_fuzz_readers_memory_is_bounded(fmt, garbage):
     data = (garbage * (65536 // len(garbage) + 1))[:65536] + b"\n\n" + _good(fmt or "listing")
     tracemalloc.start()

@@ -107,13 +107,13 @@ def parse_bibtex(source: Source, columns: ColumnOptions | None = None) -> Iterat
                 start = text.lstrip().splitlines()[0][:40]
                 yield Problem(line, "malformed BibTeX", f"malformed BibTeX entry: {start!r} is not an @type{{key, start")
             continue  # else text before the first entry: comments
+        starts = len(_ANY_ENTRY_START.findall(text))  # a @string too: every later entry is parsed after it
+        if starts > _MAX_ENTRY_STARTS:
+            yield Problem(line, "malformed BibTeX", f"malformed BibTeX: {starts:,} entry starts in one entry's lines")
+            continue
         if kind.group(1).lower() in _NOT_PAPERS:
             if kind.group(1).lower() == "string":
                 strings.append(text)
-            continue
-        starts = len(_ANY_ENTRY_START.findall(text))
-        if starts > _MAX_ENTRY_STARTS:
-            yield Problem(line, "malformed BibTeX", f"malformed BibTeX: {starts:,} entry starts in one entry's lines")
             continue
         prefix = "\n".join(strings)
         library = bibtexparser.parse_string(prefix + "\n" + text if prefix else text)
