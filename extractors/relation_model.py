@@ -193,6 +193,10 @@ class LogisticModel:
                    np.array(data["bias"]), np.array(data["platt"]), np.array(data["thresholds"]),
                    data["uses_rules"])
 
+    def write(self, path: str | Path) -> None:
+        """Write the weights to ``path`` as :meth:`load` reads them (compact JSON: they ship)."""
+        Path(path).write_text(json.dumps(self.to_json(), separators=(",", ":")) + "\n", encoding="utf-8")
+
     @classmethod
     def load(cls, path: str | Path | None = None) -> Self:
         """The weights at ``path``, else at the class's shipped :attr:`PATH`."""

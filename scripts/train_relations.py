@@ -417,7 +417,7 @@ def main() -> None:
         cross_validate(found, args.l2, args.resamples)
     if not args.cv_only:
         model = train_model(found, args.variant == "combination", args.l2, inner_folds=FOLDS)
-        relation_model.MODEL_PATH.write_text(json.dumps(model.to_json(), separators=(",", ":")) + "\n", encoding="utf-8")
+        model.write(relation_model.MODEL_PATH)
         print(f"wrote {relation_model.MODEL_PATH} ({len(model.features)} features)", file=sys.stderr)
 
 

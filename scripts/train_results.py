@@ -289,7 +289,7 @@ def main() -> None:
         cross_validate(found, args.l2, args.resamples)
     if args.write:
         model = train_model(found, args.l2)
-        result_model.MODEL_PATH.write_text(json.dumps(model.to_json(), separators=(",", ":")) + "\n", encoding="utf-8")
+        model.write(result_model.MODEL_PATH)
         print(f"wrote {result_model.MODEL_PATH} ({len(model.features)} features, threshold {model.thresholds[0]:.3f})",
               file=sys.stderr)
 
