@@ -2,8 +2,10 @@
 
 The gold records are split into ``k`` folds by paper (a fixed shuffle of their titles). For each
 fold a recogniser is trained on the other folds (:func:`paperkg.extractors.training.train_recogniser`,
-a tenth of them held back to pick the best checkpoint), the full pipeline is built around it and
-the fold's papers are extracted and scored. Papers never meet the model trained on them.
+a tenth of them held back to pick the best checkpoint) and its typer and name filter on the other
+folds' papers as their own recognisers read them (:func:`paperkg.extractors.training.cross_fit_typing`);
+the full pipeline is built around it and the fold's papers are extracted and scored. Papers never
+meet the model trained on them.
 
 >>> [len(fold.test) for fold in split_folds([{"title": f"Paper {i}"} for i in range(7)], 3)]
 [3, 2, 2]
@@ -24,10 +26,12 @@ from spacy.language import Language
 
 from .errors import UsageError
 from .evaluate import PaperScore, paper_scores
+from .name_filter import NAME_FILTER_FILE
 from .records import Paper, normalise_title, title_id
+from .type_model import TYPE_MODEL_FILE
 
 __all__ = ["Fold", "FoldResult", "split_folds", "dev_split", "records_to_papers", "TrainingRun", "fold_run", "train_recognisers",
-           "cross_validate", "CONFIG"]
+           "train_folds", "cross_validate", "CONFIG"]
 
 #: The training config the shipped recogniser was trained with (it carries it as its config.cfg).
 CONFIG = Path(__file__).parent / "data" / "entities" / "config.cfg"
@@ -115,6 +119,36 @@ def train_recognisers(
         list(pool.map(train, runs))
 
 
+def train_folds(
+    records: list[dict],
+    folder: str | Path,
+    folds: int = 5,
+    *,
+    main: TrainingRun | None = None,
+    reuse: bool = True,
+    config: str | Path = CONFIG,
+    seed: int = 0,
+    overrides: dict | None = None,
+    jobs: int | None = None,
+    quiet: bool = False,
+) -> list[Fold]:
+    """Train the recogniser of each of the ``folds`` folds of ``records`` into ``folder/fold-K`` (with
+    ``reuse``, only those it lacks) and ``main``'s beside them (see :func:`train_recognisers`), then
+    fit the typer and name filter of each on papers its recogniser never saw
+    (:func:`paperkg.extractors.training.cross_fit_typing`); return the folds."""
+    from .training import HeldOut, cross_fit_typing
+
+    folder = Path(folder)
+    split = split_folds(records, folds, seed)
+    runs = [fold_run(fold, folder, seed) for fold in split if not (reuse and (folder / f"fold-{fold.index}" / "config.cfg").is_file())]
+    train_recognisers([*([main] if main else []), *runs], config=config, seed=seed, overrides=overrides, jobs=jobs, quiet=quiet)
+    typed = all((folder / f"fold-{fold.index}" / file).is_file() for fold in split for file in (TYPE_MODEL_FILE, NAME_FILTER_FILE))
+    if main or runs or not typed:  # a fold's typing learns from every other fold's recogniser
+        cross_fit_typing([HeldOut(folder / f"fold-{fold.index}", fold.test) for fold in split], main.output if main else None,
+                         jobs=jobs)
+    return split
+
+
 def cross_validate(
     records: list[dict],
     folds: int = 5,
@@ -135,19 +169,18 @@ def cross_validate(
     recogniser) scored on the same held-out papers; ``keep`` is a directory that keeps each fold's
     model (``fold-K``), and with ``reuse`` a fold whose model it holds already is not trained
     again (to score changes after the recogniser on the same recognisers); ``quiet`` silences
-    spaCy's training log. The recognisers are trained first, ``jobs`` at a time (default: one per
-    core; see :func:`train_recognisers`), then scored one fold after another.
+    spaCy's training log. The recognisers of every fold are trained first (with ``first`` too: each
+    fold's typer learns from the others), ``jobs`` at a time (default: one per core; see
+    :func:`train_folds`), then scored one fold after another.
     """
     from .extract import extract_papers
     from .pipeline import make_pipeline
 
     with tempfile.TemporaryDirectory(prefix="paperkg-folds-") as work:
         folder = Path(keep) if keep else Path(work)
-        split = split_folds(records, folds, seed)[:first]
-        missing = [fold for fold in split if not (reuse and (folder / f"fold-{fold.index}" / "config.cfg").is_file())]
-        train_recognisers([fold_run(fold, folder, seed) for fold in missing], config=config, seed=seed, overrides=overrides,
-                          jobs=jobs, quiet=quiet)
-        for fold in split:
+        split = train_folds(records, folder, folds, reuse=reuse, config=config, seed=seed, overrides=overrides, jobs=jobs,
+                            quiet=quiet)
+        for fold in split[:first]:
             model = folder / f"fold-{fold.index}"
             pipelines = {"trained": lambda path: make_pipeline(ner_model=path), **(baselines or {})}
             papers = records_to_papers(fold.test)

@@ -12,6 +12,7 @@ import. Data files are read once, by ``nlp.initialize()``, from the config's ``[
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -39,15 +40,18 @@ RELATION_MODEL = MODEL_PATH
 _TOKENIZER = {"nlp": {"tokenizer": {"@tokenizers": "paperkg.tokenizer.v1"}}}
 
 
-def _initialize_settings(gazetteer: str | Path, generic_terms: str | Path, recogniser: str | Path, recogniser_meta: dict) -> dict:
-    """The config's ``[initialize]`` section: where ``nlp.initialize()`` reads each component's data."""
+def _initialize_settings(gazetteer: str | Path, generic_terms: str | Path, recogniser: str | Path, recogniser_meta: dict,
+                         learned_models: Mapping[str, str | Path | None]) -> dict:
+    """The config's ``[initialize]`` section: where ``nlp.initialize()`` reads each component's data
+    (``learned_models``: the resolver's learned models other than the recogniser's own)."""
     files = {"entries": str(gazetteer), "generic_terms": str(generic_terms),
              "named_phrases": recogniser_meta.get("named_generic_phrases", []),
              "unnamed_phrases": recogniser_meta.get("unnamed_phrases", [])}
-    learned = {setting: str(path) if (path := Path(recogniser) / file).is_file() else None  # trained with it, if they were
-               for setting, file in (("type_model", TYPE_MODEL_FILE), ("name_filter", NAME_FILTER_FILE))}
+    own = {setting: str(path) if (path := Path(recogniser) / file).is_file() else None  # trained with it, if they were
+           for setting, file in (("type_model", TYPE_MODEL_FILE), ("name_filter", NAME_FILTER_FILE))}
+    chosen = {**own, **{setting: None if path is None else str(path) for setting, path in learned_models.items()}}
     return {"initialize": {"components": {"paperkg_gazetteer": files,
-                                          "paperkg_entities": learned,
+                                          "paperkg_entities": chosen,
                                           "paperkg_relations": {"model": str(RELATION_MODEL)}}}}
 
 
@@ -62,9 +66,12 @@ def make_pipeline(
     gazetteer: str | Path = GAZETTEER,
     generic_terms: str | Path = GENERIC_TERMS,
     relation_model: bool = True,
+    learned_models: Mapping[str, str | Path | None] | None = None,
 ) -> Language:
     """A new pipeline: sentences, acronyms, trained recogniser, gazetteer, resolution, relations
-    (``relation_model=False``: the relation rules alone, as when training the model)."""
+    (``relation_model=False``: the relation rules alone, as when training the model). The resolver's
+    typer and name filter are those beside the recogniser unless ``learned_models`` names others
+    (``{"type_model": path, "name_filter": None}``: that typer and no filter), as when fitting them."""
     for path in (ner_model, gazetteer, generic_terms):
         if not Path(path).exists():
             raise PipelineError(f"{path}: pipeline data missing (reinstall paperkg, or rebuild it with scripts/)")
@@ -72,7 +79,7 @@ def make_pipeline(
     # What the recogniser's annotations say of the word lists (paperkg.extractors.training): the
     # generic phrases they name are not ruled out, the names they never give are, and the names
     # they type otherwise take their type (paperkg_entities, below), and its typer types every name.
-    nlp = blank_pipeline(_initialize_settings(gazetteer, generic_terms, ner_model, source.meta))
+    nlp = blank_pipeline(_initialize_settings(gazetteer, generic_terms, ner_model, source.meta, learned_models or {}))
     nlp.add_pipe("paperkg_sentences")
     nlp.add_pipe("paperkg_abbreviations")
     # The recogniser reads its static vectors (if it has any) from the pipeline's vocabulary.

@@ -6,11 +6,9 @@ per type over sparse binary features of the entity (:func:`type_features`: the r
 which recogniser found it, the types of known names over it, its words, shape and the words
 around it) gives every entity its most probable type, the rules' type being one of its features.
 
-It is trained with the recogniser (:func:`paperkg.extractors.training.train_recogniser`) on the
-pipeline's entities over the recogniser's training abstracts that their annotations name, and it
-ships in the recogniser's directory (:data:`TYPE_MODEL_FILE`). The recogniser's own label is not a
-feature: on the abstracts it was trained on it is nearly always right, so a typer trained there
-would trust it more than it deserves on new ones.
+It is fitted on the pipeline's entities that the annotations name, over annotated abstracts each
+read by a recogniser that never saw it (:func:`paperkg.extractors.training.cross_fit_typing`), and
+it ships in the recogniser's directory (:data:`TYPE_MODEL_FILE`).
 """
 
 from __future__ import annotations

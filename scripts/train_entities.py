@@ -5,7 +5,7 @@ Training data: ``../shared/gold/train.jsonl`` plus the pool annotations of
 annotated twice, the first file's annotation). ``dev.jsonl`` is never read here.
 
     python scripts/train_entities.py                      # train on everything, ship extractors/data/entities/
-    python scripts/train_entities.py --folds /tmp/folds   # ... and, beside it, the five fold recognisers of --unseen
+    python scripts/train_entities.py --folds /tmp/folds   # ... keeping the five fold recognisers, for --unseen
     python scripts/train_entities.py --crossval 5         # 5-fold CV: old pipeline vs the trained one
     python scripts/train_entities.py --crossval 5 --keep /tmp/folds --set training.max_steps=2000
     python scripts/train_entities.py --crossval 5 --first 3 --scores /tmp/cv.pickle   # folds 0-2 of the same split
@@ -16,6 +16,10 @@ annotated twice, the first file's annotation). ``dev.jsonl`` is never read here.
 Fixed seed, one BLAS thread, CPU only. Prints JSON lines: per fold, then the mean over folds
 and the pooled figure with its bootstrap 95% interval; with ``--against``, each figure minus that
 of an earlier run's ``--scores`` on the same papers, with a paired bootstrap interval.
+
+Training the shipped recogniser trains the five fold recognisers too: its typer and name filter
+learn from the annotated abstracts as recognisers that never saw them read them
+(:func:`paperkg.extractors.training.cross_fit_typing`).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import json  # noqa: E402
 import pickle  # noqa: E402
 import random  # noqa: E402
 import sys  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -39,7 +44,7 @@ sys.path.insert(0, str(ROOT / "scripts" / "annotations"))
 
 from sample_pool import join, title_key  # noqa: E402
 
-from paperkg.extractors.crossval import TrainingRun, cross_validate, dev_split, fold_run, split_folds, train_recognisers  # noqa: E402
+from paperkg.extractors.crossval import TrainingRun, cross_validate, dev_split, train_folds  # noqa: E402
 from paperkg.extractors.evaluate import HEADLINE_MEASURES, bootstrap, headline  # noqa: E402
 from paperkg.extractors.pipeline import ENTITY_MODEL, NER_MODEL, make_pipeline  # noqa: E402
 from paperkg.extractors.training import gold_text  # noqa: E402
@@ -65,17 +70,9 @@ def unseen_recognisers(records: list[dict], folder: Path, folds: int = 5, seed: 
     """For each of ``records``, a recogniser that never saw it: that of the cross-validation fold
     holding it (``--crossval 5 --keep folder``: ``folder/fold-K``, trained here the same way when
     missing, one per core at a time). A record outside the annotated abstracts gets fold 0's."""
-    split = split_folds(training_records(), folds, seed)
+    split = train_folds(training_records(), folder, folds, config=CONFIG, seed=seed, quiet=True)
     fold_of = {title_key(r["title"]): fold.index for fold in split for r in fold.test}
-    wanted = [fold_of.get(title_key(r["title"]), 0) for r in records]
-    train_recognisers(missing_fold_runs([split[k] for k in sorted(set(wanted))], folder, seed), config=CONFIG, seed=seed,
-                      quiet=True)
-    return [folder / f"fold-{k}" for k in wanted]
-
-
-def missing_fold_runs(folds: list, folder: Path, seed: int) -> list[TrainingRun]:
-    """The runs that train those of ``folds`` whose recogniser ``folder`` lacks."""
-    return [fold_run(fold, folder, seed) for fold in folds if not (folder / f"fold-{fold.index}" / "config.cfg").is_file()]
+    return [folder / f"fold-{fold_of.get(title_key(r['title']), 0)}" for r in records]
 
 
 def unseen_docs(records: list[dict], folder: Path, *, relation_model: bool) -> list:
@@ -170,8 +167,9 @@ def main(baselines: dict | None = None) -> None:
     parser.add_argument("--jobs", type=int, default=None, metavar="N",
                         help="recognisers trained at once, each on one core (default: one per core)")
     parser.add_argument("--folds", type=Path, default=None, metavar="DIR",
-                        help="also train the five fold recognisers DIR lacks (as --crossval 5 --keep DIR would), "
-                             "for train_relations.py and train_results.py --unseen DIR")
+                        help="keep the five fold recognisers the shipped typer and name filter learn from here "
+                             "(training those DIR lacks, as --crossval 5 --keep DIR would), for train_relations.py "
+                             "and train_results.py --unseen DIR")
     parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap samples of the pooled intervals")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="config override, e.g. --set training.max_steps=2000 (VALUE parsed as JSON)")
@@ -184,12 +182,11 @@ def main(baselines: dict | None = None) -> None:
         crossval(records, args, baselines)
         return
     started = time.perf_counter()
-    # with --folds, the fold recognisers the relation and result models learn from train beside it
-    folds = missing_fold_runs(split_folds(records, 5, args.seed), args.folds, args.seed) if args.folds else []
-    train_recognisers([TrainingRun(*dev_split(records, args.seed), args.output), *folds], config=args.config,
-                      seed=args.seed, overrides=_overrides(args), jobs=args.jobs, quiet=bool(folds))
+    with tempfile.TemporaryDirectory(prefix="paperkg-folds-") as work:
+        train_folds(records, args.folds or work, 5, main=TrainingRun(*dev_split(records, args.seed), args.output),
+                    config=args.config, seed=args.seed, overrides=_overrides(args), jobs=args.jobs, quiet=True)
     size = sum(p.stat().st_size for p in args.output.rglob("*") if p.is_file())
-    print(json.dumps({"model": str(args.output), "fold_models": len(folds), "train_seconds": round(time.perf_counter() - started),
+    print(json.dumps({"model": str(args.output), "folds": str(args.folds), "train_seconds": round(time.perf_counter() - started),
                       "model_bytes": size}))
 
 

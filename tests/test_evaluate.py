@@ -3,11 +3,13 @@ import shutil
 
 import pytest
 
-from paperkg.extractors.crossval import cross_validate, fold_run, split_folds, train_recognisers
+from paperkg.extractors.crossval import TrainingRun, cross_validate, fold_run, split_folds, train_folds, train_recognisers
 from paperkg.extractors.errors import BadRecord, UsageError
 from paperkg.extractors.evaluate import HEADLINE_MEASURES, aggregate, bootstrap, evaluate, headline, paper_scores, read_gold
+from paperkg.extractors.name_filter import NAME_FILTER_FILE
 from paperkg.extractors.pipeline import ENTITY_MODEL
 from paperkg.extractors.records import Entity, Extraction, Paper, Relation
+from paperkg.extractors.type_model import TYPE_MODEL_FILE, TypeModel
 
 GOLD = [
     {"id": "1", "title": "Step Tuning for Maths",
@@ -192,6 +194,20 @@ def test_evaluate_crossval_fold_recogniser_names_only_its_training_papers_generi
     expected = [["transfer learning"] if sum(bool(r["entities"]) for r in fold.train) * 2 >= len(fold.train) else []
                 for fold in folds]
     assert named == expected and sorted(named) == [[], ["transfer learning"]]  # 5 of all 12 papers: too few
+
+
+def test_evaluate_crossval_fold_typing_learns_only_from_the_other_folds(tmp_path):
+    folds = split_folds([{"title": f"Paper {i}"} for i in range(8)], 2)
+    coined = {fold.index: ("AlphaNet", "BetaNet")[fold.index] for fold in folds}  # a name said only in each fold's papers
+    papers = [{"title": r["title"], "abstract": f"We train {coined[fold.index]} on graphs.",
+               "entities": [{"name": coined[fold.index], "type": "Model"}]} for fold in folds for r in fold.test]
+    train_folds(papers, tmp_path, 2, main=TrainingRun(papers, papers[:1], tmp_path / "main"),
+                overrides={"training.max_steps": 2}, quiet=True)
+    learned = {name: TypeModel.load(tmp_path / name / TYPE_MODEL_FILE).features for name in ("fold-0", "fold-1", "main")}
+    assert ("name=betanet" in learned["fold-0"], "name=alphanet" in learned["fold-0"]) == (True, False)
+    assert ("name=alphanet" in learned["fold-1"], "name=betanet" in learned["fold-1"]) == (True, False)
+    assert {"name=alphanet", "name=betanet"} <= learned["main"].keys()
+    assert all((tmp_path / name / NAME_FILTER_FILE).is_file() for name in learned)
 
 
 @pytest.mark.parametrize("args, message", [
