@@ -48,6 +48,9 @@ TASK_HEAD = re.compile(r"(detection|translation|classification|recognition|segme
                        r"summarisation|retrieval|estimation|tracking|captioning|parsing|completion|forecasting|"
                        r"synthesis|understanding|inference|reasoning|generation|modeling|modelling|tagging|labeling|"
                        r"localization|prediction)$")
+#: The split of a dataset a result is reported on ("COCO test-dev", "the validation set"): a setting
+#: of the result, never a name of its own. A regular expression's text, to be built into others.
+DATA_SPLIT = r"test-dev|test-std|test-clean|test-other|(?:val|validation|test|dev) (?:set|split)"
 #: Words between the names of one list: "we propose SGDP and AdamP".
 LIST_GLUE = {",", "and", "or", "&", "(", ")"}
 

@@ -6,10 +6,11 @@ pipeline before it, SciREX labels Method/Task/Metric/Material, source ``ner``), 
 acronym definitions (``doc._.abbreviations``), a title of the form ``Name: ...``,
 capitalised phrases in running text (:func:`capitalised_phrases`), plain words
 where a name is expected (:func:`named_words`) and the shape of coined names
-(``Step-DPO``, ``BoostStep``, ``Qwen2-72B``). Recogniser spans
-count only when they name one thing (:func:`is_specific`), or a kind of a known
-technique ("data pruning", :func:`qualified_technique`). Overlaps are settled
-by source priority, then length; generic phrases are dropped; each survivor
+(``Step-DPO``, ``BoostStep``, ``Qwen2-72B``). Recogniser spans count only when
+they name one thing (:func:`is_specific`), or a kind of a known technique ("data
+pruning", :func:`qualified_technique`), except most of the learned recogniser's
+(:func:`rules_vetting`). Overlaps are settled by source priority, then length;
+generic phrases are dropped (:func:`rules_vetting` again); each survivor
 gets a guideline type from its name and its context (:func:`infer_type`),
 names listed together share a type (:func:`type_by_coordination`), and so do
 the mentions of one entity, a name of several words being one wherever the text
@@ -29,7 +30,7 @@ from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 import srsly
 from spacy import util
@@ -37,7 +38,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import SimpleFrozenList
 
-from .cues import EVAL, NAMING, TASK_HEAD, TRAINING_DATA
+from .cues import DATA_SPLIT, EVAL, NAMING, TASK_HEAD, TRAINING_DATA
 from .doctext import DocText
 from .errors import PipelineError
 from .gazetteer import GENERIC, LOWERCASE_NAME
@@ -54,6 +55,8 @@ __all__ = [
     "is_class_description",
     "capitalised_phrases",
     "named_words",
+    "Vetting",
+    "rules_vetting",
     "candidate_spans",
     "qualified_technique",
     "repeated_names",
@@ -67,13 +70,15 @@ __all__ = [
 SOURCE_PRIORITY = {"qualified": 5, "gazetteer": 4, "abbreviation": 3, "title": 3, "learned": 1, "phrase": 2, "shape": 2,
                    "naming": 2, "ner": 1}
 #: The trained recognisers: one of the guideline's types (``learned``), or of SciREX's (``ner``).
-#: Both pass the same specificity rules (cross-validated: the learned one gains by them too).
+#: SciREX's names pass the specificity rules and the generic lists; most of the learned one's go to
+#: the name filter unvetted (:func:`rules_vetting`).
 NER_SOURCES = ("learned", "ner")
 #: Recognisers whose label is the type: a known name's, and the recogniser trained on the
 #: guideline's types (cross-validated: +0.002 typed entity F1 over typing its names by context).
 #: SciREX's labels are only a guess, taken when neither the name nor its context says the type.
 _TRUSTED_LABELS = {"gazetteer", "qualified", "learned"}
 
+_DATA_SPLIT = re.compile(DATA_SPLIT, re.I)  # "test-dev": where a result was measured, no name (the learned recogniser names some)
 _DETERMINERS = {"the", "a", "an", "our", "their", "its", "this", "these", "those", "that", "his", "her", "my", "your", "each", "both", "all", "any", "several", "various", "two", "three", "new", "novel", "proposed", "existing", "standard", "popular", "recent", "state-of-the-art", "strong", "different", "original", "vanilla", "conventional", "traditional", "classical", "celebrated", "well-known", "widely-used", "widely", "used", "so-called", "such"}
 
 # Head words that type a name ("MT-Bench", "Procedure Transformer", "knowledge
@@ -520,6 +525,30 @@ def qualified_technique(ent: Span, known: Span | None, text: DocText) -> Span | 
     return span if _in_lowercase(span, text) else None
 
 
+class Vetting(NamedTuple):
+    """Which rules judge a candidate name before the name filter does."""
+
+    specificity: bool  # it must name one thing (:func:`is_specific`)
+    generic_lists: bool  # it must not be a known generic phrase
+
+
+def rules_vetting(span: Span, source: str, text: DocText) -> Vetting:
+    """The rules that judge ``span``, found by ``source``.
+
+    The recogniser trained on the guideline's types learned which descriptions annotators name
+    ("contrastive learning", "graph neural networks"), and the name filter judges its names after
+    it, so outside the title they skip the specificity rules, and those of several words the generic
+    lists too. In a title every word is capitalised, and a bare class word ("Transformers") is no
+    name. Everything else passes both. (Cross-validated with the typer and filter fitted on unseen
+    abstracts: typed entity F1 +0.016 [+0.013, +0.020]; its single words vetted too: "papers using"
+    recall -0.004 [-0.007, -0.003].)
+    """
+    if source != "learned":
+        return Vetting(True, True)
+    in_title = span.start < text.title_end < len(text)
+    return Vetting(specificity=in_title, generic_lists=len(span) == 1)
+
+
 def candidate_spans(doc: Doc, generic_keys: AbstractSet[str] = frozenset(), text: DocText | None = None,
                     ner_source: str = "ner") -> list[tuple[Span, str]]:
     """Every candidate with the recogniser that found it: ``(span, source)``; ``doc.ents`` come
@@ -543,7 +572,9 @@ def candidate_spans(doc: Doc, generic_keys: AbstractSet[str] = frozenset(), text
         if qualified is not None:
             found.append((qualified, "qualified"))
             continue
-        if is_class_description(ent) or not is_specific(ent, title_cased=ent.start < (title_end or 0), generic_keys=generic_keys):
+        in_title = ent.start < (title_end or 0)
+        if is_class_description(ent) or (rules_vetting(ent, ner_source, text).specificity and not is_specific(
+                ent, title_cased=in_title, generic_keys=generic_keys)):
             continue
         # A lowercase phrase that only SciREX's recogniser finds is a name when the abstract says it
         # again; said once it is mostly a description ("short training", "iterative sampling"). The
@@ -639,9 +670,10 @@ def resolve_entities(doc: Doc, ner_source: str = "ner", annotated_types: Mapping
         trimmed = span if source == "gazetteer" else _trim(span)  # known names are matched whole ("The Pile")
         if trimmed is None:
             continue
-        if (trimmed.start, trimmed.end) in generic or canonical_key(trimmed.text) in generic_keys:
+        if rules_vetting(trimmed, source, text).generic_lists and (
+                (trimmed.start, trimmed.end) in generic or canonical_key(trimmed.text) in generic_keys):
             continue
-        if trimmed.start in url_words:
+        if trimmed.start in url_words or _DATA_SPLIT.fullmatch(trimmed.text):
             continue
         if source != "gazetteer" and _BROKEN.search(_SUBSCRIPT.sub("", trimmed.text)):  # formula debris: "O}(log T"
             continue

@@ -12,10 +12,12 @@ named and generic are hard to tell apart. Judging datasets too cost "papers usin
 recall, and judging models cost coined names said once, as a baseline in "fails to beat
 Blick-13B" (cross-validated typed entity F1: +0.022 judging models too, +0.021 keeping them).
 
-It is trained with the recogniser and the typer (:func:`paperkg.extractors.training.train_recogniser`),
-on the entities of the finished pipeline over the recogniser's training abstracts (an entity is
-named when its annotators name it; one they mark optional teaches nothing), and ships in the
-recogniser's directory (:data:`NAME_FILTER_FILE`).
+It is fitted after the typer, on the entities of the pipeline with that typer over annotated
+abstracts each read by a recogniser that never saw it (:func:`paperkg.extractors.training.cross_fit_typing`;
+an entity is named when its annotators name it; one they mark optional teaches nothing), and ships
+in the recogniser's directory (:data:`NAME_FILTER_FILE`). Most of the trained recogniser's names reach it
+without the resolver's specificity rules (:func:`paperkg.extractors.entities.rules_vetting`): it
+judges the descriptions annotators name and leave out.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ from typing import Callable, Mapping, NamedTuple
 
 from spacy.tokens import Doc
 
-from .cues import CLAUSE_BREAKS, TASK_HEAD
+from .cues import CLAUSE_BREAKS, DATA_SPLIT, TASK_HEAD
 from .doctext import DocText
 from .metrics import find_metric
 from .records import PAPER, RANGE_WORDS, Entity, Result
@@ -87,8 +87,8 @@ _NOT_SUBJECT_BEFORE = {"with", "using", "from", "than", "over", "vs", "versus", 
                        "for", "like", "as", "in", "and", "or", "via", "through"}
 _FIRST_PERSON = re.compile(r"\b(we|our|us|the proposed|this (method|model|approach|framework|work)|it)\b", re.I)
 _SETTINGS = re.compile(
-    r"\b(\d+-way \d+-shot|\d+- ?way \d+-shot|\d+-shot|zero-shot|few-shot|one-shot|test-dev|test-std|test-clean|"
-    r"test-other|(?:val|validation|test|dev) (?:set|split)|novel classes|unseen classes|base classes|"
+    rf"\b(\d+-way \d+-shot|\d+- ?way \d+-shot|\d+-shot|zero-shot|few-shot|one-shot|{DATA_SPLIT}|"
+    r"novel classes|unseen classes|base classes|"
     # a score under attack is no clean score; one with a fraction of the labels no fully supervised one
     r"under (?:the )?(?:FGSM|PGD(?:-\d+)?|AutoAttack|C&W|CW|black-box|white-box|adversarial)(?: attacks?)?|"
     r"\d+(?:\.\d+)? ?% (?:of (?:the )?)?(?:labels|label(?:l)?ed (?:data|images|samples|examples)))\b", re.I)

@@ -284,3 +284,34 @@ def test_entities_lowercase_scirex_phrase_needs_a_second_mention(nlp, text, phra
     start = text.split().index(phrase.split()[0])
     doc.ents = [Span(doc, start, start + 2, label="Method")]
     assert any(source == ner_source for _, source in candidate_spans(doc, ner_source=ner_source)) is kept
+
+
+@pytest.mark.parametrize(
+    "name, source, expected",
+    [
+        ("graph neural networks", "learned", (False, False)),  # the name filter judges the recogniser's descriptions
+        ("Transformers", "learned", (False, True)),            # a single word must not be a generic one
+        ("Object Detection", "learned", (True, False)),         # in a title every word is capitalised
+        ("graph neural networks", "ner", (True, True)),        # SciREX's recogniser passes every rule
+    ],
+)
+def test_entities_rules_vet_most_learned_names_only_in_the_title(nlp, name, source, expected):
+    from paperkg.extractors.doctext import DocText
+    from paperkg.extractors.entities import Vetting, rules_vetting
+
+    doc = nlp("Fast Object Detection\n\nWe train graph neural networks and Transformers .")
+    start = [t.text for t in doc].index(name.split()[0])
+    assert rules_vetting(doc[start:start + len(name.split())], source, DocText.of(doc)) == Vetting(*expected)
+
+
+@pytest.mark.parametrize("split", ["test-dev", "validation set", "test split"])
+def test_entities_dataset_split_is_no_name(nlp, split):
+    from spacy.tokens import Span
+
+    from paperkg.extractors.entities import resolve_entities
+    from paperkg.extractors.sentences import set_sentence_starts
+
+    doc = set_sentence_starts(nlp(f"A Title\n\nOn COCO {split} , SparDet obtains 52.3 AP ."))
+    start, words = [t.text for t in doc].index("COCO") + 1, len(split.split())
+    doc.ents = [Span(doc, start, start + words, label="Dataset")]
+    assert split not in [s.text for s in resolve_entities(doc, ner_source="learned")]

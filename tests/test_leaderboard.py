@@ -19,7 +19,7 @@ from paperkg.graph.store import build_graph, read_graph
 # beside a higher-is-better one, settings on COCO, the paper's own unnamed approach, and a gain.
 ABSTRACTS = [
     ("CVPR 2022", "FastDet: Fast Object Detection",
-     "We propose FastDet, a one-stage object detector. FastDet reaches 46.6 box AP on COCO test-dev."),
+     "We propose FastDet, a one-stage detector for object detection. FastDet reaches 46.6 box AP on COCO test-dev."),
     ("ICCV 2023", "SlowDet: Accurate Detection",
      "We present SlowDet, a two-stage detector. SlowDet achieves 48.1 box AP on the COCO validation set. "
      "SlowDet also reaches 47.5 box AP on COCO test-dev."),
@@ -78,7 +78,7 @@ def test_leaderboard_ranks_best_first_per_metric(abstracts_graph):
     (["COCO", "--setting", "Test-Dev"], [("SlowDet", "47.5"), ("FastDet", "46.6")]),
     (["COCO", "--metric", "box ap", "--setting", "validation set"], [("SlowDet", "48.1")]),
     (["COCO", "--metric", "top-1 error"], []),
-    # FastDet's title names its task, SlowDet's none
+    # FastDet's abstract names its task, SlowDet's none
     (["COCO", "--task", "DETECTION"], [("FastDet", "46.6")]),
     (["ImageNet", "--task", "detection"], []),
 ])
