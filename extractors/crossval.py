@@ -30,7 +30,7 @@ from .name_filter import NAME_FILTER_FILE
 from .records import Paper, normalise_title, title_id
 from .type_model import TYPE_MODEL_FILE
 
-__all__ = ["Fold", "FoldResult", "split_folds", "dev_split", "records_to_papers", "TrainingRun", "fold_run", "train_recognisers",
+__all__ = ["Fold", "FoldResult", "split_folds", "dev_split", "records_to_papers", "TrainingRun", "fold_model", "fold_run", "train_recognisers",
            "train_folds", "cross_validate", "CONFIG"]
 
 #: The training config the shipped recogniser was trained with (it carries it as its config.cfg).
@@ -86,9 +86,14 @@ class TrainingRun(NamedTuple):
     output: Path
 
 
+def fold_model(folder: str | Path, index: int) -> Path:
+    """Where the recogniser of fold ``index`` is kept in ``folder``: ``folder/fold-K``."""
+    return Path(folder) / f"fold-{index}"
+
+
 def fold_run(fold: Fold, folder: str | Path, seed: int = 0) -> TrainingRun:
-    """The run that trains ``fold``'s recogniser into ``folder/fold-K``."""
-    return TrainingRun(*dev_split(fold.train, seed), Path(folder) / f"fold-{fold.index}")
+    """The run that trains ``fold``'s recogniser into :func:`fold_model`."""
+    return TrainingRun(*dev_split(fold.train, seed), fold_model(folder, fold.index))
 
 
 def _train(run: TrainingRun, config: str | Path, seed: int, overrides: dict, quiet: bool) -> None:
@@ -138,13 +143,13 @@ def train_folds(
     (:func:`paperkg.extractors.training.cross_fit_typing`); return the folds."""
     from .training import HeldOut, cross_fit_typing
 
-    folder = Path(folder)
     split = split_folds(records, folds, seed)
-    runs = [fold_run(fold, folder, seed) for fold in split if not (reuse and (folder / f"fold-{fold.index}" / "config.cfg").is_file())]
+    models = [fold_model(folder, fold.index) for fold in split]
+    runs = [fold_run(fold, folder, seed) for fold, model in zip(split, models) if not (reuse and (model / "config.cfg").is_file())]
     train_recognisers([*([main] if main else []), *runs], config=config, seed=seed, overrides=overrides, jobs=jobs, quiet=quiet)
-    typed = all((folder / f"fold-{fold.index}" / file).is_file() for fold in split for file in (TYPE_MODEL_FILE, NAME_FILTER_FILE))
+    typed = all((model / file).is_file() for model in models for file in (TYPE_MODEL_FILE, NAME_FILTER_FILE))
     if main or runs or not typed:  # a fold's typing learns from every other fold's recogniser
-        cross_fit_typing([HeldOut(folder / f"fold-{fold.index}", fold.test) for fold in split], main.output if main else None,
+        cross_fit_typing([HeldOut(model, fold.test) for fold, model in zip(split, models)], main.output if main else None,
                          jobs=jobs)
     return split
 
@@ -181,7 +186,7 @@ def cross_validate(
         split = train_folds(records, folder, folds, reuse=reuse, config=config, seed=seed, overrides=overrides, jobs=jobs,
                             quiet=quiet)
         for fold in split[:first]:
-            model = folder / f"fold-{fold.index}"
+            model = fold_model(folder, fold.index)
             pipelines = {"trained": lambda path: make_pipeline(ner_model=path), **(baselines or {})}
             papers = records_to_papers(fold.test)
             yield FoldResult(fold.index, {name: paper_scores(fold.test, extract_papers(papers, build(model)))

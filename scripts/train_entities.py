@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT / "scripts" / "annotations"))
 
 from sample_pool import join, title_key  # noqa: E402
 
-from paperkg.extractors.crossval import TrainingRun, cross_validate, dev_split, train_folds  # noqa: E402
+from paperkg.extractors.crossval import TrainingRun, cross_validate, dev_split, fold_model, train_folds  # noqa: E402
 from paperkg.extractors.evaluate import HEADLINE_MEASURES, bootstrap, headline  # noqa: E402
 from paperkg.extractors.pipeline import ENTITY_MODEL, NER_MODEL, make_pipeline  # noqa: E402
 from paperkg.extractors.training import gold_text  # noqa: E402
@@ -72,7 +72,7 @@ def unseen_recognisers(records: list[dict], folder: Path, folds: int = 5, seed: 
     missing, one per core at a time). A record outside the annotated abstracts gets fold 0's."""
     split = train_folds(training_records(), folder, folds, config=CONFIG, seed=seed, quiet=True)
     fold_of = {title_key(r["title"]): fold.index for fold in split for r in fold.test}
-    return [folder / f"fold-{fold_of.get(title_key(r['title']), 0)}" for r in records]
+    return [fold_model(folder, fold_of.get(title_key(r["title"]), 0)) for r in records]
 
 
 def unseen_docs(records: list[dict], folder: Path, *, relation_model: bool) -> list:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from paperkg.extractors.normalize import canonical_key
@@ -46,8 +44,9 @@ def test_type_model_types_unseen_names_by_their_context(listless_pipeline, typer
     assert {s.text: s.label_ for s in typer.retype(doc, list(doc.ents))}[name] == learned_type
 
 
-def test_type_model_round_trips_through_json(typer):
-    copy = TypeModel.from_json(json.loads(json.dumps(typer.to_json())))
+def test_type_model_round_trips_through_a_file(typer, tmp_path):
+    typer.write(tmp_path / TYPE_MODEL_FILE)
+    copy = TypeModel.load(tmp_path / TYPE_MODEL_FILE)
     assert copy.features == typer.features
     features = [{"rule=Method", "previous=report"}]
     assert copy.scores(features) == pytest.approx(typer.scores(features), abs=1e-4)  # weights kept to 5 decimals
