@@ -2,9 +2,9 @@
 
 A predicted result matches a gold result of the same paper when subject, benchmark, metric and
 value all match: subject and benchmark by canonical key through each side's entity names and
-aliases, where ``PAPER`` (the paper's own approach, "our method") also stands for each entity its
-side says the paper PROPOSES (annotators write ``PAPER`` for "our method achieves ..." even when
-the method has a name, which the extractor may give), the metric by canonical key ("" only matches ""), the
+aliases, where ``PAPER`` (the paper's own approach, "our method") also stands for each entity
+either side says the paper PROPOSES (annotators write ``PAPER`` for "our method achieves ..." even
+when the method has a name, which the extractor may give, or the other way round), the metric by canonical key ("" only matches ""), the
 value as written (thousands commas aside; a range, "8% to 14", as its two ends). Each gold result is matched once.
 
 >>> from paperkg.extractors.records import Extraction, Paper, Result
@@ -69,14 +69,20 @@ class _Key:
 
     def __init__(self, names: _Names, subject: str, benchmark: str, metric: str, value: str):
         self.subject = names.resolve(subject)
+        self.says_paper = subject == PAPER
+        self.own = bool(self.subject & names.paper)  # PAPER, or a name its side says the paper proposes
         self.benchmark = names.resolve(benchmark)
         self.metric = canonical_key(metric) if metric else ""
         self.value = canonical_value(value)
         self.label = f"{subject} | {benchmark} | {metric} | {value}"
 
+    def same_subject(self, other: "_Key") -> bool:
+        """Whether the subjects share a name, or one is ``PAPER`` and the other the paper's own approach."""
+        return bool(self.subject & other.subject) or (self.says_paper and other.own) or (other.says_paper and self.own)
+
     def matches(self, other: "_Key") -> bool:
         return (self.value == other.value and self.metric == other.metric
-                and bool(self.subject & other.subject) and bool(self.benchmark & other.benchmark))
+                and self.same_subject(other) and bool(self.benchmark & other.benchmark))
 
 
 def _gold_keys(record: dict) -> list[_Key]:
@@ -118,7 +124,7 @@ def reading_matches(record: dict, extraction: Extraction, results: list[Result])
     for key in _found_keys(extraction, results):
         same = [(g, gold) for g, gold in expected if g.value == key.value and key.benchmark & g.benchmark]
         found.append(ReadingMatch(bool(same), any(g.metric == key.metric for g, _ in same),
-                                  any(key.subject & g.subject for g, _ in same),
+                                  any(key.same_subject(g) for g, _ in same),
                                   frozenset(gold.get("kind", "absolute") for _, gold in same)))
     return found
 

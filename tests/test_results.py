@@ -299,6 +299,11 @@ def test_metrics_lower_is_better(metric, lower):
          ("Boxer", "COCO", "", "46.6"), (["Boxer"], []), (1, 0, 0)),
         ({"subject": "Boxer", "benchmark": "COCO", "metric": "", "value": "46.6"},
          ("PAPER", "COCO", "", "46.6"), ([], ["Boxer"]), (1, 0, 0)),
+        # ... whichever side says so
+        ({"subject": "Boxer", "benchmark": "COCO", "metric": "", "value": "46.6"},
+         ("PAPER", "COCO", "", "46.6"), (["Boxer"], []), (1, 0, 0)),
+        ({"subject": "PAPER", "benchmark": "COCO", "metric": "", "value": "46.6"},
+         ("Boxer", "COCO", "", "46.6"), ([], ["Boxer"]), (1, 0, 0)),
         # a range as its two ends, however it is written
         ({"subject": "Boxer", "benchmark": "COCO", "metric": "", "value": "8% to 14"},
          ("Boxer", "COCO", "", "8-14"), ([], []), (1, 0, 0)),
