@@ -6,8 +6,10 @@ name: a :class:`ResultSlot`. A slot's features say whether that value is a score
 words and cue classes between them, their distance, the unit and size of the value, which
 :data:`~paperkg.extractors.results.SKIP_RULES` and :data:`~paperkg.extractors.results.BENCHMARK_RULES`
 fire for it, and whether the result rules state it. Each slot also holds its metric readings (the
-rules' metric, every metric phrase of the sentence, alone and with up to two words before it the
-metric lexicon does not know, such as "query accuracy", every Metric entity, none) and subject readings
+rules' metric, every metric phrase of the sentence, alone, with up to two words before it the
+metric lexicon does not know, such as "query accuracy", and the shorter phrases inside it, every
+Metric entity, up to three unknown words right after the value or before "of" and the value
+("+8.9 AUC@5", "a median drift of 0.04"), none) and subject readings
 (the rules' subject, the paper's proposals, the models and methods of the title and those the
 sentence names before the value, ``PAPER``), each with features of where it comes from.
 :class:`ResultModel` decides the slot (``RESULT``, calibrated, against a threshold) and ranks its
@@ -30,7 +32,7 @@ ship (:data:`MODEL_PATH`); :func:`find_results` is what the pipeline's extractio
 >>> [(slot.reading.value, slot.reading.benchmark) for slot in found]  # every name but a metric's or a task's
 [('83.1', 'ImageNet'), ('83.1', 'StepTune')]
 >>> sorted(found[0].metrics), sorted(found[0].subjects)
-(['', 'top-1 accuracy'], ['PAPER', 'StepTune'])
+(['', 'accuracy', 'top-1 accuracy'], ['PAPER', 'StepTune'])
 """
 
 from __future__ import annotations
@@ -58,14 +60,18 @@ MODEL_PATH = Path(__file__).parent / "data" / "result_model.json"
 
 _BETWEEN = 8  # words between value and benchmark that become word features
 _WIDER = 2  # words before a metric phrase that may be read as part of it
+_NEXT = 3  # words beside a value that may be read as its metric when the lexicon knows none there
 #: The one skip reason that vetoes a value rather than being a feature: cross-validated, vetoing a
 #: loss gains result F1 +0.0025 [+0.0012, +0.0041]; the other reasons' vetoes gain nothing or lose
 #: (a baseline's value -0.024: the rule also fires on scores the annotators take).
 _LOSS = next(rule for rule in SKIP_RULES if rule.name == "drop")
-_MODIFIER_WORD = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_MODIFIER_WORD = re.compile(r"^[a-z0-9][a-z0-9@-]*$")
 _NOT_MODIFIERS = frozenset({*FIRST_PERSON, *BE, "the", "a", "an", "of", "on", "in", "at", "to", "for", "by", "with", "from",
                             "and", "or", "than", "as", "its", "their", "this", "that", "these", "those", "has", "have",
                             "had", "higher", "lower", "better", "worse", "more", "less", "best", "new", "absolute", "relative"})
+#: Words between a value and its metric ("4.4 T5R points"), and before a value after its metric ("a perplexity of 3.85").
+_UNIT_WORDS = frozenset({"points", "point", "pts", "pp"})
+_METRIC_BEFORE_VALUE = frozenset({"of", "=", ":", "is", "was", "at"})
 
 
 @dataclass
@@ -132,11 +138,10 @@ def _order_features(run, v: Value, data_place: tuple[int, int] | None, respectiv
     return {f"order={order}", f"order={order}&respectively={respectively}"}
 
 
-def _metric_phrases(s: Sentence) -> list[tuple[str, int, int, str]]:
+def _metric_phrases(s: Sentence, named: set[int]) -> list[tuple[str, int, int, str]]:
     """The metric phrases of the sentence (not the bare "score") and its Metric entities:
-    text, start, end, and where they come from."""
+    text, start, end, and where they come from (``named``: the words of its names but its metrics')."""
     found = []
-    named = {i for first, end, _, label in s.ents if label != "Metric" for i in range(first, end)}
     i = s.start
     while i < s.end:
         phrase = find_metric(s.words[: s.end], i)
@@ -146,23 +151,52 @@ def _metric_phrases(s: Sentence) -> list[tuple[str, int, int, str]]:
         found.append((phrase.text, phrase.start, phrase.end, "metric"))
         found += [(s.text_of(start, phrase.end), start, phrase.end, f"metric-wider{phrase.start - start}")
                   for start in _wider_starts(s, phrase.start, named)]
+        # the lexicon's shorter phrases inside it: "perplexity" in "mean perplexity"
+        found += [(inner.text, inner.start, inner.end, "metric-inner") for first in range(phrase.start + 1, phrase.end)
+                  if (inner := find_metric(s.words[: s.end], first)) is not None and inner.end == phrase.end]
         i = phrase.end
     return found + [(s.text_of(start, end), start, end, "metric-ent") for start, end, _, label in s.ents if label == "Metric"]
 
 
+def _free_word(s: Sentence, i: int, named: set[int]) -> bool:
+    """Whether word ``i`` may be part of a metric the lexicon does not know: it has a letter or
+    digit, and is no value, name (``named``: the words of the sentence's names but its metrics'),
+    function or result word."""
+    word = s.lower[i]
+    return (bool(_MODIFIER_WORD.match(word)) and word not in _NOT_MODIFIERS and not EVAL.match(word) and i not in named
+            and _read_value(s, i) is None)
+
+
 def _wider_starts(s: Sentence, start: int, named: set[int]) -> list[int]:
-    """Where a metric phrase starting at ``start`` may begin with up to :data:`_WIDER` more words
-    the metric lexicon does not know ("query accuracy", "average attack success rate", "3D PCK"):
-    words with a letter or digit, none a value, a name (``named``: the words of the sentence's
-    names but its metrics'), a function or result word."""
+    """Where a metric phrase starting at ``start`` may begin with up to :data:`_WIDER` more free
+    words (:func:`_free_word`: "query accuracy", "average attack success rate", "3D PCK")."""
     starts = []
     for first in range(start - 1, max(s.start, start - _WIDER) - 1, -1):
-        word = s.lower[first]
-        if (not _MODIFIER_WORD.match(word) or word in _NOT_MODIFIERS or EVAL.match(word) or first in named
-                or _read_value(s, first) is not None):
+        if not _free_word(s, first, named):
             break
         starts.append(first)
     return starts
+
+
+def _adjacent_phrases(s: Sentence, v: Value, taken: set[int]) -> list[tuple[str, int, int, str]]:
+    """Metrics the lexicon does not know, read from up to :data:`_NEXT` free words (:func:`_free_word`,
+    none ``taken``: a name's or a metric phrase's) right after the value ("+8.9 AUC@5", "4.4 T5R
+    points") or right before "of", "=", ... and the value ("a median drift of 0.04"): text, start,
+    end, and where they come from."""
+    first = v.end
+    while first < s.end and s.lower[first] in _UNIT_WORDS:
+        first += 1
+    last = first
+    while last < min(s.end, first + _NEXT) and _free_word(s, last, taken):
+        last += 1
+    found = [(s.text_of(first, end), first, end, f"metric-next{end - first}") for end in range(first + 1, last + 1)]
+    end = v.index - 1
+    if end > s.start and s.lower[end] in _METRIC_BEFORE_VALUE:
+        start = end
+        while start > max(s.start, end - _NEXT) and _free_word(s, start - 1, taken):
+            start -= 1
+        found += [(s.text_of(begin, end), begin, end, f"metric-of{end - begin}") for begin in range(start, end)]
+    return found
 
 
 def _metric_readings(s: Sentence, v: Value, rule_metric: str, phrases: list[tuple[str, int, int, str]]) -> dict[str, str]:
@@ -227,7 +261,9 @@ def _sentence_slots(s: Sentence, context: list[tuple], main: str, proposed: set[
     sentence_features |= {f"benches={min(len(benches), 3)}", f"values={min(len(values), 4)}"}
     rule_data = {d[2] for d in s.data}
     in_sentence = {e[2] for e in s.ents}
-    phrases = _metric_phrases(s)
+    named = {i for first, end, _, label in s.ents if label != "Metric" for i in range(first, end)}
+    phrases = _metric_phrases(s, named)
+    metric_words = {i for _, start, end, _ in phrases for i in range(start, end)}
     data_places = {d[2]: (len(run.items), place) for run in data_runs for place, d in enumerate(run.items)}
     respectively = "respectively" in s.lower[s.start : s.end]
     found = []
@@ -236,7 +272,7 @@ def _sentence_slots(s: Sentence, context: list[tuple], main: str, proposed: set[
             continue
         run = next(r for r in value_runs if v in r.items)
         kind, rule_metric = _kind_and_metric(s, value_runs, run, v)
-        metrics = _metric_readings(s, v, rule_metric, phrases)
+        metrics = _metric_readings(s, v, rule_metric, phrases + _adjacent_phrases(s, v, named | metric_words))
         subjects = _subject_readings(s, v, main, proposed, titled)
         assigned = {}
         for rule in BENCHMARK_RULES:
@@ -303,8 +339,8 @@ class ResultModel(LogisticModel):
     def decide(self, found: list[ResultSlot]) -> list[Result]:
         """The slots whose probability reaches the threshold, each read with its best-ranked metric
         and subject and its kind; one result per key. Its confidence is the probability that
-        value, benchmark, metric and subject are all right (the product of theirs): the slot's
-        alone overstates it, as readings go wrong too."""
+        value, benchmark, metric and subject are all right (the product of theirs, the readings'
+        calibrated as the best of their slot): the slot's alone overstates it, as readings go wrong too."""
         results = []
         probabilities = self.probabilities([slot.features for slot in found])
         for slot, (probability, _, _, gain, relative) in zip(found, probabilities):

@@ -13,6 +13,8 @@ threshold (best result F1) are fitted on.
     nice python scripts/train_results.py --write      # ... and write the weights that ship
     nice python scripts/train_results.py --unseen /tmp/folds   # each abstract read by a recogniser that never saw it
                                                               # (train_entities.py --crossval 5 --keep /tmp/folds's)
+    nice python scripts/train_results.py --unseen /tmp/folds --scores /tmp/new.json --against /tmp/old.json
+                                                              # ... and the model's F1 minus an earlier run's, paired
 
 The shipped recogniser was trained on these abstracts' entities, so by default the slots come
 from names it has seen; ``--unseen`` measures the model as it meets new papers (the relation
@@ -21,7 +23,8 @@ model, which decides the proposals a PAPER subject stands for, is still the ship
 Prints the reading recall (the share of gold results some reading of a slot matches: the model's
 ceiling); for rules and model the pooled precision, recall and F1 over the held-out folds with
 bootstrap 95% intervals (abstracts resampled) and the mean over folds, as JSON; the paired
-difference of their F1; the reliability of the model's confidences; and a table of both on all
+difference of their F1; the reliability of the model's confidences and its precision and recall
+at or above a few of them; and a table of both on all
 abstracts and on each half of ``scripts/eval_results.py`` (the rules were written from the
 development half's errors, so only the held-out half measures them unseen).
 """
@@ -149,20 +152,40 @@ def _fit_raw(found: list[Example], l2: float) -> result_model.ResultModel:
                                     np.array([[1.0, 0.0]] * labels), np.array([0.5] * labels), True)
 
 
+def _best_readings(model: result_model.ResultModel, example: Example) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+    """For each gold slot of ``example``: the raw scores of its best-ranked metric and subject
+    readings, and whether each is right."""
+    rows = []
+    for slot, labels in zip(example.slots, example.labels):
+        if labels.result:
+            best = []
+            for readings, right, column in ((slot.metrics, labels.metrics, 1), (slot.subjects, labels.subjects, 2)):
+                raw = model.scores(list(readings.values()))[:, column]
+                best.append((float(raw.max()), right[int(np.argmax(raw))]))
+            rows.append(tuple(zip(*best)))
+    return rows
+
+
 def train_model(found: list[Example], l2: float, inner_folds: int = 3) -> result_model.ResultModel:
-    """Fit on ``found``; the result regression's Platt scaling and threshold from ``inner_folds``
-    held-out folds of it (the threshold with the best result F1)."""
+    """Fit on ``found``; from ``inner_folds`` held-out folds of it, the Platt scaling of the result
+    regression and of the best metric and subject readings of gold slots (so that a result's
+    confidence, their product, says how often such results are right) and the threshold (the
+    best result F1)."""
     inner = folds_of(len(found), inner_folds, SEED + 1)
     held_out: list[tuple[Example, result_model.ResultModel]] = []
-    raw, labels = [], []
+    raw, labels, readings = [], [], []
     for k in range(inner_folds):
         model = _fit_raw([e for e, f in zip(found, inner) if f != k], l2)
         for e in (e for e, f in zip(found, inner) if f == k):
             held_out.append((e, model))
             raw += list(model.scores([slot.features for slot in e.slots])[:, 0])
             labels += [lab.result for lab in e.labels]
+            readings += _best_readings(model, e)
     model = _fit_raw(found, l2)
     model.platt[0] = platt(np.array(raw), np.array(labels), np.ones(len(labels)))
+    best_scores, right = (np.array(x) for x in zip(*readings))  # (rows, 2) each: metric, subject
+    for column in (0, 1):
+        model.platt[column + 1] = platt(best_scores[:, column], right[:, column], np.ones(len(right)))
     grid = np.arange(0.1, 0.9, 0.025)
     f1 = []
     for threshold in grid:
@@ -233,7 +256,8 @@ def kinds_right(found: list[Example], extractions: list[Extraction]) -> tuple[in
     return right, matched
 
 
-def cross_validate(found: list[Example], l2: float, resamples: int) -> None:
+def cross_validate(found: list[Example], l2: float, resamples: int, scores: Path | None = None,
+                   against: Path | None = None) -> None:
     folds = [fold_of(e.record["title"]) for e in found]
     pooled: dict[str, list] = {"rules": [e.extraction for e in found], "model": [None] * len(found)}
     held_out = []
@@ -251,6 +275,15 @@ def cross_validate(found: list[Example], l2: float, resamples: int) -> None:
     print(json.dumps({"abstracts": len(found), "folds": FOLDS, "l2": l2, "scores": results}, indent=1))
     gain, low, high = paired_gain(*(per_abstract(records, pooled[v]) for v in ("rules", "model")), resamples)
     print(f"model F1 minus rules F1 (paired, abstracts resampled): {gain:+.4f} [{low:+.4f}, {high:+.4f}]")
+    counts = {variant: per_abstract(records, extractions).tolist() for variant, extractions in pooled.items()}
+    if scores:  # each abstract's counts, for --against of a later run on the same abstracts
+        scores.write_text(json.dumps({"titles": [r["title"] for r in records], **counts}))
+    if against:
+        earlier = json.loads(against.read_text())
+        if earlier["titles"] != [r["title"] for r in records]:
+            sys.exit(f"{against}: scored other abstracts than this run")
+        gain, low, high = paired_gain(np.array(earlier["model"]), np.array(counts["model"]), resamples)
+        print(f"model F1 minus {against}'s (paired, abstracts resampled): {gain:+.4f} [{low:+.4f}, {high:+.4f}]")
     for variant, extractions in pooled.items():
         right, matched = kinds_right(found, extractions)
         print(f"{variant}: the kind of {right} of its {matched} right results is the annotated one ({right / max(matched, 1):.3f})")
@@ -259,6 +292,11 @@ def cross_validate(found: list[Example], l2: float, resamples: int) -> None:
     print("reliability (model, kept results of the held-out folds):")
     for row in reliability(confidences[:, None], truth[:, None], np.ones(len(truth))):
         print(f"  {row['bin']}  n={row['n']:5d}  confidence {row['confidence']:.3f}  observed {row['observed']:.3f}")
+    print("the model's results at or above a confidence (the leaderboard's --confidence, 0.5 by default):")
+    for least in (0.3, 0.5, 0.7, 0.8, 0.9):
+        score = score_results(records, [replace(x, results=[r for r in x.results if r.confidence >= least])
+                                        for x in pooled["model"]]).score
+        print(f"  >= {least:.1f}: precision {score.precision:.3f}, recall {score.recall:.3f} ({score.tp} right of {score.tp + score.fp})")
     print("| abstracts | extractor | precision | recall | F1 |\n|---|---|---|---|---|")
     for part, chosen in (("all", list(range(len(found)))), *halves.items()):
         for variant, extractions in pooled.items():
@@ -277,6 +315,9 @@ def main() -> None:
     parser.add_argument("--unseen", type=Path, metavar="DIR", default=None,
                         help="read each abstract with a recogniser trained without it (train_entities.py --crossval 5 "
                              "--keep DIR's, trained when missing: 15 min)")
+    parser.add_argument("--scores", type=Path, default=None, help="write each abstract's counts here (JSON)")
+    parser.add_argument("--against", type=Path, default=None,
+                        help="an earlier run's --scores on the same abstracts: print the paired F1 difference")
     parser.add_argument("--write", action="store_true", help=f"train on all abstracts and write {result_model.MODEL_PATH.name}")
     args = parser.parse_args()
     records = annotated_records(args.pool)
@@ -286,7 +327,7 @@ def main() -> None:
     print(f"slots: {sum(len(e.slots) for e in found)} for {len(found)} abstracts; reading recall "
           f"{covered}/{gold} = {covered / gold:.3f}")
     if args.folds:
-        cross_validate(found, args.l2, args.resamples)
+        cross_validate(found, args.l2, args.resamples, args.scores, args.against)
     if args.write:
         model = train_model(found, args.l2)
         model.write(result_model.MODEL_PATH)

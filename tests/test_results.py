@@ -428,11 +428,17 @@ def test_result_model_slots_hold_the_rules_reading_and_others():
         ("StepTune reaches 97.7% accuracy on CIFAR-10.", {"accuracy"}),
         ("StepTune achieves higher accuracy of 97.7% on CIFAR-10.", {"accuracy"}),
         ("StepTune reaches 41.0 on ImageNet and 97.7 CIFAR-10 accuracy.", {"accuracy"}),
+        # the lexicon's shorter phrase inside a longer one
+        ("StepTune reaches a mean perplexity of 3.85 on CIFAR-10.", {"mean perplexity", "perplexity"}),
+        # words it does not know right after the value, or before "of" and the value
+        ("StepTune improves by +8.9 AUC@5 on CIFAR-10.", {"AUC@5"}),
+        ("StepTune reaches a median tidiness of 0.04 on CIFAR-10.", {"tidiness", "median tidiness"}),
+        ("StepTune keeps the layout drift at 0.04 on CIFAR-10.", {"drift", "layout drift"}),
     ],
 )
-def test_result_model_slots_read_metrics_with_the_words_before_them(abstract, metrics):
-    [slot] = [s for s in _slots("StepTune: tuning in steps", abstract) if s.reading.value in ("97.7", "77.9", "89.1")
-              and s.reading.benchmark == "CIFAR-10"]
+def test_result_model_slots_read_metrics_with_words_the_lexicon_does_not_know(abstract, metrics):
+    [slot] = [s for s in _slots("StepTune: tuning in steps", abstract)
+              if s.reading.value in ("97.7", "77.9", "89.1", "3.85", "8.9", "0.04") and s.reading.benchmark == "CIFAR-10"]
     assert set(slot.metrics) - {""} == metrics
 
 
