@@ -69,8 +69,9 @@ _MODIFIER_WORD = re.compile(r"^[a-z0-9][a-z0-9@-]*$")
 _NOT_MODIFIERS = frozenset({*FIRST_PERSON, *BE, "the", "a", "an", "of", "on", "in", "at", "to", "for", "by", "with", "from",
                             "and", "or", "than", "as", "its", "their", "this", "that", "these", "those", "has", "have",
                             "had", "higher", "lower", "better", "worse", "more", "less", "best", "new", "absolute", "relative"})
-#: Words between a value and its metric ("4.4 T5R points"), and before a value after its metric ("a perplexity of 3.85").
-_UNIT_WORDS = frozenset({"points", "point", "pts", "pp"})
+#: A value's unit written between it and its metric ("2.1 points mIoU").
+_POINT_WORDS = frozenset({"points", "point", "pts", "pp"})
+#: Words between a metric and the value after it ("a perplexity of 3.85", "F1 = 0.8").
 _METRIC_BEFORE_VALUE = frozenset({"of", "=", ":", "is", "was", "at"})
 
 
@@ -180,11 +181,11 @@ def _wider_starts(s: Sentence, start: int, named: set[int]) -> list[int]:
 
 def _adjacent_phrases(s: Sentence, v: Value, taken: set[int]) -> list[tuple[str, int, int, str]]:
     """Metrics the lexicon does not know, read from up to :data:`_NEXT` free words (:func:`_free_word`,
-    none ``taken``: a name's or a metric phrase's) right after the value ("+8.9 AUC@5", "4.4 T5R
-    points") or right before "of", "=", ... and the value ("a median drift of 0.04"): text, start,
+    none ``taken``: a name's or a metric phrase's) right after the value ("+8.9 AUC@5", "2.1 points
+    mIoU") or right before "of", "=", ... and the value ("a median drift of 0.04"): text, start,
     end, and where they come from."""
     first = v.end
-    while first < s.end and s.lower[first] in _UNIT_WORDS:
+    while first < s.end and s.lower[first] in _POINT_WORDS:
         first += 1
     last = first
     while last < min(s.end, first + _NEXT) and _free_word(s, last, taken):
