@@ -11,7 +11,8 @@ metric lexicon does not know, such as "query accuracy", and the shorter phrases 
 Metric entity, up to three unknown words right after the value or before "of" and the value
 ("+8.9 AUC@5", "a median drift of 0.04"), none) and subject readings
 (the rules' subject, the paper's proposals, the models and methods of the title and those the
-sentence names before the value, ``PAPER``), each with features of where it comes from.
+sentence names before the value, ``PAPER``), each with features of where it comes from (and a
+metric whether it lies inside a longer reading: "success rate" in "attack success rate").
 :class:`ResultModel` decides the slot (``RESULT``, calibrated, against a threshold) and ranks its
 readings (``METRIC``, ``SUBJECT``) separately, and reads its kind (``GAIN``, ``RELATIVE``, else an
 absolute score) where the rules read an absolute score: small decisions learn from a few hundred
@@ -210,6 +211,13 @@ def _metric_readings(s: Sentence, v: Value, rule_metric: str, phrases: list[tupl
     return readings
 
 
+def _inside_longer(phrases: list[tuple[str, int, int, str]]) -> set[str]:
+    """The texts of ``phrases`` whose words lie inside another's ("success rate" in "attack success rate")."""
+    spans = {(start, end) for _, start, end, _ in phrases}
+    return {text for text, start, end, _ in phrases
+            if any(first <= start and end <= last and (first, last) != (start, end) for first, last in spans)}
+
+
 def _side(name: str, v: Value, start: int, end: int) -> str:
     distance = start - v.end if start >= v.end else v.index - end
     return f"{name}={'after' if start >= v.end else 'before'}{_bucket(distance, (0, 1, 3, 6, 10))}"
@@ -273,7 +281,9 @@ def _sentence_slots(s: Sentence, context: list[tuple], main: str, proposed: set[
             continue
         run = next(r for r in value_runs if v in r.items)
         kind, rule_metric = _kind_and_metric(s, value_runs, run, v)
-        metrics = _metric_readings(s, v, rule_metric, phrases + _adjacent_phrases(s, v, named | metric_words))
+        candidates = phrases + _adjacent_phrases(s, v, named | metric_words)
+        metrics = _metric_readings(s, v, rule_metric, candidates)
+        inside = _inside_longer(candidates)
         subjects = _subject_readings(s, v, main, proposed, titled)
         assigned = {}
         for rule in BENCHMARK_RULES:
@@ -300,7 +310,9 @@ def _sentence_slots(s: Sentence, context: list[tuple], main: str, proposed: set[
                              start=start, end=end, extractor="model", confidence=0.0)
             found.append(ResultSlot(
                 reading, features,
-                {metric: _metric_features(source, metric, v, brule) | ({"rule-states-it"} if any(m == metric for _, m in stated) else set())
+                {metric: _metric_features(source, metric, v, brule)
+                 | ({"metric-inside-longer", f"metric-inside-longer&{source.split('=')[0]}"} if metric in inside else set())
+                 | ({"rule-states-it"} if any(m == metric for _, m in stated) else set())
                  for metric, source in metrics.items()},
                 {names.get(key, key): _subject_features(source, key, kind, main, titled, in_sentence)
                  | ({"rule-states-it"} if any(subject == names.get(key, key) for subject, _ in stated) else set())

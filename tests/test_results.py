@@ -442,6 +442,13 @@ def test_result_model_slots_read_metrics_with_words_the_lexicon_does_not_know(ab
     assert set(slot.metrics) - {""} == metrics
 
 
+def test_result_model_slots_mark_a_metric_reading_inside_a_longer_one():
+    [slot] = [s for s in _slots("StepTune: tuning in steps", "StepTune reaches an average attack success rate of 77.9% on CIFAR-10.")
+              if s.reading.benchmark == "CIFAR-10"]
+    inside = {metric for metric, features in slot.metrics.items() if "metric-inside-longer" in features}
+    assert inside == {"success rate", "attack success rate"}
+
+
 @pytest.mark.parametrize(
     "title, abstract, expected",
     [
