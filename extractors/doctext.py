@@ -73,6 +73,16 @@ class DocText:
     def __len__(self) -> int:
         return len(self.words)
 
+    def in_title(self, i: int) -> bool:
+        """Whether word ``i`` is in the title (a text without a line break has none).
+
+        >>> import spacy
+        >>> text = DocText(spacy.blank("en")("A Title\\n\\nWe use GPT-4."))
+        >>> [text.in_title(i) for i in range(4)], DocText(spacy.blank("en")("We use GPT-4.")).in_title(0)
+        ([True, True, False, False], False)
+        """
+        return i < self.title_end < len(self.words)
+
     def is_sent_start(self, i: int) -> bool:
         return i in self._sent_start
 

@@ -545,8 +545,7 @@ def rules_vetting(span: Span, source: str, text: DocText) -> Vetting:
     """
     if source != "learned":
         return Vetting(True, True)
-    in_title = span.start < text.title_end < len(text)
-    return Vetting(specificity=in_title, generic_lists=len(span) == 1)
+    return Vetting(specificity=text.in_title(span.start), generic_lists=len(span) == 1)
 
 
 def candidate_spans(doc: Doc, generic_keys: AbstractSet[str] = frozenset(), text: DocText | None = None,
@@ -572,9 +571,8 @@ def candidate_spans(doc: Doc, generic_keys: AbstractSet[str] = frozenset(), text
         if qualified is not None:
             found.append((qualified, "qualified"))
             continue
-        in_title = ent.start < (title_end or 0)
         if is_class_description(ent) or (rules_vetting(ent, ner_source, text).specificity and not is_specific(
-                ent, title_cased=in_title, generic_keys=generic_keys)):
+                ent, title_cased=text.in_title(ent.start), generic_keys=generic_keys)):
             continue
         # A lowercase phrase that only SciREX's recogniser finds is a name when the abstract says it
         # again; said once it is mostly a description ("short training", "iterative sampling"). The
@@ -602,10 +600,9 @@ def candidate_spans(doc: Doc, generic_keys: AbstractSet[str] = frozenset(), text
     found.extend((Span(doc, i, i + 1, label="Naming"), "naming") for i, word in enumerate(text.words) if word in names)
     # A compound that is a name in running text is one at a sentence start too ("Orca-Math surpasses").
     # (Not in the title, where "In-Context" would come back from "In-Context Learning" in the text.)
-    title_words = title_end or 0
-    shaped = {word for i, word in enumerate(text.words) if is_name_like(word, title_cased=i < title_words or text.is_sent_start(i))}
+    shaped = {word for i, word in enumerate(text.words) if is_name_like(word, title_cased=text.in_title(i) or text.is_sent_start(i))}
     found.extend((Span(doc, i, i + 1, label="Shape"), "shape") for i, word in enumerate(text.words)
-                 if word in shaped and (i >= title_words or is_name_like(word, title_cased=True)))
+                 if word in shaped and (not text.in_title(i) or is_name_like(word, title_cased=True)))
     return found
 
 

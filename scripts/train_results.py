@@ -231,8 +231,8 @@ def paired_gain(first: np.ndarray, second: np.ndarray, resamples: int, seed: int
     return round(_f1(*second.sum(axis=0)) - _f1(*first.sum(axis=0)), 4), round(float(low), 4), round(float(high), 4)
 
 
-def summary(records: list[dict], extractions: list[Extraction], resamples: int, folds: list[int]) -> dict:
-    counts = per_abstract(records, extractions)
+def summary(counts: np.ndarray, resamples: int, folds: list[int]) -> dict:
+    """Pooled P, R and F1 with 95% intervals and their mean over folds, from per-abstract (tp, fp, fn)."""
     tp, fp, fn = counts.sum(axis=0)
     point = {"P": tp / max(tp + fp, 1), "R": tp / max(tp + fn, 1), "F1": _f1(tp, fp, fn)}
     per_fold = []
@@ -271,18 +271,19 @@ def cross_validate(found: list[Example], l2: float, resamples: int, scores: Path
             held_out += [(r.confidence, float(m is not None)) for r, m in zip(kept, matched)]
         print(f"fold {k + 1}/{FOLDS}: threshold {model.thresholds[0]:.3f}", file=sys.stderr, flush=True)
     records = [e.record for e in found]
-    results = {variant: summary(records, extractions, resamples, folds) for variant, extractions in pooled.items()}
+    counts = {variant: per_abstract(records, extractions) for variant, extractions in pooled.items()}
+    results = {variant: summary(rows, resamples, folds) for variant, rows in counts.items()}
     print(json.dumps({"abstracts": len(found), "folds": FOLDS, "l2": l2, "scores": results}, indent=1))
-    gain, low, high = paired_gain(*(per_abstract(records, pooled[v]) for v in ("rules", "model")), resamples)
+    gain, low, high = paired_gain(counts["rules"], counts["model"], resamples)
     print(f"model F1 minus rules F1 (paired, abstracts resampled): {gain:+.4f} [{low:+.4f}, {high:+.4f}]")
-    counts = {variant: per_abstract(records, extractions).tolist() for variant, extractions in pooled.items()}
     if scores:  # each abstract's counts, for --against of a later run on the same abstracts
-        scores.write_text(json.dumps({"titles": [r["title"] for r in records], **counts}))
+        scores.write_text(json.dumps({"titles": [r["title"] for r in records],
+                                      **{variant: rows.tolist() for variant, rows in counts.items()}}))
     if against:
         earlier = json.loads(against.read_text())
         if earlier["titles"] != [r["title"] for r in records]:
             sys.exit(f"{against}: scored other abstracts than this run")
-        gain, low, high = paired_gain(np.array(earlier["model"]), np.array(counts["model"]), resamples)
+        gain, low, high = paired_gain(np.array(earlier["model"]), counts["model"], resamples)
         print(f"model F1 minus {against}'s (paired, abstracts resampled): {gain:+.4f} [{low:+.4f}, {high:+.4f}]")
     for variant, extractions in pooled.items():
         right, matched = kinds_right(found, extractions)
@@ -299,9 +300,8 @@ def cross_validate(found: list[Example], l2: float, resamples: int, scores: Path
         print(f"  >= {least:.1f}: precision {score.precision:.3f}, recall {score.recall:.3f} ({score.tp} right of {score.tp + score.fp})")
     print("| abstracts | extractor | precision | recall | F1 |\n|---|---|---|---|---|")
     for part, chosen in (("all", list(range(len(found)))), *halves.items()):
-        for variant, extractions in pooled.items():
-            row = results[variant] if part == "all" else summary([records[i] for i in chosen], [extractions[i] for i in chosen],
-                                                                 resamples, [folds[i] for i in chosen])
+        for variant, rows in counts.items():
+            row = results[variant] if part == "all" else summary(rows[chosen], resamples, [folds[i] for i in chosen])
             print(f"| {part} ({len(chosen)}) | {variant} | " + " | ".join(
                 f"{row[n]['pooled']:.3f} [{row[n]['ci95'][0]:.3f}, {row[n]['ci95'][1]:.3f}]" for n in ("P", "R", "F1")) + " |")
 
