@@ -37,8 +37,16 @@ class Design:
 
 def design(feature_sets: list[set[str]], vocabulary: dict[str, int], labels: np.ndarray | None = None,
            weights: np.ndarray | None = None) -> Design:
-    """The rows of ``feature_sets`` over ``vocabulary`` (features it lacks are dropped)."""
-    rows = [[vocabulary[f] for f in names if f in vocabulary] for names in feature_sets]
+    """The rows of ``feature_sets`` over ``vocabulary`` (features it lacks are dropped).
+
+    Each row's features are in index order, not the set's: a set of strings iterates in an order
+    that changes with the process's hash seed, and so would the sum of their weights in the last
+    bit, turning a probability of exactly a threshold to either side from one run to the next.
+
+    >>> design([["b", "a"]], {"a": 0, "b": 1}).indices.tolist()
+    [0, 1]
+    """
+    rows = [sorted(vocabulary[f] for f in names if f in vocabulary) for names in feature_sets]
     return Design(len(rows), np.repeat(np.arange(len(rows)), [len(row) for row in rows]),
                   np.fromiter((i for row in rows for i in row), dtype=np.int64), labels, weights)
 
