@@ -10,8 +10,11 @@ reading of a doc (:meth:`DocText.of`).
 >>> from paperkg.extractors.sentences import set_sentence_starts
 >>> nlp = spacy.blank("en")
 >>> text = DocText(set_sentence_starts(nlp("A Title\\n\\nWe use GPT-4. It works!")))
->>> text.words[:4], text.title_end
-(['A', 'Title', '\\n\\n', 'We'], 2)
+>>> text.words[:4], text.title_end, text.body_sentence
+(['A', 'Title', '\\n\\n', 'We'], 2, 1)
+>>> untitled = DocText(set_sentence_starts(nlp("We use GPT-4. It works!")))
+>>> untitled.title_end, untitled.body_sentence, untitled.in_title(0)
+(0, 0, False)
 >>> [text.span_text(s, e) for s, e in text.sents]
 ['A Title\\n\\n', 'We use GPT-4. ', 'It works!']
 """
@@ -36,8 +39,10 @@ class DocText:
 
     ``sents`` are ``(start, end)`` token offsets; ``starts[i]`` is the character offset
     of word ``i`` (and ``starts[len(words)]`` the length of the text); ``title_end`` is
-    the index of the first word holding a line break (the title ends there), or the
-    number of words when there is none.
+    the index of the first word holding a line break (the title ends there), or 0 when there is
+    none: a text without a line break is all abstract (``spacy.load(...)("We propose ...")``).
+    ``body_sentence`` is the index of the abstract's first sentence: 1 after a title line (an
+    empty one too), 0 in a text without one.
     """
 
     def __init__(self, doc: Doc):
@@ -50,7 +55,9 @@ class DocText:
         self.text = "".join(with_space)  # doc.text, without Token objects
         bounds = [i for i, start in enumerate(sent_starts) if i == 0 or start == 1]
         self.sents = list(zip(bounds, [*bounds[1:], len(self.words)]))
-        self.title_end = next((i for i, w in enumerate(self.words) if "\n" in w), len(self.words))
+        line_break = next((i for i, w in enumerate(self.words) if "\n" in w), None)
+        self.title_end = line_break or 0
+        self.body_sentence = 0 if line_break is None else 1
         self._sent_start = set(bounds)
 
     @staticmethod
@@ -81,7 +88,7 @@ class DocText:
         >>> [text.in_title(i) for i in range(4)], DocText(spacy.blank("en")("We use GPT-4.")).in_title(0)
         ([True, True, False, False], False)
         """
-        return i < self.title_end < len(self.words)
+        return i < self.title_end
 
     def is_sent_start(self, i: int) -> bool:
         return i in self._sent_start

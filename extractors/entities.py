@@ -561,7 +561,6 @@ def candidate_spans(doc: Doc, generic_keys: AbstractSet[str] = frozenset(), text
     for span in doc.spans.get("gazetteer", []):
         if span.label_ != GENERIC:
             found.append((span, "gazetteer"))
-    title_end = text.title_end if text.title_end < len(text) else None
     techniques: dict[int, Span] = {}
     for span in doc.spans.get("gazetteer", []):  # the longest known name ending at each word
         if span.id_ == LOWERCASE_NAME and span.label_ in _QUALIFIABLE and len(span) > len(techniques.get(span.end, ())):
@@ -586,8 +585,8 @@ def candidate_spans(doc: Doc, generic_keys: AbstractSet[str] = frozenset(), text
             continue
         found.append((Span(doc, long.start, long.end, label="Abbreviation"), "abbreviation"))
         found.append((Span(doc, s_start, s_end, label="Abbreviation"), "abbreviation"))
-    if title_end:
-        colon = next((i for i in range(title_end) if text.words[i] == ":"), None)
+    if text.title_end:
+        colon = next((i for i in range(text.title_end) if text.words[i] == ":"), None)
         # "SlimFlow: Training ..." names what the paper proposes; "Stacking Your Transformers: ..." and
         # "LoRA vs Full Fine-tuning: ..." do not.
         head = text.words[:colon] if colon else []

@@ -84,9 +84,10 @@ def _mention_features(text, start: int, end: int, sentence: int, sentence_classe
 
 def _position_features(text, mentions: list[tuple[int, int, int]], last_sentence: int) -> set[str]:
     sentences = sorted({s for _, _, s in mentions})
-    body = [s for s in sentences if s > 0]
+    first = text.body_sentence
+    body = [s for s in sentences if s >= first]
     found = {f"mentions={min(len(mentions), 4)}", f"sentences={min(len(sentences), 3)}"}
-    if sentences[0] == 0:
+    if sentences[0] < first:
         found.add("in-title")
         colon = next((i for i in range(text.title_end) if text.words[i] == ":"), None)
         if colon is not None and any(s == 0 and e <= colon for s, e, _ in mentions):
@@ -94,7 +95,7 @@ def _position_features(text, mentions: list[tuple[int, int, int]], last_sentence
         if any(s == 0 and st == 0 for st, _, s in mentions):
             found.add("title-start")
     if body:
-        found.add(f"first-sentence={min(body[0], 4)}")
+        found.add(f"first-sentence={min(body[0] + 1 - first, 4)}")
         if last_sentence in body:
             found.add("last-sentence")
     else:

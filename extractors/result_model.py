@@ -48,6 +48,7 @@ import numpy as np
 from spacy.tokens import Doc
 
 from .cues import BE, EVAL, FIRST_PERSON
+from .doctext import DocText
 from .metrics import find_metric
 from .records import PAPER, Result, value_number
 from .relation_model import LogisticModel, word_classes
@@ -328,12 +329,14 @@ def slots(doc: Doc, names: Mapping[str, str]) -> list[ResultSlot]:
     groups = doc._.entity_groups
     main = _main_proposal(doc)
     proposed = {tail for _, rel, tail, *_ in doc._.relations if rel == "PROPOSES"}
+    first = DocText.of(doc).body_sentence
     sentences = _sentences(doc, groups)
+    title, sentences = sentences[:first], sentences[first:]
     evaluated = {tail for _, rel, tail, *_ in doc._.relations if rel == "EVALUATES_ON"}
-    context = list({e[2]: e for s in sentences[1:] for e in s.ents if e[3] in _DATA or e[2] in evaluated}.values())
-    titled = list(dict.fromkeys(e[2] for e in sentences[0].ents if e[3] in {"Model", "Method"}))
+    context = list({e[2]: e for s in sentences for e in s.ents if e[3] in _DATA or e[2] in evaluated}.values())
+    titled = list(dict.fromkeys(e[2] for s in title for e in s.ents if e[3] in {"Model", "Method"}))
     found = []
-    for sentence in sentences[1:]:
+    for sentence in sentences:
         rule_keys = {(r.subject, r.benchmark, r.metric, r.value) for r in _sentence_results(sentence, main, names)} \
             if sentence.data else set()
         found += _sentence_slots(sentence, context, main, proposed, titled, evaluated, names, rule_keys)

@@ -772,7 +772,7 @@ def find_results(doc: Doc, names: Mapping[str, str]) -> list[Result]:
     groups = doc._.entity_groups
     main = _main_proposal(doc)
     found: dict[tuple, Result] = {}
-    for sentence in _sentences(doc, groups)[1:]:  # the title states no result
+    for sentence in _sentences(doc, groups)[DocText.of(doc).body_sentence:]:  # the title states no result
         if not sentence.data:
             continue
         for result in _sentence_results(sentence, main, names):

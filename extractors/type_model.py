@@ -20,6 +20,7 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 from spacy.tokens import Doc, Span
 
+from .doctext import DocText
 from .fitting import design, fit, vocabulary_of
 from .normalize import canonical_key
 from .records import ENTITY_TYPES
@@ -77,7 +78,7 @@ def type_features(span: Span, known: Sequence[Span] = ()) -> set[str]:
         features.add(f"next={after[0].lower_}")
     if len(after) > 1:
         features.add(f"next2={after[0].lower_} {after[1].lower_}")
-    if doc.has_annotation("SENT_START") and span.sent.start == 0:
+    if doc.has_annotation("SENT_START") and span.sent.start == 0 and DocText.of(doc).body_sentence:
         features.add("title")
     return features
 

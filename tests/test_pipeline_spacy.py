@@ -14,6 +14,7 @@ from spacy.tokens import DocBin
 from paperkg.extractors.extract import doc_to_extraction, extract_papers
 from paperkg.extractors.pipeline import load_pipeline
 from paperkg.extractors.readers import read_papers
+from paperkg.extractors.result_model import find_results
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "tests" / "fixtures" / "example-papers.txt"
@@ -149,6 +150,26 @@ def test_pipeline_spacy_components_declare_what_they_assign_and_require(nlp):
         assert analysis["summary"][name]["assigns"], name
     assert "doc.ents" in analysis["summary"]["paperkg_entities"]["requires"]
     assert "doc._.relations" in analysis["summary"]["paperkg_relations"]["assigns"]
+
+
+def readings(doc) -> tuple:
+    """A doc's entities, relations and results without their character offsets."""
+    names = {ent.kb_id_: ent.text for ent in doc.ents}
+    return ([(e.text, e.label_) for e in doc.ents], [(r[0], r[1], r[2], r[6]) for r in doc._.relations],
+            [(r.subject, r.benchmark, r.metric, r.value) for r in find_results(doc, names)])
+
+
+@pytest.mark.parametrize("text, stated", [
+    ("We fine-tune BERT on SQuAD. Our method Norm Growth Limiter outperforms RoBERTa on GLUE, reaching 91.2% "
+     "accuracy on SQuAD.", ("PAPER", "PROPOSES", "normgrowthlimiter")),
+    ("Zorb reaches 83.1% top-1 accuracy on ImageNet, outperforming ResNet-50. We train Zorb with Adam.",
+     ("PAPER", "EVALUATES_ON", "imagenet")),
+])
+def test_pipeline_spacy_reads_a_text_without_a_title_line_as_an_abstract(nlp, text, stated):
+    # spacy.load(...)(abstract) has no title line: every sentence is read as the abstract's, as
+    # after an empty title (before, the whole text was taken for a title: no sentence rule fired).
+    assert readings(nlp(text)) == readings(nlp("\n\n" + text))
+    assert stated in [r[:3] for r in readings(nlp(text))[1]]
 
 
 def test_pipeline_spacy_doc_extensions_are_plain_values(nlp, papers):
