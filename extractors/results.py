@@ -77,6 +77,10 @@ _GENERIC_SUBJECT = re.compile(r"^(models|methods|approaches|networks|transformer
                               r"techniques|works|humans)$", re.I)
 _BASELINE_CUE = re.compile(r"^(from|than|vs\.?|versus|compared|previous|prior|existing|baselines?|sota|"
                            r"state-of-the-art|while|whereas|only)$", re.I)
+#: Words before a baseline cue that make the value the paper's own: "more than 90%", "a new state-of-the-art of 71.9%".
+_OWN_BEFORE_CUE = {"than": {"more", "greater", "less", "fewer"},
+                   **dict.fromkeys(("state-of-the-art", "sota"), {"new", "achieve", "achieves", "achieved", "achieving",
+                                                                  "set", "sets", "establish", "establishes"})}
 _GAIN_BEFORE = re.compile(r"^(by|improv\w*|gains?|boost\w*|increas\w*|outperform\w*|surpass\w*|\+)$", re.I)
 _GAIN_AFTER = re.compile(r"^(improvements?|gains?|higher|better|increases?|boosts?|over|above|margin|absolute)$", re.I)
 _COMPARE = re.compile(r"^(than|over|compared|vs\.?|versus|against|outperform\w*|surpass\w*|improv\w*|beat\w*)$", re.I)
@@ -276,7 +280,8 @@ def _is_cost(s: Sentence, v: Value) -> bool:
 
 def _is_baseline_value(s: Sentence, v: Value) -> bool:
     """The number of what is compared against: "from 45.1 to 67.3", "than 71.2%", "previous SOTA of
-    66.6%", "compared to 0.005"; and both ends of a range ("ranging from 1.8% to 3.3%")."""
+    66.6%", "compared to 0.005"; and both ends of a range ("ranging from 1.8% to 3.3%"). Not "more than
+    90%" or "a new state-of-the-art of 71.9%": the paper's own (:data:`_OWN_BEFORE_CUE`)."""
     before = s.window(v.index - 5, v.index)
     if any(w in {"ranging", "range", "between"} for w in before) or s.window(v.index - 1, v.index) == ["="]:
         return True
@@ -286,7 +291,7 @@ def _is_baseline_value(s: Sentence, v: Value) -> bool:
         if word in {"by", "to", "achieves", "achieving", "reaches", "reaching", "obtains", "with"} or _NUMBER.match(word):
             return False
         if _BASELINE_CUE.match(word):
-            return True
+            return not (position > 0 and before[position - 1] in _OWN_BEFORE_CUE.get(word.lower(), ()))
     return False
 
 

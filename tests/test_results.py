@@ -173,6 +173,11 @@ def test_results_extracts_stated_scores(title, abstract, expected):
         ("We propose Boxer. On XSum, Boxer achieves an improvement of +4.9 and +8.9 BERTScore over extractive "
          "and abstractive methods.",
          [("Boxer", "XSum", "BERTScore", "4.9", "", "gain"), ("Boxer", "XSum", "BERTScore", "8.9", "", "gain")]),
+        # "a new state-of-the-art" and "more than" say the paper's own score, not a baseline's
+        ("We propose Boxer. Boxer sets a new state-of-the-art of 71.9% top-1 accuracy on ImageNet.",
+         [("Boxer", "ImageNet", "top-1 accuracy", "71.9", "%", "absolute")]),
+        ("We propose Boxer. Boxer reaches more than 90% accuracy on GSM8K.",
+         [("Boxer", "GSM8K", "accuracy", "90", "%", "absolute")]),
     ],
 )
 def test_results_reads_kind_metric_benchmark_and_subject(abstract, expected):
